@@ -1,0 +1,5 @@
+"""`python -m ivrc` runs the CLI."""
+
+from ivrc.cli import main
+
+main()

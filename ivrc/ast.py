@@ -1,0 +1,321 @@
+"""Typed syntax tree of a .ivr file: frozen nodes, each with its source span."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal, TypeVar, Union
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a node stands: 1-based line and column; the end column is exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start: int = 0
+    end: int = 0
+
+    def cover(self, other: Span) -> Span:
+        return Span(self.line, self.column, other.end_line, other.end_column, self.start, other.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """A bare word: a step name, a keyword, a region, a voice."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A quoted string, already unescaped."""
+
+    value: str
+    span: Span
+
+    def part(self, start: int, end: int) -> Span:
+        """The source span of `value[start:end]`; strings stay on one line."""
+        before = _escaped_length(self.value[:start])
+        inside = _escaped_length(self.value[start:end])
+        column = self.span.column + 1 + before
+        offset = self.span.start + 1 + before
+        return Span(self.span.line, column, self.span.line, column + inside, offset, offset + inside)
+
+
+def _escaped_length(text: str) -> int:
+    return len(text) + sum(text.count(c) for c in '"\\\n\t')
+
+
+@dataclass(frozen=True, slots=True)
+class Integer:
+    value: int
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A length of time written with a unit (`500ms`, `3s`, `5m`, `1h`)."""
+
+    seconds: Decimal
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Time:
+    """An absolute ISO-8601 time, as written; read into a timestamp by the model."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One dtmf entry: a key or a sequence of keys (`1`, `11`, `"#"`)."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRange:
+    """An inclusive numeric range of entries (`10..12`)."""
+
+    low: Key
+    high: Key
+    span: Span
+
+
+KeySpec = Union[Key, KeyRange]
+
+
+# ---- prompts -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """A placeholder value of a prompt: `name = "Dana"`."""
+
+    name: Name
+    value: Text
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenPrompt:
+    """Text to speech: one text, several texts, or one text with placeholder values."""
+
+    texts: tuple[Text, ...]
+    bindings: tuple[Binding, ...]
+    with_bindings: bool
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FilePrompt:
+    """A recording, named by its uploaded file name."""
+
+    file: Text
+    span: Span
+
+
+Prompt = Union[SpokenPrompt, FilePrompt]
+
+
+# ---- actions -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Play:
+    prompt: Prompt
+    voice: Name | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    duration: Duration
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Goto:
+    target: Name
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    number: Text
+    cli: Text
+    dtmf: Text | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    kind: Literal["remove", "custom"]
+    value: Text | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Hangup:
+    span: Span
+
+
+Action = Union[Play, Wait, Goto, Call, Mark, Hangup]
+ENDING_ACTIONS = (Goto, Call, Hangup)
+
+
+# ---- step statements ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    prompt: Prompt
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """The message played when a key that is not offered is pressed."""
+
+    prompt: Prompt
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """An explicit dtmf_ivr list, instead of the one derived from the handlers."""
+
+    entries: tuple[KeySpec, ...]
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    """`on KEY -> action` or `on KEY { actions }`."""
+
+    key: KeySpec
+    actions: tuple[Action, ...]
+    span: Span
+
+
+# ---- settings ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A setting that is on by being written (`numbers from queue`)."""
+
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """A simple dialer leg: its number, caller id and DTMF."""
+
+    number: Text
+    cli: Text | None
+    dtmf: Text | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """`schedule in 5m` (seconds from now) or `schedule at <time>` (a timestamp)."""
+
+    kind: Literal["in", "at"]
+    value: Duration | Time
+    span: Span
+
+
+Value = Union[Text, Integer, Duration, Time, Flag, Leg, Schedule, Name]
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A `keyword value` statement. `field` is the API field it sets."""
+
+    field: str
+    keyword: Name
+    value: Value
+    span: Span
+
+
+StepStatement = Union[Setting, Say, Invalid, Keys, Handler]
+RequestStatement = Union[Setting, Say]
+
+N = TypeVar("N")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    name: Name
+    body: tuple[StepStatement, ...]
+    span: Span
+
+    def settings(self, field: str) -> list[Setting]:
+        return [s for s in self.body if isinstance(s, Setting) and s.field == field]
+
+    def statements(self, kind: type[N]) -> list[N]:
+        return [s for s in self.body if isinstance(s, kind)]
+
+    @property
+    def handlers(self) -> list[Handler]:
+        return self.statements(Handler)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A `dialer` or `simple_dialer` block; its optional string is the unique_id."""
+
+    kind: Literal["dialer", "simple_dialer"]
+    keyword: Name
+    unique_id: Text | None
+    body: tuple[RequestStatement, ...]
+    span: Span
+
+    def settings(self, field: str) -> list[Setting]:
+        return [s for s in self.body if isinstance(s, Setting) and s.field == field]
+
+    def setting(self, field: str) -> Setting | None:
+        found = self.settings(field)
+        return found[0] if found else None
+
+    def statements(self, kind: type[N]) -> list[N]:
+        return [s for s in self.body if isinstance(s, kind)]
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    code: Name
+    span: Span
+
+
+Item = Union[Region, Request, Step]
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A whole .ivr file, its items in source order."""
+
+    items: tuple[Item, ...]
+    span: Span
+
+    @property
+    def regions(self) -> list[Region]:
+        return [i for i in self.items if isinstance(i, Region)]
+
+    @property
+    def requests(self) -> list[Request]:
+        return [i for i in self.items if isinstance(i, Request)]
+
+    @property
+    def steps(self) -> list[Step]:
+        return [i for i in self.items if isinstance(i, Step)]

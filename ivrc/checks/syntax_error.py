@@ -1,0 +1,192 @@
+"""syntax-error: the text is not .ivr; the message says in words what was expected."""
+
+from __future__ import annotations
+
+import difflib
+
+from lark import Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from ivrc.ast import Span
+from ivrc.diagnostics import Diagnostic, Severity
+
+NAME = "syntax-error"
+SEVERITY = Severity.ERROR
+
+_WORDS = {
+    "STRING": "a quoted text",
+    "NAME": "a name",
+    "INT": "a whole number",
+    "KEY": "a key",
+    "DURATION": "a duration such as `3s`",
+    "TIME": "a time such as `2026-12-01T09:00+02:00`",
+    "GENDER": "`male` or `female`",
+    "$END": "the end of the file",
+}
+
+# What follows a keyword, when that says more than a list of tokens.
+_AFTER = {
+    "goto": "a step name after `goto`",
+    "step": "a step name after `step`",
+    "on": "a key after `on`, such as `1`, `11`, `10..12` or `\"#\"`",
+    "voice": "`male` or `female` after `voice`",
+    "region": "a region code after `region`, such as `IL`",
+    "mark": "`remove` or `custom \"value\"` after `mark`",
+    "->": "an action after `->`: `play`, `wait`, `goto`, `call`, `mark` or `hangup`",
+    "..": "the last key of the range after `..`",
+}
+
+_ACTIONS = {"PLAY", "WAIT", "GOTO", "CALL", "MARK", "HANGUP"}
+_STEP = {"SAY", "ON", "VOICE", "TIMEOUT", "RETRIES", "KEYS", "INVALID"}
+_SIMPLE = {"LEG_A", "LEG_B", "NUMBERS", "SAY", "VOICE", "ANSWER_DELAY", "DIAL_AT", "MAX_RETRIES", "RING_TIMEOUT", "RETRY_WAIT_TIME"}
+_DIALER = {"RETURN_ADDRESS", "NUMBER", "NUMBERS", "CLI", "DTMF", "MAX_RETRIES", "RING_TIMEOUT", "RETRY_WAIT_TIME", "SCHEDULE"}
+_TOP = {"STEP", "DIALER", "SIMPLE_DIALER", "REGION"}
+
+# Keyword sets that stand for one kind of statement: (a sign of the kind, all its keywords, words).
+_KINDS = (
+    ({"PLAY", "HANGUP"}, _ACTIONS, "an action (`play`, `wait`, `goto`, `call`, `mark`, `hangup`)"),
+    ({"SAY", "ON"}, _STEP, "a step statement (`say`, `on`, `voice`, `timeout`, …)"),
+    ({"LEG_A", "ANSWER_DELAY"}, _SIMPLE, "a simple_dialer setting (`leg_a`, `say`, `answer_delay`, …)"),
+    ({"RETURN_ADDRESS", "SCHEDULE"}, _DIALER, "a dialer setting (`return_address`, `number`, `schedule`, …)"),
+    ({"STEP", "DIALER"}, _TOP, "a `dialer`, `simple_dialer`, `step` or `region`"),
+)
+
+def diagnose(error: UnexpectedInput, text: str) -> Diagnostic:
+    """What it does
+    Reports text that is not valid .ivr: a misspelt keyword, a missing brace or quote,
+    a value of the wrong kind (`timeout 3` where a duration such as `3s` is needed).
+
+    Why is this bad?
+    Nothing can be compiled or checked until the file parses. The message names what
+    was expected at that point, in words, and the parser goes on to report later
+    syntax errors too.
+
+    Example
+    ```
+    step menu {
+        say "Press 1"
+        timeout 3
+    }
+    ```
+
+    Use instead
+    ```
+    step menu {
+        say "Press 1"
+        timeout 3s
+    }
+    ```
+    """
+    if isinstance(error, UnexpectedCharacters):
+        return _unexpected_character(error, text)
+    assert isinstance(error, UnexpectedToken)
+    return _unexpected_token(error, text)
+
+
+def _unexpected_character(error: UnexpectedCharacters, text: str) -> Diagnostic:
+    pos = error.pos_in_stream
+    char = text[pos] if pos < len(text) else ""
+    span = Span(error.line, error.column, error.line, error.column + 1, pos, pos + 1)
+    if char == '"':
+        line_end = text.find("\n", pos)
+        end = len(text) if line_end < 0 else line_end
+        span = Span(error.line, error.column, error.line, error.column + (end - pos), pos, end)
+        return Diagnostic(NAME, SEVERITY, "this text has no closing `\"`", span, help='a text ends with `"` on the same line; write `\\"` for a quote inside it')
+    shown = char if char.isprintable() else repr(char)[1:-1]
+    expected = _expected_words(error.allowed or set(), _previous_token(error))
+    message = f"unexpected character `{shown}`"
+    if expected:
+        message += f"; expected {expected}"
+    return Diagnostic(NAME, SEVERITY, message, span)
+
+
+def _unexpected_token(error: UnexpectedToken, text: str) -> Diagnostic:
+    token: Token = error.token
+    previous = _previous_token(error)
+    expected = _expected_words(error.expected, previous)
+    if token.type == "$END":
+        pos = len(text.rstrip())
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        span = Span(line, column, line, column, pos, pos)
+        return Diagnostic(NAME, SEVERITY, f"the file ends too soon; expected {expected}", span, help=_comment_help(previous, text))
+    span = Span(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)
+    message = f"expected {expected}, found {_describe(token)}"
+    return Diagnostic(NAME, SEVERITY, message, span, help=_help(error, token, previous))
+
+
+def _previous_token(error: UnexpectedInput) -> Token | None:
+    parser = getattr(error, "interactive_parser", None)
+    if parser is None:
+        return None
+    for value in reversed(parser.parser_state.value_stack):
+        if isinstance(value, Token):
+            return value
+        tokens = [t for t in value.scan_values(lambda v: isinstance(v, Token))]
+        if tokens:
+            return tokens[-1]
+    return None
+
+
+def _expected_words(expected: set[str], previous: Token | None) -> str:
+    expected = {e for e in expected if e not in ("_SEP", "COMMENT", "WS")}
+    if previous is not None and str(previous) in _AFTER and len(expected) <= 2:
+        return _AFTER[str(previous)]
+    words: list[str] = []
+    for sign, members, kind in _KINDS:
+        if sign <= expected:
+            words.append(kind)
+            expected -= members
+    words.extend(sorted(_word(name) for name in expected))
+    if not words:
+        return "something else"
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _word(terminal: str) -> str:
+    if terminal in _WORDS:
+        return _WORDS[terminal]
+    from ivrc.parser import lark_parser
+
+    try:
+        pattern = lark_parser().get_terminal(terminal).pattern
+    except KeyError:
+        return terminal.lower()
+    return f"`{pattern.value}`"
+
+
+def _describe(token: Token) -> str:
+    value = str(token)
+    if len(value) > 40:
+        value = value[:37] + "…"
+    if token.type == "STRING":
+        return f"the text {value}"
+    return f"`{value}`"
+
+
+def _comment_help(previous: Token | None, text: str) -> str | None:
+    """`on #` reads as a key followed by a comment: the `#` key must be quoted."""
+    if previous is None or previous.end_pos is None:
+        return None
+    if text[previous.end_pos :].lstrip(" \t").startswith("#"):
+        return '`#` starts a comment; write the key as `"#"`'
+    return None
+
+
+def _help(error: UnexpectedToken, token: Token, previous: Token | None) -> str | None:
+    value = str(token)
+    if token.type in _ACTIONS and _STEP <= error.expected:
+        return "`->` takes one action; put several in braces: `on 1 { play \"…\"; hangup }`"
+    if "DURATION" in error.expected and token.type in ("INT", "KEY") and value.isdigit():
+        return f"durations need a unit: `{value}s`, `{value}ms`, `{value}m` or `{value}h`"
+    if token.type == "NAME":
+        keywords = [_word(t).strip("`") for t in error.expected if t.isupper() and t not in _WORDS]
+        close = difflib.get_close_matches(value, keywords, n=1, cutoff=0.6)
+        if close:
+            return f"did you mean `{close[0]}`?"
+    if token.type in ("NAME", "KEY", "INT") and "STRING" in error.expected and error.expected <= {"STRING", "FILE", "NAME"}:
+        return f'texts are quoted: `"{value}"`'
+    same_line = previous is not None and previous.line == token.line
+    if same_line and token.type in _ACTIONS | _STEP | _TOP | _DIALER | _SIMPLE and "NAME" in error.expected:
+        return f'`{value}` is a keyword; a step of that name is written quoted: `"{value}"`'
+    return None

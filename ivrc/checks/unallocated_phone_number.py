@@ -1,0 +1,52 @@
+"""unallocated-phone-number: a possible number outside the numbering plan phonenumbers knows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ivrc.diagnostics import Diagnostic, Severity
+from ivrc.model import Model
+
+NAME = "unallocated-phone-number"
+SEVERITY = Severity.WARNING
+
+
+def check(model: Model) -> Iterator[Diagnostic]:
+    """What it does
+    Flags a number that has the right shape for its country but lies outside the
+    numbering plan known to the `phonenumbers` library, such as a mobile prefix that
+    has not been allocated.
+
+    Why is this bad?
+    Such a number is most likely a typo, and a call to it fails. It is only a warning:
+    numbering plans change faster than the library's data, and the API document's own
+    sample numbers are of this kind (SPEC-NOTES 14).
+
+    Example
+    ```
+    region IL
+    dialer {
+        return_address "https://example.com/report"
+        number "054-000-0000"
+    }
+    ```
+
+    Use instead
+    ```
+    region IL
+    dialer {
+        return_address "https://example.com/report"
+        number "054-600-0000"
+    }
+    ```
+    """
+    for use in model.phones:
+        if use.reading.status == "unallocated":
+            country = use.reading.region or "its country"
+            yield Diagnostic(
+                NAME,
+                SEVERITY,
+                f"`{use.text.value}` (+{use.reading.digits}) is outside the numbering plan known for {country}",
+                use.text.span,
+                "check the number; if it is right, the numbering data is behind and this can be ignored",
+            )

@@ -1,0 +1,163 @@
+"""What a parsed flow means: its request, steps, goto graph, phone numbers and times.
+
+Built once per file and shared by the checks and the emitter."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from ivrc import ast, phone
+
+MAX_RETRIES = 10000  # max_retries: "Minimum: 0 Maximum: 10000"
+MAX_RANGE_ENTRIES = 10000  # each entry of a range is listed in dtmf_ivr
+_PLACEHOLDER = re.compile(r"\$([A-Za-z0-9_]+)\$")
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneUse:
+    """A written phone number, the API field it fills, and what it reads as."""
+
+    text: ast.Text
+    field: str
+    reading: phone.Reading
+
+
+@dataclass(frozen=True)
+class Model:
+    flow: ast.Flow
+    region: str | None
+    request: ast.Request | None
+    steps: tuple[ast.Step, ...]
+    by_name: dict[str, ast.Step]
+    phones: tuple[PhoneUse, ...]
+    dependency: bool
+    reachable: frozenset[str]
+
+    @property
+    def kind(self) -> str | None:
+        return self.request.kind if self.request else None
+
+
+def build(flow: ast.Flow, region: str | None = None) -> Model:
+    """`region` is the default for a file with no valid `region` line of its own."""
+    for written in flow.regions:
+        if phone.supported_region(written.code.text):
+            region = written.code.text.upper()
+            break
+    region = region.upper() if region else None
+    steps = tuple(flow.steps)
+    by_name: dict[str, ast.Step] = {}
+    for step in steps:
+        by_name.setdefault(step.name.text, step)
+    requests = flow.requests
+    request = requests[0] if requests else None
+    phones = tuple(
+        PhoneUse(text, name, phone.read(text.value, region)) for text, name in _phone_texts(request, steps)
+    )
+    dependency = any(True for _ in gotos(steps))
+    return Model(flow, region, request, steps, by_name, phones, dependency, _reachable(steps, by_name))
+
+
+def settings(model: Model) -> Iterator[ast.Setting]:
+    """Every `keyword value` setting of the file's requests and steps."""
+    for request in model.flow.requests:
+        yield from request.statements(ast.Setting)
+    for step in model.steps:
+        yield from step.statements(ast.Setting)
+
+
+def gotos(steps: tuple[ast.Step, ...] | list[ast.Step]) -> Iterator[tuple[ast.Step, ast.Goto]]:
+    for step in steps:
+        for handler in step.handlers:
+            for action in handler.actions:
+                if isinstance(action, ast.Goto):
+                    yield step, action
+
+
+def _reachable(steps: tuple[ast.Step, ...], by_name: dict[str, ast.Step]) -> frozenset[str]:
+    """Steps the call can enter in dependency mode: the first, then along gotos (SPEC-NOTES 5)."""
+    if not steps:
+        return frozenset()
+    seen = {steps[0].name.text}
+    todo = [steps[0]]
+    while todo:
+        for _, goto in gotos([todo.pop()]):
+            target = by_name.get(goto.target.text)
+            if target is not None and target.name.text not in seen:
+                seen.add(target.name.text)
+                todo.append(target)
+    return frozenset(seen)
+
+
+def _phone_texts(request: ast.Request | None, steps: tuple[ast.Step, ...]) -> Iterator[tuple[ast.Text, str]]:
+    if request is not None:
+        for setting in request.body:
+            if not isinstance(setting, ast.Setting):
+                continue
+            if setting.field in ("number", "cli") and isinstance(setting.value, ast.Text):
+                yield setting.value, setting.field
+            elif isinstance(setting.value, ast.Leg):
+                leg = setting.value
+                suffix = setting.field[-1]
+                yield leg.number, setting.field
+                if leg.cli is not None and leg.cli.value:
+                    yield leg.cli, f"cid_{suffix}"
+    for step in steps:
+        for handler in step.handlers:
+            for action in handler.actions:
+                if isinstance(action, ast.Call):
+                    yield action.number, "call number"
+                    if action.cli.value:
+                        yield action.cli, "call cli"
+
+
+def range_bounds(spec: ast.KeyRange) -> tuple[int, int, int] | None:
+    """Low, high and zero-padded width of a well-formed range; None for one `invalid-range` flags."""
+    low, high = spec.low.text, spec.high.text
+    if not (low.isdigit() and high.isdigit()) or int(low) > int(high):
+        return None
+    if int(high) - int(low) >= MAX_RANGE_ENTRIES:
+        return None
+    return int(low), int(high), len(low) if len(low) == len(high) else 0
+
+
+def entries(spec: ast.KeySpec) -> list[str]:
+    """The dtmf_ivr entries a key or range stands for (SPEC-NOTES 8): 10..12 is 10, 11, 12.
+    Bounds written with the same number of digits keep that width (`00..09`)."""
+    if isinstance(spec, ast.Key):
+        return [spec.text]
+    bounds = range_bounds(spec)
+    if bounds is None:
+        return []
+    low, high, width = bounds
+    return [str(n).zfill(width) for n in range(low, high + 1)]
+
+
+def covers(spec: ast.KeySpec, entry: str) -> bool:
+    """Whether pressing `entry` is handled by `spec`, without listing a range's entries."""
+    if isinstance(spec, ast.Key):
+        return spec.text == entry
+    bounds = range_bounds(spec)
+    if bounds is None or not entry.isdigit():
+        return False
+    low, high, width = bounds
+    return low <= int(entry) <= high and entry == str(int(entry)).zfill(width)
+
+
+def timestamp(time: ast.Time) -> int:
+    """A Unix timestamp; ValueError says what is wrong with the time as written."""
+    try:
+        moment = datetime.fromisoformat(time.text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"`{time.text}` is not a date and time of day") from None
+    if moment.tzinfo is None:
+        raise ValueError(f"`{time.text}` has no UTC offset, so it could mean any of 24 hours")
+    return int(moment.timestamp())
+
+
+def placeholders(text: str) -> list[tuple[str, int, int]]:
+    """`$name$` placeholders in a prompt text, with their start and end offsets (SPEC-NOTES 11)."""
+    return [(m.group(1), m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]

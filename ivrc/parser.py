@@ -1,0 +1,106 @@
+"""Source text to AST: the Lark LALR parser, built once, with recovery after syntax errors."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from ivrc import ast
+from ivrc.checks import syntax_error
+from ivrc.diagnostics import Diagnostic
+from ivrc.resources import resource
+from ivrc.transformer import ToAst
+
+# Tokens that begin or end a statement: where the parser can pick up again after an error.
+SYNC_TOKENS = frozenset(
+    "REGION DIALER SIMPLE_DIALER STEP RETURN_ADDRESS NUMBER NUMBERS CLI DTMF MAX_RETRIES "
+    "RING_TIMEOUT RETRY_WAIT_TIME SCHEDULE LEG_A LEG_B ANSWER_DELAY DIAL_AT VOICE SAY KEYS "
+    "TIMEOUT RETRIES INVALID ON PLAY WAIT GOTO CALL MARK HANGUP RBRACE _SEP".split()
+)
+
+# A file of junk would otherwise yield an error per character.
+MAX_SYNTAX_ERRORS = 20
+
+
+@functools.cache
+def lark_parser() -> Lark:
+    grammar = resource("grammar", "ivr.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The AST when the text parsed, and the syntax errors when it did not."""
+
+    flow: ast.Flow | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class _Recovery:
+    """Panic-mode recovery, as yacc does it: report an error, then drop input until some
+    enclosing construct can go on, and stay quiet until the parser is back in step."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.diagnostics: list[Diagnostic] = []
+        self.stack_after_last_error: list[object] | None = None
+
+    def __call__(self, error: UnexpectedInput) -> bool:
+        stack = error.interactive_parser.parser_state.state_stack
+        # Still recovering when the parser has not moved since the last error: stay quiet.
+        if stack != self.stack_after_last_error:
+            self.diagnostics.append(syntax_error.diagnose(error, self.text))
+        if len(self.diagnostics) >= MAX_SYNTAX_ERRORS:
+            return False
+        resumed = self._resume(error)
+        self.stack_after_last_error = list(stack)
+        return resumed
+
+    def _resume(self, error: UnexpectedInput) -> bool:
+        if isinstance(error, UnexpectedCharacters):
+            if self.text[error.pos_in_stream] == '"':
+                # An unterminated string: skip the rest of its line rather than re-read its words.
+                lexer = error.interactive_parser.lexer_thread.state
+                line_end = self.text.find("\n", error.pos_in_stream)
+                lexer.line_ctr.feed(self.text[error.pos_in_stream : len(self.text) if line_end < 0 else line_end])
+            return True
+        assert isinstance(error, UnexpectedToken)
+        if error.token.type == "$END":
+            return False
+        return self._resync(error)
+
+    def _resync(self, error: UnexpectedToken) -> bool:
+        state = error.interactive_parser.parser_state
+        table = state.parse_conf.states
+        token: Token = error.token
+        if token.type not in SYNC_TOKENS:
+            return True  # not a statement boundary: drop it and look at the next token
+        for depth in range(len(state.state_stack) - 1, -1, -1):
+            if token.type in table[state.state_stack[depth]]:
+                del state.state_stack[depth + 1 :]
+                del state.value_stack[depth:]
+                try:
+                    error.interactive_parser.feed_token(token)
+                except UnexpectedToken:
+                    break
+                return True
+        return True  # nothing takes this token: drop it and try the next one
+
+
+def parse(text: str, path: str = "<string>") -> Parsed:
+    """Parse .ivr source. Never raises for bad input: problems come back as diagnostics."""
+    recovery = _Recovery(text)
+    try:
+        tree = lark_parser().parse(text, on_error=recovery)
+    except UnexpectedInput as error:
+        if not recovery.diagnostics:
+            recovery.diagnostics.append(syntax_error.diagnose(error, text))
+        tree = None
+    diagnostics = tuple(replace(d, path=path) for d in recovery.diagnostics)
+    if diagnostics or tree is None:
+        return Parsed(None, diagnostics)
+    return Parsed(ToAst().transform(tree), ())
+

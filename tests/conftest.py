@@ -1,0 +1,42 @@
+"""Shared test setup: paths, the CLI runner, and hypothesis profiles."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SCHEMAS = ROOT / "schemas"
+
+# CI runs property tests derandomized and bounded; `HYPOTHESIS_PROFILE=fuzz` runs a long local fuzz.
+settings.register_profile("ci", derandomize=True, max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=300, deadline=None)
+settings.register_profile("fuzz", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+def run_ivrc(*args: str, cwd: Path | None = None, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command line, in a fresh interpreter."""
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "ivrc", *args],
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=full_env,
+        input=stdin.decode() if stdin else None,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def ivrc_cli():
+    return run_ivrc

@@ -1,0 +1,91 @@
+"""Each rule against its fixture in tests/rules/: failing cases with exact positions, passing cases clean."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import ivrc
+from ivrc.checks import BY_NAME, RULES
+
+FIXTURES = Path(__file__).resolve().parent / "rules"
+# Appended (not prepended) to a case that needs a request, so the case's own positions stay as written.
+PRELUDE = '\nregion IL\ndialer { return_address "https://example.com/r"; numbers from queue }\n'
+SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+
+
+def _load(rule: str) -> dict:
+    return tomllib.loads((FIXTURES / f"{rule}.toml").read_text(encoding="utf-8"))
+
+
+def _source(case: dict) -> str:
+    return case["source"] + (PRELUDE if case.get("prelude", True) else "")
+
+
+def _cases(kind: str) -> list:
+    found = []
+    for rule in RULES:
+        if rule.name == "schema-violation":
+            continue  # a .ivr that passes the checks always fits the schema; see test_schema.py
+        for index, case in enumerate(_load(rule.name).get(kind, [])):
+            found.append(pytest.param(rule.name, case, id=f"{rule.name}-{index}"))
+    return found
+
+
+def test_every_rule_has_a_fixture_and_every_fixture_a_rule():
+    names = {p.stem for p in FIXTURES.glob("*.toml")}
+    assert names == {r.name for r in RULES} - {"schema-violation"}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_rule_is_documented_in_fixed_sections(rule):
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.name)
+    positions = [rule.docs.find(f"\n{s}\n") if i else rule.docs.find(f"{s}\n") for i, s in enumerate(SECTIONS)]
+    assert positions[0] == 0 and all(a < b for a, b in zip(positions, positions[1:])), rule.docs[:80]
+    assert rule.docs.count("```") >= 4
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.name != "schema-violation"], ids=lambda r: r.name)
+def test_rule_has_failing_and_passing_cases(rule):
+    fixture = _load(rule.name)
+    assert fixture.get("fail") and fixture.get("pass")
+
+
+@pytest.mark.parametrize("rule,case", _cases("fail"))
+def test_failing_case_is_found_where_expected(rule, case):
+    found = [d for d in ivrc.lint(_source(case), path="case.ivr") if d.rule == rule]
+    got = [
+        {"line": d.line, "column": d.column, "end_line": d.end_line, "end_column": d.end_column, "message": d.message, "help": d.help}
+        for d in found
+    ]
+    expected = case["expect"]
+    assert len(got) == len(expected), got
+    for have, want in zip(got, expected):
+        if "help" not in want:
+            del have["help"]
+    assert got == expected
+    assert all(d.severity is BY_NAME[rule].severity for d in found)
+
+
+@pytest.mark.parametrize("rule,case", _cases("pass"))
+def test_passing_case_is_clean(rule, case):
+    found = [d for d in ivrc.lint(_source(case), path="case.ivr") if d.rule == rule]
+    assert found == []
+    if case.get("clean", True):
+        assert ivrc.lint(_source(case)) == []
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_rule_examples_in_docs_are_true(rule):
+    """The docs' Example shows the finding and Use instead does not (for .ivr examples)."""
+    blocks = re.findall(r"```\n(.*?)```", rule.docs, flags=re.S)
+    example, instead = blocks[0], blocks[1]
+    if example.lstrip().startswith("{"):
+        return  # a JSON request: checked in test_schema.py
+    needs_request = not re.search(r"^\s*(dialer|simple_dialer)\b", example, flags=re.M) and rule.name != "missing-request"
+    suffix = PRELUDE if needs_request else ""
+    assert rule.name in {d.rule for d in ivrc.lint(example + suffix)}
+    assert rule.name not in {d.rule for d in ivrc.lint(instead + suffix)}
