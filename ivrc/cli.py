@@ -134,7 +134,10 @@ def compile_command(
         raise typer.Exit(EXIT_FINDINGS)
     text = dumps(result.request)
     if output is None:
-        sys.stdout.write(text)
+        # JSON is UTF-8 whatever the locale says.
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.flush()
         return
     try:
         write_atomically(output, text)
@@ -209,4 +212,9 @@ def rule_command(name: Annotated[str, typer.Argument(help="A rule name, such as 
 
 
 def main() -> None:
+    for stream in (sys.stdout, sys.stderr):
+        # Hebrew or Russian in a message must not crash a terminal with a narrow encoding.
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="replace")
     app()

@@ -55,9 +55,8 @@ class _Recovery:
             self.diagnostics.append(syntax_error.diagnose(error, self.text))
         if len(self.diagnostics) >= MAX_SYNTAX_ERRORS:
             return False
-        resumed = self._resume(error)
         self.stack_after_last_error = list(stack)
-        return resumed
+        return self._resume(error)
 
     def _resume(self, error: UnexpectedInput) -> bool:
         if isinstance(error, UnexpectedCharacters):
@@ -86,6 +85,7 @@ class _Recovery:
                     error.interactive_parser.feed_token(token)
                 except UnexpectedToken:
                     break
+                self.stack_after_last_error = None  # a statement begins again: back in step
                 return True
         return True  # nothing takes this token: drop it and try the next one
 

@@ -1,0 +1,195 @@
+"""The command line as a user meets it: exit codes, streams, files written or not."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+import ivrc
+from conftest import EXAMPLES, GOLDEN, run_ivrc
+
+CLEAN = 'dialer { return_address "https://example.com/r"; number "+972546000000" }\nstep hello { say "Hello" }\n'
+DANGLING = 'dialer { return_address "https://example.com/r"; number "+972546000000" }\nstep hello {\n    say "Hello"\n    on 1 -> goto nowhere\n}\n'
+WARNING_ONLY = 'dialer { return_address "https://example.com/r"; number "+972540000000" }\nstep hello { say "Hello" }\n'
+
+
+def test_version():
+    result = run_ivrc("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"ivrc {ivrc.__version__}\n"
+
+
+def test_compile_writes_json_to_stdout():
+    result = run_ivrc("compile", str(EXAMPLES / "white_rabbit.ivr"))
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (GOLDEN / "white_rabbit.json").read_text(encoding="utf-8")
+
+
+def test_compile_to_a_file(tmp_path):
+    out = tmp_path / "out.json"
+    result = run_ivrc("compile", str(EXAMPLES / "age_gate.ivr"), "-o", str(out))
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert out.read_text(encoding="utf-8") == (GOLDEN / "age_gate.json").read_text(encoding="utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"], "no temporary file is left behind"
+    assert oct(out.stat().st_mode & 0o777) != oct(0o600), "the file gets ordinary permissions"
+
+
+def test_compile_error_reports_position_and_writes_nothing(tmp_path):
+    source = tmp_path / "flow.ivr"
+    source.write_text(DANGLING, encoding="utf-8")
+    out = tmp_path / "out.json"
+    out.write_text("previous output\n", encoding="utf-8")
+    result = run_ivrc("compile", str(source), "-o", str(out))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"{source}:4:18: error[dangling-goto]: `goto` names a step that does not exist: `nowhere`" in result.stderr
+    assert "4 |     on 1 -> goto nowhere\n" in result.stderr
+    assert "  |                  ^^^^^^^\n" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert out.read_text(encoding="utf-8") == "previous output\n", "a failed compile leaves the old output alone"
+
+
+def test_compile_with_warnings_succeeds_and_reports_them(tmp_path):
+    source = tmp_path / "flow.ivr"
+    source.write_text(WARNING_ONLY, encoding="utf-8")
+    result = run_ivrc("compile", str(source))
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["number"] == "972540000000"
+    assert "warning[unallocated-phone-number]" in result.stderr
+
+
+def test_every_error_is_reported_in_one_run(tmp_path):
+    source = tmp_path / "flow.ivr"
+    source.write_text(
+        'dialer { number "054-600-0000" }\nstep a { say "x"; on 1 -> goto b; on 1 -> goto c }\nstep a { say "y" }\n',
+        encoding="utf-8",
+    )
+    result = run_ivrc("compile", str(source))
+    rules = [line.split("[", 1)[1].split("]", 1)[0] for line in result.stderr.splitlines() if ": error[" in line]
+    assert sorted(rules) == ["dangling-goto", "dangling-goto", "duplicate-key", "duplicate-step", "invalid-phone-number", "missing-return-address"]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["compile", "no-such.ivr"], "ivrc: error: no-such.ivr: no such file\n"),
+        (["compile", "examples"], "ivrc: error: examples: is a directory\n"),
+        (["lint", "no-such-folder"], "ivrc: error: no-such-folder: no such file or folder\n"),
+    ],
+)
+def test_io_errors_are_one_clear_line_with_exit_2(args, message):
+    result = run_ivrc(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_undecodable_bytes_name_their_position(tmp_path):
+    source = tmp_path / "flow.ivr"
+    source.write_bytes('step a {\n  say "שלום \xff"\n}\n'.encode("utf-8").replace(b"\xc3\xbf", b"\xff"))
+    result = run_ivrc("compile", str(source))
+    assert result.returncode == 2
+    assert result.stderr == f"ivrc: error: {source}:2:13: not UTF-8 text (byte 0xff)\n"
+
+
+def test_unknown_region_flag_is_a_usage_error():
+    result = run_ivrc("compile", str(EXAMPLES / "white_rabbit.ivr"), "--region", "XX")
+    assert result.returncode == 2
+    assert "--region XX" in result.stderr
+
+
+def test_region_flag_reads_local_numbers(tmp_path):
+    source = tmp_path / "flow.ivr"
+    source.write_text('dialer { return_address "https://example.com/r"; number "054-600-0000" }\nstep a { say "x" }\n', encoding="utf-8")
+    assert run_ivrc("compile", str(source)).returncode == 1
+    result = run_ivrc("compile", str(source), "--region", "il")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["number"] == "972546000000"
+
+
+def test_the_files_own_region_wins_over_the_flag(tmp_path):
+    source = tmp_path / "flow.ivr"
+    source.write_text('region US\ndialer { return_address "https://example.com/r"; number "415 555 2671" }\nstep a { say "x" }\n', encoding="utf-8")
+    result = run_ivrc("compile", str(source), "--region", "IL")
+    assert json.loads(result.stdout)["number"] == "14155552671"
+
+
+def test_output_to_a_missing_folder_is_a_usage_error(tmp_path):
+    result = run_ivrc("compile", str(EXAMPLES / "white_rabbit.ivr"), "-o", str(tmp_path / "no" / "out.json"))
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_lint_folder_and_files(tmp_path):
+    (tmp_path / "good.ivr").write_text(CLEAN, encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "bad.ivr").write_text(DANGLING, encoding="utf-8")
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "skip.ivr").write_text("junk", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("junk", encoding="utf-8")
+    result = run_ivrc("lint", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stdout.startswith(f"{tmp_path / 'sub' / 'bad.ivr'}:4:18: error[dangling-goto]")
+    assert "skip.ivr" not in result.stdout
+    assert result.stderr.strip().endswith("Found 1 error in 2 files.")
+
+
+def test_lint_warnings_alone_exit_0(tmp_path):
+    (tmp_path / "warn.ivr").write_text(WARNING_ONLY, encoding="utf-8")
+    result = run_ivrc("lint", str(tmp_path / "warn.ivr"))
+    assert result.returncode == 0
+    assert "warning[unallocated-phone-number]" in result.stdout
+    assert "Found 1 warning in 1 file." in result.stderr
+
+
+def test_lint_clean_examples():
+    result = run_ivrc("lint", str(EXAMPLES))
+    assert (result.returncode, result.stdout) == (0, "")
+    assert "All checks passed (5 files)." in result.stderr
+
+
+def test_lint_reports_a_bad_file_and_goes_on(tmp_path):
+    (tmp_path / "a.ivr").write_bytes(b"\xff\xfe")
+    (tmp_path / "b.ivr").write_text(DANGLING, encoding="utf-8")
+    result = run_ivrc("lint", str(tmp_path))
+    assert result.returncode == 2
+    assert "a.ivr:1:1: not UTF-8 text" in result.stderr
+    assert "b.ivr:4:18: error[dangling-goto]" in result.stdout
+
+
+def test_colour_only_when_asked():
+    plain = run_ivrc("lint", str(GOLDEN.parent / "rules"), env={})
+    assert "\x1b[" not in plain.stdout + plain.stderr
+    source = GOLDEN.parent.parent / "examples"
+    coloured = run_ivrc("compile", str(source / "white_rabbit.ivr"), "--region", "IL", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert "\x1b[" not in coloured.stdout, "JSON on stdout is never coloured"
+
+
+def test_rules_and_rule_docs():
+    listing = run_ivrc("rules")
+    assert listing.returncode == 0
+    assert "dangling-goto" in listing.stdout and "unreachable-step" in listing.stdout
+    doc = run_ivrc("rule", "dangling-goto")
+    assert doc.returncode == 0
+    assert doc.stdout.startswith("dangling-goto (error)\n\nWhat it does\n")
+    wrong = run_ivrc("rule", "danglin-goto")
+    assert wrong.returncode == 2
+    assert "did you mean `dangling-goto`?" in wrong.stderr
+
+
+def test_no_arguments_shows_help():
+    result = run_ivrc()
+    assert "compile" in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_runs_without_a_terminal_or_home():
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "TERM", "LANG", "LC_ALL")}
+    result = subprocess.run([sys.executable, "-m", "ivrc", "compile", str(EXAMPLES / "white_rabbit.ivr")], capture_output=True, env=env)
+    assert result.returncode == 0
+    assert result.stdout.decode("utf-8") == (GOLDEN / "white_rabbit.json").read_text(encoding="utf-8")
