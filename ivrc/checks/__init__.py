@@ -52,7 +52,11 @@ class Rule:
 
     @property
     def summary(self) -> str:
-        return self.docs.split("\n", 2)[1].strip() if "\n" in self.docs else self.docs
+        """The first sentence of "What it does"."""
+        paragraph = self.docs.split("\n\n", 1)[0].split("\n")[1:]
+        text = " ".join(line.strip() for line in paragraph)
+        end = text.find(". ")
+        return text if end < 0 else text[: end + 1]
 
     @classmethod
     def of(cls, module: ModuleType) -> Rule:
