@@ -1,8 +1,26 @@
 """ivrc: a compiler and linter for Paycall Dynamic Dialer IVR call flows."""
 
-from ivrc.api import CompileError, Result, analyze, compile, dumps, lint, parse
-from ivrc.diagnostics import Diagnostic, Severity
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 __all__ = ["CompileError", "Diagnostic", "Result", "Severity", "__version__", "analyze", "compile", "dumps", "lint", "parse"]
+
+if TYPE_CHECKING:
+    from ivrc.api import CompileError, Result, analyze, compile, dumps, lint, parse
+    from ivrc.diagnostics import Diagnostic, Severity
+
+
+def __getattr__(name: str) -> Any:
+    # The API loads on first use, so `ivrc --version` and `import ivrc` stay cheap.
+    if name in ("Diagnostic", "Severity"):
+        from ivrc import diagnostics
+
+        return getattr(diagnostics, name)
+    if name in __all__:
+        from ivrc import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'ivrc' has no attribute {name!r}")

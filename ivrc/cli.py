@@ -6,14 +6,15 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from ivrc import __version__, render
-from ivrc.api import Result, analyze
-from ivrc.diagnostics import Diagnostic, has_errors
-from ivrc.emit import dumps
+
+if TYPE_CHECKING:
+    from ivrc.api import Result
+    from ivrc.diagnostics import Diagnostic
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -123,6 +124,8 @@ def compile_command(
     region: RegionOption = None,
 ) -> None:
     """Compile FILE to the request JSON. Nothing is written when it has errors."""
+    from ivrc.api import analyze, dumps
+
     region = _region(region)
     try:
         source = _read(file)
@@ -166,6 +169,9 @@ def lint_command(
     region: RegionOption = None,
 ) -> None:
     """Check .ivr files and report every finding. Exit 1 when any is an error."""
+    from ivrc.api import analyze
+    from ivrc.diagnostics import has_errors
+
     region = _region(region)
     files, problems = _ivr_files(paths)
     findings: list[Diagnostic] = []

@@ -83,4 +83,4 @@ def test_generated_flows_compile_deterministically(source):
     assert ivrc.dumps(again) == ivrc.dumps(result.request)
     ivr = result.request["ivr"]
     assert ivr["count_steps"] == len(ivr["steps"])
-    assert ivr["have_dependency"] == ("true" if "goto" in source else "false")
+    assert ivr["have_dependency"] == ("true" if "-> goto " in source else "false")
