@@ -193,3 +193,27 @@ def test_runs_without_a_terminal_or_home():
     result = subprocess.run([sys.executable, "-m", "ivrc", "compile", str(EXAMPLES / "white_rabbit.ivr")], capture_output=True, env=env)
     assert result.returncode == 0
     assert result.stdout.decode("utf-8") == (GOLDEN / "white_rabbit.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\x00\x01\x02 step \x00",
+        ("a" * 10_000_000).encode(),
+        ('step x { say "' + "א" * 2_000_000 + '" }').encode(),
+        b"{" * 50_000,
+        "\u202e\u200f step \u05d0 {}".encode(),
+    ],
+    ids=["empty", "nul-bytes", "10MB-line", "huge-hebrew-text", "deep-braces", "bidi-controls"],
+)
+def test_hostile_input_gives_diagnostics_not_tracebacks(tmp_path, content):
+    source = tmp_path / "hostile.ivr"
+    source.write_bytes(content)
+    out = tmp_path / "out.json"
+    result = run_ivrc("compile", str(source), "-o", str(out))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{source}:1:" in result.stderr
+    assert not out.exists()
+    assert len(result.stderr) < 20_000, "a huge line is shown as a window, not in full"
