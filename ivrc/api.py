@@ -7,6 +7,7 @@ from typing import Any
 
 from ivrc import ast, checks
 from ivrc import model as semantics
+from ivrc.config import Config
 from ivrc.diagnostics import Diagnostic, has_errors
 from ivrc.emit import dumps, emit
 from ivrc.parser import parse as _parse
@@ -37,13 +38,23 @@ class Result:
         return not has_errors(self.diagnostics)
 
 
-def analyze(text: str, *, path: str = "<string>", region: str | None = None, emit_request: bool = False) -> Result:
-    """Parse, run every check and, with `emit_request`, build and validate the request."""
+def analyze(
+    text: str,
+    *,
+    path: str = "<string>",
+    region: str | None = None,
+    config: Config | None = None,
+    emit_request: bool = False,
+) -> Result:
+    """Parse, run the checks the config selects and, with `emit_request`, build and validate the request."""
+    config = (config or Config()).override(region=region)
+    if is_json(text, path):
+        return _analyze_json(text, path, config)
     parsed = _parse(text, path)
     if parsed.flow is None:
-        return Result(path, None, parsed.diagnostics)
-    model = semantics.build(parsed.flow, region)
-    found = [replace(d, path=path) for d in checks.run(model)]
+        return Result(path, None, tuple(checks.configure(list(parsed.diagnostics), config)))
+    model = semantics.build(parsed.flow, config)
+    found = checks.configure([replace(d, path=path) for d in checks.run(model)], config, parsed.flow.comments)
     request = None
     if emit_request and not has_errors(found):
         from ivrc.schema import validate
@@ -55,6 +66,29 @@ def analyze(text: str, *, path: str = "<string>", region: str | None = None, emi
     return Result(path, parsed.flow, tuple(sorted(found, key=lambda d: d.sort_key)), request)
 
 
+def is_json(text: str, path: str) -> bool:
+    """Request JSON by its name, or, for text with no telling name, by its first character."""
+    if path.endswith(".json"):
+        return True
+    if path.endswith(".ivr"):
+        return False
+    return text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
+
+
+def _analyze_json(text: str, path: str, config: Config) -> Result:
+    """The same checks on a JSON request, with the schema's findings and the reader's."""
+    from ivrc import from_json
+    from ivrc.schema import validate_json
+
+    flow, plain, problems = from_json.read(text)
+    found = list(problems)
+    if flow is not None and plain is not None:
+        found += validate_json(flow.requests[0].kind, plain)
+        found += checks.run(semantics.build(flow, config))
+    located = [replace(d, path=path) for d in found]
+    return Result(path, flow, tuple(checks.configure(located, config)))
+
+
 def parse(text: str, *, path: str = "<string>") -> ast.Flow:
     """The AST of .ivr text; CompileError lists the syntax errors when it does not parse."""
     parsed = _parse(text, path)
@@ -63,14 +97,14 @@ def parse(text: str, *, path: str = "<string>") -> ast.Flow:
     return parsed.flow
 
 
-def lint(text: str, *, path: str = "<string>", region: str | None = None) -> list[Diagnostic]:
+def lint(text: str, *, path: str = "<string>", region: str | None = None, config: Config | None = None) -> list[Diagnostic]:
     """Every finding in .ivr text: syntax errors, or else the checks' findings."""
-    return list(analyze(text, path=path, region=region).diagnostics)
+    return list(analyze(text, path=path, region=region, config=config).diagnostics)
 
 
-def compile(text: str, *, path: str = "<string>", region: str | None = None) -> dict[str, Any]:  # noqa: A001
+def compile(text: str, *, path: str = "<string>", region: str | None = None, config: Config | None = None) -> dict[str, Any]:  # noqa: A001
     """The request dict for .ivr text, ready for `dumps`; CompileError when it has errors."""
-    result = analyze(text, path=path, region=region, emit_request=True)
+    result = analyze(text, path=path, region=region, config=config, emit_request=True)
     if result.request is None:
         raise CompileError(list(result.diagnostics))
     return result.request

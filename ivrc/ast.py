@@ -67,10 +67,11 @@ class Duration:
 
 @dataclass(frozen=True, slots=True)
 class Time:
-    """An absolute ISO-8601 time, as written; read into a timestamp by the model."""
+    """An absolute time as written: ISO 8601 in .ivr (read by the model), a Unix time in JSON."""
 
     text: str
     span: Span
+    epoch: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +281,12 @@ class Request:
     unique_id: Text | None
     body: tuple[RequestStatement, ...]
     span: Span
+    # Fields a .ivr file never writes because ivrc derives them, as a JSON request wrote them:
+    # `have_dependency` (a Flag-valued Setting, or a Name "false") and `count_steps`.
+    declared: tuple[Setting, ...] = ()
+
+    def declared_value(self, field: str) -> Setting | None:
+        return next((s for s in self.declared if s.field == field), None)
 
     def settings(self, field: str) -> list[Setting]:
         return [s for s in self.body if isinstance(s, Setting) and s.field == field]
@@ -302,11 +309,20 @@ Item = Union[Region, Request, Step]
 
 
 @dataclass(frozen=True, slots=True)
+class Comment:
+    """A `#` comment, kept for suppressions and the formatter."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Flow:
     """A whole .ivr file, its items in source order."""
 
     items: tuple[Item, ...]
     span: Span
+    comments: tuple[Comment, ...] = ()
 
     @property
     def regions(self) -> list[Region]:

@@ -184,6 +184,7 @@ def lint_command(
         result = analyze(source, path=str(file), region=region)
         _report(result, source, sys.stdout)
         findings.extend(result.diagnostics)
+    sys.stdout.flush()
     for problem in problems:
         typer.echo(f"ivrc: error: {problem}", err=True)
     typer.echo(render.summary(findings, len(files)), err=True)

@@ -5,11 +5,13 @@ Built once per file and shared by the checks and the emitter."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ivrc import ast, phone
+from ivrc.config import Config
 
 MAX_RETRIES = 10000  # max_retries: "Minimum: 0 Maximum: 10000"
 MAX_RANGE_ENTRIES = 10000  # each entry of a range is listed in dtmf_ivr
@@ -35,14 +37,18 @@ class Model:
     phones: tuple[PhoneUse, ...]
     dependency: bool
     reachable: frozenset[str]
+    config: Config = field(default_factory=Config)
+    now: float = 0.0
 
     @property
     def kind(self) -> str | None:
         return self.request.kind if self.request else None
 
 
-def build(flow: ast.Flow, region: str | None = None) -> Model:
-    """`region` is the default for a file with no valid `region` line of its own."""
+def build(flow: ast.Flow, config: Config | None = None, now: float | None = None) -> Model:
+    """The config's region is the default for a file with no valid `region` line of its own."""
+    config = config or Config()
+    region = config.region
     for written in flow.regions:
         if phone.supported_region(written.code.text):
             region = written.code.text.upper()
@@ -57,8 +63,17 @@ def build(flow: ast.Flow, region: str | None = None) -> Model:
     phones = tuple(
         PhoneUse(text, name, phone.read(text.value, region)) for text, name in _phone_texts(request, steps)
     )
-    dependency = any(True for _ in gotos(steps))
-    return Model(flow, region, request, steps, by_name, phones, dependency, _reachable(steps, by_name))
+    dependency = _dependency(request, steps)
+    reachable = _reachable(steps, by_name)
+    return Model(flow, region, request, steps, by_name, phones, dependency, reachable, config, time.time() if now is None else now)
+
+
+def _dependency(request: ast.Request | None, steps: tuple[ast.Step, ...]) -> bool:
+    """have_dependency: as a JSON request declares it, else derived: true when any goto exists."""
+    declared = request.declared_value("have_dependency") if request else None
+    if declared is not None:
+        return isinstance(declared.value, ast.Flag)
+    return any(True for _ in gotos(steps))
 
 
 def settings(model: Model) -> Iterator[ast.Setting]:
@@ -67,6 +82,48 @@ def settings(model: Model) -> Iterator[ast.Setting]:
         yield from request.statements(ast.Setting)
     for step in model.steps:
         yield from step.statements(ast.Setting)
+
+
+def actions(model: Model) -> Iterator[ast.Action]:
+    for step in model.steps:
+        for handler in step.handlers:
+            yield from handler.actions
+
+
+def waits(model: Model) -> Iterator[ast.Wait]:
+    return (a for a in actions(model) if isinstance(a, ast.Wait))
+
+
+def spoken(model: Model) -> Iterator[tuple[ast.SpokenPrompt, bool]]:
+    """Every text to speech, and whether it is a prompt that can take placeholder values."""
+    if model.request is not None:
+        for say in model.request.statements(ast.Say):
+            if isinstance(say.prompt, ast.SpokenPrompt):
+                yield say.prompt, False
+    for step in model.steps:
+        for statement in step.body:
+            if isinstance(statement, (ast.Say, ast.Invalid)) and isinstance(statement.prompt, ast.SpokenPrompt):
+                yield statement.prompt, isinstance(statement, ast.Say) and len(statement.prompt.texts) == 1
+            elif isinstance(statement, ast.Handler):
+                for action in statement.actions:
+                    if isinstance(action, ast.Play) and isinstance(action.prompt, ast.SpokenPrompt):
+                        yield action.prompt, False
+
+
+def recordings(model: Model) -> Iterator[ast.Text]:
+    """Every file name that a prompt, play, invalid text or simple dialer sound names."""
+    if model.request is not None:
+        for say in model.request.statements(ast.Say):
+            if isinstance(say.prompt, ast.FilePrompt):
+                yield say.prompt.file
+    for step in model.steps:
+        for statement in step.body:
+            if isinstance(statement, (ast.Say, ast.Invalid)) and isinstance(statement.prompt, ast.FilePrompt):
+                yield statement.prompt.file
+            elif isinstance(statement, ast.Handler):
+                for action in statement.actions:
+                    if isinstance(action, ast.Play) and isinstance(action.prompt, ast.FilePrompt):
+                        yield action.prompt.file
 
 
 def gotos(steps: tuple[ast.Step, ...] | list[ast.Step]) -> Iterator[tuple[ast.Step, ast.Goto]]:
@@ -149,6 +206,8 @@ def covers(spec: ast.KeySpec, entry: str) -> bool:
 
 def timestamp(time: ast.Time) -> int:
     """A Unix timestamp; ValueError says what is wrong with the time as written."""
+    if time.epoch is not None:
+        return time.epoch
     try:
         moment = datetime.fromisoformat(time.text.replace("Z", "+00:00"))
     except ValueError:

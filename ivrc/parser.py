@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
 from lark import Lark, Token
@@ -12,7 +13,7 @@ from ivrc import ast
 from ivrc.checks import syntax_error
 from ivrc.diagnostics import Diagnostic
 from ivrc.resources import resource
-from ivrc.transformer import ToAst
+from ivrc.transformer import ToAst, token_span
 
 # Tokens that begin or end a statement: where the parser can pick up again after an error.
 SYNC_TOKENS = frozenset(
@@ -25,10 +26,26 @@ SYNC_TOKENS = frozenset(
 MAX_SYNTAX_ERRORS = 20
 
 
+# The comments of the text being parsed; the parser is shared, so they are collected per context.
+_comments: ContextVar[list[Token]] = ContextVar("comments")
+
+
+def _keep_comment(token: Token) -> Token:
+    _comments.get().append(token)
+    return token
+
+
 @functools.cache
 def lark_parser() -> Lark:
     grammar = resource("grammar", "ivr.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False)
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        lexer_callbacks={"COMMENT": _keep_comment},
+    )
 
 
 @dataclass(frozen=True)
@@ -93,14 +110,20 @@ class _Recovery:
 def parse(text: str, path: str = "<string>") -> Parsed:
     """Parse .ivr source. Never raises for bad input: problems come back as diagnostics."""
     recovery = _Recovery(text)
+    comments: list[Token] = []
+    reset = _comments.set(comments)
     try:
         tree = lark_parser().parse(text, on_error=recovery)
     except UnexpectedInput as error:
         if not recovery.diagnostics:
             recovery.diagnostics.append(syntax_error.diagnose(error, text))
         tree = None
+    finally:
+        _comments.reset(reset)
     diagnostics = tuple(replace(d, path=path) for d in recovery.diagnostics)
     if diagnostics or tree is None:
         return Parsed(None, diagnostics)
-    return Parsed(ToAst().transform(tree), ())
+    flow = ToAst().transform(tree)
+    kept = tuple(ast.Comment(str(c), token_span(c)) for c in comments)
+    return Parsed(replace(flow, comments=kept), ())
 

@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivrc.ast import Span
 from ivrc.checks import schema_violation
+from ivrc.checks.fractional_duration import WHOLE_SECONDS
 from ivrc.diagnostics import Diagnostic
 from ivrc.emit import JsonPath
 from ivrc.resources import resource
 
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+
+    from ivrc.from_json import Plain
+
 KINDS = ("dialer", "simple_dialer")
+
+# Schema findings that a check reports better, in the user's terms: (validator, field).
+_CHECKED = {
+    ("required", "return_address"),  # missing-return-address
+    ("required", "number"),  # missing-number
+    ("required", "leg_a"),  # missing-number
+    ("required", "sound"),  # missing-sound
+    ("maximum", "max_retries"),  # value-out-of-range
+    ("maximum", "dtmf_ivr_retries"),  # value-out-of-range
+    ("pattern", "key"),  # invalid-key
+    ("pattern", "dtmf_ivr"),  # invalid-key
+    ("pattern", "min"),  # invalid-range
+    ("pattern", "max"),  # invalid-range
+}
 
 
 @functools.cache
@@ -28,10 +49,14 @@ def _validator(kind: str) -> Any:
     return Draft202012Validator(schema(kind))
 
 
+def _errors(kind: str, data: Any) -> list[ValidationError]:
+    errors = list(_validator(kind).iter_errors(data))
+    return sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
+
+
 def validate(kind: str, request: dict[str, Any], spans: dict[JsonPath, Span]) -> list[Diagnostic]:
-    """Schema violations, each at the source of the nearest part of the request that has one."""
-    errors = sorted(_validator(kind).iter_errors(request), key=lambda e: list(map(str, e.absolute_path)))
-    return [schema_violation.diagnose(error, _nearest(tuple(error.absolute_path), spans)) for error in errors]
+    """The compiler's gate: violations, each at the source of the nearest part of the request."""
+    return [schema_violation.diagnose(error, _nearest(tuple(error.absolute_path), spans)) for error in _errors(kind, request)]
 
 
 def _nearest(path: JsonPath, spans: dict[JsonPath, Span]) -> Span:
@@ -39,3 +64,50 @@ def _nearest(path: JsonPath, spans: dict[JsonPath, Span]) -> Span:
         if path[:end] in spans:
             return spans[path[:end]]
     return Span(1, 1, 1, 1)
+
+
+def validate_json(kind: str, plain: Plain) -> list[Diagnostic]:
+    """Violations in a JSON request, at the offending value, or at the key of an unknown field."""
+    found: list[Diagnostic] = []
+    for error in _leaves(_errors(kind, plain.data)):
+        path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties":
+            allowed = list(error.schema.get("properties", {}))
+            for extra in (k for k in error.instance if k not in allowed):
+                close = difflib.get_close_matches(extra, allowed, n=1)
+                where = f"`{'/'.join(map(str, path))}`" if path else "the request"
+                message = f"{where} has an unknown field `{extra}`"
+                found.append(schema_violation.diagnose(error, plain.key((*path, extra)), message, f"did you mean `{close[0]}`?" if close else None))
+            continue
+        field = _field(error)
+        if (error.validator, field) in _CHECKED or _fractional(error, field):
+            continue
+        span = plain.span(path)
+        if error.validator == "required":
+            span = Span(span.line, span.column, span.line, span.column + 1, span.start, span.start + 1)
+        found.append(schema_violation.diagnose(error, span))
+    return found
+
+
+def _fractional(error: ValidationError, field: str | None) -> bool:
+    """A fraction of a second where whole seconds are due: fractional-duration says it better."""
+    return error.validator == "type" and field in WHOLE_SECONDS and isinstance(error.instance, float)
+
+
+def _leaves(errors: list[ValidationError]) -> list[ValidationError]:
+    """For oneOf/anyOf failures, the branch errors say more than "is not valid under any"."""
+    out: list[ValidationError] = []
+    for error in errors:
+        if error.validator in ("oneOf", "anyOf") and error.context:
+            deepest = max(error.context, key=lambda e: len(e.absolute_path))
+            out.append(deepest if len(deepest.absolute_path) > len(error.absolute_path) else error)
+        else:
+            out.append(error)
+    return out
+
+
+def _field(error: ValidationError) -> str | None:
+    if error.validator == "required":
+        return error.message.split("'")[1] if "'" in error.message else None
+    path = [p for p in error.absolute_path if isinstance(p, str)]
+    return path[-1] if path else None

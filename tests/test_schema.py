@@ -60,7 +60,7 @@ def test_the_compiler_never_emits_what_fails_the_schema(monkeypatch):
     assert result.request is None
     [violation] = result.diagnostics
     assert (violation.rule, violation.path, violation.line, violation.column) == ("schema-violation", "wr.ivr", 8, 21)
-    assert violation.message == "max_retries: 3 is greater than the maximum of 2"
+    assert violation.message == "`max_retries` must be at most 2, not 3"
     with pytest.raises(ivrc.CompileError):
         ivrc.compile(source)
 
@@ -71,4 +71,4 @@ def test_violation_inside_a_step_points_into_the_step(monkeypatch):
     monkeypatch.setattr(schema_module, "_validator", lambda kind: Draft202012Validator(strict))
     result = ivrc.analyze((EXAMPLES / "white_rabbit.ivr").read_text(encoding="utf-8"), emit_request=True)
     lines = sorted({(d.line, d.column) for d in result.diagnostics})
-    assert lines == [(24, 9), (28, 13), (29, 39)]
+    assert lines == [(25, 9), (29, 13), (30, 39)]

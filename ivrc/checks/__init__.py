@@ -4,42 +4,59 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING
 
 from ivrc.checks import (
+    ambiguous_key_prefix,
     conflicting_settings,
+    count_steps_mismatch,
     dangling_goto,
     duplicate_key,
     duplicate_setting,
     duplicate_step,
     fractional_duration,
+    goto_ignored,
+    invalid_dtmf_chars,
     invalid_key,
     invalid_phone_number,
     invalid_range,
+    invalid_suppression,
     invalid_time,
+    key_not_offered,
+    key_without_action,
+    long_wait,
     misplaced_step,
     missing_number,
+    missing_recording,
     missing_request,
     missing_return_address,
     missing_sound,
     missing_step,
     multiple_requests,
+    no_exit_loop,
     overlapping_range,
     reserved_placeholder,
+    schedule_in_past,
     schema_violation,
+    sleep_rounded_up,
     syntax_error,
     unallocated_phone_number,
     undefined_placeholder,
     unknown_region,
+    unreachable_action,
     unreachable_step,
+    unsupported_tts_language,
     unused_placeholder,
     value_out_of_range,
 )
+from ivrc import suppression
 from ivrc.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
+    from ivrc.ast import Comment
+    from ivrc.config import Config
     from ivrc.model import Model
 
 
@@ -85,18 +102,32 @@ RULES: tuple[Rule, ...] = tuple(
         invalid_phone_number,
         unallocated_phone_number,
         invalid_time,
+        schedule_in_past,
         fractional_duration,
         value_out_of_range,
+        count_steps_mismatch,
         duplicate_step,
         dangling_goto,
         unreachable_step,
+        goto_ignored,
+        no_exit_loop,
+        unreachable_action,
         invalid_key,
         invalid_range,
         duplicate_key,
         overlapping_range,
+        key_not_offered,
+        key_without_action,
+        ambiguous_key_prefix,
+        invalid_dtmf_chars,
+        long_wait,
+        sleep_rounded_up,
+        missing_recording,
+        unsupported_tts_language,
         reserved_placeholder,
         undefined_placeholder,
         unused_placeholder,
+        invalid_suppression,
     )
 )
 
@@ -104,6 +135,20 @@ BY_NAME = {rule.name: rule for rule in RULES}
 
 
 def run(model: Model) -> list[Diagnostic]:
-    """Every check's findings on one file, in source order."""
-    found = [d for rule in RULES if rule.check is not None for d in rule.check(model)]
+    """The findings of every check the config enables, in source order."""
+    found = [d for rule in RULES if rule.check is not None and model.config.enabled(rule.name) for d in rule.check(model)]
     return sorted(found, key=lambda d: d.sort_key)
+
+
+def configure(diagnostics: list[Diagnostic], config: Config, comments: tuple[Comment, ...] = ()) -> list[Diagnostic]:
+    """Findings as the config wants them: selected rules only, at their configured severity,
+    less those that an inline suppression covers."""
+    kept = []
+    for d in diagnostics:
+        if not config.enabled(d.rule):
+            continue
+        severity = config.severity_of(d.rule, d.severity)
+        kept.append(d if severity is d.severity else replace(d, severity=severity))
+    if config.suppress:
+        kept = suppression.apply(kept, comments)
+    return sorted(kept, key=lambda d: d.sort_key)

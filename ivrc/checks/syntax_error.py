@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from lark import Token
+from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from ivrc.ast import Span
@@ -21,6 +21,7 @@ _WORDS = {
     "DURATION": "a duration such as `3s`",
     "TIME": "a time such as `2026-12-01T09:00+02:00`",
     "GENDER": "`male` or `female`",
+    "NUMBER": "a number",
     "$END": "the end of the file",
 }
 
@@ -49,9 +50,10 @@ _KINDS = (
     ({"LEG_A", "ANSWER_DELAY"}, _SIMPLE, "a simple_dialer setting (`leg_a`, `say`, `answer_delay`, …)"),
     ({"RETURN_ADDRESS", "SCHEDULE"}, _DIALER, "a dialer setting (`return_address`, `number`, `schedule`, …)"),
     ({"STEP", "DIALER"}, _TOP, "a `dialer`, `simple_dialer`, `step` or `region`"),
+    ({"LSQB", "NUMBER", "NULL"}, {"LBRACE", "LSQB", "STRING", "NUMBER", "TRUE", "FALSE", "NULL"}, "a JSON value"),
 )
 
-def diagnose(error: UnexpectedInput, text: str) -> Diagnostic:
+def diagnose(error: UnexpectedInput, text: str, parser: Lark | None = None) -> Diagnostic:
     """What it does
     Reports text that is not valid .ivr: a misspelt keyword, a missing brace or quote,
     a value of the wrong kind (`timeout 3` where a duration such as `3s` is needed).
@@ -77,13 +79,17 @@ def diagnose(error: UnexpectedInput, text: str) -> Diagnostic:
     }
     ```
     """
+    if parser is None:
+        from ivrc.parser import lark_parser
+
+        parser = lark_parser()
     if isinstance(error, UnexpectedCharacters):
-        return _unexpected_character(error, text)
+        return _unexpected_character(error, text, parser)
     assert isinstance(error, UnexpectedToken)
-    return _unexpected_token(error, text)
+    return _unexpected_token(error, text, parser)
 
 
-def _unexpected_character(error: UnexpectedCharacters, text: str) -> Diagnostic:
+def _unexpected_character(error: UnexpectedCharacters, text: str, parser: Lark) -> Diagnostic:
     pos = error.pos_in_stream
     char = text[pos] if pos < len(text) else ""
     span = Span(error.line, error.column, error.line, error.column + 1, pos, pos + 1)
@@ -93,17 +99,17 @@ def _unexpected_character(error: UnexpectedCharacters, text: str) -> Diagnostic:
         span = Span(error.line, error.column, error.line, error.column + (end - pos), pos, end)
         return Diagnostic(NAME, SEVERITY, "this text has no closing `\"`", span, help='a text ends with `"` on the same line; write `\\"` for a quote inside it')
     shown = char if char.isprintable() else repr(char)[1:-1]
-    expected = _expected_words(error.allowed or set(), _previous_token(error))
+    expected = _expected_words(error.allowed or set(), _previous_token(error), parser)
     message = f"unexpected character `{shown}`"
     if expected:
         message += f"; expected {expected}"
     return Diagnostic(NAME, SEVERITY, message, span)
 
 
-def _unexpected_token(error: UnexpectedToken, text: str) -> Diagnostic:
+def _unexpected_token(error: UnexpectedToken, text: str, parser: Lark) -> Diagnostic:
     token: Token = error.token
     previous = _previous_token(error)
-    expected = _expected_words(error.expected, previous)
+    expected = _expected_words(error.expected, previous, parser)
     if token.type == "$END":
         pos = len(text.rstrip())
         line = text.count("\n", 0, pos) + 1
@@ -112,7 +118,7 @@ def _unexpected_token(error: UnexpectedToken, text: str) -> Diagnostic:
         return Diagnostic(NAME, SEVERITY, f"the file ends too soon; expected {expected}", span, help=_comment_help(previous, text))
     span = Span(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)
     message = f"expected {expected}, found {_describe(token)}"
-    return Diagnostic(NAME, SEVERITY, message, span, help=_help(error, token, previous))
+    return Diagnostic(NAME, SEVERITY, message, span, help=_help(error, token, previous, parser))
 
 
 def _previous_token(error: UnexpectedInput) -> Token | None:
@@ -128,7 +134,7 @@ def _previous_token(error: UnexpectedInput) -> Token | None:
     return None
 
 
-def _expected_words(expected: set[str], previous: Token | None) -> str:
+def _expected_words(expected: set[str], previous: Token | None, parser: Lark) -> str:
     expected = {e for e in expected if e not in ("_SEP", "COMMENT", "WS")}
     if previous is not None and str(previous) in _AFTER and len(expected) <= 2:
         return _AFTER[str(previous)]
@@ -137,19 +143,17 @@ def _expected_words(expected: set[str], previous: Token | None) -> str:
         if sign <= expected:
             words.append(kind)
             expected -= members
-    words.extend(sorted(_word(name) for name in expected))
+    words.extend(sorted(_word(name, parser) for name in expected))
     if not words:
         return "something else"
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _word(terminal: str) -> str:
+def _word(terminal: str, parser: Lark) -> str:
     if terminal in _WORDS:
         return _WORDS[terminal]
-    from ivrc.parser import lark_parser
-
     try:
-        pattern = lark_parser().get_terminal(terminal).pattern
+        pattern = parser.get_terminal(terminal).pattern
     except KeyError:
         return terminal.lower()
     return f"`{pattern.value}`"
@@ -173,14 +177,14 @@ def _comment_help(previous: Token | None, text: str) -> str | None:
     return None
 
 
-def _help(error: UnexpectedToken, token: Token, previous: Token | None) -> str | None:
+def _help(error: UnexpectedToken, token: Token, previous: Token | None, parser: Lark) -> str | None:
     value = str(token)
     if token.type in _ACTIONS and _STEP <= error.expected:
         return "`->` takes one action; put several in braces: `on 1 { play \"…\"; hangup }`"
     if "DURATION" in error.expected and token.type in ("INT", "KEY") and value.isdigit():
         return f"durations need a unit: `{value}s`, `{value}ms`, `{value}m` or `{value}h`"
     if token.type == "NAME":
-        keywords = [_word(t).strip("`") for t in error.expected if t.isupper() and t not in _WORDS]
+        keywords = [_word(t, parser).strip("`") for t in error.expected if t.isupper() and t not in _WORDS]
         close = difflib.get_close_matches(value, keywords, n=1, cutoff=0.6)
         if close:
             return f"did you mean `{close[0]}`?"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ivrc import ast
 from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model, placeholders
+from ivrc.model import Model, placeholders, spoken
 
 NAME = "undefined-placeholder"
 SEVERITY = Severity.WARNING
@@ -36,7 +35,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     }
     ```
     """
-    for prompt, fillable in _spoken(model):
+    for prompt, fillable in spoken(model):
         given = {b.name.text for b in prompt.bindings}
         for text in prompt.texts:
             for name, start, end in placeholders(text.value):
@@ -48,19 +47,3 @@ def check(model: Model) -> Iterator[Diagnostic]:
                     advice = "only a step's `say` can fill placeholders; write the words into the text"
                 yield Diagnostic(NAME, SEVERITY, f"placeholder `${name}$` has no value and will be spoken as written", text.part(start, end), advice)
 
-
-def _spoken(model: Model) -> Iterator[tuple[ast.SpokenPrompt, bool]]:
-    """Every spoken prompt, and whether it is one that can take placeholder values."""
-    if model.request is not None:
-        for say in model.request.statements(ast.Say):
-            if isinstance(say.prompt, ast.SpokenPrompt):
-                yield say.prompt, False
-    for step in model.steps:
-        for statement in step.body:
-            if isinstance(statement, (ast.Say, ast.Invalid)) and isinstance(statement.prompt, ast.SpokenPrompt):
-                fillable = isinstance(statement, ast.Say) and len(statement.prompt.texts) == 1
-                yield statement.prompt, fillable
-            elif isinstance(statement, ast.Handler):
-                for action in statement.actions:
-                    if isinstance(action, ast.Play) and isinstance(action.prompt, ast.SpokenPrompt):
-                        yield action.prompt, False

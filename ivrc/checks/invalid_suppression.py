@@ -1,0 +1,54 @@
+"""invalid-suppression: an `# ivrc: ignore[...]` comment naming a rule that does not exist."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+
+from ivrc.diagnostics import Diagnostic, Severity
+from ivrc.model import Model
+from ivrc.suppression import suppressions
+
+NAME = "invalid-suppression"
+SEVERITY = Severity.WARNING
+
+
+def check(model: Model) -> Iterator[Diagnostic]:
+    """What it does
+    Finds suppression comments (`# ivrc: ignore[rule-name] reason`) that name an unknown
+    rule, or no rule at all.
+
+    Why is this bad?
+    A misspelt name suppresses nothing, so the finding it was meant to silence is still
+    reported, or the comment hides a typo that will confuse the next reader.
+
+    Example
+    ```
+    step menu {
+        say "Press 1 or 11"
+        # ivrc: ignore[ambiguous-prefix] both are in the printed leaflet
+        on 1 -> hangup
+        on 11 -> hangup
+    }
+    ```
+
+    Use instead
+    ```
+    step menu {
+        say "Press 1 or 11"
+        # ivrc: ignore[ambiguous-key-prefix] both are in the printed leaflet
+        on 1 -> hangup
+        on 11 -> hangup
+    }
+    ```
+    """
+    from ivrc.checks import BY_NAME
+
+    for suppression in suppressions(model.flow.comments):
+        if not suppression.rules:
+            yield Diagnostic(NAME, SEVERITY, "this suppression names no rule", suppression.comment.span, "write the rule's name: `# ivrc: ignore[rule-name] reason`")
+        for name, span in suppression.rules:
+            if name not in BY_NAME:
+                close = difflib.get_close_matches(name, list(BY_NAME), n=1)
+                hint = f"did you mean `{close[0]}`?" if close else "`ivrc rules` lists the rule names"
+                yield Diagnostic(NAME, SEVERITY, f"no rule named `{name}`; this suppresses nothing", span, hint)

@@ -1,0 +1,49 @@
+"""key-without-action: a key the step offers that no handler takes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ivrc import ast
+from ivrc.diagnostics import Diagnostic, Severity
+from ivrc.model import Model, covers, entries
+
+NAME = "key-without-action"
+SEVERITY = Severity.WARNING
+
+
+def check(model: Model) -> Iterator[Diagnostic]:
+    """What it does
+    Finds keys in a step's `keys` list (`dtmf_ivr` in JSON) that no `on` handler takes.
+
+    Why is this bad?
+    The caller presses a key the prompt offered and the call simply ends (or, in a
+    flow without `goto`, moves to the next step): usually a handler was forgotten.
+
+    Example
+    ```
+    step menu {
+        say "Press 1 for sales, 2 for support"
+        keys 1, 2
+        on 1 -> goto menu
+    }
+    ```
+
+    Use instead
+    ```
+    step menu {
+        say "Press 1 for sales, 2 for support"
+        keys 1, 2
+        on 1 -> goto menu
+        on 2 -> hangup
+    }
+    ```
+    """
+    for step in model.steps:
+        for keys in step.statements(ast.Keys):
+            handled = [h.key for h in step.handlers]
+            for spec in keys.entries:
+                unhandled = [e for e in entries(spec) if not any(covers(h, e) for h in handled)]
+                if unhandled:
+                    shown = ", ".join(f"`{e}`" for e in unhandled[:5]) + (", …" if len(unhandled) > 5 else "")
+                    yield Diagnostic(NAME, SEVERITY, f"{shown} {'is' if len(unhandled) == 1 else 'are'} offered but no `on` handles {'it' if len(unhandled) == 1 else 'them'}", spec.span, "add an `on` handler, or take the key out of `keys`")

@@ -1,0 +1,71 @@
+"""unsupported-tts-language: text to speech in a script other than Hebrew, Latin or Cyrillic."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+
+from ivrc.diagnostics import Diagnostic, Severity
+from ivrc.model import Model, spoken
+
+NAME = "unsupported-tts-language"
+SEVERITY = Severity.WARNING
+
+SUPPORTED = ("HEBREW", "LATIN", "CYRILLIC")
+
+
+def check(model: Model) -> Iterator[Diagnostic]:
+    """What it does
+    Finds spoken text (prompts, `play`, `invalid`, a simple dialer's `say`) with letters
+    outside the Hebrew, Latin and Cyrillic scripts, such as Arabic or Chinese.
+
+    Why is this bad?
+    The service speaks Hebrew, English and Russian only (SPEC-NOTES 23). Other letters
+    are skipped or mangled, and the caller hears nonsense or silence. Use a recording
+    for other languages.
+
+    Example
+    ```
+    step hello {
+        say "مرحبا، اضغط 1"
+    }
+    ```
+
+    Use instead
+    ```
+    step hello {
+        say file "hello_arabic.wav"
+    }
+    ```
+    """
+    for prompt, _ in spoken(model):
+        for text in prompt.texts:
+            found = _foreign(text.value)
+            if found is not None:
+                start, end, script = found
+                yield Diagnostic(
+                    NAME,
+                    SEVERITY,
+                    f"text to speech speaks Hebrew, English and Russian; this text has {script} letters",
+                    text.part(start, end),
+                    "record the message and use `say file` / `play file`, or write it in a supported language",
+                )
+
+
+def _script(char: str) -> str | None:
+    if not unicodedata.category(char).startswith("L"):
+        return None  # digits, punctuation, spaces and marks are read in any script
+    name = unicodedata.name(char, "")
+    return next((s for s in SUPPORTED if name.startswith(s)), name.split(" ")[0].title() or "unknown")
+
+
+def _foreign(text: str) -> tuple[int, int, str] | None:
+    """The first run of letters in an unsupported script: start, end and the script's name."""
+    for start, char in enumerate(text):
+        script = _script(char)
+        if script is not None and script not in SUPPORTED:
+            end = start
+            while end < len(text) and (_script(text[end]) in (None, script)) and not text[end].isspace():
+                end += 1
+            return start, end, script
+    return None

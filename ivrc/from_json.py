@@ -1,0 +1,423 @@
+"""Request JSON to AST: the second front end, so the same checks run on existing requests.
+
+Values keep their line and column (a Lark JSON grammar, not `json.loads`). The reading is
+tolerant where SPEC-NOTES 2 and 3 say clients in the wild are: JSON `true`/`false` for the
+boolean strings, numeric strings for numbers."""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedInput
+from lark.tree import Meta
+
+from ivrc import ast
+from ivrc.checks import duplicate_setting, missing_request, syntax_error
+from ivrc.diagnostics import Diagnostic
+from ivrc.emit import JsonPath
+from ivrc.resources import resource
+from ivrc.transformer import meta_span, token_span
+
+BOOLEANS = {"have_dependency", "prompt_is_file", "dtmf_invalid_text_is_file", "is_recording", "numbers_from_queue", "from_campaign", "tts"}
+INTEGERS = {
+    "schedule", "max_retries", "ring_timeout", "retry_wait_time", "count_steps", "dtmf_ivr_timeout",
+    "dtmf_ivr_retries", "answer_delay", "dial_at", "fields",
+}  # fmt: skip
+NUMBERS = {"sleep"}
+DIALER_ONLY = {"ivr", "return_address", "number", "numbers_from_queue", "schedule", "schedule_type", "cli", "dtmf_originator"}
+SIMPLE_ONLY = {"leg_a", "leg_b", "cid_a", "cid_b", "dtmf_a", "dtmf_b", "tts", "sound", "from_campaign", "dial_at", "answer_delay", "gender"}
+MAX_SYNTAX_ERRORS = 20
+
+
+# ---- JSON with positions -------------------------------------------------------------
+
+
+@dataclass
+class JValue:
+    """A JSON value and its span; objects keep every pair, duplicates included."""
+
+    value: Any
+    span: ast.Span
+    pairs: list[tuple[JValue, JValue]] = field(default_factory=list)
+
+
+@v_args(meta=True)
+class _ToValues(Transformer[Token, JValue]):
+    def string(self, meta: Meta, children: list[Token]) -> JValue:
+        return JValue(json.loads(str(children[0])), token_span(children[0]))
+
+    def number(self, meta: Meta, children: list[Token]) -> JValue:
+        return JValue(Decimal(str(children[0])), token_span(children[0]))
+
+    def true(self, meta: Meta, children: list[Token]) -> JValue:
+        return JValue(True, meta_span(meta))
+
+    def false(self, meta: Meta, children: list[Token]) -> JValue:
+        return JValue(False, meta_span(meta))
+
+    def null(self, meta: Meta, children: list[Token]) -> JValue:
+        return JValue(None, meta_span(meta))
+
+    def array(self, meta: Meta, children: list[JValue | None]) -> JValue:
+        return JValue([c for c in children if c is not None], meta_span(meta))
+
+    def pair(self, meta: Meta, children: list[Any]) -> tuple[JValue, JValue]:
+        key, value = children
+        return (JValue(json.loads(str(key)), token_span(key)), value)
+
+    def object(self, meta: Meta, children: list[Any]) -> JValue:
+        pairs = [c for c in children if c is not None]
+        return JValue({k.value: v for k, v in pairs}, meta_span(meta), pairs)
+
+
+@functools.cache
+def json_parser() -> Lark:
+    grammar = resource("grammar", "json.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False)
+
+
+def _parse(text: str) -> tuple[JValue | None, list[Diagnostic]]:
+    try:
+        tree = json_parser().parse(text)
+    except UnexpectedInput as error:
+        return None, [syntax_error.diagnose(error, text, json_parser())]
+    try:
+        return _ToValues().transform(tree), []
+    except Exception as error:  # json.loads of a string token: a bad escape such as \x
+        cause = getattr(error, "orig_exc", error)
+        return None, [Diagnostic(syntax_error.NAME, syntax_error.SEVERITY, f"a JSON string cannot be read: {cause}", _failed_string(text, tree))]
+
+
+def _failed_string(text: str, tree: Any) -> ast.Span:
+    for token in tree.scan_values(lambda v: isinstance(v, Token) and v.type == "STRING"):
+        try:
+            json.loads(str(token))
+        except ValueError:
+            return token_span(token)
+    return ast.Span(1, 1, 1, 2)
+
+
+# ---- normalising: SPEC-NOTES 2 and 3 ---------------------------------------------------
+
+
+@dataclass
+class Plain:
+    """The request as plain data, normalised, with the span of every value and key."""
+
+    data: Any
+    spans: dict[JsonPath, ast.Span] = field(default_factory=dict)
+    keys: dict[JsonPath, ast.Span] = field(default_factory=dict)
+    duplicates: list[Diagnostic] = field(default_factory=list)
+
+    def span(self, path: JsonPath) -> ast.Span:
+        return self.spans.get(path) or self.spans[()]
+
+    def key(self, path: JsonPath) -> ast.Span:
+        return self.keys.get(path) or self.span(path)
+
+
+def _plain(value: JValue, path: JsonPath, out: Plain, name: str | None = None) -> Any:
+    out.spans[path] = value.span
+    raw = value.value
+    if isinstance(raw, dict):
+        seen: dict[str, JValue] = {}
+        result: dict[str, Any] = {}
+        for key, item in value.pairs:
+            first = seen.setdefault(key.value, key)
+            if first is not key:
+                message = f"`{key.value}` is already set on line {first.span.line}"
+                out.duplicates.append(Diagnostic(duplicate_setting.NAME, duplicate_setting.SEVERITY, message, key.span, "keep one of the two"))
+            out.keys[(*path, key.value)] = key.span
+            result[key.value] = _plain(item, (*path, key.value), out, key.value)
+        return result
+    if isinstance(raw, list):
+        return [_plain(item, (*path, i), out, name) for i, item in enumerate(raw)]
+    if isinstance(raw, bool):
+        return ("true" if raw else "false") if name in BOOLEANS else raw
+    if isinstance(raw, Decimal):
+        return _number(raw)
+    if isinstance(raw, str) and name in INTEGERS | NUMBERS:
+        try:
+            number = Decimal(raw.strip())
+        except ArithmeticError:
+            return raw
+        return _number(number) if number.is_finite() and (name in NUMBERS or number == int(number)) else raw
+    return raw
+
+
+def _number(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() and value.is_finite() else float(value)
+
+
+# ---- to the AST ------------------------------------------------------------------------
+
+
+def read(text: str) -> tuple[ast.Flow | None, Plain | None, list[Diagnostic]]:
+    """The AST of a JSON request, its normalised data, and what stopped or troubled the reading."""
+    root, problems = _parse(text)
+    if root is None:
+        return None, None, problems
+    plain = Plain(None)
+    plain.data = _plain(root, (), plain)
+    data = plain.data
+    kind = request_kind(data)
+    if kind is None:
+        message = "this JSON is not a dialer or simple_dialer request" if isinstance(data, dict) else "a request is a JSON object"
+        help_text = "a dialer request has `ivr` and `return_address`; a simple dialer request has `leg_a` or `sound`"
+        return None, plain, [*plain.duplicates, Diagnostic(missing_request.NAME, missing_request.SEVERITY, message, _opening(plain.span(())), help_text)]
+    builder = _Builder(plain)
+    flow = builder.flow(kind)
+    return flow, plain, plain.duplicates
+
+
+def request_kind(data: Any) -> str | None:
+    """Dialer or simple dialer, recognised by their fields."""
+    if not isinstance(data, dict):
+        return None
+    keys = set(data)
+    if keys & DIALER_ONLY and not keys & (SIMPLE_ONLY - {"gender"}):
+        return "dialer"
+    if keys & SIMPLE_ONLY:
+        return "simple_dialer"
+    return None
+
+
+def _opening(span: ast.Span) -> ast.Span:
+    return ast.Span(span.line, span.column, span.line, span.column + 1, span.start, span.start + 1)
+
+
+class _Builder:
+    """Reads the normalised request into AST nodes; a value of the wrong type is skipped
+    here, because the schema reports it."""
+
+    def __init__(self, plain: Plain) -> None:
+        self.plain = plain
+
+    def flow(self, kind: str) -> ast.Flow:
+        data = self.plain.data
+        root = self.plain.span(())
+        keyword = ast.Name(kind, _opening(root))
+        unique_id = self._text(("unique_id",))
+        body = self._dialer() if kind == "dialer" else self._simple()
+        declared = self._declared() if kind == "dialer" else ()
+        request = ast.Request(kind, keyword, unique_id, tuple(body), root, declared)  # type: ignore[arg-type]
+        steps = self._steps() if kind == "dialer" and isinstance(data.get("ivr"), dict) else []
+        return ast.Flow((request, *steps), root)
+
+    # ---- values at a path
+    def _get(self, path: JsonPath) -> Any:
+        value = self.plain.data
+        for part in path:
+            if isinstance(value, dict) and isinstance(part, str) and part in value:
+                value = value[part]
+            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+                value = value[part]
+            else:
+                return None
+        return value
+
+    def _text(self, path: JsonPath) -> ast.Text | None:
+        value = self._get(path)
+        return ast.Text(value, self.plain.span(path)) if isinstance(value, str) else None
+
+    def _name(self, path: JsonPath) -> ast.Name | None:
+        value = self._get(path)
+        return ast.Name(value, self.plain.span(path)) if isinstance(value, str) else None
+
+    def _integer(self, path: JsonPath) -> ast.Integer | None:
+        value = self._get(path)
+        return ast.Integer(value, self.plain.span(path)) if isinstance(value, int) and not isinstance(value, bool) else None
+
+    def _duration(self, path: JsonPath) -> ast.Duration | None:
+        value = self._get(path)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        seconds = Decimal(str(value))
+        return ast.Duration(seconds, f"{value}s", self.plain.span(path))
+
+    def _setting(self, path: JsonPath, field_name: str, value: ast.Value | None) -> list[ast.Setting]:
+        if value is None:
+            return []
+        keyword = ast.Name(str(path[-1]), self.plain.key(path))
+        return [ast.Setting(field_name, keyword, value, keyword.span.cover(self.plain.span(path)))]
+
+    def _flag(self, path: JsonPath) -> ast.Flag | None:
+        return ast.Flag(self.plain.span(path)) if self._get(path) == "true" else None
+
+    def _time(self, path: JsonPath) -> ast.Time | None:
+        value = self._get(path)
+        if isinstance(value, bool) or not isinstance(value, int) or value == 0:
+            return None  # dial_at 0 means "as soon as the campaign starts"
+        return ast.Time(str(value), self.plain.span(path), value)
+
+    # ---- the request's own fields
+    def _dialer(self) -> list[ast.RequestStatement]:
+        body: list[ast.RequestStatement] = []
+        for name in ("return_address", "number", "cli", "dtmf_originator"):
+            body += self._setting((name,), name, self._text((name,)))
+        body += self._setting(("max_retries",), "max_retries", self._integer(("max_retries",)))
+        for name in ("ring_timeout", "retry_wait_time"):
+            body += self._setting((name,), name, self._duration((name,)))
+        body += self._setting(("numbers_from_queue",), "numbers_from_queue", self._flag(("numbers_from_queue",)))
+        schedule = self._schedule()
+        if schedule is not None:
+            body += self._setting(("schedule",), "schedule", schedule)
+        return body
+
+    def _schedule(self) -> ast.Schedule | None:
+        span = self.plain.span(("schedule",))
+        if self._get(("schedule_type",)) == "timestamp":
+            time = self._time(("schedule",))
+            return ast.Schedule("at", time, span) if time else None
+        duration = self._duration(("schedule",))
+        return ast.Schedule("in", duration, span) if duration else None
+
+    def _declared(self) -> tuple[ast.Setting, ...]:
+        declared: list[ast.Setting] = []
+        declared += self._setting(("ivr", "count_steps"), "count_steps", self._integer(("ivr", "count_steps")))
+        dependency = self._get(("ivr", "have_dependency"))
+        if dependency in ("true", "false"):
+            path = ("ivr", "have_dependency")
+            value: ast.Value = ast.Flag(self.plain.span(path)) if dependency == "true" else ast.Name("false", self.plain.span(path))
+            declared += self._setting(path, "have_dependency", value)
+        return tuple(declared)
+
+    def _simple(self) -> list[ast.RequestStatement]:
+        body: list[ast.RequestStatement] = []
+        for leg in ("a", "b"):
+            number = self._text((f"leg_{leg}",))
+            if number is not None:
+                cli = self._text((f"cid_{leg}",))
+                dtmf = self._text((f"dtmf_{leg}",))
+                body += self._setting((f"leg_{leg}",), f"leg_{leg}", ast.Leg(number, cli if cli and cli.value else None, dtmf if dtmf and dtmf.value else None, number.span))
+        body += self._setting(("from_campaign",), "from_campaign", self._flag(("from_campaign",)))
+        sound = self._text(("sound",))
+        if sound is not None:
+            prompt: ast.Prompt = ast.FilePrompt(sound, sound.span) if self._get(("tts",)) == "false" else ast.SpokenPrompt((sound,), (), False, sound.span)
+            body.append(ast.Say(prompt, self.plain.key(("sound",)).cover(sound.span)))
+        body += self._setting(("gender",), "gender", self._name(("gender",)))
+        body += self._setting(("max_retries",), "max_retries", self._integer(("max_retries",)))
+        for name in ("answer_delay", "ring_timeout", "retry_wait_time"):
+            body += self._setting((name,), name, self._duration((name,)))
+        body += self._setting(("dial_at",), "dial_at", self._time(("dial_at",)))
+        return body
+
+    # ---- steps
+    def _steps(self) -> list[ast.Step]:
+        steps = self._get(("ivr", "steps"))
+        if not isinstance(steps, list):
+            return []
+        built = []
+        for index, step in enumerate(steps):
+            path = ("ivr", "steps", index)
+            name = self._name((*path, "step_id"))
+            if isinstance(step, dict) and name is not None:
+                built.append(ast.Step(name, tuple(self._step_body(path)), self.plain.span(path)))
+        return built
+
+    def _step_body(self, path: JsonPath) -> list[ast.StepStatement]:
+        body: list[ast.StepStatement] = []
+        body += self._setting((*path, "gender"), "gender", self._name((*path, "gender")))
+        prompt = self._prompt(path)
+        if prompt is not None:
+            body.append(ast.Say(prompt, self.plain.key((*path, "prompt")).cover(prompt.span)))
+        keys = self._keys((*path, "dtmf_ivr"))
+        if keys is not None:
+            body.append(keys)
+        body += self._setting((*path, "dtmf_ivr_timeout"), "dtmf_ivr_timeout", self._duration((*path, "dtmf_ivr_timeout")))
+        invalid = self._text((*path, "dtmf_ivr_invalid_text"))
+        if invalid is not None and invalid.value:
+            is_file = self._get((*path, "dtmf_invalid_text_is_file")) == "true"
+            message: ast.Prompt = ast.FilePrompt(invalid, invalid.span) if is_file else ast.SpokenPrompt((invalid,), (), False, invalid.span)
+            body.append(ast.Invalid(message, self.plain.key((*path, "dtmf_ivr_invalid_text")).cover(invalid.span)))
+        body += self._setting((*path, "dtmf_ivr_retries"), "dtmf_ivr_retries", self._integer((*path, "dtmf_ivr_retries")))
+        handlers = self._get((*path, "actions"))
+        for index, _ in enumerate(handlers if isinstance(handlers, list) else []):
+            handler = self._handler((*path, "actions", index))
+            if handler is not None:
+                body.append(handler)
+        return body
+
+    def _prompt(self, path: JsonPath) -> ast.Prompt | None:
+        where = (*path, "prompt")
+        value = self._get(where)
+        span = self.plain.span(where) if value is not None else None
+        if isinstance(value, str):
+            text = ast.Text(value, span)  # type: ignore[arg-type]
+            if self._get((*path, "prompt_is_file")) == "true":
+                return ast.FilePrompt(text, span)  # type: ignore[arg-type]
+            return ast.SpokenPrompt((text,), (), False, span)  # type: ignore[arg-type]
+        if isinstance(value, list):
+            texts = tuple(ast.Text(v, self.plain.span((*where, i))) for i, v in enumerate(value) if isinstance(v, str))
+            return ast.SpokenPrompt(texts, (), False, span) if texts else None  # type: ignore[arg-type]
+        if isinstance(value, dict) and isinstance(value.get("text"), str):
+            bindings = tuple(
+                ast.Binding(ast.Name(k, self.plain.key((*where, k))), ast.Text(v, self.plain.span((*where, k))), self.plain.key((*where, k)).cover(self.plain.span((*where, k))))
+                for k, v in value.items()
+                if k not in ("text", "fields") and isinstance(v, str)
+            )
+            return ast.SpokenPrompt((ast.Text(value["text"], self.plain.span((*where, "text"))),), bindings, True, span)  # type: ignore[arg-type]
+        return None
+
+    def _keys(self, path: JsonPath) -> ast.Keys | None:
+        value = self._get(path)
+        if isinstance(value, str):
+            return ast.Keys((ast.Key(value, self.plain.span(path)),), self.plain.key(path).cover(self.plain.span(path)))
+        if isinstance(value, list):
+            entries = tuple(ast.Key(v, self.plain.span((*path, i))) for i, v in enumerate(value) if isinstance(v, str))
+            return ast.Keys(entries, self.plain.key(path).cover(self.plain.span(path)))
+        return None
+
+    def _key(self, path: JsonPath) -> ast.KeySpec | None:
+        value = self._get(path)
+        if isinstance(value, str):
+            return ast.Key(value, self.plain.span(path))
+        if isinstance(value, dict) and isinstance(value.get("min"), str) and isinstance(value.get("max"), str):
+            low = ast.Key(value["min"], self.plain.span((*path, "min")))
+            high = ast.Key(value["max"], self.plain.span((*path, "max")))
+            return ast.KeyRange(low, high, self.plain.span(path))
+        return None
+
+    def _handler(self, path: JsonPath) -> ast.Handler | None:
+        key = self._key((*path, "key"))
+        if key is None:
+            return None
+        listed = self._get((*path, "actions"))
+        actions = [self._action((*path, "actions", i)) for i in range(len(listed))] if isinstance(listed, list) else []
+        return ast.Handler(key, tuple(a for a in actions if a is not None), self.plain.span(path))
+
+    def _action(self, path: JsonPath) -> ast.Action | None:
+        kind = self._get((*path, "action"))
+        span = self.plain.span(path)
+        params = (*path, "params")
+        if kind == "hangup":
+            return ast.Hangup(span)
+        if kind == "goto":
+            target = self._name((*params, "step_id"))
+            return ast.Goto(target, span) if target else None
+        if kind == "wait":
+            duration = self._duration((*params, "sleep"))
+            return ast.Wait(duration, span) if duration else None
+        if kind == "play":
+            text = self._text((*params, "text"))
+            if text is None:
+                return None
+            if self._get((*params, "is_recording")) == "true":
+                return ast.Play(ast.FilePrompt(text, text.span), None, span)
+            return ast.Play(ast.SpokenPrompt((text,), (), False, text.span), self._name((*params, "gender")), span)
+        if kind == "call":
+            number = self._text((*params, "number"))
+            if number is None:
+                return None
+            cli = self._text((*params, "cli")) or ast.Text("", span)
+            return ast.Call(number, cli, self._text((*params, "dtmf_keys")), span)
+        if kind == "mark":
+            mark = self._get((*params, "type"))
+            if mark in ("remove", "custom"):
+                return ast.Mark(mark, self._text((*params, "value")), span)
+        return None
