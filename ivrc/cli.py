@@ -6,6 +6,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
@@ -14,7 +15,7 @@ from ivrc import __version__, render
 
 if TYPE_CHECKING:
     from ivrc.api import Result
-    from ivrc.diagnostics import Diagnostic
+    from ivrc.config import Config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -115,82 +116,189 @@ RegionOption = Annotated[
     Optional[str],
     typer.Option("--region", metavar="CODE", help="How to read local phone numbers (ISO 3166, e.g. IL) in files with no `region` line."),
 ]
+RecordingsOption = Annotated[
+    Optional[Path],
+    typer.Option("--recordings", metavar="DIR", help="Check that every recording the flow names is a file in DIR."),
+]
+ConfigOption = Annotated[
+    Optional[Path],
+    typer.Option("--config", metavar="FILE", help="Use this ivrc.toml or pyproject.toml instead of the nearest one."),
+]
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
+def _settings(file: Path, config_file: Path | None, **flags: object) -> Config:
+    """The file's configuration with the command line's flags on top; exit 2 when it is malformed."""
+    from ivrc.config import ConfigError, for_file
+
+    try:
+        return for_file(file, config_file).override(**flags)
+    except ConfigError as error:
+        _fail(str(error))
+
+
+def _rule_list(values: list[str] | None, flag: str) -> frozenset[str] | None:
+    if values is None:
+        return None
+    from ivrc.config import rule_names
+
+    names = [n.strip() for value in values for n in value.split(",") if n.strip()]
+    try:
+        return frozenset(rule_names(names))
+    except ValueError as error:
+        _fail(f"{flag}: {error}")
+
+
+def _folder(path: Path | None, flag: str) -> Path | None:
+    if path is not None and not path.is_dir():
+        _fail(f"{flag} {path}: no such folder")
+    return path
 
 
 @app.command("compile")
 def compile_command(
-    file: Annotated[Path, typer.Argument(help="The .ivr file.", show_default=False)],
+    files: Annotated[list[Path], typer.Argument(help="The .ivr file (several with --check).", show_default=False)],
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the JSON here instead of to stdout.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; fail when FILE.json (or OUT) is missing or differs from what FILE compiles to.")] = False,
     region: RegionOption = None,
+    recordings: RecordingsOption = None,
+    config_file: ConfigOption = None,
 ) -> None:
     """Compile FILE to the request JSON. Nothing is written when it has errors."""
     from ivrc.api import analyze, dumps
 
-    region = _region(region)
-    try:
-        source = _read(file)
-    except UsageError as error:
-        _fail(str(error))
-    result = analyze(source, path=str(file), region=region, emit_request=True)
-    _report(result, source, sys.stderr)
-    if result.request is None:
+    if len(files) > 1 and (not check or output is not None):
+        _fail("compile takes one FILE; with --check it takes several, each compared with its FILE.json")
+    flags = {"region": _region(region), "recordings": _folder(recordings, "--recordings")}
+    stale: list[str] = []
+    failed = False
+    for file in files:
+        try:
+            source = _read(file)
+        except UsageError as error:
+            _fail(str(error))
+        result = analyze(source, path=str(file), config=_settings(file, config_file, **flags), emit_request=True)
+        _report(result, source, sys.stderr)
+        if result.request is None:
+            failed = True
+            continue
+        text = dumps(result.request)
+        if check:
+            target = output or file.with_suffix(".json")
+            if not target.is_file():
+                stale.append(f"{target}: missing; run `ivrc compile {file} -o {target}`")
+            elif target.read_bytes() != text.encode("utf-8"):
+                stale.append(f"{target}: stale, {file} compiles to something else; run `ivrc compile {file} -o {target}`")
+        elif output is None:
+            # JSON is UTF-8 whatever the locale says.
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8"))
+            sys.stdout.buffer.flush()
+        else:
+            try:
+                write_atomically(output, text)
+            except OSError as error:
+                _fail(f"{output}: cannot write: {error.strerror or error}")
+    for line in stale:
+        typer.echo(f"ivrc: {line}", err=True)
+    if failed or stale:
         raise typer.Exit(EXIT_FINDINGS)
-    text = dumps(result.request)
-    if output is None:
-        # JSON is UTF-8 whatever the locale says.
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8"))
-        sys.stdout.buffer.flush()
-        return
-    try:
-        write_atomically(output, text)
-    except OSError as error:
-        _fail(f"{output}: cannot write: {error.strerror or error}")
 
 
-def _ivr_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    """Files named, and `*.ivr` below folders named, in a stable order; and paths that do not exist."""
-    files: list[Path] = []
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
+
+
+def _discover(paths: list[Path]) -> tuple[list[tuple[Path, bool]], list[str]]:
+    """Files to lint, each with whether it was named (not found in a folder); and missing paths.
+
+    Folders give their `*.ivr` files and their request JSON, less a `.json` that sits beside a
+    `.ivr` of the same name: that is the flow's compiled output, checked through its source."""
+    files: list[tuple[Path, bool]] = []
     missing: list[str] = []
     for path in paths:
         if path.is_dir():
-            found = (p for p in path.rglob("*.ivr") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts[:-1]))
-            files.extend(sorted(found))
+            found = [p for p in path.rglob("*") if p.suffix in (".ivr", ".json") and p.is_file() and not _hidden(p, path)]
+            for file in sorted(found):
+                if file.suffix == ".json" and file.with_suffix(".ivr").exists():
+                    continue
+                files.append((file, False))
         elif path.exists():
-            files.append(path)
+            files.append((path, True))
         else:
             missing.append(f"{path}: no such file or folder")
     return files, missing
 
 
+def _looks_like_request(source: str) -> bool:
+    """Whether JSON found in a folder is a dialer request: other JSON there is none of ivrc's business."""
+    import json
+
+    from ivrc.from_json import request_kind
+
+    try:
+        return request_kind(json.loads(source)) is not None
+    except ValueError:
+        return False
+
+
 @app.command("lint")
 def lint_command(
-    paths: Annotated[list[Path], typer.Argument(help=".ivr files, or folders to search for them.", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(help=".ivr files, request .json files, or folders to search for both.", show_default=False)],
+    output_format: Annotated[
+        Optional[OutputFormat],
+        typer.Option("--format", help="text for people; json, sarif or github for machines. Default: github under GitHub Actions, else text."),
+    ] = None,
     region: RegionOption = None,
+    recordings: RecordingsOption = None,
+    select: Annotated[Optional[list[str]], typer.Option("--select", metavar="RULES", help="Run only these rules (comma-separated).")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULES", help="Do not run these rules (comma-separated).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    no_suppress: Annotated[bool, typer.Option("--no-suppress", help="Report findings that `# ivrc: ignore[...]` comments suppress.")] = False,
+    config_file: ConfigOption = None,
 ) -> None:
-    """Check .ivr files and report every finding. Exit 1 when any is an error."""
+    """Check flows and requests and report every finding. Exit 1 when any is an error."""
     from ivrc.api import analyze
-    from ivrc.diagnostics import has_errors
+    from ivrc.diagnostics import Severity
 
-    region = _region(region)
-    files, problems = _ivr_files(paths)
-    findings: list[Diagnostic] = []
-    for file in files:
+    if output_format is None:
+        output_format = OutputFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else OutputFormat.text
+    flags = {
+        "region": _region(region),
+        "recordings": _folder(recordings, "--recordings"),
+        "select": _rule_list(select, "--select"),
+        "ignore": _rule_list(ignore, "--ignore"),
+        "suppress": False if no_suppress else None,
+    }
+    files, problems = _discover(paths)
+    reports: list[render.FileReport] = []
+    for file, named in files:
         try:
             source = _read(file)
         except UsageError as error:
             problems.append(str(error))
             continue
-        result = analyze(source, path=str(file), region=region)
-        _report(result, source, sys.stdout)
-        findings.extend(result.diagnostics)
+        if file.suffix == ".json" and not named and not _looks_like_request(source):
+            continue
+        result = analyze(source, path=str(file), config=_settings(file, config_file, **flags))
+        reports.append(render.FileReport(str(file), source, result.diagnostics))
+    findings = [d for r in reports for d in r.diagnostics]
+    sys.stdout.write(render.FORMATS[output_format.value](reports, _colour(sys.stdout)))
     sys.stdout.flush()
     for problem in problems:
         typer.echo(f"ivrc: error: {problem}", err=True)
-    typer.echo(render.summary(findings, len(files)), err=True)
+    if output_format is OutputFormat.text:
+        typer.echo(render.summary(findings, len(reports)), err=True)
     if problems:
         raise typer.Exit(EXIT_USAGE)
-    if has_errors(findings):
+    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    if any(d.severity in failing for d in findings):
         raise typer.Exit(EXIT_FINDINGS)
 
 

@@ -1,11 +1,26 @@
-"""Diagnostics for people: the rustc layout, with the source line and its span underlined."""
+"""Diagnostics out: one function per format. Text is for people (rustc's layout); JSON, SARIF
+and GitHub workflow commands are for machines and never coloured."""
 
 from __future__ import annotations
 
+import json
+import os
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
 
 from ivrc.diagnostics import Diagnostic, Severity
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """One file's findings, with its text for the excerpts."""
+
+    path: str
+    source: str | None
+    diagnostics: tuple[Diagnostic, ...]
 
 # A line longer than this is shown as a window around the span.
 WINDOW = 120
@@ -78,3 +93,139 @@ def summary(diagnostics: Iterable[Diagnostic], files: int) -> str:
     if not parts:
         return f"All checks passed ({files} {noun})."
     return f"Found {', '.join(parts)} in {files} {noun}."
+
+
+def text_report(reports: list[FileReport], colour: bool = False) -> str:
+    return "".join(text(d, r.source, colour) + "\n" for r in reports for d in r.diagnostics)
+
+
+def json_report(reports: list[FileReport], colour: bool = False) -> str:
+    """One JSON array; each finding has exactly the keys below, `help` null when there is none."""
+    items = [
+        {
+            "path": d.path,
+            "line": d.line,
+            "column": d.column,
+            "end_line": d.end_line,
+            "end_column": d.end_column,
+            "rule": d.rule,
+            "severity": d.severity.value,
+            "message": d.message,
+            "help": d.help,
+        }
+        for r in reports
+        for d in r.diagnostics
+    ]
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+_GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _github_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(value: str) -> str:
+    return _github_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_report(reports: list[FileReport], colour: bool = False) -> str:
+    """GitHub Actions workflow commands, which annotate the lines of a pull request."""
+    lines = []
+    for report in reports:
+        for d in report.diagnostics:
+            props = ",".join(
+                f"{key}={_github_property(str(value))}"
+                for key, value in (
+                    ("file", _relative(d.path)),
+                    ("line", d.line),
+                    ("col", d.column),
+                    ("endLine", d.end_line),
+                    ("endColumn", d.end_column),
+                    ("title", f"ivrc ({d.rule})"),
+                )
+            )
+            message = d.message + (f"\nhelp: {d.help}" if d.help else "")
+            lines.append(f"::{_GITHUB_LEVELS[d.severity]} {props}::{_github_data(message)}\n")
+    return "".join(lines)
+
+
+_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def sarif_report(reports: list[FileReport], colour: bool = False) -> str:
+    """SARIF 2.1.0 for code scanning: every rule's metadata, stable ruleIds, relative paths."""
+    from ivrc import __version__
+    from ivrc.checks import RULES
+
+    index = {rule.name: i for i, rule in enumerate(RULES)}
+    rules = [
+        {
+            "id": rule.name,
+            "name": "".join(part.title() for part in rule.name.split("-")),
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.docs.split("\n\n", 1)[0].split("\n", 1)[-1].replace("\n", " ")},
+            "help": {"text": rule.docs, "markdown": _markdown(rule.docs)},
+            "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
+        }
+        for rule in RULES
+    ]
+    results = [
+        {
+            "ruleId": d.rule,
+            "ruleIndex": index[d.rule],
+            "level": _SARIF_LEVELS[d.severity],
+            "message": {"text": d.message + (f" Help: {d.help}" if d.help else "")},
+            "locations": [{"physicalLocation": {"artifactLocation": _artifact(d.path), "region": _region(d)}}],
+        }
+        for r in reports
+        for d in r.diagnostics
+    ]
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {"driver": {"name": "ivrc", "version": __version__, "semanticVersion": __version__, "rules": rules}},
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+
+
+def _markdown(docs: str) -> str:
+    headings = ("What it does", "Why is this bad?", "Example", "Use instead")
+    return "\n".join(f"## {line}" if line in headings else line for line in docs.split("\n"))
+
+
+def _relative(path: str) -> str:
+    try:
+        return Path(os.path.relpath(path)).as_posix() if not path.startswith("<") else path
+    except ValueError:  # another drive on Windows
+        return Path(path).as_posix()
+
+
+def _artifact(path: str) -> dict[str, str]:
+    relative = _relative(path)
+    if relative.startswith("../") or Path(relative).is_absolute():
+        return {"uri": Path(path).resolve().as_uri()}
+    return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
+
+
+def _region(d: Diagnostic) -> dict[str, int]:
+    # SARIF's end column is exclusive, like ours; an empty span still covers one column.
+    end_column = d.end_column if (d.end_line, d.end_column) > (d.line, d.column) else d.column + 1
+    return {"startLine": d.line, "startColumn": d.column, "endLine": d.end_line, "endColumn": end_column}
+
+
+FORMATS: dict[str, Callable[[list[FileReport], bool], str]] = {
+    "text": text_report,
+    "json": json_report,
+    "sarif": sarif_report,
+    "github": github_report,
+}
