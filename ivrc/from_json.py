@@ -20,7 +20,7 @@ from ivrc import ast
 from ivrc.checks import duplicate_setting, missing_request, syntax_error
 from ivrc.diagnostics import Diagnostic
 from ivrc.emit import JsonPath
-from ivrc.resources import resource
+from ivrc.resources import cache_file, resource
 from ivrc.transformer import meta_span, token_span
 
 BOOLEANS = {"have_dependency", "prompt_is_file", "dtmf_invalid_text_is_file", "is_recording", "numbers_from_queue", "from_campaign", "tts"}
@@ -31,7 +31,8 @@ INTEGERS = {
 NUMBERS = {"sleep"}
 DIALER_ONLY = {"ivr", "return_address", "number", "numbers_from_queue", "schedule", "schedule_type", "cli", "dtmf_originator"}
 SIMPLE_ONLY = {"leg_a", "leg_b", "cid_a", "cid_b", "dtmf_a", "dtmf_b", "tts", "sound", "from_campaign", "dial_at", "answer_delay", "gender"}
-MAX_SYNTAX_ERRORS = 20
+# The API document's own simple-dialer example sends `"dial_at": ""`: read as not set.
+EMPTY_IS_ABSENT = {"dial_at"}
 
 
 # ---- JSON with positions -------------------------------------------------------------
@@ -78,7 +79,7 @@ class _ToValues(Transformer[Token, JValue]):
 @functools.cache
 def json_parser() -> Lark:
     grammar = resource("grammar", "json.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False)
+    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False, cache=cache_file("json"))
 
 
 def _parse(text: str) -> tuple[JValue | None, list[Diagnostic]]:
@@ -128,6 +129,8 @@ def _plain(value: JValue, path: JsonPath, out: Plain, name: str | None = None) -
         seen: dict[str, JValue] = {}
         result: dict[str, Any] = {}
         for key, item in value.pairs:
+            if key.value in EMPTY_IS_ABSENT and item.value == "":
+                continue
             first = seen.setdefault(key.value, key)
             if first is not key:
                 message = f"`{key.value}` is already set on line {first.span.line}"

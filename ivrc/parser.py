@@ -12,7 +12,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from ivrc import ast
 from ivrc.checks import syntax_error
 from ivrc.diagnostics import Diagnostic
-from ivrc.resources import resource
+from ivrc.resources import cache_file, resource
 from ivrc.transformer import ToAst, token_span
 
 # Tokens that begin or end a statement: where the parser can pick up again after an error.
@@ -45,6 +45,7 @@ def lark_parser() -> Lark:
         propagate_positions=True,
         maybe_placeholders=False,
         lexer_callbacks={"COMMENT": _keep_comment},
+        cache=cache_file("ivr"),
     )
 
 

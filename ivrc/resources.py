@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -15,3 +16,15 @@ def resource(folder: str, name: str) -> Path:
         if candidate.is_file():
             return candidate
     raise FileNotFoundError(f"ivrc is installed without its {folder}/{name}")
+
+
+def cache_file(name: str) -> str | bool:
+    """Where Lark may keep a built parser between runs: the user's cache folder, never the
+    installed package. Lark checks the grammar's hash inside the file and rebuilds a stale one."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "ivrc"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False  # no writable cache: build the parser each time
+    return str(folder / f"{name}.lark-cache")

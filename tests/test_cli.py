@@ -217,3 +217,34 @@ def test_hostile_input_gives_diagnostics_not_tracebacks(tmp_path, content):
     assert f"{source}:1:" in result.stderr
     assert not out.exists()
     assert len(result.stderr) < 20_000, "a huge line is shown as a window, not in full"
+
+
+def test_the_parser_cache_lives_in_the_users_cache_and_survives_damage(tmp_path):
+    cache = tmp_path / "cache"
+    example = str(EXAMPLES / "white_rabbit.ivr")
+    first = run_ivrc("compile", example, env={"XDG_CACHE_HOME": str(cache)})
+    stored = cache / "ivrc" / "ivr.lark-cache"
+    assert stored.is_file()
+    stored.write_bytes(b"damaged")
+    again = run_ivrc("compile", example, env={"XDG_CACHE_HOME": str(cache)})
+    assert (again.returncode, again.stdout, again.stderr) == (0, first.stdout, "")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    without = run_ivrc("compile", example, env={"XDG_CACHE_HOME": str(blocked)})
+    assert (without.returncode, without.stdout, without.stderr) == (0, first.stdout, "")
+
+
+def test_one_lint_call_builds_the_parser_once(tmp_path):
+    for i in range(30):
+        (tmp_path / f"flow_{i}.ivr").write_text((EXAMPLES / "age_gate.ivr").read_text(encoding="utf-8"), encoding="utf-8")
+    probe = (
+        "import sys\n"
+        "from ivrc import parser\n"
+        "from ivrc.cli import main\n"
+        f"sys.argv = ['ivrc', 'lint', {str(tmp_path)!r}]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(parser.lark_parser.cache_info().misses, parser.lark_parser.cache_info().hits, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    misses, hits = map(int, result.stderr.split()[-2:])
+    assert misses == 1 and hits >= 29

@@ -1,0 +1,106 @@
+"""The JSON front end: requests as teams already have them, read with positions into the same AST."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import ivrc
+from conftest import EXAMPLES
+from ivrc.config import Config
+from ivrc.diagnostics import Diagnostic
+
+REQUESTS = Path(__file__).resolve().parent / "requests"
+
+
+def findings(text: str, region: str | None = "IL", config: Config | None = None) -> list[tuple[str, int, int]]:
+    return [(d.rule, d.line, d.column) for d in ivrc.lint(text, path="request.json", region=region, config=config)]
+
+
+def test_the_api_documents_full_example():
+    text = (REQUESTS / "api_document_test.json").read_text(encoding="utf-8")
+    assert findings(text) == [
+        ("unallocated-phone-number", 8, 15),
+        ("ambiguous-key-prefix", 18, 30),
+        ("sleep-rounded-up", 27, 68),
+        ("sleep-rounded-up", 47, 68),
+        ("unallocated-phone-number", 65, 69),
+        ("unallocated-phone-number", 65, 89),
+    ]
+
+
+def test_the_api_documents_simple_dialer_example():
+    """Its `"dial_at": ""` and empty caller id are accepted as the service accepts them."""
+    text = (REQUESTS / "api_document_simple_test.json").read_text(encoding="utf-8")
+    assert findings(text) == [("unallocated-phone-number", 5, 14), ("unallocated-phone-number", 11, 14)]
+
+
+def test_json_booleans_numeric_strings_and_ranges():
+    assert findings((REQUESTS / "age_gate_teens.json").read_text(encoding="utf-8")) == []
+
+
+def test_local_numbers_in_json_need_a_region_too():
+    text = (REQUESTS / "api_document_test.json").read_text(encoding="utf-8")
+    assert ("invalid-phone-number", 8, 15) in findings(text, region=None)
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.ivr")), ids=lambda p: p.stem)
+def test_compiled_examples_read_back_with_the_same_findings(example):
+    """One AST, two front ends: a flow and its compiled JSON get the same findings."""
+    source = example.read_text(encoding="utf-8")
+    everything = Config(suppress=False)
+    from_ivr = sorted(d.rule for d in ivrc.lint(source, config=everything))
+    from_json = sorted(d.rule for d in ivrc.lint(ivrc.dumps(ivrc.compile(source)), path="x.json", config=everything))
+    assert from_json == from_ivr
+
+
+def test_duplicate_keys_are_reported_where_they_repeat():
+    text = '{"return_address": "https://a.example", "numbers_from_queue": "true",\n "return_address": "https://b.example",\n "ivr": {"count_steps": 1, "steps": [{"step_id": "a"}]}}'
+    [finding] = [d for d in ivrc.lint(text, path="r.json") if d.rule == "duplicate-setting"]
+    assert (finding.line, finding.column, finding.message) == (2, 2, "`return_address` is already set on line 1")
+
+
+@pytest.mark.parametrize(
+    "text,rule,message",
+    [
+        ("[1, 2]", "missing-request", "a request is a JSON object"),
+        ('{"name": "site"}', "missing-request", "this JSON is not a dialer or simple_dialer request"),
+        ('{"sound": "\\x41"}', "syntax-error", "a JSON string cannot be read"),
+        ('{"sound": "hi",}', "syntax-error", "expected a quoted text, found `}`"),
+        ("", "syntax-error", "the file ends too soon; expected a JSON value"),
+    ],
+)
+def test_json_that_is_not_a_request(text, rule, message):
+    [finding] = ivrc.lint(text, path="r.json")
+    assert finding.rule == rule
+    assert finding.message.startswith(message)
+
+
+def test_a_goto_with_have_dependency_false_is_found_and_counts_as_sequential():
+    request = ivrc.compile((EXAMPLES / "white_rabbit.ivr").read_text(encoding="utf-8"))
+    request["ivr"]["have_dependency"] = "false"
+    rules = {d.rule for d in ivrc.lint(json.dumps(request, ensure_ascii=False), path="r.json")}
+    assert "goto-ignored" in rules
+    assert "unreachable-step" not in rules, "in sequential mode every step runs"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(["ivr", "steps", "actions", "key", "min", "max", "action", "params", "prompt", "number", "leg_a", "sound", "dtmf_ivr", "step_id", "text", "sleep", "count_steps", "have_dependency", "x"]), children, max_size=6),
+    max_leaves=30,
+)
+
+
+@given(json_values)
+def test_any_json_gives_only_diagnostics(value):
+    found = ivrc.lint(json.dumps(value), path="r.json")
+    assert all(isinstance(d, Diagnostic) and d.line >= 1 for d in found)
+
+
+@given(st.text(max_size=200))
+def test_any_text_as_json_gives_only_diagnostics(text):
+    assert all(isinstance(d, Diagnostic) for d in ivrc.lint(text, path="r.json"))
