@@ -20,7 +20,7 @@ dialer "campaign-7" {
     max_retries     5
     ring_timeout    15s
     retry_wait_time 1m
-    schedule        at 2026-12-01T09:00:00+02:00
+    schedule        at 2036-12-01T09:00:00+02:00
 }
 step menu {
     voice male
@@ -60,7 +60,7 @@ simple_dialer "4aa2f0be" {
     ring_timeout    15s
     max_retries     3
     retry_wait_time 3s
-    dial_at         2026-12-02T08:00:00Z
+    dial_at         2036-12-02T08:00:00Z
 }
 """
 
@@ -119,7 +119,7 @@ FIELDS: dict[tuple[str, str], tuple[str, tuple[Any, ...], Any]] = {
     ("dialer", "goto.step_id"): (DIALER, ("ivr", "steps", 0, "actions", 3, "actions", 0, "params", "step_id"), "second"),
     # simple dialer
     ("simple_dialer", "unique_id"): (SIMPLE, ("unique_id",), "4aa2f0be"),
-    ("simple_dialer", "dial_at"): (SIMPLE, ("dial_at",), 1796198400),
+    ("simple_dialer", "dial_at"): (SIMPLE, ("dial_at",), 2111817600),
     ("simple_dialer", "from_campaign"): (SIMPLE_CAMPAIGN, ("from_campaign",), "true"),
     ("simple_dialer", "leg_a"): (SIMPLE, ("leg_a",), "97231234567"),
     ("simple_dialer", "cid_a"): (SIMPLE, ("cid_a",), "972500000000"),

@@ -35,7 +35,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     dialer {
         return_address "https://example.com/report"
         numbers from queue
-        schedule at 2026-12-01T09:00+02:00
+        schedule at 2036-12-01T09:00+02:00
     }
     ```
     """
@@ -47,4 +47,4 @@ def check(model: Model) -> Iterator[Diagnostic]:
         try:
             timestamp(time)
         except ValueError as error:
-            yield Diagnostic(NAME, SEVERITY, str(error), time.span, "write it as `YYYY-MM-DDTHH:MM+HH:MM`, e.g. `2026-12-01T09:00+02:00`")
+            yield Diagnostic(NAME, SEVERITY, str(error), time.span, "write it as `YYYY-MM-DDTHH:MM+HH:MM`, e.g. `2036-12-01T09:00+02:00`")

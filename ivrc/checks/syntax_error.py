@@ -19,7 +19,7 @@ _WORDS = {
     "INT": "a whole number",
     "KEY": "a key",
     "DURATION": "a duration such as `3s`",
-    "TIME": "a time such as `2026-12-01T09:00+02:00`",
+    "TIME": "a time such as `2036-12-01T09:00+02:00`",
     "GENDER": "`male` or `female`",
     "NUMBER": "a number",
     "$END": "the end of the file",
