@@ -216,9 +216,7 @@ class _Builder:
     def _get(self, path: JsonPath) -> Any:
         value = self.plain.data
         for part in path:
-            if isinstance(value, dict) and isinstance(part, str) and part in value:
-                value = value[part]
-            elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            if isinstance(value, dict) and isinstance(part, str) and part in value or isinstance(value, list) and isinstance(part, int) and part < len(value):
                 value = value[part]
             else:
                 return None

@@ -17,10 +17,13 @@ from ivrc.transformer import ToAst, token_span
 
 # Tokens that begin or end a statement: where the parser can pick up again after an error.
 SYNC_TOKENS = frozenset(
-    "REGION DIALER SIMPLE_DIALER STEP RETURN_ADDRESS NUMBER NUMBERS CLI DTMF MAX_RETRIES "
-    "RING_TIMEOUT RETRY_WAIT_TIME SCHEDULE LEG_A LEG_B ANSWER_DELAY DIAL_AT VOICE SAY KEYS "
-    "TIMEOUT RETRIES INVALID ON PLAY WAIT GOTO CALL MARK HANGUP RBRACE _SEP".split()
-)
+    {
+        "REGION", "DIALER", "SIMPLE_DIALER", "STEP", "RETURN_ADDRESS", "NUMBER", "NUMBERS", "CLI", "DTMF",
+        "MAX_RETRIES", "RING_TIMEOUT", "RETRY_WAIT_TIME", "SCHEDULE", "LEG_A", "LEG_B", "ANSWER_DELAY",
+        "DIAL_AT", "VOICE", "SAY", "KEYS", "TIMEOUT", "RETRIES", "INVALID", "ON", "PLAY", "WAIT", "GOTO",
+        "CALL", "MARK", "HANGUP", "RBRACE", "_SEP",
+    }
+)  # fmt: skip
 
 # A file of junk would otherwise yield an error per character.
 MAX_SYNTAX_ERRORS = 20

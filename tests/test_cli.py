@@ -90,7 +90,7 @@ def test_io_errors_are_one_clear_line_with_exit_2(args, message):
 
 def test_undecodable_bytes_name_their_position(tmp_path):
     source = tmp_path / "flow.ivr"
-    source.write_bytes('step a {\n  say "שלום \xff"\n}\n'.encode("utf-8").replace(b"\xc3\xbf", b"\xff"))
+    source.write_bytes('step a {\n  say "שלום \xff"\n}\n'.encode().replace(b"\xc3\xbf", b"\xff"))
     result = run_ivrc("compile", str(source))
     assert result.returncode == 2
     assert result.stderr == f"ivrc: error: {source}:2:13: not UTF-8 text (byte 0xff)\n"

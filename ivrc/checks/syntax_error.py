@@ -179,7 +179,7 @@ def _comment_help(previous: Token | None, text: str) -> str | None:
 
 def _help(error: UnexpectedToken, token: Token, previous: Token | None, parser: Lark) -> str | None:
     value = str(token)
-    if token.type in _ACTIONS and _STEP <= error.expected:
+    if token.type in _ACTIONS and error.expected >= _STEP:
         return "`->` takes one action; put several in braces: `on 1 { play \"…\"; hangup }`"
     if "DURATION" in error.expected and token.type in ("INT", "KEY") and value.isdigit():
         return f"durations need a unit: `{value}s`, `{value}ms`, `{value}m` or `{value}h`"
