@@ -6,10 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["CompileError", "Diagnostic", "Result", "Severity", "__version__", "analyze", "compile", "dumps", "lint", "parse"]
+__all__ = [
+    "CompileError", "Diagnostic", "FormatError", "Result", "Severity", "__version__",
+    "analyze", "compile", "decompile", "dumps", "fmt", "lint", "parse",
+]  # fmt: skip
 
 if TYPE_CHECKING:
-    from ivrc.api import CompileError, Result, analyze, compile, dumps, lint, parse
+    from ivrc.api import CompileError, FormatError, Result, analyze, compile, decompile, dumps, fmt, lint, parse
     from ivrc.diagnostics import Diagnostic, Severity
 
 

@@ -12,7 +12,7 @@ from ivrc.diagnostics import Diagnostic, has_errors
 from ivrc.emit import dumps, emit
 from ivrc.parser import parse as _parse
 
-__all__ = ["CompileError", "Result", "analyze", "compile", "dumps", "lint", "parse"]
+__all__ = ["CompileError", "Result", "analyze", "compile", "decompile", "dumps", "fmt", "lint", "parse"]
 
 
 class CompileError(Exception):
@@ -54,7 +54,7 @@ def analyze(
     if parsed.flow is None:
         return Result(path, None, tuple(checks.configure(list(parsed.diagnostics), config)))
     model = semantics.build(parsed.flow, config)
-    found = checks.configure([replace(d, path=path) for d in checks.run(model)], config, parsed.flow.comments)
+    found = checks.configure([replace(d, path=path) for d in checks.run(model)], config, parsed.flow)
     request = None
     if emit_request and not has_errors(found):
         from ivrc.schema import validate
@@ -108,3 +108,30 @@ def compile(text: str, *, path: str = "<string>", region: str | None = None, con
     if result.request is None:
         raise CompileError(list(result.diagnostics))
     return result.request
+
+
+class FormatError(Exception):
+    """The formatter's output would not mean what its input meant: a bug in ivrc, never silent."""
+
+
+def fmt(text: str, *, path: str = "<string>") -> str:
+    """The canonical layout of .ivr text, comments kept; CompileError when it does not parse.
+    The result is parsed again and must have the same meaning and comments, or FormatError."""
+    from ivrc.printer import format_flow, shape
+
+    flow = parse(text, path=path)
+    formatted = format_flow(flow, text)
+    again = _parse(formatted, path).flow
+    if again is None or shape(again) != shape(flow) or [c.text.rstrip() for c in again.comments] != [c.text.rstrip() for c in flow.comments]:
+        raise FormatError(f"{path}: formatting would change the file's meaning or comments; it is left as it is")
+    return formatted
+
+
+def decompile(text: str, *, path: str = "<string>", region: str | None = None) -> str:
+    """The .ivr text of a JSON request; CompileError lists what cannot be written as .ivr."""
+    from ivrc.decompiler import decompile as run
+
+    written, problems = run(text, region=region)
+    if written is None:
+        raise CompileError([replace(d, path=path) for d in problems])
+    return written

@@ -302,6 +302,111 @@ def lint_command(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+def _ivr_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    files: list[Path] = []
+    missing: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.ivr") if p.is_file() and not _hidden(p, path)))
+        elif path.exists():
+            files.append(path)
+        else:
+            missing.append(f"{path}: no such file or folder")
+    return files, missing
+
+
+@app.command("fmt")
+def fmt_command(
+    paths: Annotated[list[Path], typer.Argument(help=".ivr files, or folders to search for them.", show_default=False)],
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 and list the files that would change.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print what would change as a unified diff.")] = False,
+) -> None:
+    """Rewrite .ivr files in the canonical layout, keeping every comment."""
+    import difflib
+
+    from ivrc.api import CompileError, FormatError, fmt
+
+    files, problems = _ivr_files(paths)
+    changed: list[Path] = []
+    broken = 0
+    for file in files:
+        try:
+            source = _read(file)
+            formatted = fmt(source, path=str(file))
+        except UsageError as error:
+            problems.append(str(error))
+            continue
+        except CompileError as error:
+            broken += 1  # left untouched; say why
+            colour = _colour(sys.stderr)
+            for diagnostic in error.diagnostics:
+                typer.echo(render.text(diagnostic, source, colour), err=True)
+            continue
+        except FormatError as error:
+            problems.append(str(error))
+            continue
+        if formatted == source:
+            continue
+        changed.append(file)
+        if diff:
+            name = str(file)
+            sys.stdout.writelines(difflib.unified_diff(source.splitlines(True), formatted.splitlines(True), f"{name} (original)", f"{name} (formatted)"))
+        elif check:
+            typer.echo(f"would reformat {file}")
+        else:
+            try:
+                write_atomically(file, formatted)
+            except OSError as error:
+                problems.append(f"{file}: cannot write: {error.strerror or error}")
+    sys.stdout.flush()
+    for problem in problems:
+        typer.echo(f"ivrc: error: {problem}", err=True)
+    verb = "would be reformatted" if check or diff else "reformatted"
+    left = len(files) - len(changed) - broken
+    summary = [f"{len(changed)} file{'s' if len(changed) != 1 else ''} {verb}", f"{left} left unchanged"]
+    if broken:
+        summary.append(f"{broken} not formatted because of syntax errors")
+    typer.echo(", ".join(summary) + ".", err=True)
+    if problems:
+        raise typer.Exit(EXIT_USAGE)
+    if broken or (check and changed):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@app.command("decompile")
+def decompile_command(
+    file: Annotated[Path, typer.Argument(help="A dialer or simple dialer request (.json).", show_default=False)],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the .ivr here instead of to stdout.")] = None,
+    region: Annotated[
+        Optional[str],
+        typer.Option("--region", metavar="CODE", help="The region the request's local numbers belong to; written as the file's `region` line."),
+    ] = None,
+) -> None:
+    """Turn a JSON request into .ivr that compiles back to the same request."""
+    from ivrc.api import CompileError, decompile
+
+    region = _region(region)
+    try:
+        source = _read(file)
+        written = decompile(source, path=str(file), region=region)
+    except UsageError as error:
+        _fail(str(error))
+    except CompileError as error:
+        colour = _colour(sys.stderr)
+        for diagnostic in error.diagnostics:
+            typer.echo(render.text(diagnostic, source, colour), err=True)
+        raise typer.Exit(EXIT_FINDINGS) from None
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(written.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return
+    try:
+        write_atomically(output, written)
+    except OSError as error:
+        _fail(f"{output}: cannot write: {error.strerror or error}")
+
+
 @app.command("rules")
 def rules_command() -> None:
     """List every rule with its default severity."""

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivrc import ast
-from ivrc.model import Model, entries, timestamp
+from ivrc.model import Model, offered_specs, timestamp
+from ivrc.model import offered as model_offered
 
 JsonPath = tuple[str | int, ...]
 
@@ -136,7 +137,7 @@ class _Emitter:
             if isinstance(say.prompt, ast.FilePrompt):
                 self._put(out, path, "prompt_is_file", "true", say.span)
             self._put(out, path, "prompt", self._prompt(say.prompt), say.span)
-        offered = self._offered(step)
+        offered = model_offered(offered_specs(step))
         if offered:
             # SPEC-NOTES 7: one entry is a string, several an array.
             self._put(out, path, "dtmf_ivr", offered[0] if len(offered) == 1 else offered, step.span)
@@ -154,15 +155,6 @@ class _Emitter:
             actions_path = (*path, "actions")
             out["actions"] = [self._handler((*actions_path, i), h) for i, h in enumerate(step.handlers)]
         return out
-
-    def _offered(self, step: ast.Step) -> list[str]:
-        """dtmf_ivr: as written by `keys`, or every handled entry in order (SPEC-NOTES 8)."""
-        explicit = step.statements(ast.Keys)
-        specs = list(explicit[0].entries) if explicit else [h.key for h in step.handlers]
-        seen: dict[str, None] = {}
-        for spec in specs:
-            seen.update(dict.fromkeys(entries(spec)))
-        return list(seen)
 
     def _prompt(self, prompt: ast.Prompt) -> Any:
         if isinstance(prompt, ast.FilePrompt):

@@ -20,6 +20,7 @@ from ivrc import ast
 from ivrc.checks import duplicate_setting, missing_request, syntax_error
 from ivrc.diagnostics import Diagnostic
 from ivrc.emit import JsonPath
+from ivrc.printer import duration_text
 from ivrc.resources import cache_file, resource
 from ivrc.transformer import meta_span, token_span
 
@@ -239,7 +240,7 @@ class _Builder:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None
         seconds = Decimal(str(value))
-        return ast.Duration(seconds, f"{value}s", self.plain.span(path))
+        return ast.Duration(seconds, duration_text(seconds), self.plain.span(path))
 
     def _setting(self, path: JsonPath, field_name: str, value: ast.Value | None) -> list[ast.Setting]:
         if value is None:
@@ -258,13 +259,15 @@ class _Builder:
 
     # ---- the request's own fields
     def _dialer(self) -> list[ast.RequestStatement]:
+        # In the order a person writes them: where to report, whom to call, how, when.
         body: list[ast.RequestStatement] = []
-        for name in ("return_address", "number", "cli", "dtmf_originator"):
+        body += self._setting(("return_address",), "return_address", self._text(("return_address",)))
+        body += self._setting(("numbers_from_queue",), "numbers_from_queue", self._flag(("numbers_from_queue",)))
+        for name in ("number", "cli", "dtmf_originator"):
             body += self._setting((name,), name, self._text((name,)))
         body += self._setting(("max_retries",), "max_retries", self._integer(("max_retries",)))
         for name in ("ring_timeout", "retry_wait_time"):
             body += self._setting((name,), name, self._duration((name,)))
-        body += self._setting(("numbers_from_queue",), "numbers_from_queue", self._flag(("numbers_from_queue",)))
         schedule = self._schedule()
         if schedule is not None:
             body += self._setting(("schedule",), "schedule", schedule)
@@ -288,23 +291,30 @@ class _Builder:
             declared += self._setting(path, "have_dependency", value)
         return tuple(declared)
 
+    def _leg(self, leg: str) -> list[ast.Setting]:
+        number = self._text((f"leg_{leg}",))
+        if number is None:
+            return []
+        cli = self._text((f"cid_{leg}",))
+        dtmf = self._text((f"dtmf_{leg}",))
+        value = ast.Leg(number, cli if cli and cli.value else None, dtmf if dtmf and dtmf.value else None, number.span)
+        return self._setting((f"leg_{leg}",), f"leg_{leg}", value)
+
     def _simple(self) -> list[ast.RequestStatement]:
+        # In the order of the call: whom to call, what they hear, whom to bridge to, then retries.
         body: list[ast.RequestStatement] = []
-        for leg in ("a", "b"):
-            number = self._text((f"leg_{leg}",))
-            if number is not None:
-                cli = self._text((f"cid_{leg}",))
-                dtmf = self._text((f"dtmf_{leg}",))
-                body += self._setting((f"leg_{leg}",), f"leg_{leg}", ast.Leg(number, cli if cli and cli.value else None, dtmf if dtmf and dtmf.value else None, number.span))
+        body += self._leg("a")
         body += self._setting(("from_campaign",), "from_campaign", self._flag(("from_campaign",)))
         sound = self._text(("sound",))
         if sound is not None:
             prompt: ast.Prompt = ast.FilePrompt(sound, sound.span) if self._get(("tts",)) == "false" else ast.SpokenPrompt((sound,), (), False, sound.span)
             body.append(ast.Say(prompt, self.plain.key(("sound",)).cover(sound.span)))
         body += self._setting(("gender",), "gender", self._name(("gender",)))
+        body += self._setting(("answer_delay",), "answer_delay", self._duration(("answer_delay",)))
+        body += self._leg("b")
+        body += self._setting(("ring_timeout",), "ring_timeout", self._duration(("ring_timeout",)))
         body += self._setting(("max_retries",), "max_retries", self._integer(("max_retries",)))
-        for name in ("answer_delay", "ring_timeout", "retry_wait_time"):
-            body += self._setting((name,), name, self._duration((name,)))
+        body += self._setting(("retry_wait_time",), "retry_wait_time", self._duration(("retry_wait_time",)))
         body += self._setting(("dial_at",), "dial_at", self._time(("dial_at",)))
         return body
 
@@ -328,15 +338,18 @@ class _Builder:
         if prompt is not None:
             body.append(ast.Say(prompt, self.plain.key((*path, "prompt")).cover(prompt.span)))
         keys = self._keys((*path, "dtmf_ivr"))
+        if keys is None and self._get((*path, "actions")):
+            # No dtmf_ivr: no key is offered, whatever the handlers say (`keys none`).
+            keys = ast.Keys((), _opening(self.plain.span(path)))
         if keys is not None:
             body.append(keys)
         body += self._setting((*path, "dtmf_ivr_timeout"), "dtmf_ivr_timeout", self._duration((*path, "dtmf_ivr_timeout")))
+        body += self._setting((*path, "dtmf_ivr_retries"), "dtmf_ivr_retries", self._integer((*path, "dtmf_ivr_retries")))
         invalid = self._text((*path, "dtmf_ivr_invalid_text"))
         if invalid is not None and invalid.value:
             is_file = self._get((*path, "dtmf_invalid_text_is_file")) == "true"
             message: ast.Prompt = ast.FilePrompt(invalid, invalid.span) if is_file else ast.SpokenPrompt((invalid,), (), False, invalid.span)
             body.append(ast.Invalid(message, self.plain.key((*path, "dtmf_ivr_invalid_text")).cover(invalid.span)))
-        body += self._setting((*path, "dtmf_ivr_retries"), "dtmf_ivr_retries", self._integer((*path, "dtmf_ivr_retries")))
         handlers = self._get((*path, "actions"))
         for index, _ in enumerate(handlers if isinstance(handlers, list) else []):
             handler = self._handler((*path, "actions", index))

@@ -193,6 +193,20 @@ def entries(spec: ast.KeySpec) -> list[str]:
     return [str(n).zfill(width) for n in range(low, high + 1)]
 
 
+def offered_specs(step: ast.Step) -> list[ast.KeySpec]:
+    """What dtmf_ivr lists: the `keys` written, or else every handled key."""
+    written = step.statements(ast.Keys)
+    return list(written[0].entries) if written else [h.key for h in step.handlers]
+
+
+def offered(specs: list[ast.KeySpec]) -> list[str]:
+    """The dtmf_ivr entries of these keys and ranges, in order, each once (SPEC-NOTES 8)."""
+    seen: dict[str, None] = {}
+    for spec in specs:
+        seen.update(dict.fromkeys(entries(spec)))
+    return list(seen)
+
+
 def covers(spec: ast.KeySpec, entry: str) -> bool:
     """Whether pressing `entry` is handled by `spec`, without listing a range's entries."""
     if isinstance(spec, ast.Key):

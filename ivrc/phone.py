@@ -52,7 +52,10 @@ def read(text: str, region: str | None) -> Reading:
         if region:
             candidates.append(region)
         if not bare.startswith("0"):
-            candidates.append("+")  # E.164 written without its `+`
+            # E.164 written without its `+`; first, when it begins with the region's own
+            # country code, as ivrc itself writes numbers (`972…` in IL).
+            own_code = str(phonenumbers.country_code_for_region(region)) if region else None
+            candidates.insert(0 if own_code and bare.startswith(own_code) else len(candidates), "+")
         elif not region:
             return Reading("local", reason="it is a local number and no region is set")
     best: Reading | None = None

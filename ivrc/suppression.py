@@ -16,11 +16,6 @@ class Suppression:
     rules: tuple[tuple[str, ast.Span], ...]  # each named rule and where its name stands
     comment: ast.Comment
 
-    @property
-    def lines(self) -> tuple[int, int]:
-        line = self.comment.span.line
-        return line, line + 1
-
 
 def suppressions(comments: tuple[ast.Comment, ...]) -> list[Suppression]:
     found = []
@@ -41,10 +36,35 @@ def suppressions(comments: tuple[ast.Comment, ...]) -> list[Suppression]:
     return found
 
 
-def apply(diagnostics: list[Diagnostic], comments: tuple[ast.Comment, ...]) -> list[Diagnostic]:
+def _statements(flow: ast.Flow) -> list[ast.Span]:
+    """The spans of everything a comment can trail: items, statements and actions."""
+    spans: list[ast.Span] = []
+    for item in flow.items:
+        spans.append(item.span)
+        for statement in getattr(item, "body", ()):
+            spans.append(statement.span)
+            if isinstance(statement, ast.Handler):
+                spans.extend(a.span for a in statement.actions)
+    return spans
+
+
+def _lines(suppression: Suppression, spans: list[ast.Span]) -> range:
+    """A comment on a line of its own covers that line and the next. A comment after code
+    covers the whole statement it trails, so a block that `ivrc fmt` spreads over several
+    lines stays covered."""
+    line = suppression.comment.span.line
+    trailed = [s for s in spans if s.end_line == line and s.end <= suppression.comment.span.start]
+    if trailed:
+        return range(min(s.line for s in trailed), line + 1)
+    return range(line, line + 2)
+
+
+def apply(diagnostics: list[Diagnostic], flow: ast.Flow) -> list[Diagnostic]:
     """The findings no suppression covers."""
     covered: set[tuple[int, str]] = set()
-    for suppression in suppressions(comments):
+    spans = _statements(flow)
+    for suppression in suppressions(flow.comments):
+        lines = _lines(suppression, spans)
         for name, _ in suppression.rules:
-            covered.update((line, name) for line in suppression.lines)
+            covered.update((line, name) for line in lines)
     return [d for d in diagnostics if (d.line, d.rule) not in covered]

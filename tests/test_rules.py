@@ -30,7 +30,14 @@ def _source(case: dict) -> str:
 
 
 def _lint(case: dict, tmp_path: Path) -> list[ivrc.Diagnostic]:
-    """Lint a case as a file would be: JSON or .ivr, with the config the case asks for."""
+    """Lint a case as a file would be: JSON or .ivr, with the config the case asks for.
+    A case with `command = "decompile"` is decompiled instead."""
+    if case.get("command") == "decompile":
+        try:
+            ivrc.decompile(case["source"], path="case.json", region=case.get("region"))
+        except ivrc.CompileError as error:
+            return error.diagnostics
+        return []
     config = Config()
     if "recordings" in case:
         folder = tmp_path / "recordings"
@@ -101,6 +108,12 @@ def test_rule_examples_in_docs_are_true(rule, tmp_path):
     blocks = re.findall(r"```\n(.*?)```", rule.docs, flags=re.S)
     example, instead = blocks[0], blocks[1]
     if example.lstrip().startswith("{"):
+        if rule.name == "not-expressible":
+            with pytest.raises(ivrc.CompileError) as raised:
+                ivrc.decompile(example)
+            assert {d.rule for d in raised.value.diagnostics} == {rule.name}
+            ivrc.decompile(instead)
+            return
         assert rule.name in {d.rule for d in ivrc.lint(example, path="example.json")}
         assert rule.name not in {d.rule for d in ivrc.lint(instead, path="example.json")}
         return

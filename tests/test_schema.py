@@ -71,4 +71,4 @@ def test_violation_inside_a_step_points_into_the_step(monkeypatch):
     monkeypatch.setattr(schema_module, "_validator", lambda kind: Draft202012Validator(strict))
     result = ivrc.analyze((EXAMPLES / "white_rabbit.ivr").read_text(encoding="utf-8"), emit_request=True)
     lines = sorted({(d.line, d.column) for d in result.diagnostics})
-    assert lines == [(25, 9), (29, 13), (30, 39)]
+    assert lines == [(25, 9), (29, 13), (32, 9)]

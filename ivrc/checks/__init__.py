@@ -36,6 +36,7 @@ from ivrc.checks import (
     missing_step,
     multiple_requests,
     no_exit_loop,
+    not_expressible,
     overlapping_range,
     reserved_placeholder,
     schedule_in_past,
@@ -55,7 +56,7 @@ from ivrc import suppression
 from ivrc.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from ivrc.ast import Comment
+    from ivrc.ast import Flow
     from ivrc.config import Config
     from ivrc.model import Model
 
@@ -128,6 +129,7 @@ RULES: tuple[Rule, ...] = tuple(
         undefined_placeholder,
         unused_placeholder,
         invalid_suppression,
+        not_expressible,
     )
 )
 
@@ -140,7 +142,7 @@ def run(model: Model) -> list[Diagnostic]:
     return sorted(found, key=lambda d: d.sort_key)
 
 
-def configure(diagnostics: list[Diagnostic], config: Config, comments: tuple[Comment, ...] = ()) -> list[Diagnostic]:
+def configure(diagnostics: list[Diagnostic], config: Config, flow: Flow | None = None) -> list[Diagnostic]:
     """Findings as the config wants them: selected rules only, at their configured severity,
     less those that an inline suppression covers."""
     kept = []
@@ -149,6 +151,6 @@ def configure(diagnostics: list[Diagnostic], config: Config, comments: tuple[Com
             continue
         severity = config.severity_of(d.rule, d.severity)
         kept.append(d if severity is d.severity else replace(d, severity=severity))
-    if config.suppress:
-        kept = suppression.apply(kept, comments)
+    if config.suppress and flow is not None:
+        kept = suppression.apply(kept, flow)
     return sorted(kept, key=lambda d: d.sort_key)

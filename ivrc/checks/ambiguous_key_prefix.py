@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ivrc import ast
 from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model, entries
+from ivrc.model import Model, entries, offered_specs
 
 NAME = "ambiguous-key-prefix"
 SEVERITY = Severity.WARNING
@@ -41,10 +41,8 @@ def check(model: Model) -> Iterator[Diagnostic]:
     ```
     """
     for step in model.steps:
-        written = step.statements(ast.Keys)
-        specs = list(written[0].entries) if written else [h.key for h in step.handlers]
         located: dict[str, ast.KeySpec] = {}
-        for spec in specs:
+        for spec in offered_specs(step):
             for entry in entries(spec):
                 located.setdefault(entry, spec)
         reported: set[int] = set()

@@ -1,0 +1,156 @@
+"""Request JSON to .ivr, checked by compiling the result back: what does not come back the same is
+reported, never dropped."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+from ivrc import ast, from_json, phone, printer
+from ivrc import model as semantics
+from ivrc.checks import not_expressible
+from ivrc.config import Config
+from ivrc.diagnostics import Diagnostic
+from ivrc.emit import JsonPath, emit
+from ivrc.parser import parse
+
+PHONE_FIELDS = {"number", "cli", "leg_a", "cid_a", "leg_b", "cid_b"}
+# Values the API document gives as defaults: writing them or leaving them out is the same request.
+DEFAULTS = {
+    "schedule_type": "seconds",
+    "schedule": None,
+    "numbers_from_queue": "false",
+    "from_campaign": "false",
+    "have_dependency": "false",
+    "prompt_is_file": "false",
+    "dtmf_invalid_text_is_file": "false",
+    "is_recording": "false",
+    "gender": "female",
+    "dial_at": 0,
+    "dtmf_originator": "",
+    "dtmf_a": "",
+    "dtmf_b": "",
+    "cli": "",
+    "cid_a": "",
+    "cid_b": "",
+    "dtmf_ivr_invalid_text": "",
+    "actions": None,
+}
+
+
+def normalise(request: Any, region: str | None = None) -> Any:
+    """A request with only what the API defines as equivalent made equal (SPEC-NOTES 2, 3, 7,
+    9, 14): JSON or string booleans and numbers, E.164 with or without `+`, a one-entry dtmf_ivr
+    as a string or an array, defaults written or omitted, empty or null action lists."""
+    return _normal(request, None, region)
+
+
+def _normal(value: Any, field: str | None, region: str | None) -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            item = _normal(item, key, region)
+            if key in DEFAULTS and item == DEFAULTS[key]:
+                continue
+            if key == "actions" and item == []:
+                continue
+            if key == "params" and item == {}:
+                continue
+            out[key] = item
+        return out
+    if isinstance(value, list):
+        items = [_normal(v, field, region) for v in value]
+        if field in ("dtmf_ivr", "prompt") and len(items) == 1:
+            return items[0]  # one entry as a string is one entry as an array
+        return items
+    if isinstance(value, bool) and field in from_json.BOOLEANS:
+        return "true" if value else "false"
+    if isinstance(value, str) and field in PHONE_FIELDS and value:
+        reading = phone.read(value, region)
+        return reading.digits or value.lstrip("+")
+    if isinstance(value, str) and field in from_json.INTEGERS | from_json.NUMBERS:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, float) and value == int(value):
+        return int(value)
+    return value
+
+
+def decompile(text: str, *, region: str | None = None) -> tuple[str | None, list[Diagnostic]]:
+    """The .ivr text of a JSON request, or None and the diagnostics that say why not."""
+    flow, plain, problems = from_json.read(text)
+    if flow is None or plain is None:
+        return None, problems
+    if problems:  # two values for one field: .ivr can hold one
+        return None, [not_expressible.diagnose(d.message + "; .ivr holds one value", d.span, "remove one of the two") for d in problems]
+    written = printer.Printer().flow(_for_print(flow, region))
+    back = parse(written, "<decompiled>")
+    if back.flow is None:  # the printer wrote something the parser refuses: a bug, said plainly
+        return None, [not_expressible.diagnose(f"the decompiled text does not parse: {d.message}", plain.span(())) for d in back.diagnostics]
+    request = emit(semantics.build(back.flow, Config(region=region))).request
+    differences = _differences(normalise(plain.data, region), normalise(request, region), ())
+    if differences:
+        return None, [_explain(path, want, got, plain) for path, want, got in differences]
+    return written, []
+
+
+def _for_print(flow: ast.Flow, region: str | None) -> ast.Flow:
+    """The request as .ivr would say it: `keys` only where dtmf_ivr is not what the handlers
+    give anyway, and the region line when one was given."""
+    items: list[ast.Item] = [ast.Region(ast.Name(region, flow.span), flow.span)] if region else []
+    for item in flow.items:
+        if isinstance(item, ast.Step):
+            derived = [h.key for h in item.handlers]
+            body = tuple(s for s in item.body if not (isinstance(s, ast.Keys) and semantics.offered(list(s.entries)) == semantics.offered(derived)))
+            item = replace(item, body=body)
+        items.append(item)
+    return replace(flow, items=tuple(items))
+
+
+_MISSING = object()
+
+
+def _differences(want: Any, got: Any, path: JsonPath) -> list[tuple[JsonPath, Any, Any]]:
+    if isinstance(want, dict) and isinstance(got, dict):
+        found = []
+        for key in list(want) + [k for k in got if k not in want]:
+            found += _differences(want.get(key, _MISSING), got.get(key, _MISSING), (*path, key))
+        return found
+    if isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
+        return [d for i, (a, b) in enumerate(zip(want, got)) for d in _differences(a, b, (*path, i))]
+    return [] if want == got else [(path, want, got)]
+
+
+def _explain(path: JsonPath, want: Any, got: Any, plain: from_json.Plain) -> Diagnostic:
+    where = "/".join(map(str, path))
+    field = path[-1] if path else None
+    span = plain.key(path) if want is not _MISSING else _nearest(path, plain)
+    if field == "have_dependency":
+        flows = "has a goto" if got == "true" else "has no goto"
+        return not_expressible.diagnose(
+            f"`{where}` is {json.dumps(want if want is not _MISSING else 'false')}, but the flow {flows}; .ivr derives have_dependency from its gotos",
+            span,
+            "with gotos the request needs \"true\", without them \"false\"",
+        )
+    if field == "count_steps":
+        return not_expressible.diagnose(f"`{where}` is {json.dumps(want)} but there are {got} steps; .ivr counts the steps itself", span, f"set count_steps to {got}")
+    if got is _MISSING:
+        return not_expressible.diagnose(f"`{where}` ({_shown(want)}) has no .ivr form and would be dropped", span, "remove it, or correct it to a field of the API document")
+    if want is _MISSING:
+        return not_expressible.diagnose(f"the .ivr form would add `{where}` ({_shown(got)}), which the request does not have", span)
+    return not_expressible.diagnose(f"`{where}` is {_shown(want)}, but its .ivr form compiles to {_shown(got)}", span, "correct the value to one the API document allows")
+
+
+def _nearest(path: JsonPath, plain: from_json.Plain) -> Any:
+    for end in range(len(path), -1, -1):
+        if path[:end] in plain.spans:
+            return plain.spans[path[:end]]
+    return plain.span(())
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "…"
