@@ -17,25 +17,26 @@ from ivrc.parser import parse
 
 PHONE_FIELDS = {"number", "cli", "leg_a", "cid_a", "leg_b", "cid_b"}
 # Values the API document gives as defaults: writing them or leaving them out is the same request.
-DEFAULTS = {
-    "schedule_type": "seconds",
-    "schedule": None,
-    "numbers_from_queue": "false",
-    "from_campaign": "false",
-    "have_dependency": "false",
-    "prompt_is_file": "false",
-    "dtmf_invalid_text_is_file": "false",
-    "is_recording": "false",
-    "gender": "female",
-    "dial_at": 0,
-    "dtmf_originator": "",
-    "dtmf_a": "",
-    "dtmf_b": "",
-    "cli": "",
-    "cid_a": "",
-    "cid_b": "",
-    "dtmf_ivr_invalid_text": "",
-    "actions": None,
+DEFAULTS: dict[str, tuple[object, ...]] = {
+    "schedule_type": ("seconds",),
+    "schedule": (None,),
+    "numbers_from_queue": ("false",),
+    "from_campaign": ("false",),
+    "have_dependency": ("false",),
+    "prompt_is_file": ("false",),
+    "dtmf_invalid_text_is_file": ("false",),
+    "is_recording": ("false",),
+    "gender": ("female",),
+    "dial_at": (0, ""),
+    "dtmf_originator": ("",),
+    "dtmf_a": ("",),
+    "dtmf_b": ("",),
+    "cli": ("",),
+    "cid_a": ("",),
+    "cid_b": ("",),
+    "dtmf_ivr_invalid_text": ("",),
+    "actions": (None, []),
+    "params": ({},),
 }
 
 
@@ -51,11 +52,7 @@ def _normal(value: Any, field: str | None, region: str | None) -> Any:
         out = {}
         for key, item in value.items():
             item = _normal(item, key, region)
-            if key in DEFAULTS and item == DEFAULTS[key]:
-                continue
-            if key == "actions" and item == []:
-                continue
-            if key == "params" and item == {}:
+            if key in DEFAULTS and any(item == default and type(item) is type(default) for default in DEFAULTS[key]):
                 continue
             out[key] = item
         return out

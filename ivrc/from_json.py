@@ -264,7 +264,9 @@ class _Builder:
         body += self._setting(("return_address",), "return_address", self._text(("return_address",)))
         body += self._setting(("numbers_from_queue",), "numbers_from_queue", self._flag(("numbers_from_queue",)))
         for name in ("number", "cli", "dtmf_originator"):
-            body += self._setting((name,), name, self._text((name,)))
+            value = self._text((name,))
+            if value is not None and (value.value or name == "number"):  # empty: hidden caller id, no DTMF
+                body += self._setting((name,), name, value)
         body += self._setting(("max_retries",), "max_retries", self._integer(("max_retries",)))
         for name in ("ring_timeout", "retry_wait_time"):
             body += self._setting((name,), name, self._duration((name,)))

@@ -155,7 +155,8 @@ def _phone_texts(request: ast.Request | None, steps: tuple[ast.Step, ...]) -> It
             if not isinstance(setting, ast.Setting):
                 continue
             if setting.field in ("number", "cli") and isinstance(setting.value, ast.Text):
-                yield setting.value, setting.field
+                if setting.field == "number" or setting.value.value:  # an empty caller id is a hidden one
+                    yield setting.value, setting.field
             elif isinstance(setting.value, ast.Leg):
                 leg = setting.value
                 suffix = setting.field[-1]
