@@ -135,3 +135,16 @@ def decompile(text: str, *, path: str = "<string>", region: str | None = None) -
     if written is None:
         raise CompileError([replace(d, path=path) for d in problems])
     return written
+
+
+def request_of(text: str, *, path: str = "<string>", config: Config | None = None) -> Result:
+    """The request a file stands for: a .ivr compiled (its findings included), or a JSON
+    request read as the service reads it (SPEC-NOTES 2, 3). `request` is None when there is none."""
+    if not is_json(text, path):
+        return analyze(text, path=path, config=config, emit_request=True)
+    from ivrc import from_json
+
+    flow, plain, problems = from_json.read(text)
+    located = tuple(replace(d, path=path) for d in problems if d.rule == "syntax-error" or flow is None)
+    data = plain.data if flow is not None and plain is not None else None
+    return Result(path, flow, located, data)

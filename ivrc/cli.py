@@ -407,6 +407,163 @@ def decompile_command(
         _fail(f"{output}: cannot write: {error.strerror or error}")
 
 
+def _request(file: Path, region: str | None, config_file: Path | None) -> dict:
+    """The request FILE stands for (a .ivr compiled, or JSON read); exit 1 with its errors when none."""
+    from ivrc.api import request_of
+
+    try:
+        source = _read(file)
+    except UsageError as error:
+        _fail(str(error))
+    result = request_of(source, path=str(file), config=_settings(file, config_file, region=_region(region)))
+    if result.request is None:
+        _report(result, source, sys.stderr)
+        raise typer.Exit(EXIT_FINDINGS)
+    return result.request
+
+
+class _Terminal:
+    """A caller at the keyboard: sees what the call says, types the keys of each entry."""
+
+    def __init__(self, call: object) -> None:
+        self.call = call
+        self.shown = 0
+
+    def __call__(self, step: object) -> str | None:
+        from ivrc.simulate import describe
+
+        events = self.call.events  # type: ignore[attr-defined]
+        for event in events[self.shown :]:
+            typer.echo(describe(event))
+        self.shown = len(events)
+        offered = ", ".join(step.offered)  # type: ignore[attr-defined]
+        try:
+            typed = input(f"[{step.step_id}] keys ({offered}; Enter for none): ")  # type: ignore[attr-defined]
+        except EOFError:
+            typer.echo()
+            return None
+        return typed.strip() or None
+
+
+@app.command("simulate")
+def simulate_command(
+    file: Annotated[Path, typer.Argument(help="A .ivr flow or a JSON request.", show_default=False)],
+    keys: Annotated[Optional[str], typer.Option("--keys", help='The caller\'s entries, comma-separated: "1,11,timeout".')] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="text (a transcript) or json.")] = OutputFormat.text,
+    region: RegionOption = None,
+    config_file: ConfigOption = None,
+) -> None:
+    """Run one call of FILE without a phone: scripted with --keys, or typed at a terminal."""
+    import json
+
+    from ivrc.simulate import Call, parse_keys, run, scripted, transcript
+
+    if output_format not in (OutputFormat.text, OutputFormat.json):
+        _fail("--format takes text or json for simulate")
+    request = _request(file, region, config_file)
+    call = Call()
+    if keys is not None:
+        caller = scripted(parse_keys(keys))
+    elif sys.stdin.isatty() and output_format is OutputFormat.text:
+        caller = _Terminal(call)
+    else:
+        caller = scripted([])  # no terminal and no keys: a caller who presses nothing
+    try:
+        run(request, caller, call)
+    except KeyboardInterrupt:
+        typer.echo("\ninterrupted", err=True)
+        raise typer.Exit(130) from None
+    if output_format is OutputFormat.json:
+        sys.stdout.write(json.dumps(call.as_json(), ensure_ascii=False, indent=2) + "\n")
+    elif isinstance(caller, _Terminal):
+        sys.stdout.write(transcript(call.events[caller.shown :]) if caller.shown < len(call.events) else "")
+    else:
+        sys.stdout.write(transcript(call.events))
+
+
+@app.command("test")
+def test_command(
+    paths: Annotated[list[Path], typer.Argument(help=".ivrtest files, .ivr files with one beside them, or folders.", show_default=False)],
+    region: RegionOption = None,
+    config_file: ConfigOption = None,
+) -> None:
+    """Run the scenarios of flow tests (*.ivrtest) and end with `N passed, M failed`."""
+    from ivrc.flowtest import ScenarioError, discover, run_file
+
+    files, problems = discover(paths)
+    outcomes = []
+    for file in files:
+        try:
+            outcomes.extend(run_file(file, lambda flow: _request(flow, region, config_file)))
+        except ScenarioError as error:
+            problems.append(str(error))
+    for outcome in outcomes:
+        mark = "PASS" if outcome.passed else "FAIL"
+        typer.echo(f"{mark} {outcome.file}:{outcome.scenario.line}: {outcome.scenario.name}")
+        for failure in outcome.failures:
+            typer.echo(f"     {failure}")
+    for problem in problems:
+        typer.echo(f"ivrc: error: {problem}", err=True)
+    failed = sum(1 for o in outcomes if not o.passed)
+    typer.echo(f"{len(outcomes) - failed} passed, {failed} failed")
+    if problems:
+        raise typer.Exit(EXIT_USAGE)
+    if failed or not outcomes:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+class GraphFormat(str, Enum):
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+
+
+@app.command("graph")
+def graph_command(
+    file: Annotated[Path, typer.Argument(help="A .ivr flow or a JSON request.", show_default=False)],
+    output_format: Annotated[GraphFormat, typer.Option("--format", help="mermaid (renders on GitHub), dot, or svg (needs Graphviz).")] = GraphFormat.mermaid,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the diagram here instead of to stdout.")] = None,
+    region: RegionOption = None,
+    config_file: ConfigOption = None,
+) -> None:
+    """Draw FILE's steps and where each key leads; unreachable steps stand out."""
+    import shutil
+    import subprocess
+
+    from ivrc import graph as diagrams
+    from ivrc import model as semantics
+    from ivrc.api import analyze
+
+    try:
+        source = _read(file)
+    except UsageError as error:
+        _fail(str(error))
+    config = _settings(file, config_file, region=_region(region))
+    result = analyze(source, path=str(file), config=config)
+    if result.flow is None:
+        _report(result, source, sys.stderr)
+        raise typer.Exit(EXIT_FINDINGS)
+    drawn = diagrams.build(semantics.build(result.flow, config))
+    text = diagrams.mermaid(drawn) if output_format is GraphFormat.mermaid else diagrams.dot(drawn, file.stem)
+    if output_format is GraphFormat.svg:
+        dot_program = shutil.which("dot")
+        if dot_program is None:
+            _fail("--format svg needs Graphviz's `dot` program; install Graphviz (e.g. `apt-get install graphviz`), or use --format dot")
+        done = subprocess.run([dot_program, "-Tsvg"], input=text.encode("utf-8"), capture_output=True, check=False)
+        if done.returncode != 0:
+            _fail(f"Graphviz could not draw {file}: {done.stderr.decode('utf-8', 'replace').strip()}")
+        text = done.stdout.decode("utf-8")
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return
+    try:
+        write_atomically(output, text)
+    except OSError as error:
+        _fail(f"{output}: cannot write: {error.strerror or error}")
+
+
 @app.command("rules")
 def rules_command() -> None:
     """List every rule with its default severity."""

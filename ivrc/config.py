@@ -12,6 +12,11 @@ from typing import Any
 
 from ivrc.diagnostics import Severity
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
 DEFAULT_LONG_WAIT = Decimal(60)
 _UNITS = {"ms": Decimal("0.001"), "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600)}
 KEYS = ("region", "recordings", "select", "ignore", "severity", "long-wait-limit")
@@ -44,10 +49,6 @@ class Config:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
