@@ -27,6 +27,7 @@ def scratch(tmp_path: Path) -> Path:
     repo = tmp_path / "campaigns"
     (repo / "flows").mkdir(parents=True)
     shutil.copy(EXAMPLES / "age_gate.ivr", repo / "flows" / "age_gate.ivr")
+    shutil.copy(EXAMPLES / "age_gate.ivrtest", repo / "flows" / "age_gate.ivrtest")
     subprocess.run([sys.executable, "-m", "ivrc", "compile", "flows/age_gate.ivr", "-o", "flows/age_gate.json"], cwd=repo, check=True)
     subprocess.run([*GIT, "init", "-q"], cwd=repo, check=True)
     subprocess.run([*GIT, "add", "."], cwd=repo, check=True)
@@ -69,3 +70,16 @@ def test_compile_check_hook_fails_on_stale_json(scratch, hook_home):
     stale = try_repo(scratch, "ivrc-compile-check", hook_home)
     assert stale.returncode == 1
     assert "flows/age_gate.json: stale" in stale.stdout
+
+
+def test_flow_test_hook_runs_the_scenarios(scratch, hook_home):
+    passing = try_repo(scratch, "ivrc-test", hook_home)
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "passed, 0 failed" in passing.stdout
+
+    tests = scratch / "flows" / "age_gate.ivrtest"
+    tests.write_text(tests.read_text(encoding="utf-8").replace('calls = ["97231234568"]', 'calls = ["97231234569"]'), encoding="utf-8")
+    subprocess.run([*GIT, "add", "."], cwd=scratch, check=True)
+    failing = try_repo(scratch, "ivrc-test", hook_home)
+    assert failing.returncode == 1
+    assert "FAIL flows/age_gate.ivrtest" in failing.stdout
