@@ -12,7 +12,7 @@ __all__ = [
 ]  # fmt: skip
 
 if TYPE_CHECKING:
-    from ivrc.api import CompileError, FormatError, Result, analyze, compile, decompile, dumps, fmt, lint, parse
+    from ivrc.library import CompileError, FormatError, Result, analyze, compile, decompile, dumps, fmt, lint, parse
     from ivrc.diagnostics import Diagnostic, Severity
 
 
@@ -23,7 +23,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(diagnostics, name)
     if name in __all__:
-        from ivrc import api
+        from ivrc import library
 
-        return getattr(api, name)
+        return getattr(library, name)
     raise AttributeError(f"module 'ivrc' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""The `ivrc` command: a thin shell over `ivrc.api`."""
+"""The `ivrc` command: a thin shell over `ivrc.library`."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import typer
 from ivrc import __version__, render
 
 if TYPE_CHECKING:
-    from ivrc.api import Result
+    from ivrc.library import Result
     from ivrc.config import Config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -171,7 +171,7 @@ def compile_command(
     config_file: ConfigOption = None,
 ) -> None:
     """Compile FILE to the request JSON. Nothing is written when it has errors."""
-    from ivrc.api import analyze, dumps
+    from ivrc.library import analyze, dumps
 
     if len(files) > 1 and (not check or output is not None):
         _fail("compile takes one FILE; with --check it takes several, each compared with its FILE.json")
@@ -264,7 +264,7 @@ def lint_command(
     config_file: ConfigOption = None,
 ) -> None:
     """Check flows and requests and report every finding. Exit 1 when any is an error."""
-    from ivrc.api import analyze
+    from ivrc.library import analyze
     from ivrc.diagnostics import Severity
 
     if output_format is None:
@@ -324,7 +324,7 @@ def fmt_command(
     """Rewrite .ivr files in the canonical layout, keeping every comment."""
     import difflib
 
-    from ivrc.api import CompileError, FormatError, fmt
+    from ivrc.library import CompileError, FormatError, fmt
 
     files, problems = _ivr_files(paths)
     changed: list[Path] = []
@@ -383,7 +383,7 @@ def decompile_command(
     ] = None,
 ) -> None:
     """Turn a JSON request into .ivr that compiles back to the same request."""
-    from ivrc.api import CompileError, decompile
+    from ivrc.library import CompileError, decompile
 
     region = _region(region)
     try:
@@ -409,7 +409,7 @@ def decompile_command(
 
 def _request(file: Path, region: str | None, config_file: Path | None) -> dict:
     """The request FILE stands for (a .ivr compiled, or JSON read); exit 1 with its errors when none."""
-    from ivrc.api import request_of
+    from ivrc.library import request_of
 
     try:
         source = _read(file)
@@ -532,7 +532,7 @@ def graph_command(
 
     from ivrc import graph as diagrams
     from ivrc import model as semantics
-    from ivrc.api import analyze
+    from ivrc.library import analyze
 
     try:
         source = _read(file)
