@@ -564,6 +564,215 @@ def graph_command(
         _fail(f"{output}: cannot write: {error.strerror or error}")
 
 
+BaseUrlOption = Annotated[
+    Optional[str],
+    typer.Option("--base-url", metavar="URL", help="The service's address (default: IVRC_BASE_URL, else the API document's)."),
+]
+UserOption = Annotated[Optional[str], typer.Option("--user", metavar="NAME", help="User name (default: IVRC_USERNAME, else netrc).")]
+PasswordOption = Annotated[Optional[str], typer.Option("--password", metavar="SECRET", help="Password (default: IVRC_PASSWORD, else netrc).")]
+
+
+TimeoutOption = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="How long to wait for each answer of the service.")]
+
+
+def _client(base_url: str | None, user: str | None, password: str | None, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+    """A client for the service; credentials from flags, the environment or netrc, never printed."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from ivrc.api import DEFAULT_BASE_URL, DialerClient, credentials_for
+
+    url = base_url or os.environ.get("IVRC_BASE_URL") or DEFAULT_BASE_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        _fail(f"--base-url: `{parts.scheme}://{parts.hostname or ''}` is not an http(s) address")
+    if parts.username is not None:  # http://user:password@host, as the document writes it
+        from urllib.parse import unquote
+
+        user = user or unquote(parts.username)
+        password = password or unquote(parts.password or "")
+        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        url = urlunsplit((parts.scheme, host, parts.path, "", ""))
+    credentials = credentials_for(url, user, password)
+    if credentials is None:
+        _fail("no credentials: set IVRC_USERNAME and IVRC_PASSWORD, add a netrc entry for the service, or pass --user and --password")
+    return DialerClient(credentials, url, read_timeout=timeout), url
+
+
+@app.command("deploy")
+def deploy_command(
+    file: Annotated[Path, typer.Argument(help="The .ivr flow to deploy.", show_default=False)],
+    phones: Annotated[Optional[Path], typer.Option("--phones", metavar="LIST", help="The phone list (.csv, .txt, .zip or .gz) for a flow with `numbers from …`.")] = None,
+    recordings: RecordingsOption = None,
+    start: Annotated[bool, typer.Option("--start", help="Start the campaign once everything is uploaded.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and print the plan; send nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before sending.")] = False,
+    base_url: BaseUrlOption = None,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    timeout: TimeoutOption = 30.0,
+    region: RegionOption = None,
+    config_file: ConfigOption = None,
+) -> None:
+    """Compile and check FILE, show the plan, then upload recordings, create the campaign,
+    upload the phone list and start it. Run it again to finish a deploy that was cut short."""
+    from ivrc import deploy
+    from ivrc import model as semantics
+    from ivrc.api import ServiceError
+    from ivrc.library import analyze
+
+    try:
+        source = _read(file)
+    except UsageError as error:
+        _fail(str(error))
+    folder = _folder(recordings, "--recordings")
+    config = _settings(file, config_file, region=_region(region), recordings=folder)
+    result = analyze(source, path=str(file), config=config, emit_request=True)
+    _report(result, source, sys.stderr)
+    if result.request is None:
+        typer.echo("ivrc: nothing was sent: the flow has errors", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    names = [t.value for t in semantics.recordings(semantics.build(result.flow, config))]  # type: ignore[arg-type]
+    client, url = _client(base_url, user, password, timeout)
+    try:
+        the_plan = deploy.plan(file, result.request, names, url, phones, config.recordings, start, config.region)
+    except deploy.DeployError as error:
+        client.close()
+        typer.echo(f"ivrc: error: {error}", err=True)
+        typer.echo("ivrc: nothing was sent", err=True)
+        raise typer.Exit(EXIT_FINDINGS) from None
+    typer.echo(f"Deploying {file} to {url}:")
+    for number, step in enumerate(the_plan.steps, start=1):
+        done = " (already done)" if the_plan.journal.done(step.key) else ""
+        typer.echo(f"  {number}. {step.words}{done}")
+    if the_plan.generated:
+        typer.echo(f"The flow has no unique_id; this deploy uses {the_plan.unique_id}.")
+    if dry_run:
+        client.close()
+        typer.echo("Dry run: nothing was sent.")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            client.close()
+            _fail("not on a terminal, so nothing can be confirmed; add --yes to send without asking")
+        if not typer.confirm("Send it?", default=False):
+            client.close()
+            typer.echo("Nothing was sent.")
+            raise typer.Exit(EXIT_OK)
+    try:
+        with client:
+            deploy.execute(the_plan, client, lambda line: typer.echo(f"  {line}"), _progress)
+    except ServiceError as error:
+        done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
+        typer.echo(f"ivrc: error: {error}", err=True)
+        typer.echo("ivrc: the deploy stopped part way. Done: " + ("; ".join(done) if done else "nothing") + ".", err=True)
+        typer.echo(f"ivrc: run the same command again to finish it; what is done is not sent twice (journal: {the_plan.journal.path}).", err=True)
+        raise typer.Exit(EXIT_FINDINGS) from None
+    typer.echo(f"Deployed: campaign {the_plan.unique_id}" + (" is started." if start else ". Start it with --start when ready."))
+
+
+def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
+    """A progress bar on stderr for a phone list upload, when stderr is a terminal."""
+    if not sys.stderr.isatty() or total < 64 * 1024:
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=None)
+    bar.start()
+    task = bar.add_task("uploading the phone list", total=total)
+    sent = 0
+
+    def advance(size: int) -> None:
+        nonlocal sent
+        sent += size
+        bar.update(task, advance=size)
+        if sent >= total:
+            bar.stop()
+
+    return advance
+
+
+class CdrFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command("cdr")
+def cdr_command(
+    campaign: Annotated[str, typer.Argument(metavar="CAMPAIGN_ID", help="The campaign's unique_id.", show_default=False)],
+    number: Annotated[Optional[str], typer.Option("--number", metavar="PHONE", help="Only this number's records.")] = None,
+    output_format: Annotated[CdrFormat, typer.Option("--format", help="table, csv (as the service sent it) or json.")] = CdrFormat.table,
+    summary: Annotated[bool, typer.Option("--summary", help="Answer rate, hangup causes, and the keys pressed at each step.")] = False,
+    base_url: BaseUrlOption = None,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    timeout: TimeoutOption = 30.0,
+) -> None:
+    """Fetch a campaign's call records and show them."""
+    import json
+
+    from ivrc.api import ServiceError
+    from ivrc.api.cdr import CdrError
+    from ivrc.cdr_report import summary_text, table
+
+    client, _ = _client(base_url, user, password, timeout)
+    try:
+        with client:
+            csv_text, records = client.cdr_by_number(campaign, number) if number else client.cdr_by_campaign(campaign)
+    except ServiceError as error:
+        _fail(str(error))
+    except CdrError as error:
+        _fail(f"the service's call records cannot be read: {error}")
+    if summary:
+        typer.echo(summary_text(records), nl=False)
+    elif output_format is CdrFormat.csv:
+        sys.stdout.write(csv_text)
+    elif output_format is CdrFormat.json:
+        sys.stdout.write(json.dumps([r.as_json() for r in records], ensure_ascii=False, indent=2) + "\n")
+    else:
+        typer.echo(table(records), nl=False)
+
+
+@app.command("emulator")
+def emulator_command(
+    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8080,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    data: Annotated[Optional[Path], typer.Option("--data", metavar="DIR", help="Keep state here (default: a new temporary folder).")] = None,
+    callee_script: Annotated[Optional[Path], typer.Option("--callee-script", metavar="FILE", help="JSON: number (or \"*\") -> {answer, keys, hangup_cause}.")] = None,
+    allow_callbacks_to: Annotated[Optional[list[str]], typer.Option("--allow-callbacks-to", metavar="HOST", help="Also report calls to this host (loopback always).")] = None,
+    region: Annotated[str, typer.Option("--region", metavar="CODE", help="How the service reads local numbers.")] = "IL",
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Call a campaign scheduled for later as soon as it is started (its records keep the scheduled times).")] = False,
+) -> None:
+    """Run a local Paycall Dynamic Dialer for development and CI."""
+    import json
+
+    try:
+        from ivrc.emulator import Settings, serve
+    except ImportError:
+        _fail("the emulator needs its extra dependencies: pip install 'ivrc[emulator]'")
+    user = user or os.environ.get("IVRC_USERNAME")
+    password = password or os.environ.get("IVRC_PASSWORD")
+    if not user or not password:
+        _fail("give the emulator's credentials with --user and --password (or IVRC_USERNAME and IVRC_PASSWORD)")
+    script = None
+    if callee_script is not None:
+        try:
+            script = json.loads(callee_script.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            _fail(f"--callee-script {callee_script}: {error}")
+        if not isinstance(script, dict) or not all(isinstance(v, dict) for v in script.values()):
+            _fail(f"--callee-script {callee_script}: expected an object of number -> {{answer, keys, hangup_cause}}")
+    folder = data or Path(tempfile.mkdtemp(prefix="ivrc-emulator-"))
+    settings = Settings(user, password, folder, _region(region) or "IL", script, set(allow_callbacks_to or ()), no_wait=no_wait)
+    typer.echo(f"ivrc emulator on http://{host}:{port} (state in {folder})", err=True)
+    try:
+        serve(settings, host, port)
+    except OSError as error:
+        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+
+
 @app.command("rules")
 def rules_command() -> None:
     """List every rule with its default severity."""

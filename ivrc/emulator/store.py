@@ -1,0 +1,119 @@
+"""The emulator's state in SQLite, so campaigns, recordings, phone lists and call records outlive a restart."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS campaigns (
+    unique_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    request TEXT NOT NULL,
+    created REAL NOT NULL,
+    started REAL,
+    due REAL,
+    done INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS recordings (name TEXT PRIMARY KEY, data BLOB NOT NULL, uploaded REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS numbers (
+    unique_id TEXT NOT NULL, position INTEGER NOT NULL, number TEXT NOT NULL, cli TEXT NOT NULL, dtmf TEXT NOT NULL,
+    PRIMARY KEY (unique_id, position)
+);
+CREATE TABLE IF NOT EXISTS cdr (
+    unique_id TEXT NOT NULL, position INTEGER NOT NULL, phone_number TEXT NOT NULL, row TEXT NOT NULL,
+    PRIMARY KEY (unique_id, position)
+);
+"""
+
+
+class Store:
+    """One SQLite file; a lock keeps the server's threads from writing at once."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "emulator.sqlite3"
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def campaign(self, unique_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT unique_id, kind, request, created, started, due, done FROM campaigns WHERE unique_id = ?", (unique_id,)).fetchone()
+        if row is None:
+            return None
+        keys = ("unique_id", "kind", "request", "created", "started", "due", "done")
+        found = dict(zip(keys, row))
+        found["request"] = json.loads(found["request"])
+        return found
+
+    def count_campaigns(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM campaigns").fetchone()[0])
+
+    def add_campaign(self, unique_id: str, kind: str, request: dict[str, Any], now: float) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO campaigns (unique_id, kind, request, created) VALUES (?, ?, ?, ?)", (unique_id, kind, json.dumps(request, sort_keys=True), now))
+
+    def start(self, unique_id: str, now: float, due: float) -> bool:
+        """Start a campaign once; False when it was started already."""
+        with self.transaction() as db:
+            changed = db.execute("UPDATE campaigns SET started = ?, due = ? WHERE unique_id = ? AND started IS NULL", (now, due, unique_id)).rowcount
+        return changed == 1
+
+    def due_campaigns(self, now: float) -> list[str]:
+        with self._lock:
+            rows = self._db.execute("SELECT unique_id FROM campaigns WHERE started IS NOT NULL AND done = 0 AND due <= ? ORDER BY due, unique_id", (now,)).fetchall()
+        return [r[0] for r in rows]
+
+    def finish(self, unique_id: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM cdr WHERE unique_id = ?", (unique_id,))
+            db.executemany(
+                "INSERT INTO cdr (unique_id, position, phone_number, row) VALUES (?, ?, ?, ?)",
+                [(unique_id, i, phone, json.dumps(row)) for i, (phone, row) in enumerate(rows)],
+            )
+            db.execute("UPDATE campaigns SET done = 1 WHERE unique_id = ?", (unique_id,))
+
+    def cdr(self, unique_id: str, phone: str | None = None) -> list[dict[str, Any]]:
+        query = "SELECT row FROM cdr WHERE unique_id = ?" + (" AND phone_number = ?" if phone is not None else "") + " ORDER BY position"
+        with self._lock:
+            rows = self._db.execute(query, (unique_id, phone) if phone is not None else (unique_id,)).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    def put_recordings(self, files: list[tuple[str, bytes]], now: float) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO recordings (name, data, uploaded) VALUES (?, ?, ?)", [(n, d, now) for n, d in files])
+
+    def recordings(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT name FROM recordings").fetchall()}
+
+    def put_numbers(self, unique_id: str, numbers: list[tuple[str, str, str]]) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM numbers WHERE unique_id = ?", (unique_id,))
+            db.executemany("INSERT INTO numbers VALUES (?, ?, ?, ?, ?)", [(unique_id, i, n, c, d) for i, (n, c, d) in enumerate(numbers)])
+
+    def numbers(self, unique_id: str) -> list[tuple[str, str, str]]:
+        with self._lock:
+            return [tuple(r) for r in self._db.execute("SELECT number, cli, dtmf FROM numbers WHERE unique_id = ? ORDER BY position", (unique_id,)).fetchall()]  # type: ignore[misc]
+
+    def close(self) -> None:
+        self._db.close()
