@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import ivrc
@@ -96,6 +96,7 @@ json_values = st.recursive(
 
 
 @given(json_values)
+@example({"ivr": {"have_dependency": True}})  # a branching flow with no steps at all, found by a long fuzz
 def test_any_json_gives_only_diagnostics(value):
     found = ivrc.lint(json.dumps(value), path="r.json")
     assert all(isinstance(d, Diagnostic) and d.line >= 1 for d in found)

@@ -43,7 +43,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     step support { say "Support is closed" }
     ```
     """
-    if not model.dependency:
+    if not model.dependency or not model.steps:
         return
     first = model.steps[0].name.text
     for step in model.steps:
