@@ -99,6 +99,19 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _deliver(text: str, output: Path | None) -> None:
+    """Text to stdout (UTF-8, whatever the locale says) or, atomically, into OUTPUT."""
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return
+    try:
+        write_atomically(output, text)
+    except OSError as error:
+        _fail(f"{output}: cannot write: {error.strerror or error}")
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"ivrc {__version__}")
@@ -195,16 +208,8 @@ def compile_command(
                 stale.append(f"{target}: missing; run `ivrc compile {file} -o {target}`")
             elif target.read_bytes() != text.encode("utf-8"):
                 stale.append(f"{target}: stale, {file} compiles to something else; run `ivrc compile {file} -o {target}`")
-        elif output is None:
-            # JSON is UTF-8 whatever the locale says.
-            sys.stdout.flush()
-            sys.stdout.buffer.write(text.encode("utf-8"))
-            sys.stdout.buffer.flush()
         else:
-            try:
-                write_atomically(output, text)
-            except OSError as error:
-                _fail(f"{output}: cannot write: {error.strerror or error}")
+            _deliver(text, output)
     for line in stale:
         typer.echo(f"ivrc: {line}", err=True)
     if failed or stale:
@@ -396,15 +401,7 @@ def decompile_command(
         for diagnostic in error.diagnostics:
             typer.echo(render.text(diagnostic, source, colour), err=True)
         raise typer.Exit(EXIT_FINDINGS) from None
-    if output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(written.encode("utf-8"))
-        sys.stdout.buffer.flush()
-        return
-    try:
-        write_atomically(output, written)
-    except OSError as error:
-        _fail(f"{output}: cannot write: {error.strerror or error}")
+    _deliver(written, output)
 
 
 def _request(file: Path, region: str | None, config_file: Path | None) -> dict:
@@ -553,15 +550,7 @@ def graph_command(
         if done.returncode != 0:
             _fail(f"Graphviz could not draw {file}: {done.stderr.decode('utf-8', 'replace').strip()}")
         text = done.stdout.decode("utf-8")
-    if output is None:
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8"))
-        sys.stdout.buffer.flush()
-        return
-    try:
-        write_atomically(output, text)
-    except OSError as error:
-        _fail(f"{output}: cannot write: {error.strerror or error}")
+    _deliver(text, output)
 
 
 BaseUrlOption = Annotated[
