@@ -537,7 +537,7 @@ def graph_command(
         _fail(str(error))
     config = _settings(file, config_file, region=_region(region))
     result = analyze(source, path=str(file), config=config)
-    if result.flow is None:
+    if result.flow is None or any(d.rule == "syntax-error" for d in result.diagnostics):
         _report(result, source, sys.stderr)
         raise typer.Exit(EXIT_FINDINGS)
     drawn = diagrams.build(semantics.build(result.flow, config))

@@ -85,7 +85,7 @@ def decompile(text: str, *, region: str | None = None) -> tuple[str | None, list
         return None, [not_expressible.diagnose(d.message + "; .ivr holds one value", d.span, "remove one of the two") for d in problems]
     written = printer.Printer().flow(_for_print(flow, region))
     back = parse(written, "<decompiled>")
-    if back.flow is None:  # the printer wrote something the parser refuses: a bug, said plainly
+    if back.flow is None or back.diagnostics:  # the printer wrote something the parser refuses: a bug, said plainly
         return None, [not_expressible.diagnose(f"the decompiled text does not parse: {d.message}", plain.span(())) for d in back.diagnostics]
     request = emit(semantics.build(back.flow, Config(region=region))).request
     differences = _differences(normalise(plain.data, region), normalise(request, region), ())

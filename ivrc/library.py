@@ -54,9 +54,12 @@ def analyze(
     if parsed.flow is None:
         return Result(path, None, tuple(checks.configure(list(parsed.diagnostics), config)))
     model = semantics.build(parsed.flow, config)
-    found = checks.configure([replace(d, path=path) for d in checks.run(model)], config, parsed.flow)
+    complete = not parsed.diagnostics
+    # A syntax error hides nothing else: the statements that parsed are still checked.
+    findings = [*parsed.diagnostics, *(replace(d, path=path) for d in checks.run(model, complete))]
+    found = checks.configure(findings, config, parsed.flow)
     request = None
-    if emit_request and not has_errors(found):
+    if emit_request and complete and not has_errors(found):
         from ivrc.schema import validate
 
         emitted = emit(model)
@@ -92,7 +95,7 @@ def _analyze_json(text: str, path: str, config: Config) -> Result:
 def parse(text: str, *, path: str = "<string>") -> ast.Flow:
     """The AST of .ivr text; CompileError lists the syntax errors when it does not parse."""
     parsed = _parse(text, path)
-    if parsed.flow is None:
+    if parsed.flow is None or parsed.diagnostics:
         raise CompileError(list(parsed.diagnostics))
     return parsed.flow
 
@@ -121,7 +124,8 @@ def fmt(text: str, *, path: str = "<string>") -> str:
 
     flow = parse(text, path=path)
     formatted = format_flow(flow, text)
-    again = _parse(formatted, path).flow
+    reparsed = _parse(formatted, path)
+    again = None if reparsed.diagnostics else reparsed.flow
     if again is None or shape(again) != shape(flow) or [c.text.rstrip() for c in again.comments] != [c.text.rstrip() for c in flow.comments]:
         raise FormatError(f"{path}: formatting would change the file's meaning or comments; it is left as it is")
     return formatted

@@ -54,7 +54,8 @@ def lark_parser() -> Lark:
 
 @dataclass(frozen=True)
 class Parsed:
-    """The AST when the text parsed, and the syntax errors when it did not."""
+    """The AST and the syntax errors. With errors, the AST (when there is one) holds only
+    the statements that parsed: enough for checks that look at one statement at a time."""
 
     flow: ast.Flow | None
     diagnostics: tuple[Diagnostic, ...]
@@ -89,8 +90,24 @@ class _Recovery:
             return True
         assert isinstance(error, UnexpectedToken)
         if error.token.type == "$END":
-            return False
+            return self._close_blocks(error)
         return self._resync(error)
+
+    def _close_blocks(self, error: UnexpectedToken) -> bool:
+        """At the end of a file with blocks still open, close them, so that what was written
+        before the end still makes a tree to check."""
+        state = error.interactive_parser.parser_state
+        table = state.parse_conf.states
+        closed = False
+        for _ in range(len(state.state_stack)):
+            if "$END" in table[state.state_stack[-1]] or "RBRACE" not in table[state.state_stack[-1]]:
+                break
+            try:
+                error.interactive_parser.feed_token(Token.new_borrow_pos("RBRACE", "}", error.token))
+            except UnexpectedToken:
+                return False
+            closed = True
+        return closed
 
     def _resync(self, error: UnexpectedToken) -> bool:
         state = error.interactive_parser.parser_state
@@ -125,9 +142,10 @@ def parse(text: str, path: str = "<string>") -> Parsed:
     finally:
         _comments.reset(reset)
     diagnostics = tuple(replace(d, path=path) for d in recovery.diagnostics)
-    if diagnostics or tree is None:
+    if tree is None:
         return Parsed(None, diagnostics)
+    # After syntax errors, the tree holds every statement that parsed: the broken ones are left out.
     flow = ToAst().transform(tree)
     kept = tuple(ast.Comment(str(c), token_span(c)) for c in comments)
-    return Parsed(replace(flow, comments=kept), ())
+    return Parsed(replace(flow, comments=kept), diagnostics)
 

@@ -50,9 +50,27 @@ def test_junk_is_capped():
     assert len(syntax("@" * 10_000)) <= MAX_SYNTAX_ERRORS
 
 
-def test_a_syntax_error_stops_the_other_checks():
+def test_after_a_syntax_error_whole_file_checks_wait_for_a_clean_parse():
+    """A goto to a step that failed to parse must not be called dangling."""
     found = ivrc.lint('step a { on 1 -> goto nowhere; say 5 }')
     assert {d.rule for d in found} == {"syntax-error"}
+
+
+def test_one_typo_does_not_hide_the_findings_below_it():
+    text = (
+        'region IL\ndialer { return_address "https://example.com/r"; numbers from queue }\n'
+        'step a {\n    sya "typo"\n    on 1 -> call "054-000" cli "03-000-0000"\n    on 10..5 -> hangup\n}\n'
+        'step b {\n    on 2 { wait 1.5s }\n'
+    )
+    found = [(d.rule, d.line) for d in ivrc.lint(text)]
+    assert found == [
+        ("syntax-error", 4),
+        ("invalid-phone-number", 5),
+        ("invalid-range", 6),
+        ("sleep-rounded-up", 9),
+        ("syntax-error", 9),
+    ]
+    assert ivrc.analyze(text, emit_request=True).request is None, "nothing is compiled from a file with syntax errors"
 
 
 def test_parser_is_built_once():

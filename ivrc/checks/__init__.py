@@ -67,6 +67,7 @@ class Rule:
     severity: Severity
     docs: str
     check: Callable[[Model], Iterator[Diagnostic]] | None
+    whole_file: bool = False  # needs every statement: skipped on a file with syntax errors
 
     @property
     def summary(self) -> str:
@@ -82,7 +83,7 @@ class Rule:
         made outside the checks (the parser's, the schema's), `diagnose(...)`."""
         check = getattr(module, "check", None)
         documented = check or module.diagnose
-        return cls(module.NAME, module.SEVERITY, inspect.getdoc(documented) or "", check)
+        return cls(module.NAME, module.SEVERITY, inspect.getdoc(documented) or "", check, getattr(module, "WHOLE_FILE", False))
 
 
 RULES: tuple[Rule, ...] = tuple(
@@ -136,9 +137,15 @@ RULES: tuple[Rule, ...] = tuple(
 BY_NAME = {rule.name: rule for rule in RULES}
 
 
-def run(model: Model) -> list[Diagnostic]:
-    """The findings of every check the config enables, in source order."""
-    found = [d for rule in RULES if rule.check is not None and model.config.enabled(rule.name) for d in rule.check(model)]
+def run(model: Model, complete: bool = True) -> list[Diagnostic]:
+    """The findings of every check the config enables, in source order. For a file that did
+    not parse (`complete` false), only the checks that look at one statement at a time."""
+    found = [
+        d
+        for rule in RULES
+        if rule.check is not None and model.config.enabled(rule.name) and (complete or not rule.whole_file)
+        for d in rule.check(model)
+    ]
     return sorted(found, key=lambda d: d.sort_key)
 
 

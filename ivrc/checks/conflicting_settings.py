@@ -9,6 +9,8 @@ from ivrc.model import Model
 
 NAME = "conflicting-settings"
 SEVERITY = Severity.ERROR
+# It needs the whole file: after a syntax error, a dropped statement would mislead it.
+WHOLE_FILE = True
 
 _PAIRS = {"dialer": ("number", "numbers_from_queue"), "simple_dialer": ("leg_a", "from_campaign")}
 

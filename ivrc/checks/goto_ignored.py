@@ -9,6 +9,8 @@ from ivrc.model import Model, gotos
 
 NAME = "goto-ignored"
 SEVERITY = Severity.ERROR
+# It needs the whole file: after a syntax error, a dropped statement would mislead it.
+WHOLE_FILE = True
 
 
 def check(model: Model) -> Iterator[Diagnostic]:

@@ -10,6 +10,8 @@ from ivrc.model import Model, covers, entries
 
 NAME = "key-without-action"
 SEVERITY = Severity.WARNING
+# It needs the whole file: after a syntax error, a dropped statement would mislead it.
+WHOLE_FILE = True
 
 
 def check(model: Model) -> Iterator[Diagnostic]:

@@ -9,6 +9,8 @@ from ivrc.model import Model
 
 NAME = "missing-number"
 SEVERITY = Severity.ERROR
+# It needs the whole file: after a syntax error, a dropped statement would mislead it.
+WHOLE_FILE = True
 
 # Request kind -> (the number's setting, the flag that takes numbers from an uploaded list).
 _FIELDS = {
