@@ -762,6 +762,16 @@ def emulator_command(
         _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
 
 
+@app.command("lsp")
+def lsp_command() -> None:
+    """Run the language server over stdio, for editors."""
+    try:
+        from ivrc.lsp import main as serve
+    except ImportError:
+        _fail("the language server needs its extra dependencies: pip install 'ivrc[lsp]'")
+    serve()
+
+
 @app.command("rules")
 def rules_command() -> None:
     """List every rule with its default severity."""
