@@ -84,6 +84,15 @@ def settings(model: Model) -> Iterator[ast.Setting]:
         yield from step.statements(ast.Setting)
 
 
+def times(model: Model) -> Iterator[ast.Time]:
+    """Every absolute time the file writes: `schedule at` and `dial_at`."""
+    for setting in settings(model):
+        value = setting.value
+        time = value.value if isinstance(value, ast.Schedule) else value
+        if isinstance(time, ast.Time):
+            yield time
+
+
 def actions(model: Model) -> Iterator[ast.Action]:
     for step in model.steps:
         for handler in step.handlers:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ivrc import ast
 from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model, settings, timestamp
+from ivrc.model import Model, times, timestamp
 
 NAME = "invalid-time"
 SEVERITY = Severity.ERROR
@@ -39,11 +38,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     }
     ```
     """
-    for setting in settings(model):
-        value = setting.value
-        time = value.value if isinstance(value, ast.Schedule) else value
-        if not isinstance(time, ast.Time):
-            continue
+    for time in times(model):
         try:
             timestamp(time)
         except ValueError as error:
