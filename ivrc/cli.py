@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 import typer
 
 from ivrc import __version__, render
+from ivrc.files import write_atomically
 
 if TYPE_CHECKING:
     from ivrc.library import Result
@@ -79,24 +80,6 @@ def _report(result: Result, source: str, stream: object) -> None:
     colour = _colour(stream)
     for diagnostic in result.diagnostics:
         typer.echo(render.text(diagnostic, source, colour), file=stream)  # type: ignore[arg-type]
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` in one step, so an interrupted run leaves the old file or the new one."""
-    directory = path.parent if str(path.parent) else Path(".")
-    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, prefix=f".{path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(handle.name, 0o666 & ~umask)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 def _deliver(text: str, output: Path | None) -> None:

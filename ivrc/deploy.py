@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ivrc import phone
+from ivrc.files import write_atomically
 
 GZIP_ABOVE = 1024 * 1024  # phone lists larger than this are sent gzip-compressed
 DTMF = frozenset("0123456789*#Ww")
@@ -76,8 +77,6 @@ class Journal:
         if key is not None and key not in self.data["done"]:
             self.data["done"].append(key)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        from ivrc.cli import write_atomically
-
         write_atomically(self.path, json.dumps(self.data, indent=2) + "\n")
 
 
