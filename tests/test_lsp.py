@@ -84,6 +84,10 @@ def test_a_full_editing_session(tmp_path: Path):
         s.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=FLOW)))
         found = await s.diagnostics_for(uri)
         assert [(d.code, d.range.start.line, d.range.start.character) for d in found] == [("unreachable-action", 7, 19)]
+        removal = await s.client.text_document_code_action_async(lsp.CodeActionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), range=found[0].range, context=lsp.CodeActionContext(diagnostics=found)))
+        edit = next(a for a in removal if a.title == "Remove the actions that never run").edit.changes[uri][0]
+        line = FLOW.split("\n")[7]
+        assert line[: edit.range.start.character] + line[edit.range.end.character :] == "    on 3 { hangup }"
 
         # Introduce an error, then fix it: diagnostics follow, after the typing pause.
         typo = lsp.TextDocumentContentChangePartial(range=lsp.Range(start=lsp.Position(line=5, character=17), end=lsp.Position(line=5, character=22)), text="slaes")
