@@ -736,6 +736,15 @@ def emulator_command(
             _fail(f"--callee-script {callee_script}: {error}")
         if not isinstance(script, dict) or not all(isinstance(v, dict) for v in script.values()):
             _fail(f"--callee-script {callee_script}: expected an object of number -> {{answer, keys, hangup_cause}}")
+    import socket
+
+    try:  # say plainly when the port is taken, before anything starts
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
     folder = data or Path(tempfile.mkdtemp(prefix="ivrc-emulator-"))
     settings = Settings(user, password, folder, _region(region) or "IL", script, set(allow_callbacks_to or ()), no_wait=no_wait)
     typer.echo(f"ivrc emulator on http://{host}:{port} (state in {folder})", err=True)

@@ -513,3 +513,13 @@ def test_the_password_never_appears_in_anything_captured(emulator, tmp_path_fact
     assert len(CAPTURED) > 20
     for form in (PASSWORD, quote(PASSWORD, safe=""), PASSWORD.replace(" ", "")):
         assert form not in everything
+
+
+def test_the_emulator_says_when_its_port_is_taken():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "ivrc", "emulator", "--port", str(port), "--user", "u", "--password", "p"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == f"ivrc: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
