@@ -209,6 +209,7 @@ class Emulator:
                         raise Refused(413, f"the zipped phone list unpacks to more than {limit // MB} MB")
                     with archive.open(first) as handle:
                         unpacked = handle.read(limit + 1)
+            # NotImplementedError: zipfile's word for a compression method it cannot unpack.
             except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError):
                 raise Refused(400, "the zip file cannot be read") from None
             if len(unpacked) > limit:

@@ -64,10 +64,6 @@ class Store:
         found["request"] = json.loads(found["request"])
         return found
 
-    def count_campaigns(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM campaigns").fetchone()[0])
-
     def add_campaign(self, unique_id: str, kind: str, request: dict[str, Any], now: float) -> None:
         with self.transaction() as db:
             db.execute("INSERT INTO campaigns (unique_id, kind, request, created) VALUES (?, ?, ?, ?)", (unique_id, kind, json.dumps(request, sort_keys=True), now))
