@@ -8,11 +8,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CompileError", "Diagnostic", "FormatError", "Result", "Severity", "__version__",
-    "analyze", "compile", "decompile", "dumps", "fmt", "lint", "parse",
+    "analyze", "compile", "decompile", "dumps", "fmt", "lint", "parse", "read_file",
 ]  # fmt: skip
 
 if TYPE_CHECKING:
-    from ivrc.library import CompileError, FormatError, Result, analyze, compile, decompile, dumps, fmt, lint, parse
+    from ivrc.library import CompileError, FormatError, Result, analyze, compile, decompile, dumps, fmt, lint, parse, read_file
     from ivrc.diagnostics import Diagnostic, Severity
 
 

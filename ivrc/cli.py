@@ -48,22 +48,13 @@ def _colour(stream: object) -> bool:
 
 
 def _read(path: Path) -> str:
-    """The file as text; UsageError says why it cannot be read."""
+    """The file as text; UsageError says why it cannot be read (with the place of a bad byte)."""
+    from ivrc.files import Unreadable, read_text
+
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise UsageError(f"{path}: is a directory") from None
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read: {error.strerror or error}") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line = before.count(b"\n") + 1
-        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        raise UsageError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[error.start]:02x})") from None
+        return read_text(path)
+    except Unreadable as problem:
+        raise UsageError(str(problem)) from None
 
 
 def _region(region: str | None) -> str | None:
@@ -180,7 +171,14 @@ def compile_command(
         except UsageError as error:
             _fail(str(error))
         result = analyze(source, path=str(file), config=_settings(file, config_file, **flags), emit_request=True)
-        _report(result, source, sys.stderr)
+        if check:
+            # `ivrc lint` shows the findings; a pre-commit run must not show them a second time.
+            if result.request is None:
+                stale.append(f"{file}: has errors, so it was not compiled; see `ivrc lint {file}`")
+                failed = True
+                continue
+        else:
+            _report(result, source, sys.stderr)
         if result.request is None:
             failed = True
             continue
@@ -203,16 +201,17 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
 
 
-def _discover(paths: list[Path]) -> tuple[list[tuple[Path, bool]], list[str]]:
-    """Files to lint, each with whether it was named (not found in a folder); and missing paths.
+def _discover(paths: list[Path], suffixes: tuple[str, ...] = (".ivr", ".json")) -> tuple[list[tuple[Path, bool]], list[Path]]:
+    """Files to check, each with whether it was named (not found in a folder); and the named
+    paths that do not exist.
 
     Folders give their `*.ivr` files and their request JSON, less a `.json` that sits beside a
     `.ivr` of the same name: that is the flow's compiled output, checked through its source."""
     files: list[tuple[Path, bool]] = []
-    missing: list[str] = []
+    missing: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.suffix in (".ivr", ".json") and p.is_file() and not _hidden(p, path)]
+            found = [p for p in path.rglob("*") if p.suffix in suffixes and p.is_file() and not _hidden(p, path)]
             for file in sorted(found):
                 if file.suffix == ".json" and file.with_suffix(".ivr").exists():
                     continue
@@ -220,8 +219,14 @@ def _discover(paths: list[Path]) -> tuple[list[tuple[Path, bool]], list[str]]:
         elif path.exists():
             files.append((path, True))
         else:
-            missing.append(f"{path}: no such file or folder")
+            missing.append(path)
     return files, missing
+
+
+def _nothing_found(paths: list[Path], what: str) -> NoReturn:
+    """No file to work on, as ruff and pytest say it: an error, so a mistyped folder never passes."""
+    named = ", ".join(str(p) for p in paths)
+    _fail(f"no {what} found in {named}")
 
 
 def _looks_like_request(source: str) -> bool:
@@ -264,43 +269,37 @@ def lint_command(
         "ignore": _rule_list(ignore, "--ignore"),
         "suppress": False if no_suppress else None,
     }
-    files, problems = _discover(paths)
+    from ivrc.checks import unreadable_file
+    from ivrc.files import Unreadable, read_text
+
+    files, missing = _discover(paths)
     reports: list[render.FileReport] = []
+    unreadable = [unreadable_file.diagnose(Unreadable(path, "no such file or folder")) for path in missing]
     for file, named in files:
         try:
-            source = _read(file)
-        except UsageError as error:
-            problems.append(str(error))
+            source = read_text(file)
+        except Unreadable as problem:
+            unreadable.append(unreadable_file.diagnose(problem))
             continue
         if file.suffix == ".json" and not named and not _looks_like_request(source):
             continue
         result = analyze(source, path=str(file), config=_settings(file, config_file, **flags))
         reports.append(render.FileReport(str(file), source, result.diagnostics))
+    if not reports and not unreadable:
+        _nothing_found(paths, ".ivr files or request .json files")
+    # A file that cannot be read is a finding too, so CI shows it in the chosen format.
+    reports.extend(render.FileReport(d.path, None, (d,)) for d in unreadable)
+    reports.sort(key=lambda r: r.path)
     findings = [d for r in reports for d in r.diagnostics]
     sys.stdout.write(render.FORMATS[output_format.value](reports, _colour(sys.stdout)))
     sys.stdout.flush()
-    for problem in problems:
-        typer.echo(f"ivrc: error: {problem}", err=True)
     if output_format is OutputFormat.text:
         typer.echo(render.summary(findings, len(reports)), err=True)
-    if problems:
+    if unreadable:
         raise typer.Exit(EXIT_USAGE)
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     if any(d.severity in failing for d in findings):
         raise typer.Exit(EXIT_FINDINGS)
-
-
-def _ivr_files(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    files: list[Path] = []
-    missing: list[str] = []
-    for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.ivr") if p.is_file() and not _hidden(p, path)))
-        elif path.exists():
-            files.append(path)
-        else:
-            missing.append(f"{path}: no such file or folder")
-    return files, missing
 
 
 @app.command("fmt")
@@ -314,16 +313,22 @@ def fmt_command(
 
     from ivrc.library import CompileError, FormatError, fmt
 
-    files, problems = _ivr_files(paths)
+    found, missing = _discover(paths, (".ivr",))
+    if not found and not missing:
+        _nothing_found(paths, ".ivr files")
+    files = [file for file, _ in found]
+    problems = [f"{path}: no such file or folder" for path in missing]
     changed: list[Path] = []
-    broken = 0
+    broken = unreadable = 0
     for file in files:
         try:
             source = _read(file)
-            formatted = fmt(source, path=str(file))
         except UsageError as error:
             problems.append(str(error))
+            unreadable += 1
             continue
+        try:
+            formatted = fmt(source, path=str(file))
         except CompileError as error:
             broken += 1  # left untouched; say why
             colour = _colour(sys.stderr)
@@ -332,6 +337,7 @@ def fmt_command(
             continue
         except FormatError as error:
             problems.append(str(error))
+            unreadable += 1
             continue
         if formatted == source:
             continue
@@ -349,16 +355,22 @@ def fmt_command(
     sys.stdout.flush()
     for problem in problems:
         typer.echo(f"ivrc: error: {problem}", err=True)
-    verb = "would be reformatted" if check or diff else "reformatted"
-    left = len(files) - len(changed) - broken
-    summary = [f"{len(changed)} file{'s' if len(changed) != 1 else ''} {verb}", f"{left} left unchanged"]
-    if broken:
-        summary.append(f"{broken} not formatted because of syntax errors")
-    typer.echo(", ".join(summary) + ".", err=True)
+    typer.echo(_fmt_summary(len(changed), len(files) - len(changed) - broken - unreadable, broken, unreadable + len(missing), check or diff), err=True)
     if problems:
         raise typer.Exit(EXIT_USAGE)
     if broken or (check and changed):
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _fmt_summary(changed: int, unchanged: int, broken: int, unreadable: int, dry: bool) -> str:
+    """Counts of what happened to each file; a file that was not read is counted as such, never as unchanged."""
+    noun = "file" if changed == 1 else "files"
+    parts = [f"{changed} {noun} {'would be reformatted' if dry else 'reformatted'}", f"{unchanged} left unchanged"]
+    if broken:
+        parts.append(f"{broken} not formatted because of syntax errors")
+    if unreadable:
+        parts.append(f"{unreadable} could not be read")
+    return ", ".join(parts) + "."
 
 
 @app.command("decompile")
@@ -468,15 +480,37 @@ def test_command(
     config_file: ConfigOption = None,
 ) -> None:
     """Run the scenarios of flow tests (*.ivrtest) and end with `N passed, M failed`."""
-    from ivrc.flowtest import ScenarioError, discover, run_file
+    from ivrc.flowtest import ScenarioError, Target, discover, load, run_suite
+    from ivrc.library import request_of
 
-    files, problems = discover(paths)
+    files, problems, untested = discover(paths)
     outcomes = []
+    not_run = 0
+    for flow in untested:
+        typer.echo(f"ivrc: {flow} has no flow tests ({flow.with_suffix('.ivrtest').name} beside it)", err=True)
     for file in files:
         try:
-            outcomes.extend(run_file(file, lambda flow: _request(flow, region, config_file)))
+            suite = load(file)
         except ScenarioError as error:
             problems.append(str(error))
+            continue
+        problems.extend(str(problem) for problem in suite.problems)
+        not_run += len(suite.problems)
+        try:
+            source = _read(suite.flow)
+        except UsageError as error:
+            problems.append(str(error))
+            not_run += len(suite.scenarios)
+            continue
+        config = _settings(suite.flow, config_file, region=_region(region))
+        result = request_of(source, path=str(suite.flow), config=config)
+        if result.request is None:
+            # `ivrc lint` shows the findings; here one line says why the scenarios did not run.
+            problems.append(f"{suite.flow}: has errors, so its scenarios did not run; see `ivrc lint {suite.flow}`")
+            not_run += len(suite.scenarios)
+            continue
+        flow_region = _flow_region(result, config)
+        outcomes.extend(run_suite(suite, file, Target(result.request, flow_region)))
     for outcome in outcomes:
         mark = "PASS" if outcome.passed else "FAIL"
         typer.echo(f"{mark} {outcome.file}:{outcome.scenario.line}: {outcome.scenario.name}")
@@ -484,18 +518,38 @@ def test_command(
             typer.echo(f"     {failure}")
     for problem in problems:
         typer.echo(f"ivrc: error: {problem}", err=True)
+    if not files:
+        if problems:
+            raise typer.Exit(EXIT_USAGE)
+        if untested:
+            typer.echo("No flow tests to run for these flows.")
+            return
+        _nothing_found(paths, "flow tests (*.ivrtest)")
     failed = sum(1 for o in outcomes if not o.passed)
-    typer.echo(f"{len(outcomes) - failed} passed, {failed} failed")
+    summary = f"{len(outcomes) - failed} passed, {failed} failed"
+    typer.echo(summary + (f", {not_run} not run" if not_run else ""))
     if problems:
         raise typer.Exit(EXIT_USAGE)
     if failed or not outcomes:
         raise typer.Exit(EXIT_FINDINGS)
 
 
+def _flow_region(result: Result, config: Config) -> str | None:
+    """The region a flow's numbers are read in: its own `region` line, else the configured one."""
+    from ivrc import model as semantics
+
+    if result.flow is None or not result.flow.requests:
+        return config.region
+    return semantics.build(result.flow, config).region
+
+
 class GraphFormat(str, Enum):
     mermaid = "mermaid"
     dot = "dot"
     svg = "svg"
+
+
+_NOTHING_TO_DRAW = frozenset({"syntax-error", "missing-request", "multiple-requests", "missing-step", "misplaced-step"})
 
 
 @app.command("graph")
@@ -520,8 +574,13 @@ def graph_command(
         _fail(str(error))
     config = _settings(file, config_file, region=_region(region))
     result = analyze(source, path=str(file), config=config)
-    if result.flow is None or any(d.rule == "syntax-error" for d in result.diagnostics):
-        _report(result, source, sys.stderr)
+    # Findings that leave nothing true to draw; the others (a dangling goto, say) are drawn.
+    blocking = [d for d in result.diagnostics if d.rule in _NOTHING_TO_DRAW]
+    if result.flow is None or blocking:
+        colour = _colour(sys.stderr)
+        for diagnostic in blocking:
+            typer.echo(render.text(diagnostic, source, colour), err=True)
+        typer.echo(f"ivrc: error: {file}: nothing drawn; the flow has errors that leave no call to draw", err=True)
         raise typer.Exit(EXIT_FINDINGS)
     drawn = diagrams.build(semantics.build(result.flow, config))
     text = diagrams.mermaid(drawn) if output_format is GraphFormat.mermaid else diagrams.dot(drawn, file.stem)

@@ -41,7 +41,7 @@ DEFAULTS: dict[str, tuple[object, ...]] = {
 
 
 def normalise(request: Any, region: str | None = None) -> Any:
-    """A request with only what the API defines as equivalent made equal (SPEC-NOTES 2, 3, 7,
+    """A request with only what the API defines as equivalent made equal (api-notes 2, 3, 7,
     9, 14): JSON or string booleans and numbers, E.164 with or without `+`, a one-entry dtmf_ivr
     as a string or an array, defaults written or omitted, empty or null action lists."""
     return _normal(request, None, region)

@@ -125,7 +125,7 @@ def _phone_text(path: Path) -> str:
 
 
 def check_phones(path: Path, region: str | None) -> int:
-    """Each line `number[,cli[,dtmf]]`: an E.164 number, a caller id, DTMF keys (SPEC-NOTES 17)."""
+    """Each line `number[,cli[,dtmf]]`: an E.164 number, a caller id, DTMF keys (api-notes 17)."""
     import csv
 
     count = 0

@@ -120,7 +120,7 @@ class _Emitter:
 
     def _ivr(self) -> dict[str, Any]:
         steps = [self._step(("ivr", "steps", i), step) for i, step in enumerate(self.model.steps)]
-        # SPEC-NOTES 5-6: both are derived, never written by hand.
+        # api-notes 5-6: both are derived, never written by hand.
         return {
             "count_steps": len(steps),
             "have_dependency": "true" if self.model.dependency else "false",
@@ -139,7 +139,7 @@ class _Emitter:
             self._put(out, path, "prompt", self._prompt(say.prompt), say.span)
         offered = model_offered(offered_specs(step))
         if offered:
-            # SPEC-NOTES 7: one entry is a string, several an array.
+            # api-notes 7: one entry is a string, several an array.
             self._put(out, path, "dtmf_ivr", offered[0] if len(offered) == 1 else offered, step.span)
         for setting in step.settings("dtmf_ivr_timeout"):
             self._put(out, path, "dtmf_ivr_timeout", seconds(setting.value), setting.value.span)  # type: ignore[arg-type]
@@ -161,7 +161,7 @@ class _Emitter:
             return prompt.file.value
         if prompt.with_bindings:
             values = {b.name.text: b.value.value for b in prompt.bindings}
-            # SPEC-NOTES 11: `fields` counts the placeholder values.
+            # api-notes 11: `fields` counts the placeholder values.
             return {"text": prompt.texts[0].value, "fields": len(values), **values}
         texts = [t.value for t in prompt.texts]
         return texts[0] if len(texts) == 1 else texts

@@ -23,3 +23,45 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
+
+
+class Unreadable(Exception):
+    """A file that cannot be read as text. `line` and `column` (1-based) place bad bytes."""
+
+    def __init__(self, path: Path, reason: str, line: int | None = None, column: int = 1) -> None:
+        super().__init__(f"{path}: {reason}" if line is None else f"{path}:{line}:{column}: {reason}")
+        self.path = path
+        self.reason = reason
+        self.line = line or 1
+        self.column = column
+
+
+def decode(data: bytes, path: Path) -> str:
+    """UTF-8 text, with or without a BOM; Unreadable names the first bad byte by line and column."""
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = body[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        raise Unreadable(path, f"not UTF-8 text (byte 0x{body[error.start]:02x})", line, column) from None
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; Unreadable says why in words when they cannot be had."""
+    try:
+        return path.read_bytes()
+    except IsADirectoryError:
+        raise Unreadable(path, "is a directory") from None
+    except FileNotFoundError:
+        raise Unreadable(path, "no such file or folder") from None
+    except PermissionError:
+        raise Unreadable(path, "cannot read: permission denied") from None
+    except OSError as error:
+        raise Unreadable(path, f"cannot read: {error.strerror or error}") from None
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 text file, or Unreadable with a one-line reason (and the place of a bad byte)."""
+    return decode(read_bytes(path), path)

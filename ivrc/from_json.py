@@ -1,7 +1,7 @@
 """Request JSON to AST: the second front end, so the same checks run on existing requests.
 
 Values keep their line and column (a Lark JSON grammar, not `json.loads`). The reading is
-tolerant where SPEC-NOTES 2 and 3 say clients in the wild are: JSON `true`/`false` for the
+tolerant where api-notes 2 and 3 say clients in the wild are: JSON `true`/`false` for the
 boolean strings, numeric strings for numbers."""
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def _failed_string(text: str, tree: Any) -> ast.Span:
     return ast.Span(1, 1, 1, 2)
 
 
-# ---- normalising: SPEC-NOTES 2 and 3 ---------------------------------------------------
+# ---- normalising: api-notes 2 and 3 ---------------------------------------------------
 
 
 @dataclass

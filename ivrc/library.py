@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from ivrc import ast, checks
@@ -12,7 +13,7 @@ from ivrc.diagnostics import Diagnostic, has_errors
 from ivrc.emit import dumps, emit
 from ivrc.parser import parse as _parse
 
-__all__ = ["CompileError", "Result", "analyze", "compile", "decompile", "dumps", "fmt", "lint", "parse"]
+__all__ = ["CompileError", "Result", "analyze", "compile", "decompile", "dumps", "fmt", "lint", "parse", "read_file"]
 
 
 class CompileError(Exception):
@@ -20,8 +21,8 @@ class CompileError(Exception):
 
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
-        first = next(d for d in diagnostics if d.severity.value == "error")
-        super().__init__(f"{first.path}:{first.line}:{first.column}: {first.message}")
+        first = next((d for d in diagnostics if d.severity.value == "error"), diagnostics[0] if diagnostics else None)
+        super().__init__(f"{first.path}:{first.line}:{first.column}: {first.message}" if first else "no request")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,18 @@ def _analyze_json(text: str, path: str, config: Config) -> Result:
     return Result(path, flow, tuple(checks.configure(located, config)))
 
 
+def read_file(path: str | Path) -> str:
+    """A flow's or a request's text; CompileError with an `unreadable-file` finding (placed at
+    the first byte that is not UTF-8, when that is why) when it cannot be read."""
+    from ivrc.checks import unreadable_file
+    from ivrc.files import Unreadable, read_text
+
+    try:
+        return read_text(Path(path))
+    except Unreadable as problem:
+        raise CompileError([unreadable_file.diagnose(problem)]) from None
+
+
 def parse(text: str, *, path: str = "<string>") -> ast.Flow:
     """The AST of .ivr text; CompileError lists the syntax errors when it does not parse."""
     parsed = _parse(text, path)
@@ -143,7 +156,7 @@ def decompile(text: str, *, path: str = "<string>", region: str | None = None) -
 
 def request_of(text: str, *, path: str = "<string>", config: Config | None = None) -> Result:
     """The request a file stands for: a .ivr compiled (its findings included), or a JSON
-    request read as the service reads it (SPEC-NOTES 2, 3). `request` is None when there is none."""
+    request read as the service reads it (api-notes 2, 3). `request` is None when there is none."""
     if not is_json(text, path):
         return analyze(text, path=path, config=config, emit_request=True)
     from ivrc import from_json

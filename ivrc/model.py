@@ -144,7 +144,7 @@ def gotos(steps: tuple[ast.Step, ...] | list[ast.Step]) -> Iterator[tuple[ast.St
 
 
 def _reachable(steps: tuple[ast.Step, ...], by_name: dict[str, ast.Step]) -> frozenset[str]:
-    """Steps the call can enter in dependency mode: the first, then along gotos (SPEC-NOTES 5)."""
+    """Steps the call can enter in dependency mode: the first, then along gotos (api-notes 5)."""
     if not steps:
         return frozenset()
     seen = {steps[0].name.text}
@@ -192,7 +192,7 @@ def range_bounds(spec: ast.KeyRange) -> tuple[int, int, int] | None:
 
 
 def entries(spec: ast.KeySpec) -> list[str]:
-    """The dtmf_ivr entries a key or range stands for (SPEC-NOTES 8): 10..12 is 10, 11, 12.
+    """The dtmf_ivr entries a key or range stands for (api-notes 8): 10..12 is 10, 11, 12.
     Bounds written with the same number of digits keep that width (`00..09`)."""
     if isinstance(spec, ast.Key):
         return [spec.text]
@@ -210,7 +210,7 @@ def offered_specs(step: ast.Step) -> list[ast.KeySpec]:
 
 
 def offered(specs: list[ast.KeySpec]) -> list[str]:
-    """The dtmf_ivr entries of these keys and ranges, in order, each once (SPEC-NOTES 8)."""
+    """The dtmf_ivr entries of these keys and ranges, in order, each once (api-notes 8)."""
     seen: dict[str, None] = {}
     for spec in specs:
         seen.update(dict.fromkeys(entries(spec)))
@@ -242,5 +242,5 @@ def timestamp(time: ast.Time) -> int:
 
 
 def placeholders(text: str) -> list[tuple[str, int, int]]:
-    """`$name$` placeholders in a prompt text, with their start and end offsets (SPEC-NOTES 11)."""
+    """`$name$` placeholders in a prompt text, with their start and end offsets (api-notes 11)."""
     return [(m.group(1), m.start(), m.end()) for m in _PLACEHOLDER.finditer(text)]

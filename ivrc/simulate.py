@@ -1,4 +1,4 @@
-"""The flow interpreter: walks a compiled request as the service does (SPEC-NOTES 5-11, 19).
+"""The flow interpreter: walks a compiled request as the service does (api-notes 5-11, 19).
 
 It works on request dicts, as `ivrc compile` emits them or as a client sends them, so the
 simulator, the flow tests and the emulator all share one reading of the semantics."""
@@ -46,12 +46,12 @@ class Call:
 
 
 def _true(value: Any) -> bool:
-    """Booleans as the service reads them: "true", or JSON true (SPEC-NOTES 2)."""
+    """Booleans as the service reads them: "true", or JSON true (api-notes 2)."""
     return value is True or (isinstance(value, str) and value.strip().lower() == "true")
 
 
 def _number(value: Any, default: float) -> float:
-    """Integer/String fields accept 15 and "15" (SPEC-NOTES 3)."""
+    """Integer/String fields accept 15 and "15" (api-notes 3)."""
     try:
         return float(value)
     except (TypeError, ValueError):
@@ -59,7 +59,7 @@ def _number(value: Any, default: float) -> float:
 
 
 def spoken(prompt: Any) -> str:
-    """A prompt as heard: texts joined, placeholders filled; one with no value is said as written (SPEC-NOTES 11)."""
+    """A prompt as heard: texts joined, placeholders filled; one with no value is said as written (api-notes 11)."""
     if isinstance(prompt, list):
         return " ".join(spoken(p) for p in prompt)
     if isinstance(prompt, dict):
@@ -69,7 +69,7 @@ def spoken(prompt: Any) -> str:
 
 
 def offered(step: dict[str, Any]) -> tuple[str, ...]:
-    """dtmf_ivr as a tuple: one entry is a string, several an array (SPEC-NOTES 7)."""
+    """dtmf_ivr as a tuple: one entry is a string, several an array (api-notes 7)."""
     value = step.get("dtmf_ivr")
     if value is None:
         return ()
@@ -77,7 +77,7 @@ def offered(step: dict[str, Any]) -> tuple[str, ...]:
 
 
 def handles(key: Any, entry: str) -> bool:
-    """Whether a handler's key takes an entry: the same keys, or inside an inclusive numeric range (SPEC-NOTES 8)."""
+    """Whether a handler's key takes an entry: the same keys, or inside an inclusive numeric range (api-notes 8)."""
     if isinstance(key, dict):
         low, high = str(key.get("min", "")), str(key.get("max", ""))
         if not (low.isdigit() and high.isdigit() and entry.isdigit()):
@@ -129,7 +129,7 @@ def _simple(request: dict[str, Any], call: Call) -> None:
 def _dialer(request: dict[str, Any], caller: Caller, call: Call) -> None:
     ivr = request.get("ivr") or {}
     steps = [s for s in ivr.get("steps") or [] if isinstance(s, dict)]
-    # SPEC-NOTES 6: the service stops at the smaller of count_steps and the steps given.
+    # api-notes 6: the service stops at the smaller of count_steps and the steps given.
     count = int(_number(ivr.get("count_steps"), len(steps)))
     steps = steps[: max(count, 0)]
     dependency = _true(ivr.get("have_dependency", "false"))
@@ -143,7 +143,7 @@ def _dialer(request: dict[str, Any], caller: Caller, call: Call) -> None:
         outcome = _step(current, caller, call, retries_default, dependency)
         if outcome is None:  # the call ended in this step
             return
-        if isinstance(outcome, str):  # goto (SPEC-NOTES 5: only with have_dependency "true")
+        if isinstance(outcome, str):  # goto (api-notes 5: only with have_dependency "true")
             target = by_id.get(outcome)
             if target is None:
                 call.end = "end-of-flow"
@@ -151,7 +151,7 @@ def _dialer(request: dict[str, Any], caller: Caller, call: Call) -> None:
             current = target
             index = steps.index(target)
             continue
-        if dependency:  # SPEC-NOTES 9: a list without hangup, goto or call ends the call
+        if dependency:  # api-notes 9: a list without hangup, goto or call ends the call
             call.end = "end-of-flow"
             return
         index += 1  # sequential: the next step, whatever was pressed
@@ -195,7 +195,7 @@ def _step(step: dict[str, Any], caller: Caller, call: Call, retries_default: int
 
 
 def _actions(actions: Any, step_id: str, call: Call, report: dict[str, Any], dependency: bool) -> str | bool | None:
-    for action in actions or []:  # null or empty: as a list without an ending (SPEC-NOTES 9)
+    for action in actions or []:  # null or empty: as a list without an ending (api-notes 9)
         if not isinstance(action, dict):
             continue
         kind = action.get("action")
@@ -204,13 +204,13 @@ def _actions(actions: Any, step_id: str, call: Call, report: dict[str, Any], dep
             is_file = _true(params.get("is_recording"))
             call.event("play", step=step_id, text=str(params.get("text", "")), voice=params.get("gender") or "female", file=is_file)
         elif kind == "wait":
-            seconds = math.ceil(_number(params.get("sleep"), 0))  # SPEC-NOTES 10: rounded up
+            seconds = math.ceil(_number(params.get("sleep"), 0))  # api-notes 10: rounded up
             call.event("wait", step=step_id, seconds=seconds)
             call.seconds += seconds
         elif kind == "mark":
             kind_of_mark = str(params.get("type", ""))
             call.event("mark", step=step_id, mark=kind_of_mark, value=params.get("value"))
-            report["mark"] = kind_of_mark  # SPEC-NOTES 19
+            report["mark"] = kind_of_mark  # api-notes 19
             if kind_of_mark == "custom":
                 report["value"] = str(params.get("value", ""))
         elif kind == "goto":

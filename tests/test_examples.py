@@ -56,7 +56,7 @@ def test_output_is_the_same_whatever_the_hash_seed(tmp_path):
 
 
 def test_white_rabbit_matches_the_api_documents_example():
-    """The fields of the document's test.json, with its extraction damage repaired (SPEC-NOTES 1)."""
+    """The fields of the document's test.json, with its extraction damage repaired (api-notes 1)."""
     request = ivrc.compile((EXAMPLES / "white_rabbit.ivr").read_text(encoding="utf-8"))
     assert request["schedule"] == 0
     assert request["unique_id"] == "f096c975-caca-4cd4-9819-1cef62237479"

@@ -11,7 +11,7 @@ from jsonschema import validators
 
 from conftest import EXAMPLES, ROOT, run_ivrc
 
-SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 
 FLAWED = """\
 region IL

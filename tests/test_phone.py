@@ -1,4 +1,4 @@
-"""Reading phone numbers as people write them (SPEC-NOTES 14)."""
+"""Reading phone numbers as people write them (api-notes 14)."""
 
 from __future__ import annotations
 

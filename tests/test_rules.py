@@ -32,6 +32,15 @@ def _source(case: dict) -> str:
 def _lint(case: dict, tmp_path: Path) -> list[ivrc.Diagnostic]:
     """Lint a case as a file would be: JSON or .ivr, with the config the case asks for.
     A case with `command = "decompile"` is decompiled instead."""
+    if case.get("command") == "read":
+        file = tmp_path / "case.ivr"
+        if not case.get("missing"):
+            file.write_bytes(bytes.fromhex(case["hex"]))
+        try:
+            text = ivrc.read_file(file)
+        except ivrc.CompileError as error:
+            return error.diagnostics
+        return ivrc.lint(text + PRELUDE, path=str(file))
     if case.get("command") == "decompile":
         try:
             ivrc.decompile(case["source"], path="case.json", region=case.get("region"))
@@ -107,6 +116,15 @@ def test_rule_examples_in_docs_are_true(rule, tmp_path):
     """The docs' Example shows the finding and Use instead does not (for .ivr examples)."""
     blocks = re.findall(r"```\n(.*?)```", rule.docs, flags=re.S)
     example, instead = blocks[0], blocks[1]
+    if rule.name == "unreadable-file":  # the examples are commands on a Windows-1255 file
+        flow = tmp_path / "reminder.ivr"
+        flow.write_bytes("# שלום\n".encode("cp1255"))
+        with pytest.raises(ivrc.CompileError) as raised:
+            ivrc.read_file(flow)
+        assert [d.rule for d in raised.value.diagnostics] == [rule.name]
+        flow.write_bytes(flow.read_bytes().decode("cp1255").encode("utf-8"))
+        assert ivrc.read_file(flow) == "# שלום\n"
+        return
     if example.lstrip().startswith("{"):
         if rule.name == "not-expressible":
             with pytest.raises(ivrc.CompileError) as raised:

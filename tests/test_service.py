@@ -159,7 +159,7 @@ def test_age_gate_records_follow_the_callees(emulator, tmp_path):
     assert (busy["answer_time"], busy["billsec"], busy["hangup_cause"]) == (None, 0, "USER_BUSY")
     adult = by_number["972522222222"]
     assert adult["hangup_cause"] == "NORMAL_CLEARING" and adult["answer_time"] is not None
-    # SPEC-NOTES 19: the step where a mark ran carries it.
+    # api-notes 19: the step where a mark ran carries it.
     assert adult["steps"]["steps"] == [{"dtmf": "35", "step_name": "ask_age"}, {"dtmf": "1", "step_name": "offer", "mark": "custom", "value": "offer-heard"}]
     assert by_number["972523333333"]["cli"] == "97231234567"
 

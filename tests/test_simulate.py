@@ -1,4 +1,4 @@
-"""The flow interpreter against SPEC-NOTES 5-11 and 19, and `ivrc simulate` as a user runs it."""
+"""The flow interpreter against api-notes 5-11 and 19, and `ivrc simulate` as a user runs it."""
 
 from __future__ import annotations
 

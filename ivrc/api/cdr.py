@@ -1,4 +1,4 @@
-"""Call records (CDR): the service's CSV read into typed records (SPEC-NOTES 18-20)."""
+"""Call records (CDR): the service's CSV read into typed records (api-notes 18-20)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 COLUMNS = ("cli", "phone_number", "start_time", "answer_time", "hangup_time", "duration", "billsec", "hangup_cause", "unique_campaign_id", "steps")
 
-# The document's table of common causes (ITU Q.850 names). Others are kept as they are (SPEC-NOTES 20).
+# The document's table of common causes (ITU Q.850 names). Others are kept as they are (api-notes 20).
 HANGUP_CAUSES = {
     "RECOVERY_ON_TIMER_EXPIRE": "timed out reaching the carrier, or the carrier's timeout",
     "NORMAL_TEMPORARY_FAILURE": "the far carrier is unavailable",
@@ -140,7 +140,7 @@ def parse_cdr(text: str) -> list[CdrRecord]:
 
 
 def write_cdr(rows: list[dict[str, Any]]) -> str:
-    """Rows in the document's CSV form: the header, every field quoted, CRLF (SPEC-NOTES 18)."""
+    """Rows in the document's CSV form: the header, every field quoted, CRLF (api-notes 18)."""
     out = io.StringIO()
     out.write(",".join(COLUMNS) + "\r\n")
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")

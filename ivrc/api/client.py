@@ -18,7 +18,7 @@ from ivrc.api.cdr import CdrRecord, parse_cdr
 
 DEFAULT_BASE_URL = "http://api.dialer.co.il"  # "All API requests will be performed at ... api.dialer.co.il"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-# SPEC-NOTES 17: phone lists by suffix; tarballs are not accepted.
+# api-notes 17: phone lists by suffix; tarballs are not accepted.
 PHONE_LIST_TYPES = {".csv": "text/csv", ".txt": "text/plain", ".zip": "application/zip", ".gz": "application/gzip"}
 
 
@@ -40,7 +40,7 @@ class Credentials:
         return f"Credentials(username={self.username!r}, password='***')"
 
     def auth(self) -> httpx.BasicAuth:
-        # SPEC-NOTES 22: the user name and password are URI-escaped, as the document asks.
+        # api-notes 22: the user name and password are URI-escaped, as the document asks.
         return httpx.BasicAuth(quote(self.username, safe=""), quote(self.password, safe=""))
 
 
@@ -104,7 +104,7 @@ class DialerClient:
 
     # ---- the endpoints
     def upload_recordings(self, files: list[Path]) -> dict[str, Any]:
-        """POST /v2/calls/upload: every file in a field named `recs[]` (SPEC-NOTES 16).
+        """POST /v2/calls/upload: every file in a field named `recs[]` (api-notes 16).
         Repeating it uploads the same names again, so it is safe to retry."""
 
         def parts() -> list[tuple[str, tuple[str, IO[bytes], str]]]:
@@ -121,7 +121,7 @@ class DialerClient:
 
     def upload_phones(self, unique_id: str, path: Path, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
         """POST /v2/calls/upload_phones/{unique_id}, field `numbers`, with the MIME type of its
-        format (SPEC-NOTES 17). A second upload replaces the first, so it is safe to retry."""
+        format (api-notes 17). A second upload replaces the first, so it is safe to retry."""
         suffix = "".join(path.suffixes[-2:]) if path.name.endswith((".tar.gz", ".tgz")) else path.suffix
         mime = PHONE_LIST_TYPES.get(suffix.lower())
         if mime is None:
@@ -154,7 +154,7 @@ class DialerClient:
             raise ServiceError(f"{method} {path}: the service answered with something that is not JSON: {response.text[:200]!r}", response.status_code) from None
         if not isinstance(body, dict):
             raise ServiceError(f"{method} {path}: the service answered {body!r}", response.status_code)
-        if "error" in body:  # SPEC-NOTES 21: `error` means the request was wrong
+        if "error" in body:  # api-notes 21: `error` means the request was wrong
             raise ServiceError(f"{method} {path}: the service refused it: {body['error']}", response.status_code)
         return body
 

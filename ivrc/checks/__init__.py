@@ -48,6 +48,7 @@ from ivrc.checks import (
     unknown_region,
     unreachable_action,
     unreachable_step,
+    unreadable_file,
     unsupported_tts_language,
     unused_placeholder,
     value_out_of_range,
@@ -90,6 +91,7 @@ RULES: tuple[Rule, ...] = tuple(
     Rule.of(module)
     for module in (
         syntax_error,
+        unreadable_file,
         schema_violation,
         missing_request,
         multiple_requests,

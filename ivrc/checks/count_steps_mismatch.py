@@ -20,7 +20,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     computes `count_steps` for .ivr files, so this concerns JSON requests.
 
     Why is this bad?
-    The service stops at the smaller of the two (SPEC-NOTES 6): with `count_steps` too
+    The service stops at the smaller of the two (api-notes 6): with `count_steps` too
     small, the last steps are silently never played.
 
     Example

@@ -20,7 +20,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
 
     Why is this bad?
     With `have_dependency` false the service runs the steps in order and ignores every
-    `goto` (SPEC-NOTES 5): the branching the request describes never happens.
+    `goto` (api-notes 5): the branching the request describes never happens.
 
     Example
     ```

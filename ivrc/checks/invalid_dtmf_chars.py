@@ -21,7 +21,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     a simple dialer leg's `dtmf`.
 
     Why is this bad?
-    The service silently drops other characters (SPEC-NOTES 15), so the keys sent are
+    The service silently drops other characters (api-notes 15), so the keys sent are
     not the ones written: an extension `12-34` becomes `1234`, and a pause written as
     `p` is no pause at all.
 

@@ -21,7 +21,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     Why is this bad?
     The service rejects a request whose number is invalid, or dials the wrong place.
     A local number such as `054-600-0000` means different things in different
-    countries, so ivrc never guesses one (SPEC-NOTES 14).
+    countries, so ivrc never guesses one (api-notes 14).
 
     Example
     ```

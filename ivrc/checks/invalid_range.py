@@ -18,7 +18,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     or that span more entries than can be listed.
 
     Why is this bad?
-    Ranges are inclusive and numeric only (SPEC-NOTES 8): `20..10` matches nothing, and
+    Ranges are inclusive and numeric only (api-notes 8): `20..10` matches nothing, and
     `*` has no place in a range. Every entry of a range is listed in `dtmf_ivr`, so a
     range of more than 10000 entries makes a request no service should be sent.
 

@@ -18,7 +18,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     not files in it.
 
     Why is this bad?
-    A prompt that is a file names a recording uploaded to the service (SPEC-NOTES 16). If
+    A prompt that is a file names a recording uploaded to the service (api-notes 16). If
     it was never uploaded, the service reports an error or the caller hears nothing.
 
     Example

@@ -19,7 +19,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
 
     Why is this bad?
     The service reports each call's outcome to the return address, and it answers a
-    request without one with an error (SPEC-NOTES 13).
+    request without one with an error (api-notes 13).
 
     Example
     ```

@@ -19,7 +19,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
 
     Why is this bad?
     The API requires a range's bounds to exclude any key handled separately, and ranges
-    must not overlap (SPEC-NOTES 8). An entry claimed twice has no defined action.
+    must not overlap (api-notes 8). An entry claimed twice has no defined action.
 
     Example
     ```

@@ -21,7 +21,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     Why is this bad?
     A prompt with placeholders is sent as an object whose `text` and `fields` keys are
     the prompt itself and the number of values; every other key is a value
-    (SPEC-NOTES 11). A value with one of those names would overwrite the prompt.
+    (api-notes 11). A value with one of those names would overwrite the prompt.
 
     Example
     ```

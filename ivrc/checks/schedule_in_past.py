@@ -19,7 +19,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
 
     Why is this bad?
     The service answers a time in the past, or the current time, with an error
-    (SPEC-NOTES 12): the campaign is never created. A flow kept in git goes stale this
+    (api-notes 12): the campaign is never created. A flow kept in git goes stale this
     way, so CI catches it before a deploy.
 
     Example

@@ -17,7 +17,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     Points out `wait` actions that are not a whole number of seconds.
 
     Why is this bad?
-    The service rounds a fractional `sleep` up (SPEC-NOTES 10): `wait 0.5s` waits a full
+    The service rounds a fractional `sleep` up (api-notes 10): `wait 0.5s` waits a full
     second. That is often fine, which is why this is only information, but the flow's
     timing is not what the file says.
 

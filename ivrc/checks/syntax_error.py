@@ -116,6 +116,26 @@ def _unexpected_token(error: UnexpectedToken, text: str, parser: Lark) -> Diagno
         column = pos - (text.rfind("\n", 0, pos) + 1) + 1
         span = Span(line, column, line, column, pos, pos)
         return Diagnostic(NAME, SEVERITY, f"the file ends too soon; expected {expected}", span, help=_comment_help(previous, text))
+    comment = _comment_after(previous, text)
+    if comment is not None and previous is not None and previous.line is not None and token.line != previous.line:
+        # The value was cut off by a comment on the line before: say so there, not at the next line.
+        line, column = previous.line, previous.column + (comment - previous.start_pos)
+        span = Span(line, column, line, column + 1, comment, comment + 1)
+        message = f"expected {expected}, found a comment: `#` starts a comment that runs to the end of the line"
+        return Diagnostic(NAME, SEVERITY, message, span, help=_comment_help(previous, text))
+    call = _unfinished_call(error)
+    if call is not None and error.expected <= {"CLI", "DTMF"}:
+        number = previous if previous is not None and previous.type == "STRING" else None
+        end = number if number is not None else call
+        span = Span(call.line, call.column, end.end_line, end.end_column, call.start_pos, end.end_pos)
+        written = str(number) if number is not None else '"…"'
+        return Diagnostic(
+            NAME,
+            SEVERITY,
+            "`call` needs a caller id: `cli \"…\"` after the number",
+            span,
+            help=f'write `call {written} cli "03-000-0000"` with the number to show; `cli ""` hides it',
+        )
     span = Span(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)
     message = f"expected {expected}, found {_describe(token)}"
     return Diagnostic(NAME, SEVERITY, message, span, help=_help(error, token, previous, parser))
@@ -168,12 +188,34 @@ def _describe(token: Token) -> str:
     return f"`{value}`"
 
 
-def _comment_help(previous: Token | None, text: str) -> str | None:
-    """`on #` reads as a key followed by a comment: the `#` key must be quoted."""
+def _comment_after(previous: Token | None, text: str) -> int | None:
+    """The offset of a `#` comment that follows the previous token on its line, if one does."""
     if previous is None or previous.end_pos is None:
         return None
-    if text[previous.end_pos :].lstrip(" \t").startswith("#"):
+    rest = text[previous.end_pos :]
+    stripped = rest.lstrip(" \t")
+    if stripped.startswith("#"):
+        return previous.end_pos + len(rest) - len(stripped)
+    return None
+
+
+def _comment_help(previous: Token | None, text: str) -> str | None:
+    """`on #` reads as `on` followed by a comment: the `#` key must be quoted."""
+    if _comment_after(previous, text) is None:
+        return None
+    if previous is not None and str(previous) in ("on", "keys", ",", ".."):
         return '`#` starts a comment; write the key as `"#"`'
+    return '`#` starts a comment; a `#` inside a value is written in quotes'
+
+
+def _unfinished_call(error: UnexpectedToken) -> Token | None:
+    """The `call` keyword of the action being parsed, when the parser is inside one."""
+    parser = getattr(error, "interactive_parser", None)
+    if parser is None:
+        return None
+    for value in reversed(parser.parser_state.value_stack[-3:]):
+        if isinstance(value, Token) and value.type == "CALL":
+            return value
     return None
 
 

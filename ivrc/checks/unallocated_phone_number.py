@@ -20,7 +20,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     Why is this bad?
     Such a number is most likely a typo, and a call to it fails. It is only a warning:
     numbering plans change faster than the library's data, and the API document's own
-    sample numbers are of this kind (SPEC-NOTES 14).
+    sample numbers are of this kind (api-notes 14).
 
     Example
     ```

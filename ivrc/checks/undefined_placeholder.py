@@ -19,7 +19,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
 
     Why is this bad?
     A placeholder with no value is spoken literally: the caller hears "dollar name
-    dollar" (SPEC-NOTES 11).
+    dollar" (api-notes 11).
 
     Example
     ```

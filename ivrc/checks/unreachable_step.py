@@ -20,7 +20,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
 
     Why is this bad?
     When a flow uses `goto`, the service enters the first step only and every other step
-    is reached by a jump (SPEC-NOTES 5). A step nothing jumps to is never heard: it is
+    is reached by a jump (api-notes 5). A step nothing jumps to is never heard: it is
     dead weight, or a jump to it was forgotten. Flows without any `goto` run their steps
     in order, so there every step is reached.
 

@@ -20,7 +20,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     outside the Hebrew, Latin and Cyrillic scripts, such as Arabic or Chinese.
 
     Why is this bad?
-    The service speaks Hebrew, English and Russian only (SPEC-NOTES 23). Other letters
+    The service speaks Hebrew, English and Russian only (api-notes 23). Other letters
     are skipped or mangled, and the caller hears nonsense or silence. Use a recording
     for other languages.
 

@@ -118,7 +118,7 @@ class Emulator:
             user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return False
-        # SPEC-NOTES 22: clients URI-escape both, as the document asks; curl, given them in a
+        # api-notes 22: clients URI-escape both, as the document asks; curl, given them in a
         # URL as the document's commands do, sends them unescaped. Either form is accepted.
         return _matches(user, self.settings.username) and _matches(password, self.settings.password)
 
@@ -193,7 +193,7 @@ class Emulator:
         return campaign
 
     def unpack(self, filename: str, data: bytes) -> bytes:
-        """A phone list as text: .csv, .txt, the first member of a .zip, or a .gz (SPEC-NOTES 17)."""
+        """A phone list as text: .csv, .txt, the first member of a .zip, or a .gz (api-notes 17)."""
         name = filename.lower()
         limit = self.settings.max_unpacked
         if name.endswith((".tar.gz", ".tgz", ".tar")):
@@ -265,7 +265,7 @@ def _true(value: Any) -> bool:
 
 
 def _recordings(request: dict[str, Any]) -> list[str]:
-    """The file names a request plays (SPEC-NOTES 16)."""
+    """The file names a request plays (api-notes 16)."""
     names = []
     if "sound" in request and not _true(request.get("tts", "true")):
         names.append(str(request["sound"]))

@@ -1,5 +1,5 @@
 """Calls placed by the emulator, in simulated time: who answers, what they press, and the call
-records the service would write (SPEC-NOTES 18-20). The flow itself is walked by `ivrc.simulate`."""
+records the service would write (api-notes 18-20). The flow itself is walked by `ivrc.simulate`."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def _zone() -> Any:
     try:
         from zoneinfo import ZoneInfo
 
-        return ZoneInfo("Asia/Jerusalem")  # the service's home (SPEC-NOTES 14)
+        return ZoneInfo("Asia/Jerusalem")  # the service's home (api-notes 14)
     except Exception:  # no time zone data on this machine
         return timezone(timedelta(hours=2))
 
@@ -81,7 +81,7 @@ def place(
     unique_id = campaign["unique_id"]
     zone = _zone()
     written_cli = str(request.get("cli") or request.get("cid_a") or "")
-    # The records hold numbers as the service writes them: country code and number (SPEC-NOTES 14).
+    # The records hold numbers as the service writes them: country code and number (api-notes 14).
     default_cli = (phone.read(written_cli, region).digits or written_cli) if written_cli else ""
     ring_timeout = int(float(request.get("ring_timeout") or 10))
     clock = start
