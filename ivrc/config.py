@@ -83,11 +83,25 @@ def load(path: Path) -> Config:
     for key, value in table.items():
         if key not in KEYS:
             raise ConfigError(f"{path}: {where}unknown key `{key}`; the keys are {', '.join(KEYS)}")
+        if key == "severity" and isinstance(value, dict):
+            _misplaced_options(path, where, value)
         try:
             settings.update(_read_key(key, value, path.parent))
         except ValueError as error:
             raise ConfigError(f"{path}: {where}`{key}`: {error}") from None
     return Config(**settings)
+
+
+def _misplaced_options(path: Path, where: str, severity: dict[str, Any]) -> None:
+    """An option written after the severity table's header lands inside it, as TOML reads it."""
+    for name in severity:
+        if name in KEYS:
+            header = "[tool.ivrc.severity]" if where else "[severity]"
+            owner = "[tool.ivrc]" if where else "the top of the file"
+            raise ConfigError(
+                f"{path}: `{name}` is an option of {owner}, but it is written under {header}, so TOML reads it "
+                f"as a rule's severity; move `{name} = …` above the {header} line"
+            )
 
 
 def _read_key(key: str, value: Any, base: Path) -> dict[str, Any]:

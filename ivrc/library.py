@@ -58,7 +58,7 @@ def analyze(
     complete = not parsed.diagnostics
     # A syntax error hides nothing else: the statements that parsed are still checked.
     findings = [*parsed.diagnostics, *(replace(d, path=path) for d in checks.run(model, complete))]
-    found = checks.configure(findings, config, parsed.flow)
+    found = checks.configure(findings, config, parsed.flow, complete)
     request = None
     if emit_request and complete and not has_errors(found):
         from ivrc.schema import validate

@@ -9,6 +9,8 @@ from ivrc import ast
 from ivrc.diagnostics import Diagnostic
 
 _PATTERN = re.compile(r"#\s*ivrc:\s*ignore\[([^\]]*)\]")
+# What looks meant as a suppression but has no `[rule, …]` list: it would suppress nothing.
+_BARE = re.compile(r"#\s*ivrc\s*:?\s*ignore(?!\[)\b")
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,29 @@ def _lines(suppression: Suppression, spans: list[ast.Span]) -> range:
     return range(line, line + 2)
 
 
-def apply(diagnostics: list[Diagnostic], flow: ast.Flow) -> list[Diagnostic]:
-    """The findings no suppression covers."""
-    covered: set[tuple[int, str]] = set()
+def bare(comments: tuple[ast.Comment, ...]) -> list[ast.Comment]:
+    """Comments written as a suppression without the bracketed rule list (`# ivrc: ignore`)."""
+    return [c for c in comments if _PATTERN.match(c.text) is None and _BARE.match(c.text) is not None]
+
+
+def apply(diagnostics: list[Diagnostic], flow: ast.Flow) -> tuple[list[Diagnostic], list[tuple[str, ast.Span]]]:
+    """The findings no suppression covers; and each rule name in a suppression that covered
+    no finding, with where the name is written."""
     spans = _statements(flow)
+    covering: dict[tuple[int, str], list[int]] = {}
+    named: list[tuple[str, ast.Span]] = []
     for suppression in suppressions(flow.comments):
         lines = _lines(suppression, spans)
-        for name, _ in suppression.rules:
-            covered.update((line, name) for line in lines)
-    return [d for d in diagnostics if (d.line, d.rule) not in covered]
+        for name, span in suppression.rules:
+            for line in lines:
+                covering.setdefault((line, name), []).append(len(named))
+            named.append((name, span))
+    used: set[int] = set()
+    kept = []
+    for d in diagnostics:
+        hits = covering.get((d.line, d.rule))
+        if hits:
+            used.update(hits)
+        else:
+            kept.append(d)
+    return kept, [entry for index, entry in enumerate(named) if index not in used]

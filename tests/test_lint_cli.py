@@ -144,6 +144,11 @@ def test_region_from_config(tmp_path):
         ("[tool.ivrc.severity]\ndangling-goto = \"fatal\"\n", "[tool.ivrc] `severity`: `fatal` is not a severity; use error, warning or info"),
         ("[tool.ivrc]\nlong-wait-limit = \"soon\"\n", "[tool.ivrc] `long-wait-limit`: `soon` is not a duration such as `90s`"),
         ("[tool.ivrc\n", "not valid TOML"),
+        (
+            '[tool.ivrc]\nregion = "IL"\n[tool.ivrc.severity]\nunreachable-step = "error"\nignore = ["long-wait"]\n',
+            "`ignore` is an option of [tool.ivrc], but it is written under [tool.ivrc.severity], so TOML reads it as a rule's "
+            "severity; move `ignore = …` above the [tool.ivrc.severity] line",
+        ),
     ],
 )
 def test_malformed_config_is_a_clear_error_with_exit_2(project, content, message):

@@ -142,3 +142,20 @@ def test_rule_examples_in_docs_are_true(rule, tmp_path):
         (tmp_path / name).write_bytes(b"RIFF")
     assert rule.name in {d.rule for d in ivrc.lint(example + suffix, config=config)}
     assert rule.name not in {d.rule for d in ivrc.lint(instead + suffix, config=config)}
+
+
+def test_suppressions_of_whole_file_rules_are_not_judged_after_a_syntax_error():
+    source = (
+        'region IL\ndialer { return_address "https://example.com/r"; numbers from queue }\n'
+        'step menu {\n    say "Press 1"\n    on 1 -> goto nowhere  # ivrc: ignore[dangling-goto] added later\n}\n'
+        "step broken { say }\n"
+    )
+    assert [d.rule for d in ivrc.lint(source)] == ["syntax-error"]
+    fixed = source.replace("step broken { say }", 'step nowhere { say "x" }')
+    assert [d.rule for d in ivrc.lint(fixed)] == ["unused-suppression"]
+
+
+def test_no_suppress_reports_no_unused_suppressions():
+    source = 'step menu {\n    say "Press 1"\n    on 1 -> hangup  # ivrc: ignore[long-wait]\n}\n' + PRELUDE
+    assert [d.rule for d in ivrc.lint(source)] == ["unused-suppression"]
+    assert ivrc.lint(source, config=Config(suppress=False)) == []

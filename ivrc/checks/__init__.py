@@ -50,6 +50,7 @@ from ivrc.checks import (
     unreachable_step,
     unreadable_file,
     unsupported_tts_language,
+    unused_suppression,
     unused_placeholder,
     value_out_of_range,
 )
@@ -132,6 +133,7 @@ RULES: tuple[Rule, ...] = tuple(
         undefined_placeholder,
         unused_placeholder,
         invalid_suppression,
+        unused_suppression,
         not_expressible,
     )
 )
@@ -151,9 +153,10 @@ def run(model: Model, complete: bool = True) -> list[Diagnostic]:
     return sorted(found, key=lambda d: d.sort_key)
 
 
-def configure(diagnostics: list[Diagnostic], config: Config, flow: Flow | None = None) -> list[Diagnostic]:
+def configure(diagnostics: list[Diagnostic], config: Config, flow: Flow | None = None, complete: bool = True) -> list[Diagnostic]:
     """Findings as the config wants them: selected rules only, at their configured severity,
-    less those that an inline suppression covers."""
+    less those that an inline suppression covers, plus a finding for each suppression that
+    covers nothing (of a rule that ran over the whole file, so that it could have)."""
     kept = []
     for d in diagnostics:
         if not config.enabled(d.rule):
@@ -161,5 +164,20 @@ def configure(diagnostics: list[Diagnostic], config: Config, flow: Flow | None =
         severity = config.severity_of(d.rule, d.severity)
         kept.append(d if severity is d.severity else replace(d, severity=severity))
     if config.suppress and flow is not None:
-        kept = suppression.apply(kept, flow)
+        kept, unused = suppression.apply(kept, flow)
+        if complete and config.enabled(unused_suppression.NAME):
+            severity = config.severity_of(unused_suppression.NAME, unused_suppression.SEVERITY)
+            for name, span in unused:
+                rule = BY_NAME.get(name)
+                if rule is not None and _could_have_run(rule, config):
+                    kept.append(replace(unused_suppression.diagnose(name, span), severity=severity))
     return sorted(kept, key=lambda d: d.sort_key)
+
+
+def _could_have_run(rule: Rule, config: Config) -> bool:
+    """Whether a rule ran on this file as checked, so that a suppression of it that covered
+    nothing is known to be unused: not a rule made outside the checks (the schema's, the
+    decompiler's), nor one switched off, nor missing-recording without a recordings folder."""
+    if rule.check is None or not config.enabled(rule.name) or rule.name == unused_suppression.NAME:
+        return False
+    return rule.name != missing_recording.NAME or config.recordings is not None

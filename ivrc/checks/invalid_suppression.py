@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from ivrc.diagnostics import Diagnostic, Severity
 from ivrc.model import Model
-from ivrc.suppression import suppressions
+from ivrc.suppression import bare, suppressions
 
 NAME = "invalid-suppression"
 SEVERITY = Severity.WARNING
@@ -16,7 +16,8 @@ SEVERITY = Severity.WARNING
 def check(model: Model) -> Iterator[Diagnostic]:
     """What it does
     Finds suppression comments (`# ivrc: ignore[rule-name] reason`) that name an unknown
-    rule, or no rule at all.
+    rule, or no rule at all, and comments written as a suppression without the bracketed
+    list of rules (`# ivrc: ignore`).
 
     Why is this bad?
     A misspelt name suppresses nothing, so the finding it was meant to silence is still
@@ -44,6 +45,8 @@ def check(model: Model) -> Iterator[Diagnostic]:
     """
     from ivrc.checks import BY_NAME
 
+    for comment in bare(model.flow.comments):
+        yield Diagnostic(NAME, SEVERITY, "this suppression names no rule in brackets, so it suppresses nothing", comment.span, "name the rules: `# ivrc: ignore[rule-name] reason`")
     for suppression in suppressions(model.flow.comments):
         if not suppression.rules:
             yield Diagnostic(NAME, SEVERITY, "this suppression names no rule", suppression.comment.span, "write the rule's name: `# ivrc: ignore[rule-name] reason`")

@@ -78,6 +78,60 @@ def _message(earlier: ast.KeySpec, later: ast.KeySpec, shared: str) -> str:
 
 
 def _help(earlier: ast.KeySpec, later: ast.KeySpec) -> str:
-    if isinstance(earlier, ast.KeyRange) and isinstance(later, ast.KeyRange):
-        return "make the ranges end before the next one begins"
-    return "split the range around the key, as in `10..12`, `13`, `14..17`"
+    """The user's own split: the range cut around what the other handler takes."""
+    try:
+        if isinstance(later, ast.Key):
+            return f"split `{_label(earlier)}` around it: {_listed(_around(earlier, later))}"  # type: ignore[arg-type]
+        if isinstance(earlier, ast.Key):
+            return f"split `{_label(later)}` around `{earlier.text}`: {_listed(_around(later, earlier))}"
+        rest = _minus(later, _bounds(earlier))
+        if rest:
+            return f"let `{_label(later)}` take only what `{_label(earlier)}` does not: {_listed(rest)}"
+        return f"split `{_label(earlier)}` around `{_label(later)}`: {_listed(_around(earlier, later))}"  # type: ignore[arg-type]
+    except ValueError:  # bounds that are not plain numbers: invalid-range reports them
+        return "make each entry belong to one handler only"
+
+
+def _bounds(spec: ast.KeySpec) -> tuple[int, int]:
+    if isinstance(spec, ast.Key):
+        return _digits(spec.text), _digits(spec.text)
+    return _digits(spec.low.text), _digits(spec.high.text)
+
+
+def _digits(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(text)
+    return int(text)
+
+
+def _width(spec: ast.KeyRange) -> int:
+    """Bounds written with the same number of digits keep it: `00..09`."""
+    return len(spec.low.text) if len(spec.low.text) == len(spec.high.text) else 0
+
+
+def _piece(low: int, high: int, width: int) -> str:
+    written = (str(low).zfill(width), str(high).zfill(width))
+    return written[0] if low == high else f"{written[0]}..{written[1]}"
+
+
+def _minus(spec: ast.KeyRange, cut: tuple[int, int]) -> list[str]:
+    """The parts of a range before and after [cut]."""
+    low, high = _bounds(spec)
+    width = _width(spec)
+    before = [_piece(low, min(high, cut[0] - 1), width)] if low < cut[0] else []
+    after = [_piece(max(low, cut[1] + 1), high, width)] if high > cut[1] else []
+    return before + after
+
+
+def _around(spec: ast.KeyRange, inner: ast.KeySpec) -> list[str]:
+    """A range split into what lies before `inner`, `inner` itself, and what lies after it."""
+    cut = _bounds(inner)
+    low, high = _bounds(spec)
+    width = _width(spec)
+    before = [_piece(low, cut[0] - 1, width)] if low < cut[0] else []
+    after = [_piece(cut[1] + 1, high, width)] if high > cut[1] else []
+    return [*before, _label(inner), *after]
+
+
+def _listed(parts: list[str]) -> str:
+    return ", ".join(f"`{part}`" for part in parts)
