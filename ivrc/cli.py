@@ -6,12 +6,12 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from enum import Enum
 from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
 from ivrc import __version__, render
+from ivrc.cli_help import Command, choices, complete_files, complete_rules, seconds, whole_number
 from ivrc.files import write_atomically
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 app = typer.Typer(
     name="ivrc",
     help="Compile and check .ivr call flows for the Paycall Dynamic Dialer.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -113,11 +113,7 @@ ConfigOption = Annotated[
 ]
 
 
-class OutputFormat(str, Enum):
-    text = "text"
-    json = "json"
-    sarif = "sarif"
-    github = "github"
+LINT_FORMATS = ("text", "json", "sarif", "github")
 
 
 def _settings(file: Path, config_file: Path | None, **flags: object) -> Config:
@@ -148,10 +144,10 @@ def _folder(path: Path | None, flag: str) -> Path | None:
     return path
 
 
-@app.command("compile")
+@app.command("compile", cls=Command)
 def compile_command(
-    files: Annotated[list[Path], typer.Argument(help="The .ivr file (several with --check).", show_default=False)],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the JSON here instead of to stdout.")] = None,
+    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="The .ivr file (several with --check).", show_default=False, autocompletion=complete_files(".ivr"))],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="OUT", help="Write the JSON here instead of to stdout.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Write nothing; fail when FILE.json (or OUT) is missing or differs from what FILE compiles to.")] = False,
     region: RegionOption = None,
     recordings: RecordingsOption = None,
@@ -241,17 +237,17 @@ def _looks_like_request(source: str) -> bool:
         return False
 
 
-@app.command("lint")
+@app.command("lint", cls=Command)
 def lint_command(
-    paths: Annotated[list[Path], typer.Argument(help=".ivr files, request .json files, or folders to search for both.", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help=".ivr files, request .json files, or folders to search for both.", show_default=False, autocompletion=complete_files(".ivr", ".json"))],
     output_format: Annotated[
-        Optional[OutputFormat],
-        typer.Option("--format", help="text for people; json, sarif or github for machines. Default: github under GitHub Actions, else text."),
+        Optional[str],
+        typer.Option("--format", **choices(*LINT_FORMATS), help="text for people; json, sarif or github for machines. Default: github under GitHub Actions, else text."),
     ] = None,
     region: RegionOption = None,
     recordings: RecordingsOption = None,
-    select: Annotated[Optional[list[str]], typer.Option("--select", metavar="RULES", help="Run only these rules (comma-separated).")] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULES", help="Do not run these rules (comma-separated).")] = None,
+    select: Annotated[Optional[list[str]], typer.Option("--select", metavar="RULES", help="Run only these rules (comma-separated).", autocompletion=complete_rules)] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULES", help="Do not run these rules (comma-separated).", autocompletion=complete_rules)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     no_suppress: Annotated[bool, typer.Option("--no-suppress", help="Report findings that `# ivrc: ignore[...]` comments suppress.")] = False,
     config_file: ConfigOption = None,
@@ -261,7 +257,7 @@ def lint_command(
     from ivrc.diagnostics import Severity
 
     if output_format is None:
-        output_format = OutputFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else OutputFormat.text
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     flags = {
         "region": _region(region),
         "recordings": _folder(recordings, "--recordings"),
@@ -291,9 +287,9 @@ def lint_command(
     reports.extend(render.FileReport(d.path, None, (d,)) for d in unreadable)
     reports.sort(key=lambda r: r.path)
     findings = [d for r in reports for d in r.diagnostics]
-    sys.stdout.write(render.FORMATS[output_format.value](reports, _colour(sys.stdout)))
+    sys.stdout.write(render.FORMATS[output_format](reports, _colour(sys.stdout)))
     sys.stdout.flush()
-    if output_format is OutputFormat.text:
+    if output_format == "text":
         typer.echo(render.summary(findings, len(reports)), err=True)
     if unreadable:
         raise typer.Exit(EXIT_USAGE)
@@ -302,9 +298,9 @@ def lint_command(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-@app.command("fmt")
+@app.command("fmt", cls=Command)
 def fmt_command(
-    paths: Annotated[list[Path], typer.Argument(help=".ivr files, or folders to search for them.", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help=".ivr files, or folders to search for them.", show_default=False, autocompletion=complete_files(".ivr"))],
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 and list the files that would change.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print what would change as a unified diff.")] = False,
 ) -> None:
@@ -373,10 +369,10 @@ def _fmt_summary(changed: int, unchanged: int, broken: int, unreadable: int, dry
     return ", ".join(parts) + "."
 
 
-@app.command("decompile")
+@app.command("decompile", cls=Command)
 def decompile_command(
-    file: Annotated[Path, typer.Argument(help="A dialer or simple dialer request (.json).", show_default=False)],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the .ivr here instead of to stdout.")] = None,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A dialer or simple dialer request (.json).", show_default=False, autocompletion=complete_files(".json"))],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="OUT", help="Write the .ivr here instead of to stdout.")] = None,
     region: Annotated[
         Optional[str],
         typer.Option("--region", metavar="CODE", help="The region the request's local numbers belong to; written as the file's `region` line."),
@@ -437,11 +433,11 @@ class _Terminal:
         return typed.strip() or None
 
 
-@app.command("simulate")
+@app.command("simulate", cls=Command)
 def simulate_command(
-    file: Annotated[Path, typer.Argument(help="A .ivr flow or a JSON request.", show_default=False)],
-    keys: Annotated[Optional[str], typer.Option("--keys", help='The caller\'s entries, comma-separated: "1,11,timeout".')] = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="text (a transcript) or json.")] = OutputFormat.text,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .ivr flow or a JSON request.", show_default=False, autocompletion=complete_files(".ivr", ".json"))],
+    keys: Annotated[Optional[str], typer.Option("--keys", metavar="KEYS", help='The caller\'s entries, comma-separated: "1,11,timeout".')] = None,
+    output_format: Annotated[str, typer.Option("--format", **choices("text", "json"), help="text (a transcript) or json.")] = "text",
     region: RegionOption = None,
     config_file: ConfigOption = None,
 ) -> None:
@@ -450,13 +446,14 @@ def simulate_command(
 
     from ivrc.simulate import Call, parse_keys, run, scripted, transcript
 
-    if output_format not in (OutputFormat.text, OutputFormat.json):
-        _fail("--format takes text or json for simulate")
     request = _request(file, region, config_file)
     call = Call()
     if keys is not None:
-        caller = scripted(parse_keys(keys))
-    elif sys.stdin.isatty() and output_format is OutputFormat.text:
+        try:
+            caller = scripted(parse_keys(keys))
+        except ValueError as error:
+            _fail(f"--keys: {error}")
+    elif sys.stdin.isatty() and output_format == "text":
         caller = _Terminal(call)
     else:
         caller = scripted([])  # no terminal and no keys: a caller who presses nothing
@@ -465,7 +462,11 @@ def simulate_command(
     except KeyboardInterrupt:
         typer.echo("\ninterrupted", err=True)
         raise typer.Exit(130) from None
-    if output_format is OutputFormat.json:
+    left = caller.left if not isinstance(caller, _Terminal) else []
+    if left and keys is not None:
+        shown = ", ".join("timeout" if entry is None else entry for entry in left)
+        typer.echo(f"ivrc: the call ended ({call.end}) before these entries of --keys were used: {shown}", err=True)
+    if output_format == "json":
         sys.stdout.write(json.dumps(call.as_json(), ensure_ascii=False, indent=2) + "\n")
     elif isinstance(caller, _Terminal):
         sys.stdout.write(transcript(call.events[caller.shown :]) if caller.shown < len(call.events) else "")
@@ -473,9 +474,9 @@ def simulate_command(
         sys.stdout.write(transcript(call.events))
 
 
-@app.command("test")
+@app.command("test", cls=Command)
 def test_command(
-    paths: Annotated[list[Path], typer.Argument(help=".ivrtest files, .ivr files with one beside them, or folders.", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help=".ivrtest files, .ivr files with one beside them, or folders.", show_default=False, autocompletion=complete_files(".ivr", ".ivrtest"))],
     region: RegionOption = None,
     config_file: ConfigOption = None,
 ) -> None:
@@ -543,20 +544,14 @@ def _flow_region(result: Result, config: Config) -> str | None:
     return semantics.build(result.flow, config).region
 
 
-class GraphFormat(str, Enum):
-    mermaid = "mermaid"
-    dot = "dot"
-    svg = "svg"
-
-
 _NOTHING_TO_DRAW = frozenset({"syntax-error", "missing-request", "multiple-requests", "missing-step", "misplaced-step"})
 
 
-@app.command("graph")
+@app.command("graph", cls=Command)
 def graph_command(
-    file: Annotated[Path, typer.Argument(help="A .ivr flow or a JSON request.", show_default=False)],
-    output_format: Annotated[GraphFormat, typer.Option("--format", help="mermaid (renders on GitHub), dot, or svg (needs Graphviz).")] = GraphFormat.mermaid,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the diagram here instead of to stdout.")] = None,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .ivr flow or a JSON request.", show_default=False, autocompletion=complete_files(".ivr", ".json"))],
+    output_format: Annotated[str, typer.Option("--format", **choices("mermaid", "dot", "svg"), help="mermaid (renders on GitHub), dot, or svg (needs Graphviz).")] = "mermaid",
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="OUT", help="Write the diagram here instead of to stdout.")] = None,
     region: RegionOption = None,
     config_file: ConfigOption = None,
 ) -> None:
@@ -583,8 +578,8 @@ def graph_command(
         typer.echo(f"ivrc: error: {file}: nothing drawn; the flow has errors that leave no call to draw", err=True)
         raise typer.Exit(EXIT_FINDINGS)
     drawn = diagrams.build(semantics.build(result.flow, config))
-    text = diagrams.mermaid(drawn) if output_format is GraphFormat.mermaid else diagrams.dot(drawn, file.stem)
-    if output_format is GraphFormat.svg:
+    text = diagrams.mermaid(drawn) if output_format == "mermaid" else diagrams.dot(drawn, file.stem)
+    if output_format == "svg":
         dot_program = shutil.which("dot")
         if dot_program is None:
             _fail("--format svg needs Graphviz's `dot` program; install Graphviz (e.g. `apt-get install graphviz`), or use --format dot")
@@ -603,7 +598,7 @@ UserOption = Annotated[Optional[str], typer.Option("--user", metavar="NAME", hel
 PasswordOption = Annotated[Optional[str], typer.Option("--password", metavar="SECRET", help="Password (default: IVRC_PASSWORD, else netrc).")]
 
 
-TimeoutOption = Annotated[float, typer.Option("--timeout", metavar="SECONDS", help="How long to wait for each answer of the service.")]
+TimeoutOption = Annotated[float, typer.Option("--timeout", metavar="SECONDS", parser=seconds, help="How long to wait for each answer of the service.")]
 
 
 def _client(base_url: str | None, user: str | None, password: str | None, timeout: float = 30.0):  # type: ignore[no-untyped-def]
@@ -629,9 +624,9 @@ def _client(base_url: str | None, user: str | None, password: str | None, timeou
     return DialerClient(credentials, url, read_timeout=timeout), url
 
 
-@app.command("deploy")
+@app.command("deploy", cls=Command)
 def deploy_command(
-    file: Annotated[Path, typer.Argument(help="The .ivr flow to deploy.", show_default=False)],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The .ivr flow to deploy.", show_default=False, autocompletion=complete_files(".ivr"))],
     phones: Annotated[Optional[Path], typer.Option("--phones", metavar="LIST", help="The phone list (.csv, .txt, .zip or .gz) for a flow with `numbers from …`.")] = None,
     recordings: RecordingsOption = None,
     start: Annotated[bool, typer.Option("--start", help="Start the campaign once everything is uploaded.")] = False,
@@ -722,17 +717,11 @@ def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
     return advance
 
 
-class CdrFormat(str, Enum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-@app.command("cdr")
+@app.command("cdr", cls=Command)
 def cdr_command(
     campaign: Annotated[str, typer.Argument(metavar="CAMPAIGN_ID", help="The campaign's unique_id.", show_default=False)],
     number: Annotated[Optional[str], typer.Option("--number", metavar="PHONE", help="Only this number's records.")] = None,
-    output_format: Annotated[CdrFormat, typer.Option("--format", help="table, csv (as the service sent it) or json.")] = CdrFormat.table,
+    output_format: Annotated[str, typer.Option("--format", **choices("table", "csv", "json"), help="table, csv (as the service sent it) or json.")] = "table",
     summary: Annotated[bool, typer.Option("--summary", help="Answer rate, hangup causes, and the keys pressed at each step.")] = False,
     base_url: BaseUrlOption = None,
     user: UserOption = None,
@@ -756,18 +745,18 @@ def cdr_command(
         _fail(f"the service's call records cannot be read: {error}")
     if summary:
         typer.echo(summary_text(records), nl=False)
-    elif output_format is CdrFormat.csv:
+    elif output_format == "csv":
         sys.stdout.write(csv_text)
-    elif output_format is CdrFormat.json:
+    elif output_format == "json":
         sys.stdout.write(json.dumps([r.as_json() for r in records], ensure_ascii=False, indent=2) + "\n")
     else:
         typer.echo(table(records), nl=False)
 
 
-@app.command("emulator")
+@app.command("emulator", cls=Command)
 def emulator_command(
-    host: Annotated[str, typer.Option("--host", help="The address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8080,
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", parser=whole_number, help="The port to listen on.")] = 8080,
     user: UserOption = None,
     password: PasswordOption = None,
     data: Annotated[Optional[Path], typer.Option("--data", metavar="DIR", help="Keep state here (default: a new temporary folder).")] = None,
@@ -813,7 +802,7 @@ def emulator_command(
         _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
 
 
-@app.command("lsp")
+@app.command("lsp", cls=Command)
 def lsp_command() -> None:
     """Run the language server over stdio, for editors."""
     try:
@@ -823,7 +812,7 @@ def lsp_command() -> None:
     serve()
 
 
-@app.command("rules")
+@app.command("rules", cls=Command)
 def rules_command() -> None:
     """List every rule with its default severity."""
     from ivrc.checks import RULES
@@ -833,8 +822,8 @@ def rules_command() -> None:
         typer.echo(f"{rule.name:<{width}}  {rule.severity.value:<7}  {rule.summary}")
 
 
-@app.command("rule")
-def rule_command(name: Annotated[str, typer.Argument(help="A rule name, such as dangling-goto.", show_default=False)]) -> None:
+@app.command("rule", cls=Command)
+def rule_command(name: Annotated[str, typer.Argument(metavar="NAME", help="A rule name, such as dangling-goto.", show_default=False, autocompletion=complete_rules)]) -> None:
     """Show a rule's documentation."""
     from ivrc.checks import BY_NAME
 
@@ -853,4 +842,4 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")
-    app()
+    app(prog_name="ivrc")

@@ -100,18 +100,48 @@ def run(request: dict[str, Any], caller: Caller, call: Call | None = None) -> Ca
     return call
 
 
-def scripted(entries: list[str | None]) -> Caller:
-    """A caller who presses these entries in turn (None: stays silent), then nothing more."""
-    remaining: Iterator[str | None] = iter(entries)
-    return lambda step: next(remaining, None)
+class Script:
+    """A caller who presses these entries in turn (None: stays silent), then nothing more;
+    `left` is what the call ended before using."""
+
+    def __init__(self, entries: list[str | None]) -> None:
+        self.entries = list(entries)
+        self.used = 0
+
+    def __call__(self, step: Step) -> str | None:
+        if self.used >= len(self.entries):
+            return None
+        self.used += 1
+        return self.entries[self.used - 1]
+
+    @property
+    def left(self) -> list[str | None]:
+        return self.entries[self.used :]
+
+
+def scripted(entries: list[str | None]) -> Script:
+    return Script(entries)
+
+
+DTMF_KEYS = frozenset("0123456789*#")
 
 
 def parse_keys(text: str) -> list[str | None]:
-    """`--keys "1,11,timeout"`: comma-separated entries; `timeout` (or nothing) is silence."""
+    """`--keys "1,11,timeout"`: comma-separated entries of the keys 0-9, * and #; `timeout`
+    (or nothing) is silence. ValueError names the items that no phone can press."""
     entries: list[str | None] = []
+    wrong: list[str] = []
     for item in text.split(","):
         item = item.strip()
-        entries.append(None if item.lower() in ("", "timeout") else item)
+        if item.lower() in ("", "timeout"):
+            entries.append(None)
+        elif set(item) <= DTMF_KEYS:
+            entries.append(item)
+        else:
+            wrong.append(item)
+    if wrong:
+        listed = ", ".join(f"`{w}`" for w in wrong)
+        raise ValueError(f"{listed} {'is not an entry' if len(wrong) == 1 else 'are not entries'} a phone can press; an entry is made of 0-9, * and #, or is `timeout`")
     return entries
 
 

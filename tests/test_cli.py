@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 import os
 import subprocess
@@ -250,3 +252,77 @@ def test_one_lint_call_builds_the_parser_once(tmp_path):
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     misses, hits = map(int, result.stderr.split()[-2:])
     assert misses == 1 and hits >= 29
+
+
+@pytest.mark.parametrize("command", ["compile", "lint", "fmt", "decompile", "simulate", "test", "graph", "deploy", "cdr", "emulator", "rule"])
+def test_help_names_values_as_click_does_never_python_types(command):
+    result = run_ivrc(command, "--help")
+    assert result.returncode == 0
+    text = result.stdout
+    assert not any(token in text for token in ("list[", "<path>", "<str>", "<int>", "<float>", "<text", "{files", "{paths", "{file"))
+
+
+def test_usage_lines_read_like_click():
+    assert run_ivrc("compile", "--help").stdout.startswith("Usage: ivrc compile [OPTIONS] FILE...\n")
+    assert run_ivrc("lint", "--help").stdout.startswith("Usage: ivrc lint [OPTIONS] PATH...\n")
+    assert "  -o, --output OUT " in run_ivrc("compile", "--help").stdout
+    assert "  --format [text|json|sarif|github]\n" in run_ivrc("lint", "--help").stdout
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["lint", "examples", "--format", "xml"], "Error: Invalid value for '--format': 'xml' is not one of 'text', 'json', 'sarif', 'github'.\n"),
+        (["simulate", "examples/age_gate.ivr", "--format", "sarif"], "Error: Invalid value for '--format': 'sarif' is not one of 'text', 'json'.\n"),
+        (["emulator", "--port", "eighty"], "Error: Invalid value for '--port': 'eighty' is not a whole number\n"),
+    ],
+)
+def test_bad_option_values_get_clicks_message(args, message):
+    result = run_ivrc(*args)
+    assert result.returncode == 2
+    assert result.stderr.endswith(message)
+    assert "Value error" not in result.stderr
+
+
+def test_simulate_lists_only_its_own_formats():
+    assert "--format [text|json] " in run_ivrc("simulate", "--help").stdout
+
+
+def test_simulate_refuses_keys_no_phone_has():
+    result = run_ivrc("simulate", "examples/age_gate.ivr", "--keys", "1,x,abc")
+    assert result.returncode == 2
+    assert result.stderr == "ivrc: error: --keys: `x`, `abc` are not entries a phone can press; an entry is made of 0-9, * and #, or is `timeout`\n"
+    assert result.stdout == ""
+
+
+def test_simulate_names_the_keys_left_over():
+    result = run_ivrc("simulate", "examples/age_gate.ivr", "--keys", "35,1,2,timeout")
+    assert result.returncode == 0
+    assert result.stdout.endswith("the call ends: hangup\n")
+    assert result.stderr == "ivrc: the call ended (hangup) before these entries of --keys were used: 2, timeout\n"
+
+
+def _complete(words: str, cwd: Path = EXAMPLES) -> list[str]:
+    env = {"_IVRC_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+    result = run_ivrc(cwd=cwd, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_shell_completion_offers_rules_formats_and_flows():
+    assert _complete("ivrc lint --select dang") == ["dangling-goto"]
+    assert _complete("ivrc lint --ignore long-wait,sleep") == ["long-wait,sleep-rounded-up"]
+    assert _complete("ivrc lint --format s") == ["sarif"]
+    assert _complete("ivrc rule unrea") == ["unreadable-file", "unreachable-step", "unreachable-action"]
+    assert _complete("ivrc compile age") == ["age_gate.ivr"]
+    assert _complete("ivrc test white") == ["white_rabbit.ivr", "white_rabbit.ivrtest"]
+
+
+def test_completion_installs_for_bash(tmp_path):
+    env = {"HOME": str(tmp_path), "SHELL": "/bin/bash"}
+    shown = run_ivrc("--show-completion", "bash", env=env)
+    assert shown.returncode == 0 and "_IVRC_COMPLETE=complete_bash" in shown.stdout
+    installed = run_ivrc("--install-completion", "bash", env=env)
+    assert installed.returncode == 0, installed.stderr
+    written = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*") if p.is_file())
+    assert "ivrc" in written
