@@ -605,7 +605,7 @@ def _client(base_url: str | None, user: str | None, password: str | None, timeou
     """A client for the service; credentials from flags, the environment or netrc, never printed."""
     from urllib.parse import urlsplit, urlunsplit
 
-    from ivrc.api import DEFAULT_BASE_URL, DialerClient, credentials_for
+    from ivrc.api import DEFAULT_BASE_URL, DialerClient, Retry, credentials_for
 
     url = base_url or os.environ.get("IVRC_BASE_URL") or DEFAULT_BASE_URL
     parts = urlsplit(url)
@@ -621,7 +621,8 @@ def _client(base_url: str | None, user: str | None, password: str | None, timeou
     credentials = credentials_for(url, user, password)
     if credentials is None:
         _fail("no credentials: set IVRC_USERNAME and IVRC_PASSWORD, add a netrc entry for the service, or pass --user and --password")
-    return DialerClient(credentials, url, read_timeout=timeout), url
+    notice = lambda line: typer.echo(f"ivrc: {line}", err=True)  # noqa: E731
+    return DialerClient(credentials, url, read_timeout=timeout, retry=Retry(notice=notice)), url
 
 
 @app.command("deploy", cls=Command)
@@ -657,21 +658,34 @@ def deploy_command(
     if result.request is None:
         typer.echo("ivrc: nothing was sent: the flow has errors", err=True)
         raise typer.Exit(EXIT_FINDINGS)
-    names = [t.value for t in semantics.recordings(semantics.build(result.flow, config))]  # type: ignore[arg-type]
+    model = semantics.build(result.flow, config)  # type: ignore[arg-type]
+    names = [t.value for t in semantics.recordings(model)]
     client, url = _client(base_url, user, password, timeout)
     try:
-        the_plan = deploy.plan(file, result.request, names, url, phones, config.recordings, start, config.region)
+        # The phone list is read as the flow's own numbers are: with its `region`, else --region.
+        the_plan = deploy.plan(file, result.request, names, url, phones, config.recordings, start, model.region)
     except deploy.DeployError as error:
         client.close()
         typer.echo(f"ivrc: error: {error}", err=True)
         typer.echo("ivrc: nothing was sent", err=True)
         raise typer.Exit(EXIT_FINDINGS) from None
+    try:
+        refreshed = deploy.refresh(the_plan, client)
+    except ServiceError as error:
+        client.close()
+        _service_failure(error, "the journal could not be checked with the service; nothing was sent")
     typer.echo(f"Deploying {file} to {url}:")
+    if refreshed:
+        typer.echo(f"  ({refreshed})")
     for number, step in enumerate(the_plan.steps, start=1):
         done = " (already done)" if the_plan.journal.done(step.key) else ""
         typer.echo(f"  {number}. {step.words}{done}")
     if the_plan.generated:
-        typer.echo(f"The flow has no unique_id; this deploy uses {the_plan.unique_id}.")
+        typer.echo(f"The flow has no unique_id; this deploy uses {the_plan.unique_id}, derived from the flow and the service, so a re-run uses it too.")
+    if all(the_plan.journal.done(step.key) for step in the_plan.steps):
+        client.close()
+        typer.echo("Nothing to send: every step is done.")
+        return
     if dry_run:
         client.close()
         typer.echo("Dry run: nothing was sent.")
@@ -689,11 +703,26 @@ def deploy_command(
             deploy.execute(the_plan, client, lambda line: typer.echo(f"  {line}"), _progress)
     except ServiceError as error:
         done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
-        typer.echo(f"ivrc: error: {error}", err=True)
-        typer.echo("ivrc: the deploy stopped part way. Done: " + ("; ".join(done) if done else "nothing") + ".", err=True)
-        typer.echo(f"ivrc: run the same command again to finish it; what is done is not sent twice (journal: {the_plan.journal.path}).", err=True)
-        raise typer.Exit(EXIT_FINDINGS) from None
+        _service_failure(error, "the deploy stopped part way. Done: " + ("; ".join(done) if done else "nothing") + ".", the_plan.journal.path)
     typer.echo(f"Deployed: campaign {the_plan.unique_id}" + (" is started." if start else ". Start it with --start when ready."))
+
+
+def _service_failure(error: Exception, what: str, journal: Path | None = None) -> NoReturn:
+    """A service failure, what it left done, and advice that fits it: running again helps only
+    when the failure may pass (a timeout, a 5xx, a dropped connection)."""
+    status = getattr(error, "status", None)
+    typer.echo(f"ivrc: error: {error}", err=True)
+    typer.echo(f"ivrc: {what}", err=True)
+    if status in (401, 403):
+        advice = "check the credentials (--user and --password, IVRC_USERNAME and IVRC_PASSWORD, or netrc); running again will not help until they are right"
+    elif not getattr(error, "reached", True):
+        advice = "check the service's address (--base-url or IVRC_BASE_URL) and that the service is up; nothing answered there"
+    elif status is not None and 400 <= status < 500 and status != 429:
+        advice = "the service refused the request; fix what it says, then run the same command again"
+    else:
+        advice = "it may pass: run the same command again to finish it" + (f"; what is done is not sent twice (journal: {journal})" if journal else "")
+    typer.echo(f"ivrc: {advice}.", err=True)
+    raise typer.Exit(EXIT_FINDINGS)
 
 
 def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
@@ -717,12 +746,29 @@ def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
     return advance
 
 
+def _phone_option(number: str, region: str | None) -> str:
+    """A number given on the command line, read as flows read numbers: E.164 digits, or exit 2."""
+    from ivrc import phone
+
+    region = _region(region) or _settings(Path.cwd() / "ivrc.toml", None).region
+    reading = phone.read(number, region)
+    if reading.status == "local":
+        _fail(f"--number {number}: a local number needs a region to be read; add --region IL (or the number's country)")
+    if reading.digits is None:
+        _fail(f"--number {number}: not a phone number ({reading.reason})")
+    return reading.digits
+
+
 @app.command("cdr", cls=Command)
 def cdr_command(
     campaign: Annotated[str, typer.Argument(metavar="CAMPAIGN_ID", help="The campaign's unique_id.", show_default=False)],
     number: Annotated[Optional[str], typer.Option("--number", metavar="PHONE", help="Only this number's records.")] = None,
     output_format: Annotated[str, typer.Option("--format", **choices("table", "csv", "json"), help="table, csv (as the service sent it) or json.")] = "table",
-    summary: Annotated[bool, typer.Option("--summary", help="Answer rate, hangup causes, and the keys pressed at each step.")] = False,
+    summary: Annotated[bool, typer.Option("--summary", help="Answer rate, hangup causes, marks, and the keys pressed at each step.")] = False,
+    region: Annotated[
+        Optional[str],
+        typer.Option("--region", metavar="CODE", help="How to read a local --number (default: `region` in ivrc.toml or [tool.ivrc])."),
+    ] = None,
     base_url: BaseUrlOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -735,6 +781,8 @@ def cdr_command(
     from ivrc.api.cdr import CdrError
     from ivrc.cdr_report import summary_text, table
 
+    if number is not None:
+        number = _phone_option(number, region)
     client, _ = _client(base_url, user, password, timeout)
     try:
         with client:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ivrc import phone
-from ivrc.files import write_atomically
+from ivrc.files import Unreadable, decode, write_atomically
 
 GZIP_ABOVE = 1024 * 1024  # phone lists larger than this are sent gzip-compressed
 DTMF = frozenset("0123456789*#Ww")
@@ -41,8 +41,7 @@ class Plan:
     unique_id: str
     generated: bool
     recordings: list[Path]
-    phones: Path | None
-    phone_count: int
+    phones: PhoneList | None
     start: bool
     journal: Journal
     steps: list[Step] = field(default_factory=list)
@@ -70,6 +69,10 @@ class Journal:
 
     def done(self, key: str) -> bool:
         return key in self.data["done"]
+
+    def forget(self) -> None:
+        """Nothing is done after all (the service does not know the campaign); written on the next record."""
+        self.data["done"] = []
 
     def record(self, key: str | None = None, unique_id: str | None = None) -> None:
         if unique_id is not None:
@@ -119,33 +122,102 @@ def _phone_text(path: Path) -> str:
             data = gzip.decompress(data)
         elif not suffix.endswith((".csv", ".txt")):
             raise DeployError(f"{path}: a phone list is a .csv, .txt, .zip or .gz file")
-        return data.decode("utf-8-sig")
-    except (zipfile.BadZipFile, OSError, EOFError, UnicodeDecodeError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise DeployError(f"{path}: cannot be read as a phone list: {error}") from None
+    try:
+        return decode(data, path)
+    except Unreadable as problem:
+        raise DeployError(str(problem)) from None
 
 
-def check_phones(path: Path, region: str | None) -> int:
-    """Each line `number[,cli[,dtmf]]`: an E.164 number, a caller id, DTMF keys (api-notes 17)."""
+# Bad lines shown in the error text; json-minded callers get every one from PhoneList.problems.
+SHOWN_PROBLEMS = 20
+
+
+@dataclass
+class PhoneList:
+    """A phone list read and checked: each number as E.164 digits (api-notes 14, 17)."""
+
+    path: Path
+    rows: list[str]  # `number[,cli[,dtmf]]` as the service reads them
+    header: bool  # a header row (`phone,cli`) was found and is not sent
+    problems: list[str]
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    def text(self) -> str:
+        return "".join(row + "\r\n" for row in self.rows)
+
+
+def _is_header(cells: list[str]) -> bool:
+    """A first row of words (`phone,cli,dtmf`) names the columns; no number has letters and no digits."""
+    first = cells[0]
+    return bool(first) and any(c.isalpha() for c in first) and not any(c.isdigit() for c in first)
+
+
+def read_phones(path: Path, region: str | None) -> PhoneList:
+    """Each line `number[,cli[,dtmf]]` (api-notes 17): numbers read with the flow's region as its
+    own numbers are, a header row skipped, every bad line reported with `file:line:col`."""
     import csv
 
-    count = 0
-    for line_number, row in enumerate(csv.reader(io.StringIO(_phone_text(path))), start=1):
+    rows: list[str] = []
+    problems: list[str] = []
+    header = False
+    text = _phone_text(path)
+    lines = text.splitlines()
+    for line_number, row in enumerate(csv.reader(lines), start=1):
         cells = [c.strip() for c in row]
         if not any(cells):
             continue
-        number = phone.read(cells[0], None)
+        if not rows and not problems and not header and _is_header(cells):
+            header = True
+            continue
+        number = phone.read(cells[0], region)
+        bad = False
         if number.status in ("impossible", "local"):
-            raise DeployError(f"{path}:{line_number}:1: `{cells[0]}` is not an E.164 number ({number.reason})")
-        if len(cells) > 1 and cells[1] and phone.read(cells[1], region).status == "impossible":
-            column = len(row[0]) + 2
-            raise DeployError(f"{path}:{line_number}:{column}: the caller id `{cells[1]}` is not a phone number")
-        if len(cells) > 2 and not set(cells[2]) <= DTMF:
+            problems.append(f"{path}:{line_number}:1: `{cells[0]}` is not a phone number ({number.reason})")
+            bad = True
+        cli = cells[1] if len(cells) > 1 else ""
+        if cli:
+            caller = phone.read(cli, region)
+            if caller.status in ("impossible", "local"):
+                problems.append(f"{path}:{line_number}:{len(row[0]) + 2}: the caller id `{cli}` is not a phone number ({caller.reason})")
+                bad = True
+            else:
+                cli = caller.digits or cli
+        dtmf = cells[2] if len(cells) > 2 else ""
+        if dtmf and not set(dtmf) <= DTMF:
             column = len(row[0]) + len(row[1]) + 3
-            raise DeployError(f"{path}:{line_number}:{column}: the DTMF `{cells[2]}` has characters other than 0-9, *, #, W and w")
-        count += 1
-    if count == 0:
+            problems.append(f"{path}:{line_number}:{column}: the DTMF `{dtmf}` has characters other than 0-9, *, #, W and w")
+            bad = True
+        if not bad:
+            rows.append(",".join([number.digits or cells[0], cli, dtmf]).rstrip(","))
+    if not rows and not problems:
         raise DeployError(f"{path}: the phone list has no numbers")
-    return count
+    return PhoneList(path, rows, header, problems)
+
+
+def check_phones(path: Path, region: str | None) -> PhoneList:
+    """The phone list, or DeployError listing its bad lines (the first SHOWN_PROBLEMS, and a count of the rest)."""
+    phones = read_phones(path, region)
+    if phones.problems:
+        shown = phones.problems[:SHOWN_PROBLEMS]
+        rest = len(phones.problems) - len(shown)
+        more = f"\n… and {rest} more bad line{'s' if rest != 1 else ''}" if rest else ""
+        raise DeployError("\n".join(shown) + more)
+    return phones
+
+
+def derived_unique_id(base_url: str, request: dict[str, Any]) -> str:
+    """The unique_id of a flow that has none: the same for the same request to the same service,
+    so that a dry run shows what the deploy sends and a re-run never creates a second campaign."""
+    fingerprint = json.dumps({"base_url": base_url, "request": request}, sort_keys=True, ensure_ascii=False)
+    return str(uuid.uuid5(_NAMESPACE, fingerprint))
+
+
+_NAMESPACE = uuid.UUID("5b0c3f0e-9d1a-4c55-8a55-6f1d8e2b7a11")  # ivrc deploys
 
 
 def plan(
@@ -166,20 +238,48 @@ def plan(
     if phones is not None and not from_list:
         raise DeployError(f"{flow}: the flow calls one number; a phone list needs `numbers from queue` (or `numbers from campaign`)")
     files = check_recordings(recording_names, recordings)
-    count = check_phones(phones, region) if phones is not None else 0
+    phone_list = check_phones(phones, region) if phones is not None else None
     journal = Journal(flow, base_url, request)
-    unique_id = request.get("unique_id") or journal.unique_id or str(uuid.uuid4())
     generated = not request.get("unique_id")
-    the_plan = Plan(flow, kind, {**request, "unique_id": unique_id}, unique_id, generated, files, phones, count, start, journal)
+    unique_id = request.get("unique_id") or derived_unique_id(base_url, request)
+    the_plan = Plan(flow, kind, {**request, "unique_id": unique_id}, unique_id, generated, files, phone_list, start, journal)
     if files:
         the_plan.steps.append(Step("recordings", f"upload {len(files)} recording{'s' if len(files) > 1 else ''}: {', '.join(f.name for f in files)}"))
-    the_plan.steps.append(Step("campaign", f"create the {kind} campaign {unique_id}" + (" (a new unique_id)" if generated else "")))
-    if phones is not None:
-        packed = " gzip-compressed" if phones.suffix.lower() in (".csv", ".txt") and phones.stat().st_size > GZIP_ABOVE else ""
-        the_plan.steps.append(Step("phones", f"upload {count} phone number{'s' if count != 1 else ''} from {phones.name}{packed}"))
+    the_plan.steps.append(Step("campaign", f"create the {kind} campaign {unique_id}"))
+    if phone_list is not None:
+        notes = [note for note, present in (("header row skipped", phone_list.header), ("gzip-compressed", _packed(phone_list))) if present]
+        words = f"upload {phone_list.count} phone number{'s' if phone_list.count != 1 else ''} from {phone_list.path.name}"
+        the_plan.steps.append(Step("phones", words + (f" ({', '.join(notes)})" if notes else "")))
     if start:
         the_plan.steps.append(Step("start", f"start campaign {unique_id}"))
     return the_plan
+
+
+def _packed(phone_list: PhoneList) -> bool:
+    return sum(len(row) + 2 for row in phone_list.rows) > GZIP_ABOVE
+
+
+def refresh(the_plan: Plan, client: Any) -> str | None:
+    """Confirm with the service what the journal says was done, as terraform refreshes its state:
+    a campaign the service does not know (a reset service, a journal from elsewhere) is created
+    again, and wrong credentials or a wrong address fail here rather than hide behind the journal.
+    Returns what was found, in words; None when the journal has no campaign to confirm."""
+    from ivrc.api import ServiceError
+
+    journal = the_plan.journal
+    if not journal.done("campaign"):
+        return None
+    try:
+        client.cdr_by_campaign(the_plan.unique_id)
+    except ServiceError as error:
+        if error.status != 404:
+            raise
+        journal.forget()
+        return (
+            f"the journal says campaign {the_plan.unique_id} was created, but the service does not know it "
+            "(the service was reset, or the journal is stale); it will be sent again"
+        )
+    return f"the service confirms that campaign {the_plan.unique_id} exists"
 
 
 def execute(the_plan: Plan, client: Any, say: Callable[[str], None], progress: Callable[[int, int], Callable[[int], None]] | None = None) -> None:
@@ -189,8 +289,7 @@ def execute(the_plan: Plan, client: Any, say: Callable[[str], None], progress: C
     journal.record(unique_id=the_plan.unique_id)
     for step in the_plan.steps:
         if journal.done(step.key):
-            say(f"already done: {step.words}")
-            continue
+            continue  # the plan already said so
         if step.key == "recordings":
             client.upload_recordings(the_plan.recordings)
         elif step.key == "campaign":
@@ -198,23 +297,22 @@ def execute(the_plan: Plan, client: Any, say: Callable[[str], None], progress: C
             send(the_plan.request)
         elif step.key == "phones":
             assert the_plan.phones is not None
-            _upload_phones(the_plan, client, progress)
+            _upload_phones(the_plan.phones, the_plan.unique_id, client, progress)
         elif step.key == "start":
             client.start_campaign(the_plan.unique_id)
         journal.record(step.key)
         say(f"done: {step.words}")
 
 
-def _upload_phones(the_plan: Plan, client: Any, progress: Callable[[int, int], Callable[[int], None]] | None) -> None:
-    source = the_plan.phones
-    assert source is not None
-    if source.suffix.lower() in (".csv", ".txt") and source.stat().st_size > GZIP_ABOVE:
-        with tempfile.TemporaryDirectory() as folder:
-            packed = Path(folder) / f"{source.name}.gz"
-            packed.write_bytes(gzip.compress(source.read_bytes(), mtime=0))
-            tick = progress(packed.stat().st_size, 0) if progress else None
-            client.upload_phones(the_plan.unique_id, packed, tick)
-        return
-    tick = progress(source.stat().st_size, 0) if progress else None
-    client.upload_phones(the_plan.unique_id, source, tick)
-
+def _upload_phones(phone_list: PhoneList, unique_id: str, client: Any, progress: Callable[[int, int], Callable[[int], None]] | None) -> None:
+    """The list as checked: E.164 numbers, no header, CRLF lines; gzip-compressed when large."""
+    with tempfile.TemporaryDirectory() as folder:
+        name = Path(phone_list.path.name).stem.removesuffix(".csv").removesuffix(".txt") + ".csv"
+        written = Path(folder) / name
+        data = phone_list.text().encode("utf-8")
+        if _packed(phone_list):
+            written = written.with_name(name + ".gz")
+            data = gzip.compress(data, mtime=0)
+        written.write_bytes(data)
+        tick = progress(len(data), 0) if progress else None
+        client.upload_phones(unique_id, written, tick)

@@ -49,8 +49,8 @@ def free_port() -> int:
 class Emulator:
     """`ivrc emulator` in a process of its own."""
 
-    def __init__(self, data: Path, log: Path, *extra: str) -> None:
-        self.port = free_port()
+    def __init__(self, data: Path, log: Path, *extra: str, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data, self.log = data, log
         script = data.parent / f"{data.name}-callees.json"
@@ -173,13 +173,15 @@ def test_cdr_formats(emulator, tmp_path):
     assert lines[-1] == ""
     assert len(parse_cdr(raw)) == 3
     table = ivrc_cli("cdr", "age-gate-records", url=emulator.url).stdout.splitlines()
-    assert table[0].split() == ["number", "answered", "duration", "billed", "hangup", "cause", "keys"]
+    assert table[0].split() == ["number", "answered", "duration", "billed", "hangup", "cause", "marks", "keys"]
+    assert any("custom:offer-heard" in line and "972522222222" in line for line in table)
     assert any("busy" in line and "972521111111" in line for line in table)
     assert any("ask_age:35 offer:1" in line for line in table)
     summary = ivrc_cli("cdr", "age-gate-records", "--summary", url=emulator.url).stdout
     assert "calls: 3, answered: 2 (67%)" in summary
     assert "USER_BUSY (busy): 1" in summary
     assert "ask_age: 35: 1, 70: 1" in summary
+    assert "marks:\n  custom:offer-heard: 1\n" in summary
     one = json.loads(ivrc_cli("cdr", "age-gate-records", "--number", "972522222222", "--format", "json", url=emulator.url).stdout)
     assert [r["phone_number"] for r in one] == ["972522222222"]
 
@@ -425,10 +427,12 @@ def test_a_deploy_cut_short_reports_what_was_done_and_a_rerun_finishes_it(emulat
         assert "the deploy stopped part way. Done: create the dialer campaign" in cut.stderr
         assert "run the same command again to finish it" in cut.stderr
         assert "Traceback" not in cut.stderr
-        unique_id = cut.stdout.split("this deploy uses ")[1].split(".")[0]
+        unique_id = cut.stdout.split("this deploy uses ")[1].split(",")[0]
         rerun = ivrc_cli("deploy", str(flow), "--phones", str(tmp_path / "phones.csv"), "--yes", "--start", url=url)
         assert rerun.returncode == 0, rerun.stderr
-        assert f"already done: create the dialer campaign {unique_id}" in rerun.stdout
+        assert f"the service confirms that campaign {unique_id} exists" in rerun.stdout
+        assert f"create the dialer campaign {unique_id} (already done)" in rerun.stdout
+        assert "done: upload 2 phone numbers" in rerun.stdout
         assert unique_id in rerun.stdout
     assert _campaigns(emulator) == before + 1, "one campaign, however many runs"
     assert len(records(emulator, unique_id, 2)) == 2
@@ -447,13 +451,13 @@ def test_deploy_checks_everything_before_sending(emulator, tmp_path):
     flow = tmp_path / "checked.ivr"
     flow.write_text('region IL\ndialer "checked" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say file "hello.wav"; on 1 -> hangup }\n', encoding="utf-8")
     bad_list = tmp_path / "phones.csv"
-    bad_list.write_text("+972546000000\n054-600-0000\n", encoding="utf-8")
+    bad_list.write_text("+972546000000\n054-600\n", encoding="utf-8")
     (tmp_path / "rec").mkdir()
     write_wav(tmp_path / "rec" / "hello.wav")
     before = _campaigns(emulator)
     result = ivrc_cli("deploy", str(flow), "--phones", str(bad_list), "--recordings", str(tmp_path / "rec"), "--yes", url=emulator.url)
     assert result.returncode == 1
-    assert f"{bad_list}:2:1: `054-600-0000` is not an E.164 number" in result.stderr
+    assert f"{bad_list}:2:1: `054-600` is not a phone number" in result.stderr
     (tmp_path / "rec" / "hello.wav").write_bytes(b"not a wav")
     bad_list.write_text("+972546000000\n", encoding="utf-8")
     result = ivrc_cli("deploy", str(flow), "--phones", str(bad_list), "--recordings", str(tmp_path / "rec"), "--yes", url=emulator.url)
@@ -485,7 +489,7 @@ def test_large_phone_lists_are_sent_gzip_compressed(emulator, tmp_path):
     assert numbers.stat().st_size > 1024 * 1024
     result = ivrc_cli("deploy", str(flow), "--phones", str(numbers), "--yes", url=emulator.url)
     assert result.returncode == 0, result.stderr
-    assert "upload 80000 phone numbers from phones.csv gzip-compressed" in result.stdout
+    assert "upload 80000 phone numbers from phones.csv (gzip-compressed)" in result.stdout
 
 
 def test_missing_credentials_and_a_bad_base_url(tmp_path):
@@ -523,3 +527,123 @@ def test_the_emulator_says_when_its_port_is_taken():
         result = subprocess.run([sys.executable, "-m", "ivrc", "emulator", "--port", str(port), "--user", "u", "--password", "p"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr == f"ivrc: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+# ---- what a new user met in their first hour ----------------------------------------------
+
+
+def test_phone_lists_are_read_with_the_flows_region_and_sent_as_e164(emulator, tmp_path):
+    flow = tmp_path / "local.ivr"
+    flow.write_text('region IL\ndialer "local-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n', encoding="utf-8")
+    phones = tmp_path / "phones.csv"
+    phones.write_text("phone,cli\r\n054-600-0001,03-123-4567\r\n+972546000002\r\n", encoding="utf-8")
+    result = ivrc_cli("deploy", str(flow), "--phones", str(phones), "--yes", "--start", url=emulator.url)
+    assert result.returncode == 0, result.stderr
+    assert "upload 2 phone numbers from phones.csv (header row skipped)" in result.stdout
+    numbers = sorted(r["phone_number"] for r in records(emulator, "local-list", 2))
+    assert numbers == ["972546000001", "972546000002"]
+
+
+def test_every_bad_line_of_a_phone_list_is_reported_with_a_cap(tmp_path):
+    flow = tmp_path / "list.ivr"
+    flow.write_text('region IL\ndialer "bad-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n', encoding="utf-8")
+    phones = tmp_path / "phones.csv"
+    phones.write_text("number\n" + "".join(f"12{n}\n" for n in range(25)) + "+972546000000,,12x\n", encoding="utf-8")
+    result = ivrc_cli("deploy", str(flow), "--phones", str(phones), "--dry-run", url=f"http://127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"ivrc: error: {phones}:2:1: `120` is not a phone number (it is too short)"
+    assert sum(1 for line in lines if f"{phones}:" in line) == 20
+    assert "… and 6 more bad lines" in lines
+    assert lines[-1] == "ivrc: nothing was sent"
+
+
+def test_a_dry_run_shows_the_unique_id_the_deploy_then_uses(emulator, tmp_path):
+    flow = tmp_path / "anonymous.ivr"
+    flow.write_text('region IL\ndialer { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n', encoding="utf-8")
+    dry = ivrc_cli("deploy", str(flow), "--dry-run", url=emulator.url)
+    real = ivrc_cli("deploy", str(flow), "--yes", url=emulator.url)
+    assert dry.returncode == 0 and real.returncode == 0, real.stderr
+    shown = dry.stdout.split("this deploy uses ")[1].split(",")[0]
+    assert f"create the dialer campaign {shown}" in real.stdout
+    assert f"Deployed: campaign {shown}." in real.stdout
+
+
+def test_a_rerun_confirms_with_the_service_and_says_each_step_once(emulator, tmp_path):
+    flow = tmp_path / "finished.ivr"
+    flow.write_text('region IL\ndialer { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n', encoding="utf-8")
+    first = ivrc_cli("deploy", str(flow), "--yes", "--start", url=emulator.url)
+    assert first.returncode == 0, first.stderr
+    again = ivrc_cli("deploy", str(flow), "--yes", "--start", url=emulator.url)
+    assert again.returncode == 0, again.stderr
+    assert "the service confirms that campaign" in again.stdout
+    assert again.stdout.count("create the dialer campaign") == 1
+    assert "(a new unique_id)" not in again.stdout
+    assert again.stdout.rstrip().endswith("Nothing to send: every step is done.")
+    env_wrong = {"IVRC_PASSWORD": "wrong"}
+    wrong = subprocess.run(
+        [sys.executable, "-m", "ivrc", "deploy", str(flow), "--yes", "--start"],
+        capture_output=True, text=True, env={**os.environ, "IVRC_BASE_URL": emulator.url, "IVRC_USERNAME": USER, **env_wrong},
+    )
+    CAPTURED.extend([wrong.stdout, wrong.stderr])
+    assert wrong.returncode == 1
+    assert "HTTP 401" in wrong.stderr
+    assert "check the credentials" in wrong.stderr and "run the same command again" not in wrong.stderr
+
+
+def test_a_journal_the_service_does_not_know_is_sent_again(tmp_path):
+    flow = tmp_path / "reset.ivr"
+    flow.write_text('region IL\ndialer "reset-me" { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n', encoding="utf-8")
+    first = Emulator(tmp_path / "first", tmp_path / "first.log", "--no-wait")
+    try:
+        assert ivrc_cli("deploy", str(flow), "--yes", url=first.url).returncode == 0
+    finally:
+        first.stop()
+    # The same address, but a service that was reset: it has no memory of the campaign.
+    second = Emulator(tmp_path / "second", tmp_path / "second.log", "--no-wait", port=first.port)
+    try:
+        rerun = ivrc_cli("deploy", str(flow), "--yes", url=second.url)
+        assert rerun.returncode == 0, rerun.stderr
+        assert "the service does not know it" in rerun.stdout
+        assert "done: create the dialer campaign reset-me" in rerun.stdout
+        assert _campaigns(second) == 1
+    finally:
+        second.stop()
+
+
+def test_retrying_says_so_as_it_starts(tmp_path):
+    flow = tmp_path / "down.ivr"
+    flow.write_text('region IL\ndialer "down" { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n', encoding="utf-8")
+    result = ivrc_cli("cdr", "down", url=f"http://127.0.0.1:{free_port()}")
+    assert result.returncode == 2
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("ivrc: GET /v2/calls/cdr_by_campaign/down: cannot connect to 127.0.0.1")
+    assert first.endswith("; trying again (3 more times over 3.5 s)")
+    deployed = ivrc_cli("deploy", str(flow), "--yes", url=f"http://127.0.0.1:{free_port()}")
+    assert deployed.returncode == 1
+    assert "check the service's address (--base-url or IVRC_BASE_URL)" in deployed.stderr
+
+
+def test_cdr_reads_a_local_number_with_the_region(emulator, tmp_path):
+    flow = tmp_path / "one.ivr"
+    flow.write_text('region IL\ndialer "cdr-local" { return_address "http://127.0.0.1:9/"; number "054-600-0002" }\nstep a { say "Hi" }\n', encoding="utf-8")
+    assert ivrc_cli("deploy", str(flow), "--yes", "--start", url=emulator.url).returncode == 0
+    records(emulator, "cdr-local", 1)
+    local = ivrc_cli("cdr", "cdr-local", "--number", "054-600-0002", "--region", "IL", url=emulator.url)
+    assert local.returncode == 0, local.stderr
+    assert "972546000002" in local.stdout and "(no calls yet)" not in local.stdout
+    (tmp_path / "ivrc.toml").write_text('region = "IL"\n', encoding="utf-8")
+    configured = ivrc_cli("cdr", "cdr-local", "--number", "054-600-0002", url=emulator.url, cwd=tmp_path)
+    assert configured.returncode == 0 and "972546000002" in configured.stdout
+    regionless = ivrc_cli("cdr", "cdr-local", "--number", "054-600-0002", url=emulator.url)
+    assert regionless.returncode == 2
+    assert "a local number needs a region" in regionless.stderr
+
+
+def test_cdr_summary_of_a_campaign_without_calls(emulator):
+    created = emulator.post("/v2/calls/dialer", json={"unique_id": "no-calls-yet", "return_address": "http://127.0.0.1:9/", "number": "972546000000",
+                                                     "ivr": {"count_steps": 1, "steps": [{"step_id": "a", "prompt": "Hi"}]}})
+    assert created.status_code == 200, created.text
+    summary = ivrc_cli("cdr", "no-calls-yet", "--summary", url=emulator.url)
+    assert summary.returncode == 0
+    assert summary.stdout == "calls: 0 (no calls yet)\n"

@@ -61,6 +61,16 @@ class CdrRecord:
         """(step, keys pressed) in the order the callee went through the steps."""
         return [(str(s.get("step_name", "")), str(s.get("dtmf", ""))) for s in self.steps.get("steps", []) if isinstance(s, dict)]
 
+    @property
+    def marks(self) -> list[str]:
+        """The marks set during the call (api-notes 19), as `remove` or `custom:VALUE`."""
+        found = []
+        for step in self.steps.get("steps", []):
+            if isinstance(step, dict) and step.get("mark"):
+                value = step.get("value")
+                found.append(f"{step['mark']}:{value}" if step["mark"] == "custom" and value is not None else str(step["mark"]))
+        return found
+
     def as_json(self) -> dict[str, Any]:
         """Keyed by the CSV's column names, times in ISO 8601, `steps` parsed."""
         return {

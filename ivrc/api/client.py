@@ -64,15 +64,21 @@ def credentials_for(base_url: str, username: str | None = None, password: str | 
 
 @dataclass(frozen=True)
 class Retry:
-    """How often and how patiently to try again."""
+    """How often and how patiently to try again: by default 3 more tries, after 0.5, 1 and 2
+    seconds, so at most 3.5 s of waiting besides the tries themselves. `notice` hears, once per
+    request, that retrying has begun."""
 
     attempts: int = 4
     backoff: float = 0.5  # seconds before the second try, doubling after
     sleep: Callable[[float], None] = time.sleep
+    notice: Callable[[str], None] | None = None
 
     def delays(self) -> Iterator[float]:
         for attempt in range(self.attempts - 1):
             yield self.backoff * (2**attempt)
+
+    def total(self) -> float:
+        return sum(self.delays())
 
 
 class DialerClient:
@@ -173,6 +179,7 @@ class DialerClient:
         request cannot have reached the service, or when repeating it is safe (`safe_to_repeat`)."""
         repeatable = method == "GET" or bool(safe_to_repeat)
         delays = self.retry.delays()
+        retried = False
         while True:
             opened = files() if files else None
             try:
@@ -200,6 +207,10 @@ class DialerClient:
             delay = next(delays, None) if retry_this else None
             if delay is None:
                 raise failure
+            if self.retry.notice is not None and not retried:
+                tries = self.retry.attempts - 1
+                self.retry.notice(f"{failure}; trying again ({tries} more times over {self.retry.total():g} s)")
+            retried = True
             self.retry.sleep(delay)
 
     def _where(self) -> str:
