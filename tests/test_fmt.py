@@ -168,3 +168,16 @@ def test_fmt_is_idempotent_and_keeps_meaning_and_comments(source):
     assert shape(after) == shape(before)
     assert [c.text.rstrip() for c in after.comments] == [c.text.rstrip() for c in before.comments]
     assert ivrc.compile(formatted) == ivrc.compile(source)
+
+
+def test_an_unreadable_file_is_not_counted_as_unchanged(tmp_path):
+    (tmp_path / "bin.ivr").write_bytes(b"\x89PNG\r\n")
+    result = run_ivrc("fmt", "bin.ivr", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "ivrc: error: bin.ivr:1:1: not UTF-8 text (byte 0x89)\n0 files reformatted, 0 left unchanged, 1 could not be read.\n"
+
+
+def test_fmt_of_an_empty_folder_is_an_error(tmp_path):
+    result = run_ivrc("fmt", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr == f"ivrc: error: no .ivr files found in {tmp_path}\n"

@@ -76,3 +76,12 @@ def test_graph_of_a_file_with_syntax_errors(tmp_path: Path):
     result = run_ivrc("graph", str(flow))
     assert result.returncode == 1
     assert "error[syntax-error]" in result.stderr
+
+
+def test_graph_of_a_file_without_a_request_fails_as_lint_does(tmp_path):
+    (tmp_path / "empty.ivr").write_text("", encoding="utf-8")
+    result = run_ivrc("graph", "empty.ivr", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "empty.ivr:1:1: error[missing-request]" in result.stderr
+    assert result.stderr.endswith("ivrc: error: empty.ivr: nothing drawn; the flow has errors that leave no call to draw\n")

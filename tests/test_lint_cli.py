@@ -230,3 +230,55 @@ def test_compile_check(tmp_path):
 def test_compile_takes_one_file_without_check():
     result = run_ivrc("compile", str(EXAMPLES / "age_gate.ivr"), str(EXAMPLES / "white_rabbit.ivr"))
     assert result.returncode == 2
+
+
+# ---- what a new user met in their first hour ----------------------------------------------
+
+
+def test_a_missing_file_is_a_finding_and_never_all_checks_passed(tmp_path):
+    result = run_ivrc("lint", "missing.ivr", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stdout.startswith("missing.ivr:1:1: error[unreadable-file]: no such file or folder\n")
+    assert result.stderr == "Found 1 error in 1 file.\n"
+    assert "All checks passed" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("content,message", [(b"\x89PNG\r\n\x1a\n\x00", "not UTF-8 text (byte 0x89)"), (b"step a\n  \xb6", "not UTF-8 text (byte 0xb6)")])
+def test_binary_and_non_utf8_files_are_findings(tmp_path, content, message):
+    (tmp_path / "bin.ivr").write_bytes(content)
+    result = run_ivrc("lint", "bin.ivr", cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"error[unreadable-file]: {message}" in result.stdout
+    assert "All checks passed" not in result.stderr
+
+
+def test_an_empty_folder_is_an_error_as_in_ruff_and_pytest(tmp_path):
+    (tmp_path / "emptydir").mkdir()
+    result = run_ivrc("lint", "emptydir/", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "ivrc: error: no .ivr files or request .json files found in emptydir\n"
+
+
+@pytest.mark.parametrize("output_format", ["github", "sarif", "json"])
+def test_unreadable_files_reach_ci_in_the_chosen_format(tmp_path, output_format):
+    (tmp_path / "bin.ivr").write_bytes(b"ok\n\xff")
+    result = run_ivrc("lint", "--format", output_format, "bin.ivr", "missing.ivr", cwd=tmp_path)
+    assert result.returncode == 2
+    if output_format == "github":
+        assert "::error file=bin.ivr,line=2,col=1,endLine=2,endColumn=2,title=ivrc (unreadable-file)::not UTF-8 text (byte 0xff)" in result.stdout
+        assert "::error file=missing.ivr,line=1,col=1" in result.stdout
+    elif output_format == "sarif":
+        log = json.loads(result.stdout)
+        validators.validator_for(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))).validate(log)
+        found = [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in log["runs"][0]["results"]]
+        assert found == [("unreadable-file", "bin.ivr"), ("unreadable-file", "missing.ivr")]
+    else:
+        assert [(f["path"], f["rule"], f["line"]) for f in json.loads(result.stdout)] == [("bin.ivr", "unreadable-file", 2), ("missing.ivr", "unreadable-file", 1)]
+    assert result.stderr == ""
+
+
+def test_compile_check_says_errors_once_and_leaves_the_findings_to_lint(tmp_path):
+    (tmp_path / "bad.ivr").write_text(FLAWED, encoding="utf-8")
+    result = run_ivrc("compile", "--check", "bad.ivr", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == "ivrc: bad.ivr: has errors, so it was not compiled; see `ivrc lint bad.ivr`\n"
