@@ -133,13 +133,18 @@ class FormatError(Exception):
 def fmt(text: str, *, path: str = "<string>") -> str:
     """The canonical layout of .ivr text, comments kept; CompileError when it does not parse.
     The result is parsed again and must have the same meaning and comments, or FormatError."""
-    from ivrc.printer import format_flow, shape
+    from collections import Counter
+
+    from ivrc.printer import canonical_flow, format_flow, shape
 
     flow = parse(text, path=path)
     formatted = format_flow(flow, text)
     reparsed = _parse(formatted, path)
     again = None if reparsed.diagnostics else reparsed.flow
-    if again is None or shape(again) != shape(flow) or [c.text.rstrip() for c in again.comments] != [c.text.rstrip() for c in flow.comments]:
+    # Statements may move into the canonical order, and their comments with them: the same
+    # tree in that order, and the same comments, or nothing is written.
+    same_comments = Counter(c.text.rstrip() for c in again.comments) == Counter(c.text.rstrip() for c in flow.comments) if again else False
+    if again is None or shape(again) != shape(canonical_flow(flow)) or not same_comments:
         raise FormatError(f"{path}: formatting would change the file's meaning or comments; it is left as it is")
     return formatted
 

@@ -129,6 +129,62 @@ def statement_head(statement: ast.StepStatement | ast.RequestStatement) -> tuple
     raise TypeError(statement)
 
 
+# ---- the one canonical order ------------------------------------------------------------------
+
+# The order in which `ivrc decompile` writes each block (where to report, whom to call, how,
+# when; a step's voice and prompt, then what it waits for); a step's handlers come last, in
+# the order written, since that order is the order of `dtmf_ivr`.
+_ORDERS = {
+    "dialer": ("return_address", "numbers_from_queue", "number", "cli", "dtmf_originator", "max_retries", "ring_timeout", "retry_wait_time", "schedule"),
+    "simple_dialer": ("leg_a", "from_campaign", "sound", "gender", "answer_delay", "leg_b", "ring_timeout", "max_retries", "retry_wait_time", "dial_at"),
+    "step": ("gender", "sound", "dtmf_ivr", "dtmf_ivr_timeout", "dtmf_ivr_retries", "dtmf_ivr_invalid_text"),
+}
+
+
+def _field(node: Any) -> str | None:
+    if isinstance(node, ast.Setting):
+        return node.field
+    if isinstance(node, ast.Say):
+        return "sound"
+    if isinstance(node, ast.Keys):
+        return "dtmf_ivr"
+    if isinstance(node, ast.Invalid):
+        return "dtmf_ivr_invalid_text"
+    return None
+
+
+def rank(node: Any, block: str = "top") -> int:
+    """Where a statement goes in its block: settings in decompile's order, then handlers; at
+    the top, the region, the request, then the steps in their own order."""
+    if block == "top":
+        return 0 if isinstance(node, ast.Region) else 1 if isinstance(node, ast.Request) else 2
+    order = _ORDERS.get(block, ())
+    field = _field(node)
+    return order.index(field) if field in order else len(order)
+
+
+def canonical(nodes: list[Any], block: str = "top") -> list[Any]:
+    return sorted(nodes, key=lambda node: rank(node, block))
+
+
+def block_of(node: Any) -> str:
+    if isinstance(node, ast.Request):
+        return node.kind
+    return "step" if isinstance(node, ast.Step) else "actions"
+
+
+def canonical_flow(flow: ast.Flow) -> ast.Flow:
+    """The flow with every block's statements in the canonical order: what `fmt` prints."""
+    from dataclasses import replace
+
+    items = []
+    for item in canonical(list(flow.items)):
+        if isinstance(item, (ast.Step, ast.Request)):
+            item = replace(item, body=tuple(canonical(list(item.body), block_of(item))))
+        items.append(item)
+    return replace(flow, items=tuple(items))
+
+
 # ---- layout with comments -----------------------------------------------------------------
 
 Node = Union[ast.Item, ast.StepStatement, ast.RequestStatement, ast.Action]
@@ -144,6 +200,9 @@ class _Entry:
     last_line: int
     trailing: ast.Comment | None = None
     inner: list[ast.Comment] | None = None  # comments inside the node's span
+    gap: bool = False  # a blank line before it in the source
+    after: int = -1  # the index, in source order, of what stood before it
+    index: int = -1
 
 
 class Printer:
@@ -163,16 +222,17 @@ class Printer:
         previous: _Entry | None = None
         for entry in entries:
             if previous is not None:
-                gap = bool(self.lines) and entry.first_line - previous.last_line > 1
-                if previous.node is not None or gap:
+                kept_gap = entry.gap and entry.after == previous.index
+                if previous.node is not None or kept_gap:
                     self.out.append("")
             self._entry(entry, 0)
             previous = entry
         return "\n".join(self.out).rstrip("\n") + "\n" if self.out else ""
 
-    def _entries(self, nodes: list[Any], comments: list[ast.Comment]) -> list[_Entry]:
-        """Nodes and the comments among them, in source order; each comment goes to the node
-        whose span holds it, or trails the node that ends on its line, or stands on its own."""
+    def _entries(self, nodes: list[Any], comments: list[ast.Comment], block: str = "top") -> list[_Entry]:
+        """Nodes in the canonical order, each after the own-line comments written above it;
+        each other comment goes to the node whose span holds it, or trails the node that
+        ends on its line. Comments after the last node stay last."""
         entries = [_Entry(n, None, n.span.line, n.span.end_line, inner=[]) for n in nodes]
         loose: list[_Entry] = []
         for comment in comments:
@@ -185,12 +245,21 @@ class Printer:
                 before.trailing = comment
                 continue
             loose.append(_Entry(None, comment, comment.span.line, comment.span.line))
-        if not self.lines:
-            return entries  # no source (a decompiled request): the tree's own order
-        merged = entries + loose
-        merged.sort(key=lambda e: (e.first_line, 0 if e.comment is not None else 1))
-        return merged
-
+        in_source = sorted(entries + loose, key=lambda e: (e.first_line, 0 if e.comment is not None else 1))
+        for index, entry in enumerate(in_source):
+            entry.index = index
+            entry.after = index - 1
+            entry.gap = bool(self.lines) and index > 0 and entry.first_line - in_source[index - 1].last_line > 1
+        # Each node with the comments just above it, moved together into the canonical order.
+        groups: list[tuple[Any, list[_Entry]]] = []
+        pending: list[_Entry] = []
+        for entry in in_source:
+            pending.append(entry)
+            if entry.node is not None:
+                groups.append((entry.node, pending))
+                pending = []
+        ordered = [entry for _, group in sorted(groups, key=lambda g: rank(g[0], block)) for entry in group]
+        return ordered + pending
     def _emit(self, depth: int, line: str, trailing: ast.Comment | None = None) -> None:
         suffix = f"  {trailing.text.rstrip()}" if trailing is not None else ""
         self.out.append(f"{INDENT * depth}{line}{suffix}")
@@ -240,28 +309,38 @@ class Printer:
                 self._emit(depth, trailing.text.rstrip())
             return
         self._emit(depth, f"{header} {{", opening[0] if opening else None)
-        entries = self._entries(children, inside)
+        entries = self._entries(children, inside, block_of(node))
         width = 0
         if self.align and isinstance(node, ast.Request):
             width = max((len(statement_head(c)[0]) for c in children if statement_head(c)[1]), default=0)
         previous: _Entry | None = None
         for entry in entries:
-            if previous is not None and self._blank_between(previous, entry):
+            if previous is not None and self._blank_between(previous, entry, entries):
                 self.out.append("")
             self._entry(entry, depth + 1, width)
             previous = entry
         self._emit(depth, "}", trailing)
 
-    def _blank_between(self, previous: _Entry, entry: _Entry) -> bool:
-        """With a source, keep its blank lines (one at most). Without one (a decompiled
-        request), set a step's handlers apart from its prompt and settings."""
-        if self.lines:
-            return entry.first_line - previous.last_line > 1
-        return isinstance(entry.node, ast.Handler) and not isinstance(previous.node, ast.Handler)
+    def _blank_between(self, previous: _Entry, entry: _Entry, entries: list[_Entry]) -> bool:
+        """One blank line sets a step's handlers apart from its prompt and settings, always;
+        elsewhere a blank line of the source is kept (one at most) where the two things it
+        separated are still next to each other."""
+        if previous.node is not None and not isinstance(previous.node, ast.Handler) and self._first_of_handlers(entry, entries):
+            return True
+        return entry.gap and entry.after == previous.index
+
+    @staticmethod
+    def _first_of_handlers(entry: _Entry, entries: list[_Entry]) -> bool:
+        """Whether the entry opens the handlers: the first handler, or the comments above it."""
+        position = entries.index(entry)
+        for later in entries[position:]:
+            if later.node is not None:
+                return isinstance(later.node, ast.Handler) and not any(isinstance(e.node, ast.Handler) for e in entries[:position])
+        return False
 
 
 def format_flow(flow: ast.Flow, source: str | None = None) -> str:
-    """The canonical text of a parsed flow, with its comments where they were."""
+    """The canonical text of a parsed flow, with each comment beside what it was beside."""
     return Printer(source).flow(flow)
 
 

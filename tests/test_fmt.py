@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from hypothesis import strategies as st
 import ivrc
 from conftest import EXAMPLES, run_ivrc
 from ivrc.printer import shape
+from test_decompile import dialer_requests, simple_requests
 from test_properties import flows
 
 MESSY = """\
@@ -54,6 +57,7 @@ step menu {  # after the brace
     say "Hi \\"there\\"", "again"  # two texts
 
     timeout 3s
+
     on 1 -> goto menu  # back to the top
     on 2 {  # a block comment
         play "one"
@@ -69,6 +73,7 @@ step menu {  # after the brace
 
 step "on" {
     say "reserved name"
+
     on 1 -> hangup
 }
 
@@ -181,3 +186,76 @@ def test_fmt_of_an_empty_folder_is_an_error(tmp_path):
     result = run_ivrc("fmt", str(tmp_path))
     assert result.returncode == 2
     assert result.stderr == f"ivrc: error: no .ivr files found in {tmp_path}\n"
+
+
+OUT_OF_ORDER = """\
+step menu {
+    on 1 -> hangup  # one
+    # about the retries
+    retries 2
+    say "Press 1"
+    invalid say "Sorry"  # ivrc: ignore[unused-placeholder]
+    voice male
+}
+
+dialer "x" {
+    max_retries 3
+    # where reports go
+    return_address "https://example.com/r"
+    numbers from queue
+}
+region IL
+"""
+
+IN_ORDER = """\
+region IL
+
+dialer "x" {
+    # where reports go
+    return_address "https://example.com/r"
+    numbers from queue
+    max_retries    3
+}
+
+step menu {
+    voice male
+    say "Press 1"
+    # about the retries
+    retries 2
+    invalid say "Sorry"  # ivrc: ignore[unused-placeholder]
+
+    on 1 -> hangup  # one
+}
+"""
+
+
+def test_statements_move_into_the_one_canonical_order_with_their_comments():
+    assert ivrc.fmt(OUT_OF_ORDER) == IN_ORDER
+    assert ivrc.fmt(IN_ORDER) == IN_ORDER
+    assert ivrc.compile(OUT_OF_ORDER) == ivrc.compile(IN_ORDER)
+
+
+def _skeleton(text: str) -> list[str]:
+    """A layout without its values: each line's first word, blank lines kept; comments,
+    `region` and `keys` lines left out (decompile writes numbers in E.164 and derives keys)."""
+    words = [line.split()[0] if line.strip() else "" for line in text.splitlines() if not line.strip().startswith("#")]
+    return [w for w in words if w not in ("region", "keys")]
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.ivr")), ids=lambda p: p.stem)
+def test_fmt_and_decompile_write_one_canonical_layout(example):
+    text = example.read_text(encoding="utf-8")
+    written = ivrc.decompile(ivrc.dumps(ivrc.compile(text)), region="IL")
+    assert ivrc.fmt(written) == written  # fmt of decompile's output changes nothing
+    hand = ivrc.fmt("\n".join(line.split("  #")[0].rstrip() for line in text.splitlines() if not line.lstrip().startswith("#")) + "\n")
+    assert _skeleton(hand) == _skeleton(written)  # and a formatted flow is laid out as decompile writes it
+    assert ivrc.decompile(ivrc.dumps(ivrc.compile(written, region="IL")), region="IL") == written
+
+
+@given(st.one_of(dialer_requests(), simple_requests()))
+def test_fmt_is_a_no_op_on_decompiled_requests(request):
+    try:
+        written = ivrc.decompile(json.dumps(request), region="IL")
+    except ivrc.CompileError:
+        return
+    assert ivrc.fmt(written) == written
