@@ -1,8 +1,11 @@
-"""The hooks in .pre-commit-hooks.yaml, run by the real `pre-commit try-repo` on a scratch repository."""
+"""The README's pre-commit configurations, run as written by the real `pre-commit` on a scratch
+repository: the hooks from ivrc's repository at `rev: main`, pinned with `autoupdate --freeze`,
+and the `repo: local` variant."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,13 +15,36 @@ import pytest
 
 from conftest import EXAMPLES, ROOT
 
-GIT = ["git", "-c", "user.name=ivrc tests", "-c", "user.email=tests@example.com", "-c", "commit.gpgsign=false"]
+GIT = ["git", "-c", "user.name=ivrc tests", "-c", "user.email=tests@example.com", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
 DANGLING = 'region IL\ndialer { return_address "https://example.com/r"; numbers from queue }\nstep a {\n    say "x"\n    on 1 -> goto nowhere\n}\n'
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+SNIPPETS = re.findall(r"```yaml\n(repos:\n.*?)```", README, flags=re.S)
+REMOTE, LOCAL = SNIPPETS[0], SNIPPETS[1]
+
+
+def _git(*args: str, cwd: Path) -> str:
+    return subprocess.run([*GIT, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture(scope="module")
+def ivrc_repository(tmp_path_factory) -> Path:
+    """ivrc's repository as a user would clone it: the files of this tree, committed on `main`."""
+    remote = tmp_path_factory.mktemp("ivrc-remote")
+    listed = _git("ls-files", "-co", "--exclude-standard", "-z", cwd=ROOT).split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (remote / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, remote / name)
+    _git("init", "-q", cwd=remote)
+    _git("add", ".", cwd=remote)
+    _git("commit", "-q", "-m", "ivrc", cwd=remote)
+    return remote
 
 
 @pytest.fixture(scope="module")
 def hook_home(tmp_path_factory) -> Path:
-    """One pre-commit cache for the module, so the hook's environment is built once."""
+    """One pre-commit cache for the module, so the hooks' environment is built once."""
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
@@ -29,57 +55,77 @@ def scratch(tmp_path: Path) -> Path:
     shutil.copy(EXAMPLES / "age_gate.ivr", repo / "flows" / "age_gate.ivr")
     shutil.copy(EXAMPLES / "age_gate.ivrtest", repo / "flows" / "age_gate.ivrtest")
     subprocess.run([sys.executable, "-m", "ivrc", "compile", "flows/age_gate.ivr", "-o", "flows/age_gate.json"], cwd=repo, check=True)
-    subprocess.run([*GIT, "init", "-q"], cwd=repo, check=True)
-    subprocess.run([*GIT, "add", "."], cwd=repo, check=True)
-    subprocess.run([*GIT, "commit", "-q", "-m", "flows"], cwd=repo, check=True)
+    _git("init", "-q", cwd=repo)
+    _git("add", ".", cwd=repo)
+    _git("commit", "-q", "-m", "flows", cwd=repo)
     return repo
 
 
-def try_repo(repo: Path, hook: str, home: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
-    return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--all-files", "--color", "never"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
+def configure(repo: Path, snippet: str, ivrc_repository: Path | None = None) -> Path:
+    """The README's snippet as the project's config; only the placeholder address is replaced."""
+    text = snippet if ivrc_repository is None else re.sub(r"repo: https://\S+", f"repo: {ivrc_repository.as_uri()}", snippet)
+    config = repo / ".pre-commit-config.yaml"
+    config.write_text(text, encoding="utf-8")
+    _git("add", ".", cwd=repo)
+    return config
 
 
-def test_lint_hook_passes_clean_flows_and_fails_a_defective_one(scratch, hook_home):
-    clean = try_repo(scratch, "ivrc-lint", hook_home)
+def pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # `language: system` hooks find the ivrc that is installed, as a team's venv would have it.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "PATH": path}
+    return subprocess.run([sys.executable, "-m", "pre_commit", *args, "--color", "never"], cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+
+
+def test_the_readme_snippet_works_as_written(scratch, ivrc_repository, hook_home):
+    assert "rev: main" in REMOTE
+    configure(scratch, REMOTE, ivrc_repository)
+    clean = pre_commit(scratch, hook_home, "run", "--all-files")
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert "ivrc lint" in clean.stdout and "Passed" in clean.stdout
+    assert [line.split(".")[0] for line in clean.stdout.splitlines() if "Passed" in line] == ["ivrc lint", "ivrc compile --check", "ivrc test"]
 
+
+def test_each_hook_reports_only_its_own_job(scratch, ivrc_repository, hook_home):
+    configure(scratch, REMOTE, ivrc_repository)
     (scratch / "flows" / "broken.ivr").write_text(DANGLING, encoding="utf-8")
-    subprocess.run([*GIT, "add", "."], cwd=scratch, check=True)
-    broken = try_repo(scratch, "ivrc-lint", hook_home)
+    _git("add", ".", cwd=scratch)
+    broken = pre_commit(scratch, hook_home, "run", "--all-files")
     assert broken.returncode == 1
-    assert "Failed" in broken.stdout
+    assert broken.stdout.count("error[dangling-goto]") == 1, broken.stdout
     assert "flows/broken.ivr:5:18: error[dangling-goto]" in broken.stdout
+    assert "flows/broken.ivr: has errors, so it was not compiled; see `ivrc lint flows/broken.ivr`" in broken.stdout
 
 
-def test_compile_check_hook_fails_on_stale_json(scratch, hook_home):
-    fresh = try_repo(scratch, "ivrc-compile-check", hook_home)
-    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
-
+def test_stale_json_and_failing_scenarios_fail_their_hooks(scratch, ivrc_repository, hook_home):
+    configure(scratch, REMOTE, ivrc_repository)
     flow = scratch / "flows" / "age_gate.ivr"
     flow.write_text(flow.read_text(encoding="utf-8").replace("max_retries    2", "max_retries    5"), encoding="utf-8")
-    subprocess.run([*GIT, "add", "."], cwd=scratch, check=True)
-    stale = try_repo(scratch, "ivrc-compile-check", hook_home)
-    assert stale.returncode == 1
-    assert "flows/age_gate.json: stale" in stale.stdout
-
-
-def test_flow_test_hook_runs_the_scenarios(scratch, hook_home):
-    passing = try_repo(scratch, "ivrc-test", hook_home)
-    assert passing.returncode == 0, passing.stdout + passing.stderr
-    assert "ivrc test" in passing.stdout and "Passed" in passing.stdout
-
     tests = scratch / "flows" / "age_gate.ivrtest"
     tests.write_text(tests.read_text(encoding="utf-8").replace('calls = ["97231234568"]', 'calls = ["97231234569"]'), encoding="utf-8")
-    subprocess.run([*GIT, "add", "."], cwd=scratch, check=True)
-    failing = try_repo(scratch, "ivrc-test", hook_home)
+    _git("add", ".", cwd=scratch)
+    failing = pre_commit(scratch, hook_home, "run", "--all-files")
     assert failing.returncode == 1
+    assert "flows/age_gate.json: stale" in failing.stdout
     assert "FAIL flows/age_gate.ivrtest" in failing.stdout
+
+
+def test_autoupdate_freeze_pins_the_commit(scratch, ivrc_repository, hook_home):
+    config = configure(scratch, REMOTE, ivrc_repository)
+    frozen = pre_commit(scratch, hook_home, "autoupdate", "--freeze")
+    assert frozen.returncode == 0, frozen.stdout + frozen.stderr
+    head = _git("rev-parse", "HEAD", cwd=ivrc_repository).strip()
+    assert re.search(rf"rev: {head}\b", config.read_text(encoding="utf-8"))
+    _git("add", ".", cwd=scratch)
+    pinned = pre_commit(scratch, hook_home, "run", "--all-files")
+    assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+
+
+def test_the_local_variant_runs_the_installed_ivrc(scratch, hook_home):
+    configure(scratch, LOCAL)
+    clean = pre_commit(scratch, hook_home, "run", "--all-files")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    (scratch / "flows" / "broken.ivr").write_text(DANGLING, encoding="utf-8")
+    _git("add", ".", cwd=scratch)
+    broken = pre_commit(scratch, hook_home, "run", "--all-files")
+    assert broken.returncode == 1
+    assert "flows/broken.ivr:5:18: error[dangling-goto]" in broken.stdout
