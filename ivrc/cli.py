@@ -827,9 +827,11 @@ def emulator_command(
     script = None
     if callee_script is not None:
         try:
-            script = json.loads(callee_script.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            _fail(f"--callee-script {callee_script}: {error}")
+            script = json.loads(_read(callee_script))
+        except UsageError as error:
+            _fail(f"--callee-script {error}")
+        except ValueError as error:
+            _fail(f"--callee-script {callee_script}: not valid JSON: {error}")
         if not isinstance(script, dict) or not all(isinstance(v, dict) for v in script.values()):
             _fail(f"--callee-script {callee_script}: expected an object of number -> {{answer, keys, hangup_cause}}")
     import socket

@@ -49,10 +49,12 @@ class Config:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    from ivrc.files import Unreadable, read_text
+
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read: {error}") from None
+        return tomllib.loads(read_text(path))
+    except Unreadable as problem:
+        raise ConfigError(str(problem)) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
 

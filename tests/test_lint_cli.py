@@ -282,3 +282,10 @@ def test_compile_check_says_errors_once_and_leaves_the_findings_to_lint(tmp_path
     result = run_ivrc("compile", "--check", "bad.ivr", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == "ivrc: bad.ivr: has errors, so it was not compiled; see `ivrc lint bad.ivr`\n"
+
+
+def test_a_config_that_is_not_utf8_is_placed_like_a_flow(project):
+    (project / "ivrc.toml").write_bytes(b'region = "\xb6"\n')
+    result = run_ivrc("lint", "flows", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr == f"ivrc: error: {project / 'ivrc.toml'}:1:11: not UTF-8 text (byte 0xb6)\n"

@@ -647,3 +647,13 @@ def test_cdr_summary_of_a_campaign_without_calls(emulator):
     summary = ivrc_cli("cdr", "no-calls-yet", "--summary", url=emulator.url)
     assert summary.returncode == 0
     assert summary.stdout == "calls: 0 (no calls yet)\n"
+
+
+def test_a_phone_list_that_is_not_utf8_is_placed_like_a_flow(tmp_path):
+    flow = tmp_path / "list.ivr"
+    flow.write_text('region IL\ndialer "enc" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n', encoding="utf-8")
+    phones = tmp_path / "phones.csv"
+    phones.write_bytes(b"+972546000000\n+9725\xb6\n")
+    result = ivrc_cli("deploy", str(flow), "--phones", str(phones), "--dry-run", url=f"http://127.0.0.1:{free_port()}")
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == f"ivrc: error: {phones}:2:6: not UTF-8 text (byte 0xb6)"
