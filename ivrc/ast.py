@@ -46,6 +46,19 @@ class Text:
         return Span(self.span.line, column, self.span.line, column + inside, offset, offset + inside)
 
 
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A value each recipient has: `recipient.name` is the recipients file's column `name`.
+    A flow that uses one is a template, compiled once per recipient."""
+
+    name: str
+    span: Span
+
+    @property
+    def written(self) -> str:
+        return f"recipient.{self.name}"
+
+
 def _escaped_length(text: str) -> int:
     return len(text) + sum(text.count(c) for c in '"\\\n\t')
 
@@ -102,7 +115,7 @@ class Binding:
     """A placeholder value of a prompt: `name = "Dana"`."""
 
     name: Name
-    value: Text
+    value: Text | Field
     span: Span
 
 
@@ -151,7 +164,7 @@ class Goto:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    number: Text
+    number: Text | Field
     cli: Text
     dtmf: Text | None
     span: Span
@@ -236,7 +249,7 @@ class Schedule:
     span: Span
 
 
-Value = Union[Text, Integer, Duration, Time, Flag, Leg, Schedule, Name]
+Value = Union[Text, Integer, Duration, Time, Flag, Leg, Schedule, Name, Field]
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,6 +107,15 @@ RecordingsOption = Annotated[
     Optional[Path],
     typer.Option("--recordings", metavar="DIR", help="Check that every recording the flow names is a file in DIR."),
 ]
+RecipientsOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--recipients",
+        metavar="FILE",
+        help="The recipients of a template flow (one that uses `recipient.NAME`): .csv with a header row, or .jsonl.",
+        autocompletion=complete_files(".csv", ".jsonl"),
+    ),
+]
 ConfigOption = Annotated[
     Optional[Path],
     typer.Option("--config", metavar="FILE", help="Use this ivrc.toml or pyproject.toml instead of the nearest one."),
@@ -151,14 +160,19 @@ def compile_command(
     check: Annotated[bool, typer.Option("--check", help="Write nothing; fail when FILE.json (or OUT) is missing or differs from what FILE compiles to.")] = False,
     region: RegionOption = None,
     recordings: RecordingsOption = None,
+    recipients: RecipientsOption = None,
     config_file: ConfigOption = None,
 ) -> None:
-    """Compile FILE to the request JSON. Nothing is written when it has errors."""
+    """Compile FILE to the request JSON. Nothing is written when it has errors. A template flow
+    with --recipients gives one request per recipient, as JSON Lines."""
     from ivrc.library import analyze, dumps
 
     if len(files) > 1 and (not check or output is not None):
         _fail("compile takes one FILE; with --check it takes several, each compared with its FILE.json")
     flags = {"region": _region(region), "recordings": _folder(recordings, "--recordings")}
+    if recipients is not None or (len(files) == 1 and not check and _settings(files[0], config_file).recipients is not None):
+        _compile_batch(files, output, check, recipients, config_file, flags)
+        return
     stale: list[str] = []
     failed = False
     for file in files:
@@ -193,6 +207,64 @@ def compile_command(
         raise typer.Exit(EXIT_FINDINGS)
 
 
+def _compile_batch(files: list[Path], output: Path | None, check: bool, named: Path | None, config_file: Path | None, flags: dict[str, object]) -> None:
+    """One request per recipient, as JSON Lines in row order; nothing is written when a row or
+    the flow has errors, so a batch is never half there."""
+    import shutil
+
+    from ivrc import checks, cli_recipients
+    from ivrc.library import analyze
+
+    if len(files) != 1 or check:
+        _fail("compile --recipients takes one FILE and writes its requests; it has no --check")
+    file = files[0]
+    try:
+        source = _read(file)
+    except UsageError as error:
+        _fail(str(error))
+    config = _settings(file, config_file, **flags)
+    path = named or config.recipients
+    assert path is not None
+    result = analyze(source, path=str(file), config=config, emit_request=True, recipients=True)
+    if result.template is None:
+        _report(result, source, sys.stderr)
+        if result.request is not None:
+            _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
+        raise typer.Exit(EXIT_FINDINGS)
+    _report(result, source, sys.stderr)  # its warnings
+    target = output if output is not None else None
+    folder = (target.parent if target is not None and str(target.parent) else Path(".")) if target is not None else None
+    with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="\n", dir=folder, prefix=".ivrc-batch-", suffix=".jsonl", delete=False) as sink:
+        temporary = Path(sink.name)
+        try:
+            summary = cli_recipients.run(result.template, path, _flow_region(result, config), lambda row, unique_id, line: sink.write(line + "\n"))
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
+    findings = checks.configure(summary.diagnostics, config)
+    report = cli_recipients.report(path, findings)
+    sys.stderr.write(render.text_report([report], _colour(sys.stderr)))
+    from ivrc.diagnostics import has_errors
+
+    if has_errors(findings):
+        temporary.unlink(missing_ok=True)
+        typer.echo(f"ivrc: nothing was written: {path} has errors", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    if target is None:
+        with temporary.open("rb") as handle:
+            sys.stdout.flush()
+            shutil.copyfileobj(handle, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        temporary.unlink()
+    else:
+        try:
+            os.replace(temporary, target)
+        except OSError as error:
+            temporary.unlink(missing_ok=True)
+            _fail(f"{target}: cannot write: {error.strerror or error}")
+    typer.echo(f"{summary.requests} request{'s' if summary.requests != 1 else ''} for {summary.rows} recipient{'s' if summary.rows != 1 else ''} of {path}", err=True)
+
+
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
 
@@ -225,6 +297,22 @@ def _nothing_found(paths: list[Path], what: str) -> NoReturn:
     _fail(f"no {what} found in {named}")
 
 
+def _recipients_report(file: Path, result: Result, config: Config, named: Path | None) -> list[render.FileReport]:
+    """The data checks of a template flow's recipients file: the one named, else the configured one."""
+    from ivrc import checks, cli_recipients
+
+    path = named or config.recipients
+    if path is None:
+        return []
+    template = cli_recipients.template_of(result)
+    if template is None:
+        if named is not None:
+            _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
+        return []
+    summary = cli_recipients.run(template, path, _flow_region(result, config))
+    return [cli_recipients.report(path, checks.configure(summary.diagnostics, config))]
+
+
 def _looks_like_request(source: str) -> bool:
     """Whether JSON found in a folder is a dialer request: other JSON there is none of ivrc's business."""
     import json
@@ -250,6 +338,7 @@ def lint_command(
     ignore: Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULES", help="Do not run these rules (comma-separated).", autocompletion=complete_rules)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
     no_suppress: Annotated[bool, typer.Option("--no-suppress", help="Report findings that `# ivrc: ignore[...]` comments suppress.")] = False,
+    recipients: RecipientsOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Check flows and requests and report every finding. Exit 1 when any is an error."""
@@ -279,8 +368,11 @@ def lint_command(
             continue
         if file.suffix == ".json" and not named and not _looks_like_request(source):
             continue
-        result = analyze(source, path=str(file), config=_settings(file, config_file, **flags))
+        config = _settings(file, config_file, **flags)
+        result = analyze(source, path=str(file), config=config)
         reports.append(render.FileReport(str(file), source, result.diagnostics))
+        if file.suffix == ".ivr":
+            reports.extend(_recipients_report(file, result, config, recipients))
     if not reports and not unreadable:
         _nothing_found(paths, ".ivr files or request .json files")
     # A file that cannot be read is a finding too, so CI shows it in the chosen format.
@@ -410,6 +502,47 @@ def _request(file: Path, region: str | None, config_file: Path | None) -> dict:
     return result.request
 
 
+def _personal_request(file: Path, region: str | None, config_file: Path | None, named: Path | None, row: int | None) -> dict:
+    """The request of one recipient of a template flow: its row checked and filled in."""
+    import json
+
+    from ivrc import checks, cli_recipients
+    from ivrc.diagnostics import has_errors
+    from ivrc.library import analyze
+
+    source = _read_or_fail(file)
+    config = _settings(file, config_file, region=_region(region))
+    path = named or config.recipients
+    if path is None or row is None:
+        _fail("--recipients FILE and --row N go together: the row is the recipient whose call to play")
+    if row < 1:
+        _fail(f"--row {row}: rows are counted from 1, the first row after the header")
+    result = analyze(source, path=str(file), config=config, emit_request=True, recipients=True)
+    if result.template is None:
+        _report(result, source, sys.stderr)
+        if result.request is not None:
+            _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
+        raise typer.Exit(EXIT_FINDINGS)
+    found: list[str] = []
+    summary = cli_recipients.run(result.template, path, _flow_region(result, config), lambda r, _, line: found.append(line) if r.number == row else None, stop_after=row)
+    own = [d for d in checks.configure(summary.diagnostics, config) if d.rule != "unused-column"]
+    if summary.rows < row:
+        _fail(f"--row {row}: {path} has {summary.rows} row{'s' if summary.rows != 1 else ''} of recipients")
+    if not found:
+        sys.stderr.write(render.text_report([cli_recipients.report(path, own)], _colour(sys.stderr)))
+        if not has_errors(own):
+            typer.echo(f"ivrc: error: row {row} of {path} cannot be read", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    return json.loads(found[0])
+
+
+def _read_or_fail(file: Path) -> str:
+    try:
+        return _read(file)
+    except UsageError as error:
+        _fail(str(error))
+
+
 class _Terminal:
     """A caller at the keyboard: sees what the call says, types the keys of each entry."""
 
@@ -439,6 +572,8 @@ def simulate_command(
     keys: Annotated[Optional[str], typer.Option("--keys", metavar="KEYS", help='The caller\'s entries, comma-separated: "1,11,timeout".')] = None,
     output_format: Annotated[str, typer.Option("--format", **choices("text", "json"), help="text (a transcript) or json.")] = "text",
     region: RegionOption = None,
+    recipients: RecipientsOption = None,
+    row: Annotated[Optional[int], typer.Option("--row", metavar="N", parser=whole_number, help="With --recipients: the recipient whose call to play (1 is the first row after the header).")] = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Run one call of FILE without a phone: scripted with --keys, or typed at a terminal."""
@@ -446,7 +581,7 @@ def simulate_command(
 
     from ivrc.simulate import Call, parse_keys, run, scripted, transcript
 
-    request = _request(file, region, config_file)
+    request = _personal_request(file, region, config_file, recipients, row) if recipients is not None or row is not None else _request(file, region, config_file)
     call = Call()
     if keys is not None:
         try:

@@ -19,7 +19,7 @@ else:  # pragma: no cover - Python 3.10
 
 DEFAULT_LONG_WAIT = Decimal(60)
 _UNITS = {"ms": Decimal("0.001"), "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600)}
-KEYS = ("region", "recordings", "select", "ignore", "severity", "long-wait-limit")
+KEYS = ("region", "recordings", "recipients", "select", "ignore", "severity", "long-wait-limit")
 
 
 class ConfigError(Exception):
@@ -30,6 +30,7 @@ class ConfigError(Exception):
 class Config:
     region: str | None = None
     recordings: Path | None = None
+    recipients: Path | None = None  # a template flow's recipients file
     select: frozenset[str] | None = None  # None: every rule
     ignore: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
@@ -109,8 +110,8 @@ def _misplaced_options(path: Path, where: str, severity: dict[str, Any]) -> None
 def _read_key(key: str, value: Any, base: Path) -> dict[str, Any]:
     if key == "region":
         return {"region": region_code(_string(value))}
-    if key == "recordings":
-        return {"recordings": base / _string(value)}
+    if key in ("recordings", "recipients"):
+        return {key: base / _string(value)}
     if key in ("select", "ignore"):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError("expected a list of rule names")

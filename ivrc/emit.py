@@ -23,6 +23,21 @@ SIMPLE_DIALER_FIELDS = (
 )  # fmt: skip
 
 
+class Slot(str):
+    """Where each recipient's own value goes in a template's request (`recipient.name`). As a
+    string it is a stand-in of the form the value will have, a phone number's or a text's, so
+    the template can be validated against the schema once for every recipient."""
+
+    field: str
+    phone: bool
+
+    def __new__(cls, field: str, phone: bool) -> Slot:
+        slot = super().__new__(cls, "972500000000" if phone else field)
+        slot.field = field
+        slot.phone = phone
+        return slot
+
+
 @dataclass
 class Emitted:
     """The request, and where in the source each part of it came from."""
@@ -75,8 +90,10 @@ class _Emitter:
         target[name] = value
         self.spans[(*path, name)] = span
 
-    def _phone(self, text: ast.Text) -> str:
+    def _phone(self, text: ast.Text | ast.Field) -> str:
         # An empty caller id means a hidden one; anything else was read by the model.
+        if isinstance(text, ast.Field):
+            return Slot(text.name, phone=True)
         return self.digits.get(text) or text.value
 
     def _setting(self, fields: dict[str, Any], setting: ast.Setting) -> None:
@@ -99,8 +116,8 @@ class _Emitter:
                 self._put(fields, (), "schedule", seconds(value.value), value.value.span)
         elif isinstance(value, ast.Time):
             self._put(fields, (), name, timestamp(value), value.span)
-        elif isinstance(value, ast.Text):
-            text = self._phone(value) if name in ("number", "cli") else value.value
+        elif isinstance(value, (ast.Text, ast.Field)):
+            text = self._phone(value) if name in ("number", "cli") else value.value  # type: ignore[union-attr]
             self._put(fields, (), name, text, value.span)
         elif isinstance(value, ast.Integer):
             self._put(fields, (), name, value.value, value.span)
@@ -160,7 +177,7 @@ class _Emitter:
         if isinstance(prompt, ast.FilePrompt):
             return prompt.file.value
         if prompt.with_bindings:
-            values = {b.name.text: b.value.value for b in prompt.bindings}
+            values = {b.name.text: Slot(b.value.name, phone=False) if isinstance(b.value, ast.Field) else b.value.value for b in prompt.bindings}
             # api-notes 11: `fields` counts the placeholder values.
             return {"text": prompt.texts[0].value, "fields": len(values), **values}
         texts = [t.value for t in prompt.texts]

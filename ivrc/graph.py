@@ -76,7 +76,7 @@ def _exits(graph: Graph, step: ast.Step, ids: dict[str, str], dependency: bool, 
         if isinstance(ending, ast.Hangup):
             yield label, graph.node("hangup", "hang up", "end")
         elif isinstance(ending, ast.Call):
-            number = ending.number.value
+            number = ending.number.written if isinstance(ending.number, ast.Field) else ending.number.value
             yield label, graph.node("call_" + re.sub(r"[^0-9A-Za-z]", "_", number), f"call {number}", "end")
         elif isinstance(ending, ast.Goto):
             target = ids.get(ending.target.text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivrc import ast, checks
 from ivrc import model as semantics
@@ -12,6 +12,9 @@ from ivrc.config import Config
 from ivrc.diagnostics import Diagnostic, has_errors
 from ivrc.emit import dumps, emit
 from ivrc.parser import parse as _parse
+
+if TYPE_CHECKING:
+    from ivrc.batch import Template
 
 __all__ = ["CompileError", "Result", "analyze", "compile", "decompile", "dumps", "fmt", "lint", "parse", "read_file"]
 
@@ -33,6 +36,7 @@ class Result:
     flow: ast.Flow | None
     diagnostics: tuple[Diagnostic, ...]
     request: dict[str, Any] | None = None
+    template: Template | None = None  # a flow that takes values from recipients, compiled once
 
     @property
     def ok(self) -> bool:
@@ -46,8 +50,11 @@ def analyze(
     region: str | None = None,
     config: Config | None = None,
     emit_request: bool = False,
+    recipients: bool = False,
 ) -> Result:
-    """Parse, run the checks the config selects and, with `emit_request`, build and validate the request."""
+    """Parse, run the checks the config selects and, with `emit_request`, build and validate the
+    request. A flow that takes values from recipients is a template: with `recipients` its
+    compiled template comes back, ready for `ivrc.batch.run`; without, that is an error."""
     config = (config or Config()).override(region=region)
     if is_json(text, path):
         return _analyze_json(text, path, config)
@@ -60,6 +67,7 @@ def analyze(
     findings = [*parsed.diagnostics, *(replace(d, path=path) for d in checks.run(model, complete))]
     found = checks.configure(findings, config, parsed.flow, complete)
     request = None
+    template = None
     if emit_request and complete and not has_errors(found):
         from ivrc.schema import validate
 
@@ -67,7 +75,28 @@ def analyze(
         violations = [replace(d, path=path) for d in validate(model.request.kind, emitted.request, emitted.spans)]  # type: ignore[union-attr]
         found.extend(violations)
         request = None if violations else emitted.request
-    return Result(path, parsed.flow, tuple(sorted(found, key=lambda d: d.sort_key)), request)
+        if request is not None and model.fields:
+            if recipients:
+                from ivrc.batch import Template
+
+                template = Template.of(model, request)
+            else:
+                found.append(_needs_recipients(model, path))
+            request = None
+    return Result(path, parsed.flow, tuple(sorted(found, key=lambda d: d.sort_key)), request, template)
+
+
+def _needs_recipients(model: semantics.Model, path: str) -> Diagnostic:
+    from ivrc.checks import missing_recipients
+
+    names = ", ".join(f"`recipient.{name}`" for name in model.field_names)
+    first = model.fields[0].field.span
+    return missing_recipients.diagnose(
+        f"this flow is a template: it takes {names} from each recipient, and no recipients file was given",
+        first,
+        path,
+        'give one with --recipients FILE (.csv or .jsonl), or `recipients = "FILE"` in ivrc.toml or [tool.ivrc]',
+    )
 
 
 def is_json(text: str, path: str) -> bool:

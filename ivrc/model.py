@@ -27,6 +27,16 @@ class PhoneUse:
     reading: phone.Reading
 
 
+@dataclass(frozen=True, slots=True)
+class FieldUse:
+    """Where a flow takes a value from each recipient: the `number` to call, a `call`'s
+    number, or a placeholder's value (`with name = recipient.name`), spoken by the step."""
+
+    field: ast.Field
+    role: str  # "number", "call number" or "placeholder"
+    step: ast.Step | None = None
+
+
 @dataclass(frozen=True)
 class Model:
     flow: ast.Flow
@@ -43,6 +53,15 @@ class Model:
     @property
     def kind(self) -> str | None:
         return self.request.kind if self.request else None
+
+    @property
+    def fields(self) -> list[FieldUse]:
+        """Every recipient field the flow uses, in source order: a flow with any is a template."""
+        return list(_field_uses(self.request, self.steps))
+
+    @property
+    def field_names(self) -> list[str]:
+        return list(dict.fromkeys(use.field.name for use in self.fields))
 
 
 def build(flow: ast.Flow, config: Config | None = None, now: float | None = None) -> Model:
@@ -158,6 +177,23 @@ def _reachable(steps: tuple[ast.Step, ...], by_name: dict[str, ast.Step]) -> fro
     return frozenset(seen)
 
 
+def _field_uses(request: ast.Request | None, steps: tuple[ast.Step, ...]) -> Iterator[FieldUse]:
+    if request is not None:
+        for setting in request.body:
+            if isinstance(setting, ast.Setting) and isinstance(setting.value, ast.Field):
+                yield FieldUse(setting.value, setting.field)
+    for step in steps:
+        for statement in step.body:
+            if isinstance(statement, ast.Say) and isinstance(statement.prompt, ast.SpokenPrompt):
+                for binding in statement.prompt.bindings:
+                    if isinstance(binding.value, ast.Field):
+                        yield FieldUse(binding.value, "placeholder", step)
+            elif isinstance(statement, ast.Handler):
+                for action in statement.actions:
+                    if isinstance(action, ast.Call) and isinstance(action.number, ast.Field):
+                        yield FieldUse(action.number, "call number", step)
+
+
 def _phone_texts(request: ast.Request | None, steps: tuple[ast.Step, ...]) -> Iterator[tuple[ast.Text, str]]:
     if request is not None:
         for setting in request.body:
@@ -176,7 +212,8 @@ def _phone_texts(request: ast.Request | None, steps: tuple[ast.Step, ...]) -> It
         for handler in step.handlers:
             for action in handler.actions:
                 if isinstance(action, ast.Call):
-                    yield action.number, "call number"
+                    if isinstance(action.number, ast.Text):
+                        yield action.number, "call number"
                     if action.cli.value:
                         yield action.cli, "call cli"
 

@@ -36,6 +36,11 @@ def text(value: str) -> str:
     return f'"{escaped}"'
 
 
+def value_text(value: ast.Text | ast.Field) -> str:
+    """A quoted text, or a recipient field as written (`recipient.name`)."""
+    return value.written if isinstance(value, ast.Field) else text(value.value)
+
+
 def name(value: str) -> str:
     return value if _NAME.fullmatch(value) and value not in RESERVED else text(value)
 
@@ -69,7 +74,7 @@ def prompt(value: ast.Prompt) -> str:
         return f"file {text(value.file.value)}"
     written = ", ".join(text(t.value) for t in value.texts)
     if value.with_bindings:
-        written += " with " + ", ".join(f"{name(b.name.text) if not b.name.text.isdigit() else b.name.text} = {text(b.value.value)}" for b in value.bindings)
+        written += " with " + ", ".join(f"{name(b.name.text) if not b.name.text.isdigit() else b.name.text} = {value_text(b.value)}" for b in value.bindings)
     return written
 
 
@@ -83,7 +88,7 @@ def action(value: ast.Action) -> str:
         return f"goto {name(value.target.text)}"
     if isinstance(value, ast.Call):
         dtmf = f" dtmf {text(value.dtmf.value)}" if value.dtmf is not None else ""
-        return f"call {text(value.number.value)} cli {text(value.cli.value)}{dtmf}"
+        return f"call {value_text(value.number)} cli {text(value.cli.value)}{dtmf}"
     if isinstance(value, ast.Mark):
         return "mark remove" if value.kind == "remove" else f"mark custom {text(value.value.value if value.value else '')}"
     return "hangup"
@@ -91,8 +96,8 @@ def action(value: ast.Action) -> str:
 
 def setting_value(setting: ast.Setting) -> str:
     value = setting.value
-    if isinstance(value, ast.Text):
-        return text(value.value)
+    if isinstance(value, (ast.Text, ast.Field)):
+        return value_text(value)
     if isinstance(value, ast.Integer):
         return str(value.value)
     if isinstance(value, ast.Duration):

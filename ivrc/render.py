@@ -63,12 +63,13 @@ def excerpt(line: str, start: int, end: int) -> tuple[str, str]:
     return "".join(shown).rstrip(), " " * pad + "^" * marks
 
 
-def text(diagnostic: Diagnostic, source: str | None, colour: bool = False) -> str:
-    """`path:line:col: error[rule]: message`, the source line underlined, then `help:`."""
+def text(diagnostic: Diagnostic, source: str | list[str] | None, colour: bool = False) -> str:
+    """`path:line:col: error[rule]: message`, the source line underlined, then `help:`.
+    `source` is the file's text, or its lines when many findings share one file."""
     d = diagnostic
     head = _paint(f"{d.severity.value}[{d.rule}]", _COLOURS[d.severity], colour)
     out = [f"{d.path}:{d.line}:{d.column}: {head}: {d.message}"]
-    lines = source.split("\n") if source is not None else []
+    lines = (source.split("\n") if isinstance(source, str) else source) if source is not None else []
     if 0 < d.line <= len(lines):
         line = lines[d.line - 1].rstrip("\r")
         end = d.end_column - 1 if d.end_line == d.line else len(line)
@@ -95,8 +96,25 @@ def summary(diagnostics: Iterable[Diagnostic], files: int) -> str:
     return f"Found {', '.join(parts)} in {files} {noun}."
 
 
+# In text, a file with many findings of one rule (a recipients file with many bad rows) shows
+# the first ones and a count of the rest; the machine formats list every finding.
+SHOWN_PER_RULE = 20
+
+
 def text_report(reports: list[FileReport], colour: bool = False) -> str:
-    return "".join(text(d, r.source, colour) + "\n" for r in reports for d in r.diagnostics)
+    out: list[str] = []
+    for report in reports:
+        lines = report.source.split("\n") if isinstance(report.source, str) else report.source
+        shown: dict[str, int] = {}
+        for d in report.diagnostics:
+            shown[d.rule] = shown.get(d.rule, 0) + 1
+            if shown[d.rule] <= SHOWN_PER_RULE:
+                out.append(text(d, lines, colour) + "\n")
+        for rule, count in shown.items():
+            if count > SHOWN_PER_RULE:
+                rest = count - SHOWN_PER_RULE
+                out.append(f"{report.path}: … and {rest} more {rule} finding{'s' if rest != 1 else ''} (--format json lists every one)\n")
+    return "".join(out)
 
 
 def json_report(reports: list[FileReport], colour: bool = False) -> str:

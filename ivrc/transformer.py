@@ -68,6 +68,12 @@ def _text(token: Token) -> ast.Text:
     return ast.Text(unquote(str(token)), token_span(token))
 
 
+def _text_or_field(token: Token) -> ast.Text | ast.Field:
+    if token.type == "FIELD":
+        return ast.Field(str(token).split(".", 1)[1], token_span(token))
+    return _text(token)
+
+
 def _name(token: Token) -> ast.Name:
     if token.type == "STRING":
         return ast.Name(unquote(str(token)), token_span(token))
@@ -88,8 +94,8 @@ def _keyword(meta: Meta, word: str) -> ast.Name:
 
 
 def _value(token: Token) -> ast.Value:
-    if token.type == "STRING":
-        return _text(token)
+    if token.type in ("STRING", "FIELD"):
+        return _text_or_field(token)
     if token.type == "INT":
         return ast.Integer(int(token), token_span(token))
     if token.type == "DURATION":
@@ -195,7 +201,7 @@ class ToAst(Transformer[Token, ast.Flow]):
 
     def binding(self, meta: Meta, children: list[Token]) -> ast.Binding:
         name, value = children
-        return ast.Binding(_name(name), _text(value), meta_span(meta))
+        return ast.Binding(_name(name), _text_or_field(value), meta_span(meta))
 
     def keys(self, meta: Meta, children: list[ast.KeySpec]) -> ast.Keys:
         return ast.Keys(tuple(children), meta_span(meta))
@@ -240,7 +246,7 @@ class ToAst(Transformer[Token, ast.Flow]):
 
     def call(self, meta: Meta, children: list[Token]) -> ast.Call:
         dtmf = _text(children[2]) if len(children) > 2 else None
-        return ast.Call(_text(children[0]), _text(children[1]), dtmf, meta_span(meta))
+        return ast.Call(_text_or_field(children[0]), _text(children[1]), dtmf, meta_span(meta))
 
     def mark_remove(self, meta: Meta, children: list[Token]) -> ast.Mark:
         return ast.Mark("remove", None, meta_span(meta))

@@ -17,6 +17,7 @@ FIXTURES = Path(__file__).resolve().parent / "rules"
 # Appended (not prepended) to a case that needs a request, so the case's own positions stay as written.
 PRELUDE = '\nregion IL\ndialer { return_address "https://example.com/r"; numbers from queue }\n'
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
+RECIPIENT_RULES = {"missing-column", "unused-column", "empty-value", "duplicate-recipient", "placeholder-in-value", "unspeakable-value", "malformed-row"}
 
 
 def _load(rule: str) -> dict:
@@ -32,6 +33,14 @@ def _source(case: dict) -> str:
 def _lint(case: dict, tmp_path: Path) -> list[ivrc.Diagnostic]:
     """Lint a case as a file would be: JSON or .ivr, with the config the case asks for.
     A case with `command = "decompile"` is decompiled instead."""
+    if case.get("command") == "compile":
+        try:
+            ivrc.compile(_source(case), path="case.ivr")
+        except ivrc.CompileError as error:
+            return error.diagnostics
+        return []
+    if case.get("command") == "recipients":
+        return _batch(case, tmp_path)
     if case.get("command") == "read":
         file = tmp_path / "case.ivr"
         if not case.get("missing"):
@@ -58,6 +67,29 @@ def _lint(case: dict, tmp_path: Path) -> list[ivrc.Diagnostic]:
         config = config.override(long_wait_limit=duration(case["long-wait-limit"]))
     path = "case.json" if case.get("json") else "case.ivr"
     return ivrc.lint(_source(case), path=path, config=config)
+
+
+TEMPLATE = """\
+region IL
+dialer "reminder" { return_address "https://example.com/r"; number recipient.phone }
+step a {
+    say "Hello $name$" with name = recipient.name
+    on 1 -> hangup
+}
+"""
+
+
+def _batch(case: dict, tmp_path: Path) -> list[ivrc.Diagnostic]:
+    """A recipients file (`csv` or `jsonl`) checked against a template flow (`flow`, or TEMPLATE)."""
+    from ivrc import batch
+    from ivrc.library import analyze
+
+    suffix = "jsonl" if "jsonl" in case else "csv"
+    data = tmp_path / f"recipients.{suffix}"
+    data.write_text(case[suffix], encoding="utf-8", newline="")
+    result = analyze(case.get("flow", TEMPLATE), path="flow.ivr", emit_request=True, recipients=True)
+    assert result.template is not None, result.diagnostics
+    return batch.run(result.template, data, "IL").diagnostics
 
 
 def _cases(kind: str) -> list:
@@ -116,6 +148,17 @@ def test_rule_examples_in_docs_are_true(rule, tmp_path):
     """The docs' Example shows the finding and Use instead does not (for .ivr examples)."""
     blocks = re.findall(r"```\n(.*?)```", rule.docs, flags=re.S)
     example, instead = blocks[0], blocks[1]
+    if rule.name in RECIPIENT_RULES:  # the examples are recipients files for TEMPLATE (with a `time` field)
+        flow = TEMPLATE.replace('with name = recipient.name', 'with name = recipient.name, time = recipient.time').replace("Hello $name$", "Hello $name$ at $time$")
+        flow = flow if "time" in example.splitlines()[0] or "time" in instead.splitlines()[0] else TEMPLATE
+        assert rule.name in {d.rule for d in _batch({"csv": example, "flow": flow}, tmp_path)}
+        assert rule.name not in {d.rule for d in _batch({"csv": instead, "flow": flow}, tmp_path)}
+        return
+    if rule.name == "missing-recipients":
+        with pytest.raises(ivrc.CompileError) as raised:
+            ivrc.compile(TEMPLATE)
+        assert [d.rule for d in raised.value.diagnostics] == [rule.name]
+        return
     if rule.name == "unreadable-file":  # the examples are commands on a Windows-1255 file
         flow = tmp_path / "reminder.ivr"
         flow.write_bytes("# שלום\n".encode("cp1255"))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ivrc import phone
+from ivrc.ast import Span
 from ivrc.diagnostics import Diagnostic, Severity
 from ivrc.model import Model
 
@@ -42,21 +44,30 @@ def check(model: Model) -> Iterator[Diagnostic]:
     ```
     """
     for use in model.phones:
-        reading = use.reading
-        if reading.status == "local":
-            yield Diagnostic(
-                NAME,
-                SEVERITY,
-                f"`{use.text.value}` is a local number and no region says which country it is in",
-                use.text.span,
-                "add a `region` line (e.g. `region IL`), pass `--region`, or write the number with its country code (`+972…`)",
-            )
-        elif reading.status == "impossible":
-            where = f" in {model.region}" if model.region and not use.text.value.lstrip().startswith("+") else ""
-            yield Diagnostic(
-                NAME,
-                SEVERITY,
-                f"`{use.text.value}` cannot be a phone number{where}: {reading.reason}",
-                use.text.span,
-                "write the number as people dial it, or in E.164 form (`+14155552671`)",
-            )
+        found = diagnose_value(use.text.value, use.reading, use.text.span, "<string>", model.region)
+        if found is not None:
+            yield found
+
+
+def diagnose_value(written: str, reading: phone.Reading, span: Span, path: str, region: str | None = None) -> Diagnostic | None:
+    """The finding for one written number, in a flow or in a recipients file; None when it is a number."""
+    if reading.status == "local":
+        return Diagnostic(
+            NAME,
+            SEVERITY,
+            f"`{written}` is a local number and no region says which country it is in",
+            span,
+            "add a `region` line (e.g. `region IL`), pass `--region`, or write the number with its country code (`+972…`)",
+            path,
+        )
+    if reading.status == "impossible":
+        where = f" in {region}" if region and not written.lstrip().startswith("+") else ""
+        return Diagnostic(
+            NAME,
+            SEVERITY,
+            f"`{written}` cannot be a phone number{where}: {reading.reason}",
+            span,
+            "write the number as people dial it, or in E.164 form (`+14155552671`)",
+            path,
+        )
+    return None

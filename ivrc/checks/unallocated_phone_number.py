@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ivrc import phone
+from ivrc.ast import Span
 from ivrc.diagnostics import Diagnostic, Severity
 from ivrc.model import Model
 
@@ -42,11 +44,16 @@ def check(model: Model) -> Iterator[Diagnostic]:
     """
     for use in model.phones:
         if use.reading.status == "unallocated":
-            country = use.reading.region or "its country"
-            yield Diagnostic(
-                NAME,
-                SEVERITY,
-                f"`{use.text.value}` (+{use.reading.digits}) is outside the numbering plan known for {country}",
-                use.text.span,
-                "check the number; if it is right, the numbering data is behind and this can be ignored",
-            )
+            yield diagnose_value(use.text.value, use.reading, use.text.span, "<string>")
+
+
+def diagnose_value(written: str, reading: phone.Reading, span: Span, path: str) -> Diagnostic:
+    country = reading.region or "its country"
+    return Diagnostic(
+        NAME,
+        SEVERITY,
+        f"`{written}` (+{reading.digits}) is outside the numbering plan known for {country}",
+        span,
+        "check the number; if it is right, the numbering data is behind and this can be ignored",
+        path,
+    )

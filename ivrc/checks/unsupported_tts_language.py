@@ -40,7 +40,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     """
     for prompt, _ in spoken(model):
         for text in prompt.texts:
-            found = _foreign(text.value)
+            found = foreign_letters(text.value)
             if found is not None:
                 start, end, script = found
                 yield Diagnostic(
@@ -59,7 +59,7 @@ def _script(char: str) -> str | None:
     return next((s for s in SUPPORTED if name.startswith(s)), name.split(" ")[0].title() or "unknown")
 
 
-def _foreign(text: str) -> tuple[int, int, str] | None:
+def foreign_letters(text: str) -> tuple[int, int, str] | None:
     """The first run of letters in an unsupported script: start, end and the script's name."""
     for start, char in enumerate(text):
         script = _script(char)

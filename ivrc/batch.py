@@ -1,0 +1,271 @@
+"""Personal campaigns: a template flow and a recipients file become one request per recipient.
+
+The flow is compiled and validated once, as a template whose recipient fields are slots. Each
+row of the recipients file is then checked and, when it has no error, rendered into the
+template: a JSON line, in row order, with a unique_id derived from the flow and the row's
+identity (its number, and its `id` column when there is one). The file is read as a stream, so
+the memory a batch takes does not grow with the number of rows, but for the duplicate check,
+which keeps 12 bytes a row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import uuid
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ivrc import phone
+from ivrc.ast import Span
+from ivrc.checks import (
+    duplicate_recipient,
+    empty_value,
+    invalid_phone_number,
+    malformed_row,
+    missing_column,
+    unallocated_phone_number,
+    unused_column,
+    placeholder_in_value,
+    unspeakable_value,
+)
+from ivrc.checks.unsupported_tts_language import foreign_letters
+from ivrc.diagnostics import Diagnostic, Severity
+from ivrc.emit import DIALER_FIELDS, SIMPLE_DIALER_FIELDS, Slot
+from ivrc.model import Model
+from ivrc.recipients import Cell, Recipients, Row
+
+ID_COLUMN = "id"  # an optional column that tells apart recipients who share a number
+_PLACEHOLDER = re.compile(r"\$[A-Za-z0-9_]+\$")
+_NAMESPACE = uuid.UUID("0d6c8a52-7a4e-4f0e-9c1b-5f7e3a2d9b64")  # ivrc personal campaigns
+
+
+@dataclass
+class Template:
+    """A compiled flow with a slot for each recipient value, ready to render rows quickly."""
+
+    model: Model
+    request: dict[str, Any]
+    roles: dict[str, set[str]]  # field -> "number", "call number", "placeholder"
+    number_field: str | None
+    digest: str
+    _parts: list[str] = field(default_factory=list)
+    _slots: list[Slot | None] = field(default_factory=list)  # None: the unique_id
+    flow_id: str | None = None
+
+    @classmethod
+    def of(cls, model: Model, request: dict[str, Any] | None = None) -> Template:
+        """The recipient fields a flow uses and, given its compiled request, how to render each row.
+        Without a request (a flow with errors) the rows can still be checked."""
+        roles: dict[str, set[str]] = {}
+        for use in model.fields:
+            roles.setdefault(use.field.name, set()).add(use.role)
+        number_field = next((use.field.name for use in model.fields if use.role == "number"), None)
+        written = json.dumps(_with_markers(request or {}), ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(written.encode("utf-8")).hexdigest()
+        template = cls(model, request or {}, roles, number_field, digest)
+        if request is None:
+            return template
+        template.flow_id = request.get("unique_id")
+        order = DIALER_FIELDS if "ivr" in request else SIMPLE_DIALER_FIELDS
+        # Each recipient's unique_id takes its place in the tables' order.
+        template._compile({name: _UNIQUE_ID if name == "unique_id" else request[name] for name in order if name in request or name == "unique_id"})
+        return template
+
+    def _compile(self, ordered: dict[str, Any]) -> None:
+        """Split the request's JSON text around its slots, so a row renders by joining strings."""
+        markers: list[Slot | None] = []
+
+        def mark(value: Any) -> Any:
+            if value is _UNIQUE_ID:
+                markers.append(None)
+                return f"\ue000{len(markers) - 1}\ue001"
+            if isinstance(value, Slot):
+                markers.append(value)
+                return f"\ue000{len(markers) - 1}\ue001"
+            if isinstance(value, dict):
+                return {k: mark(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [mark(v) for v in value]
+            return value
+
+        text = json.dumps(mark(ordered), ensure_ascii=False)
+        # Private-use characters mark the slots: json.dumps writes them as they are.
+        pieces = re.split('"\ue000(\\d+)\ue001"', text)
+        self._parts = pieces[0::2]
+        self._slots = [markers[int(i)] for i in pieces[1::2]]
+
+    def unique_id(self, identity: str) -> str:
+        """The same for the same flow and recipient, run after run: a re-deploy never creates a
+        second campaign. With the flow's own unique_id as its prefix, when it has one."""
+        seed = self.digest + "\x00" + identity
+        if self.flow_id:
+            return f"{self.flow_id}-{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:16]}"
+        return str(uuid.uuid5(_NAMESPACE, seed))
+
+    def render(self, values: dict[str, str], unique_id: str) -> str:
+        """The request of one recipient as one line of JSON."""
+        out = [self._parts[0]]
+        for slot, part in zip(self._slots, self._parts[1:]):
+            out.append(json.dumps(unique_id if slot is None else values[slot.field], ensure_ascii=False))
+            out.append(part)
+        return "".join(out)
+
+
+_UNIQUE_ID = object()
+
+
+def _with_markers(value: Any) -> Any:
+    """The request as a fingerprint sees it: each slot as the field it stands for."""
+    if isinstance(value, Slot):
+        return f"recipient.{value.field}"
+    if isinstance(value, dict):
+        return {k: _with_markers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_markers(v) for v in value]
+    return value
+
+
+@dataclass
+class Summary:
+    rows: int = 0
+    requests: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+def run(
+    template: Template, path: Path, region: str | None, emit: Callable[[Row, str, str], None] | None = None, stop_after: int | None = None
+) -> Summary:
+    """Check every row; for each row without errors, render its request and pass it to `emit`
+    as (row, unique_id, JSON line). Findings point into the recipients file. `stop_after` ends
+    the reading after that row (for one person's call)."""
+    summary = Summary()
+    where = str(path)
+    found = summary.diagnostics
+    numbers = array("Q")  # each row's number as an integer, for the duplicate check
+    rows = array("I")
+    lines = array("I")
+    columns = array("I")
+    widths = array("I")
+    with Recipients(path) as recipients:
+        used = list(template.roles)
+        if recipients.kind == "csv":
+            found.extend(_header_findings(recipients.header, used, where))
+        missing = {name for name in used if recipients.kind == "csv" and name not in recipients.columns}
+        for row in recipients.rows():
+            if stop_after is not None and row.number > stop_after:
+                break
+            summary.rows += 1
+            values, identity, errors = _check_row(template, row, region, missing, where, found)
+            if identity is not None:
+                digits, cell = identity
+                numbers.append(int(digits))
+                rows.append(row.number)
+                lines.append(cell.line)
+                columns.append(cell.column)
+                widths.append(cell.width)
+            if errors:
+                continue
+            key = values.get(template.number_field, "") if template.number_field else ""
+            if ID_COLUMN in row.cells:
+                key += "\x00" + row.cells[ID_COLUMN].value
+            unique_id = template.unique_id(key)
+            summary.requests += 1
+            if emit is not None:
+                emit(row, unique_id, template.render(values, unique_id))
+        for problem in recipients.problems:
+            found.append(malformed_row.diagnose(problem.message, _span(problem.line, problem.column, 1), where))
+        if recipients.kind == "jsonl":
+            found.extend(d for d in _header_findings(recipients.header, used, where) if d.rule == unused_column.NAME)
+    found.extend(_duplicates(numbers, rows, lines, columns, widths, where))
+    found.sort(key=lambda d: d.sort_key)
+    return summary
+
+
+def _span(line: int, column: int, width: int) -> Span:
+    return Span(line, column, line, column + max(width, 1), 0, 0)
+
+
+def _cell_span(cell: Cell) -> Span:
+    return _span(cell.line, cell.column, cell.width)
+
+
+def _header_findings(header: list[Cell], used: list[str], where: str) -> Iterator[Diagnostic]:
+    import difflib
+
+    names = [cell.value for cell in header]
+    start = header[0] if header else None
+    for name in used:
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f"did you mean `{close[0]}`? (`recipient.{name}` names the column `{name}`)" if close else f"add a column `{name}`"
+            span = _span(start.line, start.column, sum(c.width + 1 for c in header) - 1) if start else _span(1, 1, 1)
+            yield missing_column.diagnose(f"the flow uses `recipient.{name}`, and the header has no column `{name}`", span, where, hint)
+    for cell in header:
+        if cell.value not in used and cell.value != ID_COLUMN:
+            yield unused_column.diagnose(f"the flow does not use the column `{cell.value}`", _cell_span(cell), where, f"use it as `recipient.{cell.value}`, or leave it: it is not sent")
+
+
+def _check_row(
+    template: Template, row: Row, region: str | None, missing: set[str], where: str, found: list[Diagnostic]
+) -> tuple[dict[str, str], tuple[str, Cell] | None, bool]:
+    values: dict[str, str] = {}
+    identity = None
+    errors = False
+    for name, roles in template.roles.items():
+        cell = row.cells.get(name)
+        if cell is None:
+            if name not in missing:  # a JSON line without the key; a CSV header without it is said once
+                found.append(missing_column.diagnose(f"row {row.number} has no `{name}`", _span(row.line, 1, 1), where))
+            errors = True
+            continue
+        text = cell.value.strip()
+        if not text:
+            found.append(empty_value.diagnose(f"row {row.number} has no `{name}`, which the flow uses", _cell_span(cell), where, f"fill in the value, or remove the row"))
+            errors = True
+            continue
+        if roles & {"number", "call number"}:
+            reading = phone.read(text, region)
+            if reading.status in ("impossible", "local"):
+                found.append(invalid_phone_number.diagnose_value(text, reading, _cell_span(cell), where))
+                errors = True
+                continue
+            if reading.status == "unallocated":
+                found.append(unallocated_phone_number.diagnose_value(text, reading, _cell_span(cell), where))
+            values[name] = reading.digits or text
+            if "number" in roles:
+                identity = (reading.digits or "0", cell)
+        if "placeholder" in roles:
+            if _PLACEHOLDER.search(text):
+                found.append(placeholder_in_value.diagnose(f"`{name}` of row {row.number} holds a placeholder: `{_PLACEHOLDER.search(text).group(0)}`", _cell_span(cell), where, "remove the `$` signs from the value"))  # type: ignore[union-attr]
+                errors = True
+            foreign = foreign_letters(text)
+            if foreign is not None:
+                found.append(unspeakable_value.diagnose(f"text to speech speaks Hebrew, English and Russian; `{name}` of row {row.number} has {foreign[2]} letters", _cell_span(cell), where, "write the value in Hebrew, English or Russian letters"))
+                errors = True
+            values.setdefault(name, text)
+    return values, identity, errors
+
+
+def _duplicates(numbers: array, rows: array, lines: array, columns: array, widths: array, where: str) -> Iterator[Diagnostic]:
+    """Every row whose number an earlier row has, naming the first such row."""
+    order = sorted(range(len(numbers)), key=numbers.__getitem__)
+    first: int | None = None
+    for position, index in enumerate(order):
+        if position and numbers[index] == numbers[order[position - 1]]:
+            assert first is not None
+            yield duplicate_recipient.diagnose(
+                f"row {rows[index]} has the same number as row {rows[first]} (line {lines[first]})",
+                _span(lines[index], columns[index], widths[index]),
+                where,
+                "remove one of the rows, or tell them apart with an `id` column",
+            )
+        else:
+            first = index

@@ -1,0 +1,34 @@
+"""duplicate-recipient: the same phone number on two rows of the recipients file."""
+
+from __future__ import annotations
+
+from ivrc.ast import Span
+from ivrc.diagnostics import Diagnostic, Severity
+
+NAME = "duplicate-recipient"
+SEVERITY = Severity.WARNING
+
+
+def diagnose(message: str, span: Span, path: str, help: str | None = None) -> Diagnostic:  # noqa: A002
+    """What it does
+    Finds a phone number that an earlier row of the recipients file already has, and names
+    that row.
+
+    Why is this bad?
+    The person is called twice. When the two rows are different people on one phone (a
+    family), give the file an `id` column: each row then gets a request of its own.
+
+    Example
+    ```
+    name,phone
+    Dana,054-600-0001
+    Dana,0546000001
+    ```
+
+    Use instead
+    ```
+    name,phone
+    Dana,054-600-0001
+    ```
+    """
+    return Diagnostic(NAME, SEVERITY, message, span, help, path=path)

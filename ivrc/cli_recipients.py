@@ -1,0 +1,91 @@
+"""The command line's side of personal campaigns: reading a recipients file for `lint`,
+`compile` and `simulate`, and its findings, with excerpts of the rows they are on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ivrc import render
+from ivrc.checks import malformed_row, unreadable_file
+from ivrc.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from ivrc.batch import Summary, Template
+    from ivrc.library import Result
+    from ivrc.recipients import Row
+
+
+class SparseLines:
+    """Only the lines of a file that findings point at, read in one pass: excerpts for a
+    recipients file of a million rows without holding it in memory."""
+
+    def __init__(self, path: Path, wanted: set[int]) -> None:
+        self.lines: dict[int, str] = {}
+        self.count = 0
+        if not wanted:
+            return
+        try:
+            with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+                for number, text in enumerate(handle, start=1):
+                    if number in wanted:
+                        self.lines[number] = text.rstrip("\r\n")
+                    self.count = number
+                    if number >= max(wanted):
+                        break
+        except OSError:
+            self.lines = {}
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index: int) -> str:
+        return self.lines.get(index + 1, "")
+
+
+def run(template: Template, path: Path, region: str | None, emit: Callable[[Row, str, str], None] | None = None, stop_after: int | None = None) -> Summary:
+    """`ivrc.batch.run`, with a file that cannot be read at all turned into one finding."""
+    from ivrc.batch import Summary, run as run_batch
+    from ivrc.files import Unreadable
+    from ivrc.recipients import RecipientsError
+
+    try:
+        return run_batch(template, path, region, emit, stop_after)
+    except Unreadable as problem:
+        return Summary(diagnostics=[unreadable_file.diagnose(problem)])
+    except RecipientsError as error:
+        if error.message == "no such file":
+            return Summary(diagnostics=[unreadable_file.diagnose(Unreadable(path, "no such file or folder"))])
+        span_at = _span(error.line, error.column)
+        return Summary(diagnostics=[malformed_row.diagnose(error.message, span_at, str(path))])
+
+
+def _span(line: int, column: int):  # type: ignore[no-untyped-def]
+    from ivrc.ast import Span
+
+    return Span(line, column, line, column + 1, 0, 0)
+
+
+def report(path: Path, diagnostics: list[Diagnostic]) -> render.FileReport:
+    """The findings in a recipients file, with the lines that text output shows as excerpts."""
+    counts: dict[str, int] = {}
+    wanted: set[int] = set()
+    for d in diagnostics:
+        counts[d.rule] = counts.get(d.rule, 0) + 1
+        if counts[d.rule] <= render.SHOWN_PER_RULE:
+            wanted.add(d.line)
+    return render.FileReport(str(path), SparseLines(path, wanted), tuple(diagnostics))  # type: ignore[arg-type]
+
+
+def template_of(result: Result) -> Template | None:
+    """The fields a flow takes from recipients (and, when it compiled, how to render rows)."""
+    from ivrc import model as semantics
+    from ivrc.batch import Template
+
+    if result.template is not None:
+        return result.template
+    if result.flow is None or not result.flow.requests:
+        return None
+    model = semantics.build(result.flow)
+    return Template.of(model) if model.fields else None

@@ -1,0 +1,247 @@
+"""Recipients files: one row of values per person, read as a stream with the place of every value.
+
+CSV has a header row of column names (UTF-8 with or without a BOM, CRLF or LF line ends,
+fields quoted as RFC 4180 quotes them). JSON Lines has one object of texts per line. The
+file's extension decides which (`.csv`, `.jsonl`)."""
+
+from __future__ import annotations
+
+import codecs
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivrc.files import Unreadable
+
+SUFFIXES = (".csv", ".jsonl")
+_BOM = "\ufeff"
+
+
+class RecipientsError(Exception):
+    """A recipients file that cannot be read at all; `line` and `column` place the problem."""
+
+    def __init__(self, path: Path, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(f"{path}:{line}:{column}: {message}")
+        self.path = path
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One value as written, and where: 1-based line and column of its first character."""
+
+    value: str
+    line: int
+    column: int
+    width: int  # characters it takes in the file, quotes included
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One recipient: `number` is the data row's number (1 for the first row after the header)."""
+
+    number: int
+    line: int
+    cells: dict[str, Cell]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A row that cannot be read (a broken quote, a bad JSON line, too many cells): reported, skipped."""
+
+    line: int
+    column: int
+    message: str
+
+
+class Recipients:
+    """A recipients file opened for reading: its header, then its rows, one at a time."""
+
+    def __init__(self, path: Path) -> None:
+        suffix = path.suffix.lower()
+        if suffix not in SUFFIXES:
+            raise RecipientsError(path, f"a recipients file is .csv or .jsonl, not {suffix or 'a file without a suffix'}")
+        self.path = path
+        self.kind = suffix[1:]
+        self.header: list[Cell] = []
+        self.problems: list[Problem] = []
+        try:
+            self._file = path.open("rb")
+        except FileNotFoundError:
+            raise RecipientsError(path, "no such file") from None
+        except OSError as error:
+            raise RecipientsError(path, f"cannot read: {error.strerror or error}") from None
+        self._lines = self._text_lines()
+        if self.kind == "csv":
+            self._read_header()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Recipients:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def columns(self) -> list[str]:
+        return [cell.value for cell in self.header]
+
+    def _text_lines(self) -> Iterator[tuple[int, str]]:
+        """(line number, text) with the line end kept, decoded as UTF-8 as the file streams in."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        number = 0
+        for raw in self._file:
+            try:
+                text = decoder.decode(raw)
+            except UnicodeDecodeError as error:
+                column = len(raw[: error.start].decode("utf-8", "replace")) + 1
+                raise Unreadable(self.path, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", number + 1, column - (number == 0 and raw.startswith(b"\xef\xbb\xbf"))) from None
+            number += 1
+            if number == 1 and text.startswith(_BOM):
+                text = text[1:]
+            yield number, text
+
+    def _read_header(self) -> None:
+        for line, text in self._lines:
+            if text.strip():
+                cells, problem = _split(text, line, self._lines)
+                if problem is not None:
+                    raise RecipientsError(self.path, problem.message, problem.line, problem.column)
+                self.header = cells
+                break
+        if not self.header:
+            raise RecipientsError(self.path, "the file is empty; a recipients CSV starts with a header row of column names")
+        seen: dict[str, Cell] = {}
+        for cell in self.header:
+            if not cell.value.strip():
+                raise RecipientsError(self.path, "a column of the header has no name", cell.line, cell.column)
+            if cell.value in seen:
+                raise RecipientsError(self.path, f"the header names `{cell.value}` twice (first at column {seen[cell.value].column})", cell.line, cell.column)
+            seen[cell.value] = cell
+
+    def rows(self) -> Iterator[Row]:
+        """Every readable row in file order; a row that cannot be read becomes a Problem."""
+        reader = self._csv_rows if self.kind == "csv" else self._json_rows
+        yield from reader()
+
+    def _csv_rows(self) -> Iterator[Row]:
+        number = 0
+        width = len(self.header)
+        for line, text in self._lines:
+            if not text.strip():
+                continue
+            cells, problem = _split(text, line, self._lines)
+            if problem is not None:
+                self.problems.append(problem)
+                continue
+            number += 1
+            if len(cells) != width:
+                where = cells[width] if len(cells) > width else cells[-1]
+                self.problems.append(Problem(where.line, where.column, f"row {number} has {len(cells)} values; the header names {width} columns"))
+                continue
+            yield Row(number, line, {head.value: cell for head, cell in zip(self.header, cells)})
+
+    def _json_rows(self) -> Iterator[Row]:
+        number = 0
+        columns: dict[str, Cell] = {}
+        for line, text in self._lines:
+            if not text.strip():
+                continue
+            try:
+                data = json.loads(text.rstrip("\r\n"))
+            except ValueError as error:
+                self.problems.append(Problem(line, getattr(error, "colno", 1), f"not a JSON object: {getattr(error, 'msg', error)}"))
+                continue
+            if not isinstance(data, dict):
+                self.problems.append(Problem(line, 1, "each line of a .jsonl recipients file is one JSON object"))
+                continue
+            number += 1
+            cells: dict[str, Cell] = {}
+            bad = None
+            for key, value in data.items():
+                column = _json_column(text, key)
+                if isinstance(value, bool) or not isinstance(value, (str, int)):
+                    bad = Problem(line, column, f"`{key}` must be a text (or a whole number), not {type(value).__name__}")
+                    break
+                cells[key] = Cell(str(value), line, column, len(json.dumps(key, ensure_ascii=False)))
+                if key not in columns:
+                    columns[key] = Cell(key, line, column, len(key) + 2)
+            if bad is not None:
+                self.problems.append(bad)
+                continue
+            yield Row(number, line, cells)
+        self.header = list(columns.values())
+
+
+def _json_column(text: str, key: str) -> int:
+    found = text.find(json.dumps(key, ensure_ascii=False))
+    return found + 1 if found >= 0 else 1
+
+
+def _split(text: str, line: int, more: Iterator[tuple[int, str]]) -> tuple[list[Cell], Problem | None]:
+    """The cells of one CSV record and their places; a quoted field may go on over more lines."""
+    body = text.rstrip("\r\n")
+    if '"' not in body:  # the common case, at the speed of str.split
+        cells = []
+        column = 1
+        for value in body.split(","):
+            cells.append(Cell(value, line, column, len(value)))
+            column += len(value) + 1
+        return cells, None
+    return _split_quoted(text, line, more)
+
+
+def _split_quoted(text: str, line: int, more: Iterator[tuple[int, str]]) -> tuple[list[Cell], Problem | None]:
+    cells: list[Cell] = []
+    position = 0
+    column = 1
+    current_line = line
+    while True:
+        start_line, start_column = current_line, column
+        if position < len(text) and text[position] == '"':
+            value: list[str] = []
+            position += 1
+            width = 1
+            while True:
+                if position >= len(text):
+                    following = next(more, None)
+                    if following is None:
+                        return cells, Problem(start_line, start_column, "this quoted value has no closing `\"`")
+                    current_line, text = following
+                    position = 0
+                    continue
+                char = text[position]
+                if char == '"':
+                    if text[position + 1 : position + 2] == '"':
+                        value.append('"')
+                        position += 2
+                        width += 2
+                        continue
+                    position += 1
+                    width += 1
+                    break
+                value.append(char)
+                position += 1
+                width += 1
+            rest = text[position:].rstrip("\r\n")
+            if rest and not rest.startswith(","):
+                return cells, Problem(current_line, position + 1, "after a quoted value, expected `,` or the end of the line")
+            cells.append(Cell("".join(value), start_line, start_column, width))
+        else:
+            end = text.find(",", position)
+            stop = len(text.rstrip("\r\n")) if end < 0 else end
+            raw = text[position:stop]
+            if '"' in raw:
+                return cells, Problem(current_line, position + raw.index('"') + 1, 'a `"` inside an unquoted value; quote the whole value and write the quote as `""`')
+            cells.append(Cell(raw, current_line, position + 1, len(raw)))
+            position = stop
+        remainder = text[position:].rstrip("\r\n")
+        if not remainder:
+            return cells, None
+        position += 1  # the comma
+        column = position + 1
