@@ -639,7 +639,11 @@ def test_command(
             not_run += len(suite.scenarios)
             continue
         config = _settings(suite.flow, config_file, region=_region(region))
-        result = request_of(source, path=str(suite.flow), config=config)
+        result = request_of(source, path=str(suite.flow), config=config, recipients=suite.recipients is not None)
+        if result.template is not None and suite.recipients is not None:
+            rows = _scenario_rows(result, config, suite)
+            outcomes.extend(run_suite(suite, file, Target(None, _flow_region(result, config), rows)))
+            continue
         if result.request is None:
             # `ivrc lint` shows the findings; here one line says why the scenarios did not run.
             problems.append(f"{suite.flow}: has errors, so its scenarios did not run; see `ivrc lint {suite.flow}`")
@@ -668,6 +672,23 @@ def test_command(
         raise typer.Exit(EXIT_USAGE)
     if failed or not outcomes:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _scenario_rows(result: Result, config: Config, suite: object) -> dict[int, dict]:
+    """The requests of the recipients that a template flow's scenarios name by `row`."""
+    import json
+
+    from ivrc import cli_recipients
+
+    wanted = {s.row for s in suite.scenarios}  # type: ignore[attr-defined]
+    rows: dict[int, dict] = {}
+
+    def keep(row: object, _: str, line: str) -> None:
+        if row.number in wanted:  # type: ignore[attr-defined]
+            rows[row.number] = json.loads(line)  # type: ignore[attr-defined]
+
+    cli_recipients.run(result.template, suite.recipients, _flow_region(result, config), keep, stop_after=max(wanted))  # type: ignore[arg-type, attr-defined]
+    return rows
 
 
 def _flow_region(result: Result, config: Config) -> str | None:

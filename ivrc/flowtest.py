@@ -26,7 +26,7 @@ from ivrc.simulate import ENDS, Call, run, scripted
 
 SUFFIX = ".ivrtest"
 EXPECTATIONS = ("path", "end", "heard", "marks", "calls")
-KEYS = ("name", "keys", *EXPECTATIONS)
+KEYS = ("name", "keys", "row", *EXPECTATIONS)
 _HEADER = re.compile(r"^[ \t]*\[\[[ \t]*scenario[ \t]*\]\]", re.M)
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 
@@ -41,6 +41,7 @@ class Scenario:
     keys: tuple[str | None, ...]
     expect: dict[str, Any]
     line: int
+    row: int = 1  # for a template flow: the recipient whose call it is
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class Suite:
     flow: Path
     scenarios: list[Scenario]
     problems: list[Problem]
+    recipients: Path | None = None  # a template flow's recipients, for `row`
 
 
 def load(path: Path) -> Suite:
@@ -95,9 +97,12 @@ def load(path: Path) -> Suite:
             where = f"{path}:{text.count(chr(10)) + 1}:{len(text) - text.rfind(chr(10))}"
             message = message.replace(" (at end of document)", " at the end of the file")
         raise ScenarioError(f"{where}: not valid TOML: {_TOML_POSITION.sub('', message)}") from None
-    unknown = sorted(set(data) - {"flow", "scenario"})
+    unknown = sorted(set(data) - {"flow", "recipients", "scenario"})
     if unknown:
-        raise ScenarioError(f"{path}:{_line_of(text, unknown[0], 0, len(text))}: unknown key `{unknown[0]}`; a scenario file has `flow` and `[[scenario]]` tables")
+        raise ScenarioError(f"{path}:{_line_of(text, unknown[0], 0, len(text))}: unknown key `{unknown[0]}`; a scenario file has `flow`, `recipients` and `[[scenario]]` tables")
+    recipients = data.get("recipients")
+    if recipients is not None and (not isinstance(recipients, str) or not recipients):
+        raise ScenarioError(f"{path}:{_line_of(text, 'recipients', 0, len(text))}: `recipients` must be the name of a .csv or .jsonl file")
     flow_name = data.get("flow", path.with_suffix(".ivr").name)
     if not isinstance(flow_name, str) or not flow_name:
         raise ScenarioError(f"{path}:{_line_of(text, 'flow', 0, len(text))}: `flow` must be the name of a .ivr file")
@@ -117,7 +122,7 @@ def load(path: Path) -> Suite:
             scenarios.append(_scenario(table, index, text, start, end))
         except _Malformed as error:
             problems.append(Problem(path, error.line, error.message))
-    return Suite(flow, scenarios, problems)
+    return Suite(flow, scenarios, problems, path.parent / recipients if recipients else None)
 
 
 class _Malformed(Exception):
@@ -165,8 +170,11 @@ def _scenario(table: Any, index: int, text: str, start: int, end: int) -> Scenar
             raise malformed(key, f"`{key}` must be a list of texts")
     if "marks" in expect and not (isinstance(expect["marks"], list) and all(isinstance(m, dict) for m in expect["marks"])):
         raise malformed("marks", '`marks` must be a list of tables such as { type = "custom", value = "x" }')
+    row = table.get("row", 1)
+    if isinstance(row, bool) or not isinstance(row, int) or row < 1:
+        raise malformed("row", "`row` must be a row of the recipients file, counted from 1")
     entries = tuple(None if k.strip().lower() == "timeout" else k.strip() for k in keys)
-    return Scenario(name, entries, expect, _line_of(text, "name", start, end))
+    return Scenario(name, entries, expect, _line_of(text, "name", start, end), row)
 
 
 def toml_value(value: Any) -> str:
@@ -246,17 +254,26 @@ def _in_order(wanted: list[str], texts: list[str]) -> str | None:
 
 @dataclass(frozen=True)
 class Target:
-    """What the scenarios run against: the flow's request and the region its numbers are read in."""
+    """What the scenarios run against: the flow's request (for a template, each row's) and the
+    region its numbers are read in."""
 
-    request: dict[str, Any]
+    request: dict[str, Any] | None
     region: str | None
+    rows: dict[int, dict[str, Any]] | None = None
+
+    def request_for(self, scenario: Scenario) -> dict[str, Any] | None:
+        return self.request if self.rows is None else self.rows.get(scenario.row)
 
 
 def run_suite(suite: Suite, path: Path, target: Target) -> list[Outcome]:
     """Run every well-formed scenario of one file against its flow."""
     outcomes = []
     for scenario in suite.scenarios:
-        call = run(target.request, scripted(list(scenario.keys)))
+        request = target.request_for(scenario)
+        if request is None:
+            outcomes.append(Outcome(scenario, path, (f"row: {suite.recipients} has no row {scenario.row} without errors",)))
+            continue
+        call = run(request, scripted(list(scenario.keys)))
         outcomes.append(Outcome(scenario, path, tuple(check(scenario, call, target.region))))
     return outcomes
 

@@ -188,11 +188,12 @@ def decompile(text: str, *, path: str = "<string>", region: str | None = None) -
     return written
 
 
-def request_of(text: str, *, path: str = "<string>", config: Config | None = None) -> Result:
+def request_of(text: str, *, path: str = "<string>", config: Config | None = None, recipients: bool = False) -> Result:
     """The request a file stands for: a .ivr compiled (its findings included), or a JSON
-    request read as the service reads it (api-notes 2, 3). `request` is None when there is none."""
+    request read as the service reads it (api-notes 2, 3). `request` is None when there is none;
+    with `recipients`, a template flow comes back as `template`."""
     if not is_json(text, path):
-        return analyze(text, path=path, config=config, emit_request=True)
+        return analyze(text, path=path, config=config, emit_request=True, recipients=recipients)
     from ivrc import from_json
 
     flow, plain, problems = from_json.read(text)

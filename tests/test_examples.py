@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 import os
 import subprocess
@@ -19,15 +21,29 @@ EXAMPLE_FILES = sorted(EXAMPLES.glob("*.ivr"))
 def test_there_are_the_five_promised_examples():
     names = {p.stem for p in EXAMPLE_FILES}
     assert {"white_rabbit", "age_gate", "appointment_reminder", "satisfaction_survey", "delivery_notice"} <= names
-    assert {p.stem for p in GOLDEN.glob("*.json")} == names
+    assert "personal_reminder" in names and (EXAMPLES / "personal_reminder.csv").is_file()
+    assert {p.stem for p in GOLDEN.glob("*.json*")} == names
+
+
+def _recipients(example: Path) -> Path | None:
+    """A template example's recipients: the CSV beside it."""
+    beside = example.with_suffix(".csv")
+    return beside if beside.is_file() else None
 
 
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.stem)
 def test_example_compiles_to_its_golden_byte_for_byte(example):
-    result = run_ivrc("compile", str(example.relative_to(ROOT)))
+    recipients = _recipients(example)
+    if recipients is None:
+        result = run_ivrc("compile", str(example.relative_to(ROOT)))
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == "", "examples compile without any finding"
+        assert result.stdout == (GOLDEN / f"{example.stem}.json").read_text(encoding="utf-8")
+        return
+    result = run_ivrc("compile", str(example.relative_to(ROOT)), "--recipients", str(recipients.relative_to(ROOT)))
     assert result.returncode == 0, result.stderr
-    assert result.stderr == "", "examples compile without any finding"
-    assert result.stdout == (GOLDEN / f"{example.stem}.json").read_text(encoding="utf-8")
+    assert result.stderr == f"5 requests for 5 recipients of {recipients.relative_to(ROOT)}\n", "no finding in the flow or its data"
+    assert result.stdout == (GOLDEN / f"{example.stem}.jsonl").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: p.stem)
@@ -35,14 +51,16 @@ def test_example_has_no_findings(example):
     assert ivrc.lint(example.read_text(encoding="utf-8"), path=str(example)) == []
 
 
-@pytest.mark.parametrize("golden", sorted(GOLDEN.glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("golden", sorted(GOLDEN.glob("*.json*")), ids=lambda p: p.stem)
 def test_golden_validates_against_its_schema(golden):
-    request = json.loads(golden.read_text(encoding="utf-8"))
-    kind = "dialer" if "ivr" in request else "simple_dialer"
-    schema = json.loads((SCHEMAS / f"{kind}.schema.json").read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    errors = list(Draft202012Validator(schema).iter_errors(request))
-    assert errors == []
+    text = golden.read_text(encoding="utf-8")
+    requests = [json.loads(line) for line in text.splitlines()] if golden.suffix == ".jsonl" else [json.loads(text)]
+    for request in requests:
+        kind = "dialer" if "ivr" in request else "simple_dialer"
+        schema = json.loads((SCHEMAS / f"{kind}.schema.json").read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+        errors = list(Draft202012Validator(schema).iter_errors(request))
+        assert errors == []
 
 
 def test_output_is_the_same_whatever_the_hash_seed(tmp_path):

@@ -242,7 +242,11 @@ def _skeleton(text: str) -> list[str]:
     return [w for w in words if w not in ("region", "keys")]
 
 
-@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.ivr")), ids=lambda p: p.stem)
+# A template flow becomes one request per recipient, which decompile does not join back into one.
+SINGLE_REQUEST_EXAMPLES = [e for e in sorted(EXAMPLES.glob("*.ivr")) if not e.with_suffix(".csv").is_file()]
+
+
+@pytest.mark.parametrize("example", SINGLE_REQUEST_EXAMPLES, ids=lambda p: p.stem)
 def test_fmt_and_decompile_write_one_canonical_layout(example):
     text = example.read_text(encoding="utf-8")
     written = ivrc.decompile(ivrc.dumps(ivrc.compile(text)), region="IL")
