@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ivrc.library import Result
     from ivrc.config import Config
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 app = typer.Typer(
     name="ivrc",
@@ -757,7 +757,7 @@ PasswordOption = Annotated[Optional[str], typer.Option("--password", metavar="SE
 TimeoutOption = Annotated[float, typer.Option("--timeout", metavar="SECONDS", parser=seconds, help="How long to wait for each answer of the service.")]
 
 
-def _client(base_url: str | None, user: str | None, password: str | None, timeout: float = 30.0):  # type: ignore[no-untyped-def]
+def _client(base_url: str | None, user: str | None, password: str | None, timeout: float = 30.0, connections: int = 10):  # type: ignore[no-untyped-def]
     """A client for the service; credentials from flags, the environment or netrc, never printed."""
     from urllib.parse import urlsplit, urlunsplit
 
@@ -778,7 +778,7 @@ def _client(base_url: str | None, user: str | None, password: str | None, timeou
     if credentials is None:
         _fail("no credentials: set IVRC_USERNAME and IVRC_PASSWORD, add a netrc entry for the service, or pass --user and --password")
     notice = lambda line: typer.echo(f"ivrc: {line}", err=True)  # noqa: E731
-    return DialerClient(credentials, url, read_timeout=timeout, retry=Retry(notice=notice)), url
+    return DialerClient(credentials, url, read_timeout=timeout, retry=Retry(notice=notice), connections=connections), url
 
 
 @app.command("deploy", cls=Command)
@@ -794,10 +794,14 @@ def deploy_command(
     password: PasswordOption = None,
     timeout: TimeoutOption = 30.0,
     region: RegionOption = None,
+    recipients: RecipientsOption = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", parser=whole_number, help="With --recipients: requests in flight at once.")] = 4,
+    rate: Annotated[Optional[float], typer.Option("--rate", metavar="R", parser=seconds, help="With --recipients: at most R requests a second.")] = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Compile and check FILE, show the plan, then upload recordings, create the campaign,
-    upload the phone list and start it. Run it again to finish a deploy that was cut short."""
+    upload the phone list and start it. Run it again to finish a deploy that was cut short.
+    A template flow with --recipients becomes one campaign per recipient."""
     from ivrc import deploy
     from ivrc import model as semantics
     from ivrc.api import ServiceError
@@ -809,8 +813,19 @@ def deploy_command(
         _fail(str(error))
     folder = _folder(recordings, "--recordings")
     config = _settings(file, config_file, region=_region(region), recordings=folder)
-    result = analyze(source, path=str(file), config=config, emit_request=True)
+    personal = recipients or config.recipients
+    result = analyze(source, path=str(file), config=config, emit_request=True, recipients=personal is not None)
     _report(result, source, sys.stderr)
+    if result.template is not None and personal is not None:
+        from ivrc import cli_recipients
+
+        if not 1 <= concurrency <= 64:
+            _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
+        client, url = _client(base_url, user, password, timeout, connections=concurrency)
+        cli_recipients.deploy(file, result, personal, _flow_region(result, config), client, url, start, dry_run, yes, concurrency, rate)
+        return
+    if result.request is not None and recipients is not None:
+        _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
     if result.request is None:
         typer.echo("ivrc: nothing was sent: the flow has errors", err=True)
         raise typer.Exit(EXIT_FINDINGS)
@@ -1048,4 +1063,14 @@ def main() -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="replace")
-    app(prog_name="ivrc")
+    try:
+        app(prog_name="ivrc", standalone_mode=True)
+    except Exception as error:  # the last line of defence: a bug in ivrc, said in one line
+        if os.environ.get("IVRC_DEBUG") == "1":
+            raise
+        typer.echo(
+            f"ivrc: internal error ({type(error).__name__}): this is a bug in ivrc {__version__}; please report it "
+            "with the command that caused it (run it again with IVRC_DEBUG=1 for the details)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)

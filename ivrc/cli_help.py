@@ -65,16 +65,20 @@ def choices(*values: str) -> dict[str, Any]:
     return {"metavar": f"[{'|'.join(values)}]", "callback": check, "autocompletion": complete}
 
 
-def whole_number(text: str) -> int:
-    """A whole number given on the command line (`--port 8080`)."""
+def whole_number(text: str | int) -> int:
+    """A whole number given on the command line (`--port 8080`); a default passes as it is."""
+    if isinstance(text, int):
+        return text
     try:
         return int(text.strip(), 10)
     except ValueError:
         raise typer.BadParameter(f"{text!r} is not a whole number") from None
 
 
-def seconds(text: str) -> float:
-    """A number of seconds given on the command line (`--timeout 2.5`)."""
+def seconds(text: str | float) -> float:
+    """A number of seconds given on the command line (`--timeout 2.5`); a default passes as it is."""
+    if isinstance(text, (int, float)):
+        return float(text)
     try:
         value = float(text)
     except ValueError:

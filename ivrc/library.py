@@ -113,11 +113,19 @@ def _analyze_json(text: str, path: str, config: Config) -> Result:
     from ivrc import from_json
     from ivrc.schema import validate_json
 
-    flow, plain, problems = from_json.read(text)
-    found = list(problems)
-    if flow is not None and plain is not None:
-        found += validate_json(flow.requests[0].kind, plain)
-        found += checks.run(semantics.build(flow, config))
+    def findings(exact: bool) -> tuple[ast.Flow | None, list[Diagnostic]]:
+        flow, plain, problems = from_json.read(text, exact=exact)
+        found = list(problems)
+        if flow is not None and plain is not None:
+            found += validate_json(flow.requests[0].kind, plain)
+            found += checks.run(semantics.build(flow, config))
+        return flow, found
+
+    # Most requests have nothing to report: read them fast, and again with positions only
+    # when there is something to say where.
+    flow, found = findings(exact=False)
+    if found:
+        flow, found = findings(exact=True)
     located = [replace(d, path=path) for d in found]
     return Result(path, flow, tuple(checks.configure(located, config)))
 
@@ -196,7 +204,9 @@ def request_of(text: str, *, path: str = "<string>", config: Config | None = Non
         return analyze(text, path=path, config=config, emit_request=True, recipients=recipients)
     from ivrc import from_json
 
-    flow, plain, problems = from_json.read(text)
+    flow, plain, problems = from_json.read(text, exact=False)
+    if problems:
+        flow, plain, problems = from_json.read(text)
     located = tuple(replace(d, path=path) for d in problems if d.rule == "syntax-error" or flow is None)
     data = plain.data if flow is not None and plain is not None else None
     return Result(path, flow, located, data)

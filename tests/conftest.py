@@ -14,6 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SCHEMAS = ROOT / "schemas"
+# A template example (its recipients CSV beside it) is one request per recipient, not one request.
+SINGLE_REQUEST_EXAMPLES = [e for e in sorted(EXAMPLES.glob("*.ivr")) if not e.with_suffix(".csv").is_file()]
 
 # CI runs property tests derandomized and bounded; `HYPOTHESIS_PROFILE=fuzz` runs a long local fuzz.
 settings.register_profile("ci", derandomize=True, max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

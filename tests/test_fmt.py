@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ivrc
-from conftest import EXAMPLES, run_ivrc
+from conftest import EXAMPLES, SINGLE_REQUEST_EXAMPLES, run_ivrc
 from ivrc.printer import shape
 from test_decompile import dialer_requests, simple_requests
 from test_properties import flows
@@ -240,10 +240,6 @@ def _skeleton(text: str) -> list[str]:
     `region` and `keys` lines left out (decompile writes numbers in E.164 and derives keys)."""
     words = [line.split()[0] if line.strip() else "" for line in text.splitlines() if not line.strip().startswith("#")]
     return [w for w in words if w not in ("region", "keys")]
-
-
-# A template flow becomes one request per recipient, which decompile does not join back into one.
-SINGLE_REQUEST_EXAMPLES = [e for e in sorted(EXAMPLES.glob("*.ivr")) if not e.with_suffix(".csv").is_file()]
 
 
 @pytest.mark.parametrize("example", SINGLE_REQUEST_EXAMPLES, ids=lambda p: p.stem)

@@ -22,7 +22,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from conftest import EXAMPLES, ROOT
+from conftest import EXAMPLES, ROOT, SINGLE_REQUEST_EXAMPLES
 from faultproxy import FaultProxy
 from ivrc.api import Credentials, DialerClient, Retry, ServiceError
 from ivrc.api.cdr import COLUMNS, parse_cdr
@@ -122,7 +122,7 @@ def records(emulator: Emulator, unique_id: str, count: int) -> list[dict]:
 PHONES = "+972522222222\n972523333333,031234567,w1#\n+972521111111\n"
 
 
-@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.ivr")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("example", SINGLE_REQUEST_EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_deploys_starts_and_has_call_records(emulator, example, tmp_path):
     flow = tmp_path / example.name
     shutil.copy(example, flow)

@@ -92,12 +92,14 @@ class DialerClient:
         read_timeout: float = 30.0,
         retry: Retry | None = None,
         transport: httpx.BaseTransport | None = None,
+        connections: int = 10,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.retry = retry or Retry()
         timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
         # trust_env=False: no credentials picked up from the environment behind our back.
-        self._http = httpx.Client(base_url=self.base_url, auth=credentials.auth(), timeout=timeout, transport=transport, trust_env=False)
+        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+        self._http = httpx.Client(base_url=self.base_url, auth=credentials.auth(), timeout=timeout, transport=transport, trust_env=False, limits=limits)
 
     def close(self) -> None:
         self._http.close()

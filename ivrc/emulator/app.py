@@ -151,7 +151,7 @@ class Emulator:
         from ivrc.library import analyze
 
         result = analyze(text, path="request.json", config=Config(region=self.settings.region))
-        flow, plain, _ = from_json.read(text)
+        flow, plain, _ = from_json.read(text, exact=False)
         errors = [d for d in result.diagnostics if d.severity.value == "error"]
         if flow is not None and flow.requests and flow.requests[0].kind != kind:
             raise Refused(400, f"this is a {flow.requests[0].kind} request; send it to /v2/calls/{flow.requests[0].kind}")

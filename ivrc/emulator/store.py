@@ -40,6 +40,8 @@ class Store:
         self.path = folder / "emulator.sqlite3"
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode a commit survives the process being killed without waiting for the disk.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
 
