@@ -932,7 +932,7 @@ def _phone_option(number: str, region: str | None) -> str:
 
 @app.command("cdr", cls=Command)
 def cdr_command(
-    campaign: Annotated[str, typer.Argument(metavar="CAMPAIGN_ID", help="The campaign's unique_id.", show_default=False)],
+    campaign: Annotated[Optional[str], typer.Argument(metavar="[CAMPAIGN_ID]", help="The campaign's unique_id (not with --recipients).", show_default=False)] = None,
     number: Annotated[Optional[str], typer.Option("--number", metavar="PHONE", help="Only this number's records.")] = None,
     output_format: Annotated[str, typer.Option("--format", **choices("table", "csv", "json"), help="table, csv (as the service sent it) or json.")] = "table",
     summary: Annotated[bool, typer.Option("--summary", help="Answer rate, hangup causes, marks, and the keys pressed at each step.")] = False,
@@ -940,18 +940,28 @@ def cdr_command(
         Optional[str],
         typer.Option("--region", metavar="CODE", help="How to read a local --number (default: `region` in ivrc.toml or [tool.ivrc])."),
     ] = None,
+    recipients: RecipientsOption = None,
+    flow: Annotated[Optional[Path], typer.Option("--flow", metavar="FILE", help="With --recipients: the template flow the recipients were called with.")] = None,
     base_url: BaseUrlOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
     timeout: TimeoutOption = 30.0,
 ) -> None:
-    """Fetch a campaign's call records and show them."""
+    """Fetch a campaign's call records and show them. With --recipients and --flow: one result
+    row per recipient of a personal campaign, joinable to the recipients file by its row."""
     import json
 
     from ivrc.api import ServiceError
     from ivrc.api.cdr import CdrError
     from ivrc.cdr_report import summary_text, table
 
+    if recipients is not None or flow is not None:
+        if recipients is None or flow is None or campaign is not None:
+            _fail("--recipients FILE and --flow FILE go together, and take no CAMPAIGN_ID: each recipient has a campaign of its own")
+        _recipient_results(flow, recipients, output_format, region, base_url, user, password, timeout)
+        return
+    if campaign is None:
+        _fail("give the CAMPAIGN_ID, or --recipients and --flow for a personal campaign")
     if number is not None:
         number = _phone_option(number, region)
     client, _ = _client(base_url, user, password, timeout)
@@ -970,6 +980,27 @@ def cdr_command(
         sys.stdout.write(json.dumps([r.as_json() for r in records], ensure_ascii=False, indent=2) + "\n")
     else:
         typer.echo(table(records), nl=False)
+
+
+def _recipient_results(flow: Path, recipients: Path, output_format: str, region: str | None, base_url: str | None, user: str | None, password: str | None, timeout: float) -> None:
+    """Who answered, who confirmed and who cancelled: each recipient's campaign's records."""
+    from ivrc import cli_recipients
+    from ivrc.api import ServiceError
+    from ivrc.library import analyze
+
+    source = _read_or_fail(flow)
+    config = _settings(flow, None, region=_region(region))
+    result = analyze(source, path=str(flow), config=config, emit_request=True, recipients=True)
+    if result.template is None:
+        _report(result, source, sys.stderr)
+        _fail(f"--flow {flow}: not a template flow that compiles; its recipients' campaigns cannot be named")
+    client, _ = _client(base_url, user, password, timeout, connections=8)
+    try:
+        with client:
+            text = cli_recipients.results(result.template, recipients, _flow_region(result, config), client, output_format)
+    except ServiceError as error:
+        _fail(str(error))
+    sys.stdout.write(text)
 
 
 @app.command("emulator", cls=Command)

@@ -199,3 +199,55 @@ def deploy(
     if tally.failed:
         typer.echo(f"ivrc: {tally.failed} request{'s' if tally.failed != 1 else ''} failed; run the same command again to retry them (journal: {journal.path})", err=True)
         raise typer.Exit(EXIT_FINDINGS)
+
+
+RESULT_COLUMNS = ("row", "unique_id", "calls", "answered", "hangup_cause", "billsec", "marks", "keys")
+
+
+def results(template: Template, path: Path, region: str | None, client: Any, output_format: str) -> str:
+    """One line per recipient, in row order: the row (to join with the recipients file, which
+    keeps the names and numbers), its campaign, and what its call records say."""
+    import csv
+    import io
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ivrc.api import ServiceError
+
+    wanted: list[tuple[int, str]] = []
+    run(template, path, region, lambda row, unique_id, line: wanted.append((row.number, unique_id)))
+
+    def fetch(item: tuple[int, str]) -> dict[str, Any]:
+        number, unique_id = item
+        try:
+            _, records = client.cdr_by_campaign(unique_id)
+        except ServiceError as error:
+            if error.status != 404:
+                raise
+            records = []  # not deployed (yet)
+        last = records[-1] if records else None
+        return {
+            "row": number,
+            "unique_id": unique_id,
+            "calls": len(records),
+            "answered": "yes" if any(r.answered for r in records) else ("no" if records else ""),
+            "hangup_cause": last.hangup_cause if last else "",
+            "billsec": sum(r.billsec for r in records),
+            "marks": " ".join(m for r in records for m in r.marks),
+            "keys": " ".join(f"{step}:{keys}" for r in records for step, keys in r.keys),
+        }
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        rows = list(pool.map(fetch, wanted))
+    if output_format == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2) + "\n"
+    out = io.StringIO()
+    writer = csv.DictWriter(out, RESULT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    if output_format == "table":
+        widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) if rows else len(c) for c in RESULT_COLUMNS}
+        lines = ["  ".join(c.ljust(widths[c]) for c in RESULT_COLUMNS).rstrip()]
+        lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in RESULT_COLUMNS).rstrip() for r in rows]
+        return "\n".join(lines) + "\n"
+    return out.getvalue()

@@ -657,3 +657,121 @@ def test_a_phone_list_that_is_not_utf8_is_placed_like_a_flow(tmp_path):
     result = ivrc_cli("deploy", str(flow), "--phones", str(phones), "--dry-run", url=f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 1
     assert result.stderr.splitlines()[0] == f"ivrc: error: {phones}:2:6: not UTF-8 text (byte 0xb6)"
+
+
+# ---- personal campaigns ---------------------------------------------------------------------
+
+TEMPLATE = """\
+region IL
+dialer "kill-nine" { return_address "http://127.0.0.1:9/"; number recipient.phone }
+step a {
+    say "Hello $name$" with name = recipient.name
+    on 1 -> mark custom "confirmed"
+}
+"""
+
+
+def _people(path: Path, count: int) -> None:
+    path.write_text("id,name,phone\n" + "".join(f"{n},Patient Number{n},+97252{n:07d}\n" for n in range(count)), encoding="utf-8")
+
+
+def _journal_counts(journal: Path) -> tuple[int, int]:
+    import sqlite3
+
+    try:
+        with sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=1) as db:
+            created, started = db.execute("SELECT COALESCE(SUM(created), 0), COALESCE(SUM(started), 0) FROM rows").fetchone()
+            return int(created), int(started)
+    except sqlite3.Error:
+        return 0, 0
+
+
+def _campaigns_like(emulator: Emulator, prefix: str) -> int:
+    import sqlite3
+
+    with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
+        return int(db.execute("SELECT COUNT(*) FROM campaigns WHERE unique_id LIKE ?", (prefix + "%",)).fetchone()[0])
+
+
+def test_a_batch_killed_at_any_moment_is_finished_by_the_same_command(emulator, tmp_path):
+    import signal
+
+    flow = tmp_path / "nine.ivr"
+    flow.write_text(TEMPLATE, encoding="utf-8")
+    people = tmp_path / "people.csv"
+    _people(people, 400)
+    journal = tmp_path / ".ivrc" / "deploys" / "nine.ivr.batch.sqlite3"
+    command = [sys.executable, "-m", "ivrc", "deploy", str(flow), "--recipients", str(people), "--yes", "--start", "--concurrency", "4"]
+    env = {**os.environ, "IVRC_BASE_URL": emulator.url, "IVRC_USERNAME": USER, "IVRC_PASSWORD": PASSWORD, "NO_COLOR": "1"}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while _journal_counts(journal)[0] < 40 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=10)
+    process.stdout.close()  # type: ignore[union-attr]
+    process.stderr.close()  # type: ignore[union-attr]
+    created_before, _ = _journal_counts(journal)
+    assert 40 <= created_before < 400, "killed part way"
+    rerun = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", "--concurrency", "4", url=emulator.url)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    summary = rerun.stdout.splitlines()[-1]
+    assert summary.startswith("Deployed: 400 recipients: ")
+    assert _journal_counts(journal) == (400, 400)
+    assert _campaigns_like(emulator, "kill-nine-") == 400, "exactly one campaign per recipient"
+    # The journal keeps no personal data: no name, no number, in any of its files.
+    stored = b"".join(p.read_bytes() for p in journal.parent.iterdir())
+    assert b"Patient" not in stored
+    assert not [n for n in range(400) if f"97252{n:07d}".encode() in stored or f"+97252{n:07d}".encode() in stored]
+    again = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url)
+    assert again.stdout.splitlines()[-1] == "Deployed: 400 recipients: 0 created, 0 started, 400 skipped as already done, 0 failed."
+
+
+def test_a_changed_row_is_reported_and_not_sent_again(emulator, tmp_path):
+    flow = tmp_path / "changed.ivr"
+    flow.write_text(TEMPLATE.replace("kill-nine", "changed-row"), encoding="utf-8")
+    people = tmp_path / "people.csv"
+    _people(people, 3)
+    assert ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url).returncode == 0
+    people.write_text(people.read_text(encoding="utf-8").replace("Patient Number1,", "Patient Renamed,"), encoding="utf-8")
+    rerun = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url)
+    assert rerun.returncode == 0
+    assert "1 changed since they were sent" in rerun.stdout
+    assert "ivrc: 1 recipient changed since their campaign was created; the service keeps the first values" in rerun.stderr
+
+
+def test_a_batch_with_bad_rows_sends_nothing(emulator, tmp_path):
+    flow = tmp_path / "bad.ivr"
+    flow.write_text(TEMPLATE.replace("kill-nine", "bad-rows"), encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text("name,phone\nDana,054-600-0001\nAvi,054-6\n", encoding="utf-8")
+    result = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url)
+    assert result.returncode == 1
+    assert f"{people.name}:3:5: error[invalid-phone-number]" in result.stderr or "people.csv:3:5: error[invalid-phone-number]" in result.stderr
+    assert "ivrc: nothing was sent" in result.stderr
+    assert _campaigns_like(emulator, "bad-rows-") == 0
+
+
+def test_the_personal_example_deploys_and_each_recipient_has_a_result(emulator, tmp_path):
+    for name in ("personal_reminder.ivr", "personal_reminder.csv"):
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    flow, people = tmp_path / "personal_reminder.ivr", tmp_path / "personal_reminder.csv"
+    dry = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--dry-run", url=emulator.url)
+    assert dry.returncode == 0 and "5 calls, scheduled at the Unix time 2111727600" in dry.stdout
+    assert '"name": "Dana Levi"' in dry.stdout, "the plan shows one sample request with its values"
+    deployed = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url)
+    assert deployed.returncode == 0, deployed.stderr
+    assert deployed.stdout.splitlines()[-1] == "Deployed: 5 recipients: 5 created, 5 started, 0 skipped as already done, 0 failed."
+    deadline = time.monotonic() + 20
+    while True:
+        results = ivrc_cli("cdr", "--recipients", str(people), "--flow", str(flow), "--format", "json", url=emulator.url)
+        assert results.returncode == 0, results.stderr
+        rows = json.loads(results.stdout)
+        if all(r["calls"] for r in rows) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert [r["row"] for r in rows] == [1, 2, 3, 4, 5]
+    assert all(r["calls"] == 1 and r["answered"] == "yes" for r in rows)
+    assert {r["marks"] for r in rows} <= {"custom:confirmed", "custom:cancelled", ""}
+    table = ivrc_cli("cdr", "--recipients", str(people), "--flow", str(flow), url=emulator.url)
+    assert table.stdout.splitlines()[0].split() == ["row", "unique_id", "calls", "answered", "hangup_cause", "billsec", "marks", "keys"]

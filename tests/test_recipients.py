@@ -1,0 +1,175 @@
+"""Personal campaigns: recipients files read with positions, compile to JSON Lines with
+deterministic unique_ids, simulate one recipient, and the CLI's messages."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import ivrc
+from conftest import EXAMPLES, run_ivrc
+from ivrc.recipients import Recipients
+
+FLOW = """\
+region IL
+
+dialer "reminder" {
+    return_address "https://example.com/r"
+    number         recipient.phone
+}
+
+step a {
+    say "Hello $name$, see you at $time$" with name = recipient.name, time = recipient.time
+
+    on 1 -> mark custom "confirmed"
+    on 3 -> call recipient.office cli "03-000-0000"
+}
+"""
+CSV = "name,phone,time,office\nDana,054-600-0001,09:30,03-555-9876\n\"Cohen, Avi\",054-600-0002,10:00,03-555-9877\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "flow.ivr").write_text(FLOW, encoding="utf-8")
+    (tmp_path / "people.csv").write_text(CSV, encoding="utf-8")
+    return tmp_path
+
+
+def _cells(path: Path) -> list[list[tuple[str, int, int]]]:
+    with Recipients(path) as recipients:
+        rows = [[(c.value, c.line, c.column) for c in row.cells.values()] for row in recipients.rows()]
+        assert recipients.problems == []
+    return rows
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+def test_csv_with_or_without_bom_and_crlf_keeps_every_position(tmp_path, line_end, bom):
+    text = bom + line_end.join(["name,phone", 'Dana,054', '"Cohen, ""Avi""",055', '"two', 'lines",056']) + line_end
+    (tmp_path / "r.csv").write_bytes(text.encode("utf-8"))
+    assert _cells(tmp_path / "r.csv") == [
+        [("Dana", 2, 1), ("054", 2, 6)],
+        [('Cohen, "Avi"', 3, 1), ("055", 3, 18)],
+        [(f"two{line_end}lines", 4, 1), ("056", 5, 8)],
+    ]
+
+
+def test_json_lines_give_the_same_requests_as_csv(project):
+    (project / "people.jsonl").write_text(
+        '{"name": "Dana", "phone": "054-600-0001", "time": "09:30", "office": "03-555-9876"}\n'
+        '{"name": "Cohen, Avi", "phone": "054-600-0002", "time": "10:00", "office": "03-555-9877"}\n',
+        encoding="utf-8",
+    )
+    from_csv = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
+    from_jsonl = run_ivrc("compile", "flow.ivr", "--recipients", "people.jsonl", cwd=project)
+    assert from_csv.returncode == from_jsonl.returncode == 0, from_csv.stderr + from_jsonl.stderr
+    assert from_csv.stdout == from_jsonl.stdout
+    requests = [json.loads(line) for line in from_csv.stdout.splitlines()]
+    assert [r["number"] for r in requests] == ["972546000001", "972546000002"]
+    assert requests[1]["ivr"]["steps"][0]["prompt"] == {"text": "Hello $name$, see you at $time$", "fields": 2, "name": "Cohen, Avi", "time": "10:00"}
+    assert requests[0]["ivr"]["steps"][0]["actions"][1]["actions"][0]["params"]["number"] == "97235559876"
+
+
+def test_unique_ids_are_derived_from_the_flow_and_the_recipient(project):
+    first = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "-o", "a.jsonl", cwd=project)
+    again = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "-o", "b.jsonl", cwd=project)
+    assert first.returncode == again.returncode == 0
+    assert (project / "a.jsonl").read_bytes() == (project / "b.jsonl").read_bytes()
+    ids = [json.loads(line)["unique_id"] for line in (project / "a.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(set(ids)) == 2 and all(i.startswith("reminder-") for i in ids)
+    # The same person keeps the same id when rows move or other values change.
+    (project / "moved.csv").write_text("name,phone,time,office\nCohen A.,054-600-0002,11:00,03-555-9877\nDana,054-600-0001,09:30,03-555-9876\n", encoding="utf-8")
+    moved = run_ivrc("compile", "flow.ivr", "--recipients", "moved.csv", cwd=project)
+    assert [json.loads(line)["unique_id"] for line in moved.stdout.splitlines()] == ids[::-1]
+    # An `id` column tells apart people who share a phone.
+    (project / "family.csv").write_text("id,name,phone,time,office\n1,Dana,054-600-0001,09:30,03-555-9876\n2,Noa,054-600-0001,09:45,03-555-9876\n", encoding="utf-8")
+    family = run_ivrc("compile", "flow.ivr", "--recipients", "family.csv", cwd=project)
+    assert family.returncode == 0
+    assert len({json.loads(line)["unique_id"] for line in family.stdout.splitlines()}) == 2
+    # Another flow, other campaigns.
+    (project / "flow.ivr").write_text(FLOW.replace("09", "10").replace('"confirmed"', '"ok"'), encoding="utf-8")
+    changed = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
+    assert not {json.loads(line)["unique_id"] for line in changed.stdout.splitlines()} & set(ids)
+
+
+def test_every_request_validates_against_the_schema(project):
+    from jsonschema import Draft202012Validator
+
+    from conftest import SCHEMAS
+
+    schema = json.loads((SCHEMAS / "dialer.schema.json").read_text(encoding="utf-8"))
+    result = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
+    for line in result.stdout.splitlines():
+        assert list(Draft202012Validator(schema).iter_errors(json.loads(line))) == []
+
+
+def test_a_template_without_recipients_says_how_to_give_them(project):
+    result = run_ivrc("compile", "flow.ivr", cwd=project)
+    assert result.returncode == 1
+    assert "error[missing-recipients]: this flow is a template: it takes `recipient.phone`, `recipient.name`, `recipient.time`, `recipient.office`" in result.stderr
+    assert "give one with --recipients FILE (.csv or .jsonl)" in result.stderr
+    assert result.stdout == ""
+    assert run_ivrc("lint", "flow.ivr", cwd=project).returncode == 0, "the template alone is checked and clean"
+
+
+def test_the_configured_recipients_file_is_used(project):
+    (project / "ivrc.toml").write_text('recipients = "people.csv"\n', encoding="utf-8")
+    (project / "people.csv").write_text(CSV + "Gil,054-6,11:00,03-555-9876\n", encoding="utf-8")
+    linted = run_ivrc("lint", "flow.ivr", cwd=project)
+    assert linted.returncode == 1
+    assert "people.csv:4:5: error[invalid-phone-number]: `054-6` cannot be a phone number: it is too short" in linted.stdout
+
+
+def test_a_batch_with_errors_writes_nothing(project):
+    (project / "people.csv").write_text(CSV + ",054-600-0003,10:30,03-555-9876\n", encoding="utf-8")
+    to_file = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "-o", "out.jsonl", cwd=project)
+    assert to_file.returncode == 1
+    assert not (project / "out.jsonl").exists()
+    assert not list(project.glob(".ivrc-batch-*")), "no temporary file left behind"
+    to_stdout = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
+    assert to_stdout.returncode == 1 and to_stdout.stdout == ""
+    assert "people.csv:4:1: error[empty-value]: row 3 has no `name`, which the flow uses" in to_stdout.stderr
+    assert to_stdout.stderr.endswith("ivrc: nothing was written: people.csv has errors\n")
+
+
+def test_many_bad_rows_stay_readable_in_text_and_complete_in_json(project):
+    rows = "".join(f"Person {n},12{n},09:30,03-555-9876\n" for n in range(45))
+    (project / "people.csv").write_text("name,phone,time,office\n" + rows, encoding="utf-8")
+    text = run_ivrc("lint", "flow.ivr", "--recipients", "people.csv", cwd=project)
+    assert text.stdout.count("error[invalid-phone-number]") == 20
+    assert "people.csv: … and 25 more invalid-phone-number findings (--format json lists every one)" in text.stdout
+    machine = run_ivrc("lint", "flow.ivr", "--recipients", "people.csv", "--format", "json", cwd=project)
+    findings = json.loads(machine.stdout)
+    assert sum(1 for f in findings if f["rule"] == "invalid-phone-number") == 45
+    github = run_ivrc("lint", "flow.ivr", "--recipients", "people.csv", "--format", "github", cwd=project)
+    assert github.stdout.count("::error file=people.csv,line=") == 45
+
+
+def test_recipients_for_a_flow_that_is_not_a_template(tmp_path):
+    shutil.copy(EXAMPLES / "white_rabbit.ivr", tmp_path / "w.ivr")
+    (tmp_path / "people.csv").write_text(CSV, encoding="utf-8")
+    result = run_ivrc("compile", "w.ivr", "--recipients", "people.csv", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "w.ivr takes no values from recipients; a template flow uses `recipient.NAME` fields" in result.stderr
+
+
+def test_simulate_plays_one_recipients_call(project):
+    result = run_ivrc("simulate", "flow.ivr", "--recipients", "people.csv", "--row", "2", "--keys", "3", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "says (female voice): Hello Cohen, Avi, see you at 10:00" in result.stdout
+    assert "bridges the call to 97235559877" in result.stdout
+    beyond = run_ivrc("simulate", "flow.ivr", "--recipients", "people.csv", "--row", "9", cwd=project)
+    assert beyond.returncode == 2 and "people.csv has 2 rows of recipients" in beyond.stderr
+    alone = run_ivrc("simulate", "flow.ivr", "--row", "1", cwd=project)
+    assert alone.returncode == 2 and "--recipients FILE and --row N go together" in alone.stderr
+
+
+def test_fmt_and_graph_understand_recipient_fields(project):
+    messy = FLOW.replace("    number         recipient.phone", "  number recipient.phone")
+    assert ivrc.fmt(messy) == FLOW
+    graph = run_ivrc("graph", "flow.ivr", cwd=project)
+    assert graph.returncode == 0
+    assert "call recipient.office" in graph.stdout
