@@ -229,11 +229,52 @@ def _name_at(flow: ast.Flow | None, position: lsp.Position, lines: list[str]) ->
     return next((name for name, span, _ in _step_names(flow) if _inside(span, line, column)), None)
 
 
+# ---- recipient fields: completion, hover, and the header column they name ---------------------------
+
+
+def _recipients_header(uri: str) -> tuple[Path, dict[str, tuple[int, int]]] | None:
+    """The configured recipients file and its columns, each with its line and column."""
+    from ivrc.config import ConfigError, for_file
+    from ivrc.files import Unreadable
+    from ivrc.recipients import Recipients, RecipientsError
+
+    try:
+        path = for_file(Path(to_fs_path(uri) or uri)).recipients
+    except ConfigError:
+        return None
+    if path is None:
+        return None
+    try:
+        with Recipients(path) as recipients:
+            if recipients.kind == "jsonl":
+                next(recipients.rows(), None)  # the first line names the keys
+            return path, {cell.value: (cell.line, cell.column) for cell in recipients.header}
+    except (RecipientsError, Unreadable, OSError):
+        return None
+
+
+def _field_at(flow: ast.Flow | None, line: int, column: int) -> ast.Field | None:
+    if flow is None or not flow.requests:
+        return None
+    from ivrc import model as semantics
+
+    return next((use.field for use in semantics.build(flow).fields if _inside(use.field.span, line, column)), None)
+
+
 @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
 @guarded()
 def definition(ls: IvrServer, params: lsp.DefinitionParams) -> lsp.Location | None:
     text, result = _current(ls, params.text_document.uri)
     lines = text.split("\n")
+    line_text = lines[params.position.line] if params.position.line < len(lines) else ""
+    field = _field_at(result.flow, params.position.line + 1, _column(line_text, params.position.character))
+    if field is not None:
+        header = _recipients_header(params.text_document.uri)
+        if header is None or field.name not in header[1]:
+            return None
+        at_line, at_column = header[1][field.name]
+        start = lsp.Position(line=at_line - 1, character=at_column - 1)
+        return lsp.Location(uri=header[0].resolve().as_uri(), range=lsp.Range(start=start, end=lsp.Position(line=at_line - 1, character=at_column - 1 + len(field.name))))
     wanted = _name_at(result.flow, params.position, lines)
     for name, span, defines in _step_names(result.flow):
         if defines and name == wanted:
@@ -312,6 +353,17 @@ def completion(ls: IvrServer, params: lsp.CompletionParams) -> list[lsp.Completi
     line = lines[params.position.line] if params.position.line < len(lines) else ""
     before = line[: _column(line, params.position.character) - 1]
     upto = "\n".join(lines[: params.position.line] + [before])
+    if re.search(r"\brecipient\.\w*$", before):
+        header = _recipients_header(params.text_document.uri)
+        used = {u.field.name for u in semantics_fields(result.flow)}
+        names = list(header[1]) if header else []
+        names += sorted(used - set(names))
+        where = f"a column of {header[0].name}" if header else "a column of the recipients file"
+        return [lsp.CompletionItem(n, kind=lsp.CompletionItemKind.Field, detail=where) for n in names]
+    if re.search(r"(=|\bnumber|\bcall)\s+\w*$", before) and not re.search(r"\bkeys\b", before):
+        extra = [lsp.CompletionItem("recipient.", kind=lsp.CompletionItemKind.Module, detail="a value each recipient has (a column of the recipients file)")]
+    else:
+        extra = []
     if re.search(r"#\s*ivrc:\s*ignore\[[^\]]*$", before):
         return [lsp.CompletionItem(name, kind=lsp.CompletionItemKind.Value, detail=rule.severity.value, documentation=rule.summary) for name, rule in BY_NAME.items()]
     placeholder = re.search(r'\bsay\s+"[^"]*\$([A-Za-z0-9_]*)$', before)
@@ -329,7 +381,17 @@ def completion(ls: IvrServer, params: lsp.CompletionParams) -> list[lsp.Completi
     words = {"top": TOP_KEYWORDS, "dialer": DIALER_KEYWORDS, "simple_dialer": SIMPLE_KEYWORDS, "step": STEP_KEYWORDS, "handler": ACTION_KEYWORDS}[_block(upto)]
     if re.search(r"->\s*\S*$", before):
         words = ACTION_KEYWORDS
+    if extra:
+        return extra
     return _items(words, lsp.CompletionItemKind.Keyword)
+
+
+def semantics_fields(flow: ast.Flow | None) -> list[Any]:
+    if flow is None or not flow.requests:
+        return []
+    from ivrc import model as semantics
+
+    return semantics.build(flow).fields
 
 
 # ---- hover ------------------------------------------------------------------------------------------
@@ -348,6 +410,15 @@ def hover(ls: IvrServer, params: lsp.HoverParams) -> lsp.Hover | None:
     number = _phone_at(result.flow, line, column)
     if number is not None:
         return number
+    field = _field_at(result.flow, line, column)
+    if field is not None:
+        header = _recipients_header(params.text_document.uri)
+        if header is None:
+            return _markdown(f"**{field.written}**: each recipient's value of `{field.name}`; set `recipients` in ivrc.toml or [tool.ivrc] to check it here")
+        if field.name not in header[1]:
+            return _markdown(f"**{field.written}**: {header[0].name} has no column `{field.name}`")
+        at_line, at_column = header[1][field.name]
+        return _markdown(f"**{field.written}**: each recipient's value in the column `{field.name}` of {header[0].name} (line {at_line}, column {at_column})")
     for match in re.finditer(r"[A-Za-z_]+", line_text):
         if match.start() < column <= match.end() + 1 and match.group() in KEYWORD_DOCS and not _in_string(line_text, match.start()):
             words, field = KEYWORD_DOCS[match.group()]

@@ -223,3 +223,33 @@ vim.cmd("qa!")
     messages = {(d["line"], d["col"], d["code"]) for d in found}
     assert (5, 17, "dangling-goto") in messages
     assert any("did you mean `sales`?" in d["message"] for d in found)
+
+
+def test_recipient_fields_complete_hover_and_lead_to_their_column(tmp_path: Path):
+    async def session() -> None:
+        (tmp_path / "ivrc.toml").write_text('recipients = "people.csv"\n', encoding="utf-8")
+        (tmp_path / "people.csv").write_text("id,name,phone\n1,Dana,054-600-0001\n", encoding="utf-8")
+        text = (
+            'region IL\ndialer "p" { return_address "https://example.com/r"; number recipient.phone }\n'
+            'step a {\n    say "Hi $name$" with name = recipient.name\n    on 1 -> call recipient. cli "03-000-0000"\n}\n'
+        )
+        flow = tmp_path / "p.ivr"
+        flow.write_text(text, encoding="utf-8")
+        uri = flow.as_uri()
+        s = Session(tmp_path)
+        await s.start()
+        s.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=text)))
+        await s.diagnostics_for(uri)
+        doc = lsp.TextDocumentIdentifier(uri=uri)
+        columns = await s.client.text_document_completion_async(lsp.CompletionParams(text_document=doc, position=lsp.Position(line=4, character=27)))
+        assert [i.label for i in columns][:3] == ["id", "name", "phone"]
+        offered = await s.client.text_document_completion_async(lsp.CompletionParams(text_document=doc, position=lsp.Position(line=3, character=32)))
+        assert "recipient." in [i.label for i in offered]
+        hovered = await s.client.text_document_hover_async(lsp.HoverParams(text_document=doc, position=lsp.Position(line=3, character=36)))
+        assert hovered is not None and "column `name` of people.csv (line 1, column 4)" in hovered.contents.value
+        found = await s.client.text_document_definition_async(lsp.DefinitionParams(text_document=doc, position=lsp.Position(line=1, character=68)))
+        assert found is not None and found.uri == (tmp_path / "people.csv").resolve().as_uri()
+        assert (found.range.start.line, found.range.start.character, found.range.end.character) == (0, 8, 13)
+        await s.stop()
+
+    asyncio.run(session())
