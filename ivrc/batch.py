@@ -9,6 +9,7 @@ which keeps 12 bytes a row."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -37,6 +38,10 @@ from ivrc.diagnostics import Diagnostic, Severity
 from ivrc.emit import DIALER_FIELDS, SIMPLE_DIALER_FIELDS, Slot
 from ivrc.model import Model
 from ivrc.recipients import Cell, Recipients, Row
+
+# Values repeat across rows (a clinic's number, a day, a time): each is read once per batch.
+_read_phone = functools.lru_cache(maxsize=65536)(phone.read)
+_foreign = functools.lru_cache(maxsize=65536)(foreign_letters)
 
 ID_COLUMN = "id"  # an optional column that tells apart recipients who share a number
 _PLACEHOLDER = re.compile(r"\$[A-Za-z0-9_]+\$")
@@ -232,7 +237,7 @@ def _check_row(
             errors = True
             continue
         if roles & {"number", "call number"}:
-            reading = phone.read(text, region)
+            reading = _read_phone(text, region)
             if reading.status in ("impossible", "local"):
                 found.append(invalid_phone_number.diagnose_value(text, reading, _cell_span(cell), where))
                 errors = True
@@ -246,7 +251,7 @@ def _check_row(
             if _PLACEHOLDER.search(text):
                 found.append(placeholder_in_value.diagnose(f"`{name}` of row {row.number} holds a placeholder: `{_PLACEHOLDER.search(text).group(0)}`", _cell_span(cell), where, "remove the `$` signs from the value"))  # type: ignore[union-attr]
                 errors = True
-            foreign = foreign_letters(text)
+            foreign = _foreign(text)
             if foreign is not None:
                 found.append(unspeakable_value.diagnose(f"text to speech speaks Hebrew, English and Russian; `{name}` of row {row.number} has {foreign[2]} letters", _cell_span(cell), where, "write the value in Hebrew, English or Russian letters"))
                 errors = True

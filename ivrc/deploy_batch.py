@@ -103,20 +103,22 @@ class Tally:
 class RateLimit:
     """At most `rate` requests a second across every worker (none when rate is None)."""
 
-    def __init__(self, rate: float | None) -> None:
+    def __init__(self, rate: float | None, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
         self.interval = 1.0 / rate if rate else 0.0
         self._next = 0.0
         self._lock = threading.Lock()
+        self._clock = clock
+        self._sleep = sleep
 
     def wait(self) -> None:
         if not self.interval:
             return
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             moment = max(now, self._next)
             self._next = moment + self.interval
         if moment > now:
-            time.sleep(moment - now)
+            self._sleep(moment - now)
 
 
 @dataclass(frozen=True)

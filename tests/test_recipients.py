@@ -173,3 +173,33 @@ def test_fmt_and_graph_understand_recipient_fields(project):
     graph = run_ivrc("graph", "flow.ivr", cwd=project)
     assert graph.returncode == 0
     assert "call recipient.office" in graph.stdout
+
+
+def test_the_rate_limit_spaces_requests_evenly():
+    from ivrc.deploy_batch import RateLimit
+
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+
+    limit = RateLimit(4, clock=lambda: now[0], sleep=sleep)
+    for _ in range(5):
+        limit.wait()
+    assert slept == [0.25, 0.25, 0.25, 0.25]
+    RateLimit(None, clock=lambda: now[0], sleep=sleep).wait()
+    assert len(slept) == 4
+
+
+def test_progress_off_a_terminal_is_a_line_at_every_tenth():
+    from ivrc.deploy_batch import progress_printer
+
+    lines: list[str] = []
+    tick, stop = progress_printer(50, lines.append, interactive=False)
+    for _ in range(50):
+        tick()
+    stop()
+    assert len(lines) == 10
+    assert lines[0].startswith("5/50 recipients (10%)") and lines[-1].startswith("50/50 recipients (100%)")

@@ -775,3 +775,24 @@ def test_the_personal_example_deploys_and_each_recipient_has_a_result(emulator, 
     assert {r["marks"] for r in rows} <= {"custom:confirmed", "custom:cancelled", ""}
     table = ivrc_cli("cdr", "--recipients", str(people), "--flow", str(flow), url=emulator.url)
     assert table.stdout.splitlines()[0].split() == ["row", "unique_id", "calls", "answered", "hangup_cause", "billsec", "marks", "keys"]
+
+
+def test_the_emulator_takes_a_batch_at_concurrency_16(emulator, tmp_path):
+    flow = tmp_path / "sixteen.ivr"
+    flow.write_text(TEMPLATE.replace("kill-nine", "sixteen"), encoding="utf-8")
+    people = tmp_path / "people.csv"
+    _people(people, 300)
+    result = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", "--concurrency", "16", url=emulator.url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "Deployed: 300 recipients: 300 created, 300 started, 0 skipped as already done, 0 failed."
+    import sqlite3
+
+    deadline = time.monotonic() + 30
+    while True:
+        with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
+            waiting = db.execute("SELECT COUNT(*) FROM campaigns WHERE unique_id LIKE 'sixteen-%' AND done = 0").fetchone()[0]
+            recorded = db.execute("SELECT COUNT(*) FROM cdr WHERE unique_id LIKE 'sixteen-%'").fetchone()[0]
+        if not waiting or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert (waiting, recorded) == (0, 300)

@@ -61,6 +61,8 @@ def _script(char: str) -> str | None:
 
 def foreign_letters(text: str) -> tuple[int, int, str] | None:
     """The first run of letters in an unsupported script: start, end and the script's name."""
+    if text.isascii():
+        return None  # Latin letters, digits and punctuation: all spoken
     for start, char in enumerate(text):
         script = _script(char)
         if script is not None and script not in SUPPORTED:

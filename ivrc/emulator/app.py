@@ -93,8 +93,13 @@ class Emulator:
             campaign = self.store.campaign(unique_id)
             if campaign is None:
                 continue
-            numbers = self._numbers(campaign)
-            placed = calls.place(campaign, numbers, self.settings.callee_script, campaign["due"], self.settings.region)
+            try:
+                numbers = self._numbers(campaign)
+                placed = calls.place(campaign, numbers, self.settings.callee_script, campaign["due"], self.settings.region)
+            except Exception:  # one campaign that cannot be called must never hold up the others
+                log.exception("campaign %s cannot be called; it is marked failed", unique_id)
+                self.store.fail(unique_id)
+                continue
             self.store.finish(unique_id, [(number, row) for number, row, _ in placed])
             address = campaign["request"].get("return_address", "")
             for _, _, report in placed:

@@ -90,6 +90,11 @@ class Store:
             )
             db.execute("UPDATE campaigns SET done = 1 WHERE unique_id = ?", (unique_id,))
 
+    def fail(self, unique_id: str) -> None:
+        """A campaign whose calls could not be placed: never looked at again (done = 2)."""
+        with self.transaction() as db:
+            db.execute("UPDATE campaigns SET done = 2 WHERE unique_id = ?", (unique_id,))
+
     def cdr(self, unique_id: str, phone: str | None = None) -> list[dict[str, Any]]:
         query = "SELECT row FROM cdr WHERE unique_id = ?" + (" AND phone_number = ?" if phone is not None else "") + " ORDER BY position"
         with self._lock:
