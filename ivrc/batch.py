@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import re
 import uuid
@@ -40,8 +41,8 @@ from ivrc.model import Model
 from ivrc.recipients import Cell, Recipients, Row
 
 # Values repeat across rows (a clinic's number, a day, a time): each is read once per batch.
-_read_phone = functools.lru_cache(maxsize=65536)(phone.read)
-_foreign = functools.lru_cache(maxsize=65536)(foreign_letters)
+_read_phone = functools.lru_cache(maxsize=4096)(phone.read)
+_foreign = functools.lru_cache(maxsize=4096)(foreign_letters)
 
 ID_COLUMN = "id"  # an optional column that tells apart recipients who share a number
 _PLACEHOLDER = re.compile(r"\$[A-Za-z0-9_]+\$")
@@ -260,17 +261,34 @@ def _check_row(
 
 
 def _duplicates(numbers: array, rows: array, lines: array, columns: array, widths: array, where: str) -> Iterator[Diagnostic]:
-    """Every row whose number an earlier row has, naming the first such row."""
-    order = sorted(range(len(numbers)), key=numbers.__getitem__)
-    first: int | None = None
-    for position, index in enumerate(order):
-        if position and numbers[index] == numbers[order[position - 1]]:
-            assert first is not None
-            yield duplicate_recipient.diagnose(
-                f"row {rows[index]} has the same number as row {rows[first]} (line {lines[first]})",
-                _span(lines[index], columns[index], widths[index]),
-                where,
-                "remove one of the rows, or tell them apart with an `id` column",
-            )
-        else:
-            first = index
+    """Every row whose number an earlier row has, naming the first such row. The rows are sorted
+    by a hash of their number packed with their index into one 64-bit integer each, so sorting a
+    million rows takes tens of megabytes; rows whose hashes meet are compared by number."""
+    count = len(numbers)
+    index_bits = max(count.bit_length(), 1)
+    mask = (1 << (64 - index_bits)) - 1
+    packed = sorted(((n * 0x9E3779B97F4A7C15) & mask) << index_bits | i for i, n in enumerate(numbers))
+    index_mask = (1 << index_bits) - 1
+    group_hash = -1
+    group: list[int] = []  # the indexes in one run of equal hashes, in row order
+    found: list[tuple[int, int]] = []  # (duplicate, first)
+    for key in itertools.chain(packed, (-1,)):
+        hashed, index = key >> index_bits, key & index_mask
+        if key >= 0 and hashed == group_hash:
+            group.append(index)
+            continue
+        if len(group) > 1:
+            first_of: dict[int, int] = {}
+            for member in group:  # already in row order: the packed keys sort by index within a hash
+                first = first_of.setdefault(numbers[member], member)
+                if first != member:
+                    found.append((member, first))
+        group_hash, group = hashed, [index]
+    del packed
+    for index, first in sorted(found):
+        yield duplicate_recipient.diagnose(
+            f"row {rows[index]} has the same number as row {rows[first]} (line {lines[first]})",
+            _span(lines[index], columns[index], widths[index]),
+            where,
+            "remove one of the rows, or tell them apart with an `id` column",
+        )

@@ -203,3 +203,23 @@ def test_progress_off_a_terminal_is_a_line_at_every_tenth():
     stop()
     assert len(lines) == 10
     assert lines[0].startswith("5/50 recipients (10%)") and lines[-1].startswith("50/50 recipients (100%)")
+
+
+def test_duplicates_are_found_among_many_rows_as_a_plain_search_finds_them():
+    import random
+    from array import array
+
+    from ivrc.batch import _duplicates
+
+    rng = random.Random(7)
+    numbers = array("Q", (rng.choice([972500000000 + rng.randrange(400), rng.randrange(10**12)]) for _ in range(3000)))
+    rows = array("I", range(1, 3001))
+    found = [(d.line, d.message) for d in _duplicates(numbers, rows, array("I", range(2, 3002)), array("I", [1] * 3000), array("I", [12] * 3000), "r.csv")]
+    first: dict[int, int] = {}
+    expected = []
+    for index, number in enumerate(numbers):
+        if number in first:
+            expected.append((index + 2, f"row {index + 1} has the same number as row {first[number] + 1} (line {first[number] + 2})"))
+        else:
+            first[number] = index
+    assert found == expected and len(found) > 100
