@@ -7,6 +7,23 @@ from decimal import Decimal
 from typing import Literal, TypeVar, Union
 
 
+# A written whole number longer than this is beyond every bound of the API. It is read as
+# BEYOND, so that no check converts, compares or prints a number of thousands of digits.
+MAX_DIGITS = 15
+BEYOND = 10**MAX_DIGITS
+
+
+def is_digits(text: str) -> bool:
+    """0-9 only: `"²".isdigit()` is true, and `int("²")` fails."""
+    return text.isascii() and text.isdigit()
+
+
+def whole(text: str) -> int:
+    """A written whole number (ASCII digits), or BEYOND for one longer than MAX_DIGITS."""
+    digits = text.lstrip("0")
+    return int(digits or "0") if len(digits) <= MAX_DIGITS else BEYOND
+
+
 @dataclass(frozen=True, slots=True)
 class Span:
     """Where a node stands: 1-based line and column; the end column is exclusive."""

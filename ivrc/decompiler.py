@@ -4,6 +4,7 @@ reported, never dropped."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 from typing import Any
 
@@ -66,12 +67,12 @@ def _normal(value: Any, field: str | None, region: str | None) -> Any:
     if isinstance(value, str) and field in PHONE_FIELDS and value:
         reading = phone.read(value, region)
         return reading.digits or value.lstrip("+")
-    if isinstance(value, str) and field in from_json.INTEGERS | from_json.NUMBERS:
+    if isinstance(value, str) and field in from_json.INTEGERS | from_json.NUMBERS and len(value) <= 20:
         try:
             return json.loads(value)
         except ValueError:
             return value
-    if isinstance(value, float) and value == int(value):
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
         return int(value)
     return value
 
@@ -133,7 +134,8 @@ def _explain(path: JsonPath, want: Any, got: Any, plain: from_json.Plain) -> Dia
             "with gotos the request needs \"true\", without them \"false\"",
         )
     if field == "count_steps":
-        return not_expressible.diagnose(f"`{where}` is {json.dumps(want)} but there are {got} steps; .ivr counts the steps itself", span, f"set count_steps to {got}")
+        stated = "is not given" if want is _MISSING else f"is {_shown(want)}"
+        return not_expressible.diagnose(f"`{where}` {stated} but there are {got} steps; .ivr counts the steps itself", span, f"set count_steps to {got}")
     if got is _MISSING:
         return not_expressible.diagnose(f"`{where}` ({_shown(want)}) has no .ivr form and would be dropped", span, "remove it, or correct it to a field of the API document")
     if want is _MISSING:
@@ -149,5 +151,7 @@ def _nearest(path: JsonPath, plain: from_json.Plain) -> Any:
 
 
 def _shown(value: Any) -> str:
+    if value is _MISSING:
+        return "nothing"
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 40 else text[:37] + "…"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -185,15 +187,49 @@ def _plain(value: JValue, path: JsonPath, out: Plain, name: str | None = None) -
             number = Decimal(raw.strip())
         except ArithmeticError:
             return raw
-        return _number(number) if number.is_finite() and (name in NUMBERS or number == int(number)) else raw
+        if not number.is_finite() or number.adjusted() > MAX_EXPONENT:
+            return raw  # "NaN", "Infinity", "1e5000": a text the schema refuses as it is
+        return _number(number) if name in NUMBERS or number == number.to_integral_value() else raw
     return raw
 
 
+# A JSON number beyond 10^15 is beyond every bound of the API: it is read as a float (inf for a
+# huge one), which the schema refuses, and never turned into an integer of thousands of digits
+# (which takes Python seconds, and cannot be printed).
+MAX_EXPONENT = 15
+
+
 def _number(value: Decimal) -> int | float:
-    return int(value) if value == value.to_integral_value() and value.is_finite() else float(value)
+    if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
+        return float(value)
+    return int(value) if value == value.to_integral_value() else float(value)
 
 
 # ---- to the AST ------------------------------------------------------------------------
+
+
+# A request nests about eight levels deep; far deeper JSON is refused before it is parsed, as
+# it would exhaust the parser's recursion.
+MAX_DEPTH = 64
+_OPENING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{\]}]')
+
+
+def _too_deep(text: str) -> Diagnostic | None:
+    """A syntax error at the bracket that opens level MAX_DEPTH + 1, or None."""
+    depth = 0
+    for match in _OPENING.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                start = match.start()
+                line = text.count("\n", 0, start) + 1
+                column = start - (text.rfind("\n", 0, start) + 1) + 1
+                span = ast.Span(line, column, line, column + 1, start, start + 1)
+                return Diagnostic(syntax_error.NAME, syntax_error.SEVERITY, f"the JSON nests deeper than {MAX_DEPTH} levels here", span, "a request nests a few levels deep; this is not one")
+        elif token in "]}":
+            depth -= 1
+    return None
 
 
 def read(text: str, exact: bool = True) -> tuple[ast.Flow | None, Plain | None, list[Diagnostic]]:
@@ -202,6 +238,9 @@ def read(text: str, exact: bool = True) -> tuple[ast.Flow | None, Plain | None, 
     Without `exact`, the text is read by `json.loads` and every span is NOWHERE: as fast as a
     linter can be, for the many requests that have nothing to report. Whoever gets a finding
     from that reading reads the text again with `exact` for the positions (`read_exactly_if`)."""
+    deep = _too_deep(text)
+    if deep is not None:
+        return None, None, [deep]
     if not exact:
         try:
             root: JValue | None = _parse_fast(text)
@@ -283,8 +322,8 @@ class _Builder:
 
     def _duration(self, path: JsonPath) -> ast.Duration | None:
         value = self._get(path)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
+            return None  # the schema says what is wrong with it
         seconds = Decimal(str(value))
         return ast.Duration(seconds, duration_text(seconds), self.plain.span(path))
 

@@ -204,9 +204,11 @@ def request_of(text: str, *, path: str = "<string>", config: Config | None = Non
         return analyze(text, path=path, config=config, emit_request=True, recipients=recipients)
     from ivrc import from_json
 
+    # Only a request that passed the checks is given out: the simulator and the flow tests
+    # trust its types (a `steps` that is a list, numbers that are finite).
+    result = analyze(text, path=path, config=config)
+    if not result.ok:
+        return result
     flow, plain, problems = from_json.read(text, exact=False)
-    if problems:
-        flow, plain, problems = from_json.read(text)
-    located = tuple(replace(d, path=path) for d in problems if d.rule == "syntax-error" or flow is None)
-    data = plain.data if flow is not None and plain is not None else None
-    return Result(path, flow, located, data)
+    data = plain.data if flow is not None and plain is not None and not problems else None
+    return Result(path, flow, result.diagnostics, data)

@@ -221,11 +221,11 @@ def _phone_texts(request: ast.Request | None, steps: tuple[ast.Step, ...]) -> It
 def range_bounds(spec: ast.KeyRange) -> tuple[int, int, int] | None:
     """Low, high and zero-padded width of a well-formed range; None for one `invalid-range` flags."""
     low, high = spec.low.text, spec.high.text
-    if not (low.isdigit() and high.isdigit()) or int(low) > int(high):
+    if not (ast.is_digits(low) and ast.is_digits(high)) or ast.whole(low) > ast.whole(high):
         return None
-    if int(high) - int(low) >= MAX_RANGE_ENTRIES:
+    if ast.whole(high) - ast.whole(low) >= MAX_RANGE_ENTRIES:
         return None
-    return int(low), int(high), len(low) if len(low) == len(high) else 0
+    return ast.whole(low), ast.whole(high), len(low) if len(low) == len(high) else 0
 
 
 def entries(spec: ast.KeySpec) -> list[str]:
@@ -259,7 +259,7 @@ def covers(spec: ast.KeySpec, entry: str) -> bool:
     if isinstance(spec, ast.Key):
         return spec.text == entry
     bounds = range_bounds(spec)
-    if bounds is None or not entry.isdigit():
+    if bounds is None or not ast.is_digits(entry) or len(entry) > ast.MAX_DIGITS:
         return False
     low, high, width = bounds
     return low <= int(entry) <= high and entry == str(int(entry)).zfill(width)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from ivrc.ast import Span
@@ -113,7 +114,7 @@ def validate_json(kind: str, plain: Plain) -> list[Diagnostic]:
 
 def _fractional(error: ValidationError, field: str | None) -> bool:
     """A fraction of a second where whole seconds are due: fractional-duration says it better."""
-    return error.validator == "type" and field in WHOLE_SECONDS and isinstance(error.instance, float)
+    return error.validator == "type" and field in WHOLE_SECONDS and isinstance(error.instance, float) and math.isfinite(error.instance)
 
 
 def _leaves(errors: list[ValidationError]) -> list[ValidationError]:

@@ -13,7 +13,10 @@ from typing import Any
 
 DEFAULT_RETRIES = 3  # max_retries: "Default, if non provided is 3"
 DEFAULT_TIMEOUT = 3  # dtmf_ivr_timeout: "Default, if none provided will be 3 seconds"
-ENDS = ("hangup", "call", "no-input", "end-of-flow")
+ENDS = ("hangup", "call", "no-input", "end-of-flow", "limit")
+# A call that has said this many prompts is stopped (end "limit"): a goto loop that a caller
+# keeps pressing keys in, or a count of retries in the millions, must not run without end.
+MAX_PROMPTS = 1000
 _PLACEHOLDER = re.compile(r"\$([A-Za-z0-9_]+)\$")
 
 # What the caller does when a step waits: an entry of keys ("1", "11"), or None for silence.
@@ -37,6 +40,7 @@ class Call:
     report: dict[str, Any] = field(default_factory=lambda: {"steps": [], "invalid": []})
     end: str = "end-of-flow"
     seconds: int = 0
+    prompts: int = 0
 
     def event(self, kind: str, **details: Any) -> None:
         self.events.append({"type": kind, "time": self.seconds, **details})
@@ -51,11 +55,17 @@ def _true(value: Any) -> bool:
 
 
 def _number(value: Any, default: float) -> float:
-    """Integer/String fields accept 15 and "15" (api-notes 3)."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
+    """Integer/String fields accept 15 and "15" (api-notes 3); anything else, or a value that
+    is not finite, is the default. Values are held to what a call can take."""
+    if isinstance(value, bool):
         return default
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+    if not math.isfinite(number):
+        return default
+    return max(min(number, 1e9), -1e9)
 
 
 def spoken(prompt: Any) -> str:
@@ -80,7 +90,7 @@ def handles(key: Any, entry: str) -> bool:
     """Whether a handler's key takes an entry: the same keys, or inside an inclusive numeric range (api-notes 8)."""
     if isinstance(key, dict):
         low, high = str(key.get("min", "")), str(key.get("max", ""))
-        if not (low.isdigit() and high.isdigit() and entry.isdigit()):
+        if not all(text.isascii() and text.isdigit() and len(text) <= 15 for text in (low, high, entry)):
             return False
         width = len(low) if len(low) == len(high) else 0
         return int(low) <= int(entry) <= int(high) and entry == str(int(entry)).zfill(width)
@@ -157,8 +167,9 @@ def _simple(request: dict[str, Any], call: Call) -> None:
 
 
 def _dialer(request: dict[str, Any], caller: Caller, call: Call) -> None:
-    ivr = request.get("ivr") or {}
-    steps = [s for s in ivr.get("steps") or [] if isinstance(s, dict)]
+    ivr = request.get("ivr") if isinstance(request.get("ivr"), dict) else {}
+    listed = ivr.get("steps")
+    steps = [s for s in listed if isinstance(s, dict)] if isinstance(listed, list) else []
     # api-notes 6: the service stops at the smaller of count_steps and the steps given.
     count = int(_number(ivr.get("count_steps"), len(steps)))
     steps = steps[: max(count, 0)]
@@ -200,6 +211,11 @@ def _step(step: dict[str, Any], caller: Caller, call: Call, retries_default: int
     timeout = math.ceil(_number(step.get("dtmf_ivr_timeout"), DEFAULT_TIMEOUT))
     attempt = 0
     while True:
+        call.prompts += 1
+        if call.prompts > MAX_PROMPTS:
+            call.event("limit", step=step_id, prompts=MAX_PROMPTS)
+            call.end = "limit"
+            return None
         call.event("prompt", step=step_id, text=text, voice=voice, file=prompt_is_file, attempt=attempt + 1)
         if not keys:
             return True  # nothing to press: the step is over once its prompt is played
@@ -211,7 +227,8 @@ def _step(step: dict[str, Any], caller: Caller, call: Call, retries_default: int
             call.event("key", step=step_id, dtmf=entry)
             report = {"dtmf": entry, "step_name": step_id}
             call.report["steps"].append(report)
-            handler = next((h for h in step.get("actions") or [] if isinstance(h, dict) and handles(h.get("key"), entry)), None)
+            handlers = step.get("actions") if isinstance(step.get("actions"), list) else []
+            handler = next((h for h in handlers if isinstance(h, dict) and handles(h.get("key"), entry)), None)
             return _actions(handler.get("actions") if handler else None, step_id, call, report, dependency)
         else:
             invalid_text = step.get("dtmf_ivr_invalid_text") or ""
@@ -225,11 +242,11 @@ def _step(step: dict[str, Any], caller: Caller, call: Call, retries_default: int
 
 
 def _actions(actions: Any, step_id: str, call: Call, report: dict[str, Any], dependency: bool) -> str | bool | None:
-    for action in actions or []:  # null or empty: as a list without an ending (api-notes 9)
+    for action in actions if isinstance(actions, list) else []:  # null or empty: as a list without an ending (api-notes 9)
         if not isinstance(action, dict):
             continue
         kind = action.get("action")
-        params = action.get("params") or {}
+        params = action.get("params") if isinstance(action.get("params"), dict) else {}
         if kind == "play":
             is_file = _true(params.get("is_recording"))
             call.event("play", step=step_id, text=str(params.get("text", "")), voice=params.get("gender") or "female", file=is_file)
@@ -290,6 +307,8 @@ def describe(event: dict[str, Any]) -> str:
         return f"marks the number: {event['mark']}{value}"
     if kind == "hangup":
         return "hangs up"
+    if kind == "limit":
+        return f"the simulation stops: {event['prompts']} prompts have been said, more than any real call"
     return f"the call ends: {event.get('reason')}"
 
 

@@ -97,7 +97,7 @@ def _value(token: Token) -> ast.Value:
     if token.type in ("STRING", "FIELD"):
         return _text_or_field(token)
     if token.type == "INT":
-        return ast.Integer(int(token), token_span(token))
+        return ast.Integer(ast.whole(str(token)), token_span(token))
     if token.type == "DURATION":
         return _duration(token)
     raise ValueError(f"no value for token {token.type}")
@@ -184,7 +184,7 @@ class ToAst(Transformer[Token, ast.Flow]):
         return ast.Setting("dtmf_ivr_timeout", _keyword(meta, "timeout"), _duration(children[0]), meta_span(meta))
 
     def retries(self, meta: Meta, children: list[Token]) -> ast.Setting:
-        value = ast.Integer(int(children[0]), token_span(children[0]))
+        value = ast.Integer(ast.whole(str(children[0])), token_span(children[0]))
         return ast.Setting("dtmf_ivr_retries", _keyword(meta, "retries"), value, meta_span(meta))
 
     def say_text(self, meta: Meta, children: list[Token]) -> ast.Say:

@@ -50,11 +50,15 @@ def check(model: Model) -> Iterator[Diagnostic]:
 def _problem(spec: ast.KeyRange) -> tuple[str, str] | None:
     low, high = spec.low.text, spec.high.text
     label = f"{low}..{high}"
-    if not (low.isdigit() and high.isdigit()):
+    if len(label) > 40:  # a bound of thousands of digits is shown by its start
+        label = "..".join(bound if len(bound) <= 16 else f"{bound[:12]}…" for bound in (low, high))
+    if not (ast.is_digits(low) and ast.is_digits(high)):
         return f"range `{label}` is not numeric", "ranges take digits only; handle `*` and `#` with their own `on`"
-    if int(low) > int(high):
+    first, last = ast.whole(low), ast.whole(high)
+    if ast.BEYOND in (first, last):
+        return f"range `{label}` has bounds of more than {ast.MAX_DIGITS} digits; at most {MAX_RANGE_ENTRIES} entries can be listed", "split the flow into steps that ask for fewer digits"
+    if first > last:
         return f"range `{label}` is empty: {low} is larger than {high}", f"write it lowest first: `{high}..{low}`"
-    if int(high) - int(low) >= MAX_RANGE_ENTRIES:
-        count = int(high) - int(low) + 1
-        return f"range `{label}` has {count} entries; at most {MAX_RANGE_ENTRIES} can be listed", "split the flow into steps that ask for fewer digits"
+    if last - first >= MAX_RANGE_ENTRIES:
+        return f"range `{label}` has {last - first + 1} entries; at most {MAX_RANGE_ENTRIES} can be listed", "split the flow into steps that ask for fewer digits"
     return None

@@ -99,7 +99,7 @@ def _bounds(spec: ast.KeySpec) -> tuple[int, int]:
 
 
 def _digits(text: str) -> int:
-    if not (text.isascii() and text.isdigit()):
+    if not ast.is_digits(text) or len(text) > ast.MAX_DIGITS:
         raise ValueError(text)
     return int(text)
 

@@ -46,12 +46,16 @@ _TYPES = {"integer": "a whole number", "number": "a number", "string": "a text",
 def describe(error: ValidationError) -> str:
     """The violation in the request's own terms: JSON values, not Python reprs."""
     import json
+    import math
 
     where = "/".join(str(p) for p in error.absolute_path)
     subject = f"`{where}`" if where else "the request"
-    found = json.dumps(error.instance, ensure_ascii=False)
-    if len(found) > 40:
-        found = found[:37] + "…"
+    if isinstance(error.instance, float) and not math.isfinite(error.instance):
+        found = "a number too large to hold"  # beyond 10^15 it was never read as a number
+    else:
+        found = json.dumps(error.instance, ensure_ascii=False)
+        if len(found) > 40:
+            found = found[:37] + "…"
     expected = error.validator_value
     if error.validator == "type":
         kinds = expected if isinstance(expected, list) else [expected]

@@ -1,0 +1,109 @@
+"""Hostile input, each case the minimal input that once crashed ivrc: huge numbers, deep nesting,
+unicode digits, a request of the wrong types. Only CompileError may come out of the library,
+and the command line answers with one clear message, never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import ivrc
+from conftest import run_ivrc
+from ivrc import render
+from ivrc.library import analyze, request_of
+from ivrc.simulate import MAX_PROMPTS, run, scripted
+
+NINES = "9" * 4301
+
+CASES = {
+    "max_retries of 4,301 digits": f"dialer {{ max_retries {NINES} }}",
+    "retries of 4,301 digits": f'step a {{ retries {NINES} }}',
+    "a range to 4,301 digits": f'step a {{ say "x"; on 0..{NINES} -> hangup }}',
+    "a duration of 4,301 digits": f'simple_dialer {{ leg_a "3124567" say "x" ring_timeout {NINES}s }}',
+    "a wait of 4,301 digits": f'region IL\ndialer {{ return_address "http://x/"; number "054-600-0000" }}\nstep a {{ say "x"; on 1 -> wait {NINES}s }}',
+    "schedule 1e5000": '{"schedule":1e5000}',
+    "cid_b 1e5000": '{"cid_b":1e5000}',
+    "count_steps 1e5000": '{"ivr":{"count_steps":1e5000,"steps":0}}',
+    "max_retries 1e1000000": '{"max_retries":1e1000000}',
+    "max_retries as a numeric text of 5,000 digits": '{"return_address":"http://x/","max_retries":"' + "9" * 5000 + '","ivr":{"steps":[]}}',
+    "nested 1,000 deep": "[" * 1000 + "]" * 1000,
+    "nested 1,000 deep, unbalanced": "[" * 1000,
+    "objects nested 990 deep": '{"a":' * 990 + "1" + "}" * 990,
+    "ivr a text": '{"ivr":"e"}',
+    "steps a number": '{"ivr":{"steps":1}}',
+    "count_steps NaN": '{"ivr":{"count_steps":"NaN"}}',
+    "count_steps Infinity": '{"ivr":{"count_steps":"Infinity"}}',
+    "count_steps 1e500": '{"ivr":{"count_steps":1e500}}',
+    "max_retries -Inf": '{"ivr":{"steps":[]},"max_retries":"-Inf"}',
+    "dtmf_ivr_retries -Infinity": '{"ivr":{"steps":[{"step_id":"a","dtmf_ivr_retries":"-Infinity"}]}}',
+    "actions a number": '{"ivr":{"steps":[{"step_id":"a","actions":5}]}}',
+    "params a number": '{"ivr":{"steps":[{"step_id":"a","dtmf_ivr":"1","actions":[{"key":"1","actions":[{"action":"play","params":5}]}]}]}}',
+    "ivr empty": '{"ivr":{}}',
+    "schedule 1e50 as a timestamp": '{"schedule":1e50,"schedule_type":"timestamp","ivr":{"steps":[]}}',
+    "a unicode digit beside a range": 'step a { say "x"; on "²" -> hangup; on 1..3 -> hangup }',
+    "a unicode digit in a range": '{"return_address":"http://x/","number":"972501234567","ivr":{"steps":[{"step_id":"a","dtmf_ivr":"1","actions":[{"key":{"min":"²","max":"9"},"actions":[]}]}]}}',
+}
+
+
+def _path(text: str) -> str:
+    return "case.json" if text.lstrip()[:1] in "{[" else "case.ivr"
+
+
+@pytest.mark.parametrize("text", list(CASES.values()), ids=list(CASES))
+def test_only_compile_error_comes_out_of_the_library(text):
+    path = _path(text)
+    result = analyze(text, path=path)
+    rendered = render.text_report([render.FileReport(path, text, result.diagnostics)])
+    assert isinstance(rendered, str)
+    json.loads(render.json_report([render.FileReport(path, text, result.diagnostics)]))
+    for entry in (ivrc.compile, ivrc.fmt if path.endswith(".ivr") else ivrc.decompile):
+        try:
+            output = entry(text, path=path)
+        except ivrc.CompileError as error:
+            assert error.diagnostics and str(error)
+        else:
+            if isinstance(output, dict):
+                ivrc.dumps(output)
+    checked = request_of(text, path=path)
+    if checked.request is not None:
+        run(checked.request, scripted(["2", "1"]))
+
+
+@pytest.mark.parametrize("name", ["max_retries 1e1000000", "schedule 1e5000", "nested 1,000 deep", "steps a number"])
+def test_the_command_line_gives_one_clear_message(tmp_path, name):
+    case = tmp_path / "case.json"
+    case.write_text(CASES[name], encoding="utf-8")
+    for command in (["lint", str(case)], ["simulate", str(case)], ["compile", str(case)]):
+        result = run_ivrc(*command)
+        assert result.returncode in (1, 2), result.stderr
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def test_deep_nesting_is_a_syntax_error_at_its_place():
+    found = ivrc.lint("[" * 70 + "]" * 70, path="deep.json")
+    assert [(d.rule, d.line, d.column, d.message) for d in found] == [("syntax-error", 1, 65, "the JSON nests deeper than 64 levels here")]
+
+
+def test_huge_numbers_are_findings_in_the_users_terms():
+    assert [d.message for d in ivrc.lint(f"dialer {{ max_retries {NINES} }}") if d.rule == "value-out-of-range"] == [
+        "`max_retries` is a number of more than 15 digits; the API allows 0 to 10000"
+    ]
+    ranges = [d.message for d in ivrc.lint(CASES["a range to 4,301 digits"]) if d.rule == "invalid-range"]
+    assert ranges == ["range `0..999999999999…` has bounds of more than 15 digits; at most 10000 entries can be listed"]
+    violations = [d.message for d in ivrc.lint('{"schedule":1e5000,"return_address":"http://x/","number":"972501234567","ivr":{"count_steps":1,"steps":[{"step_id":"a","prompt":"x"}]}}', path="x.json") if d.rule == "schema-violation"]
+    assert violations == ["`schedule` must be a whole number or null, not a number too large to hold"]
+
+
+def test_a_call_that_never_ends_is_stopped():
+    loop = {
+        "return_address": "http://x/",
+        "number": "972501234567",
+        "max_retries": 100000000,
+        "ivr": {"count_steps": 1, "have_dependency": "true", "steps": [{"step_id": "a", "prompt": "x", "dtmf_ivr": "1", "actions": [{"key": "1", "actions": [{"action": "goto", "params": {"step_id": "a"}}]}]}]},
+    }
+    pressing = run(loop, lambda step: "1")
+    assert pressing.end == "limit" and pressing.prompts == MAX_PROMPTS + 1
+    silent = run(loop, scripted(["2"]))
+    assert silent.end == "limit"
+    assert sum(1 for e in silent.events if e["type"] == "prompt") == MAX_PROMPTS
