@@ -8,7 +8,9 @@ import base64
 import binascii
 import hmac
 import io
+import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -17,9 +19,10 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -59,9 +62,20 @@ class Refused(Exception):
         self.extra = extra
 
 
+class _Json(JSONResponse):
+    """JSON as the service sends it, UTF-8; a text that is not valid Unicode (a lone surrogate
+    the client sent, quoted back in a message) is escaped rather than failing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
     headers = {"WWW-Authenticate": 'Basic realm="Paycall Dynamic Dialer"'} if status == 401 else None
-    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
+    return _Json({"error": message, **extra}, status_code=status, headers=headers)
 
 
 class Emulator:
@@ -121,7 +135,7 @@ class Emulator:
             return False
         try:
             user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, ValueError):  # ValueError: a header that is not ASCII at all
             return False
         # api-notes 22: clients URI-escape both, as the document asks; curl, given them in a
         # URL as the document's commands do, sends them unescaped. Either form is accepted.
@@ -180,8 +194,10 @@ class Emulator:
             raise Refused(400, "the request body is not UTF-8 text") from None
         if not text.strip():
             raise Refused(400, "the request body is empty; send the request JSON")
-        data = self.validate(text, kind)
+        # The checks are CPU work: off the event loop, so that other clients are never stalled.
+        data = await run_in_threadpool(self.validate, text, kind)
         unique_id = str(data.get("unique_id") or uuid.uuid4())
+        _acceptable(data, unique_id)
         data["unique_id"] = unique_id
         existing = self.store.campaign(unique_id)
         if existing is not None:
@@ -221,12 +237,14 @@ class Emulator:
                 raise Refused(413, f"the zipped phone list unpacks to more than {limit // MB} MB")
             return unpacked
         if name.endswith(".gz"):
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            try:
-                unpacked = inflater.decompress(data, limit + 1)
-            except zlib.error:
-                raise Refused(400, "the .gz file cannot be read") from None
-            if len(unpacked) > limit or inflater.unconsumed_tail:
+            import gzip
+
+            try:  # every member of the stream, to its end: a cut stream is refused, not half read
+                with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+                    unpacked = stream.read(limit + 1)
+            except (OSError, EOFError, zlib.error):
+                raise Refused(400, "the .gz file cannot be read to its end (cut short, or not gzip)") from None
+            if len(unpacked) > limit:
                 raise Refused(413, f"the gzipped phone list unpacks to more than {limit // MB} MB")
             return unpacked
         if name.endswith((".csv", ".txt")):
@@ -238,7 +256,19 @@ class Emulator:
         import csv
 
         numbers = []
-        for line_number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        lone = re.search(r"\r(?!\n)", text)
+        if lone is not None:
+            raise Refused(400, f"line {text.count(chr(10), 0, lone.start()) + 1} ends with a lone CR; lines end with CRLF or LF")
+        reader = csv.reader(io.StringIO(text))
+        line_number = 0
+        while True:
+            try:
+                row = next(reader, None)
+            except csv.Error as error:
+                raise Refused(400, f"line {reader.line_num}: the phone list cannot be read: {error}") from None
+            if row is None:
+                break
+            line_number = reader.line_num
             cells = [c.strip() for c in row]
             if not any(cells):
                 continue
@@ -255,6 +285,34 @@ class Emulator:
         if not numbers:
             raise Refused(400, "the phone list has no numbers")
         return numbers
+
+
+_UNIQUE_ID = re.compile(r"[^/\\\x00-\x1f\x7f]{1,200}")
+LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z: no later time can be written as a date
+
+
+def _acceptable(data: dict[str, Any], unique_id: str) -> None:
+    """What the checks of `ivrc lint` leave to the service: texts that can be stored, a
+    unique_id that a path can hold, a return address that can be called, times that exist."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Refused(400, "a text of the request holds a lone surrogate (such as \\ud800); texts must be valid Unicode") from None
+    if not _UNIQUE_ID.fullmatch(unique_id):
+        raise Refused(400, "the unique_id must be 1 to 200 characters, with no `/`, `\\` or control characters: it goes in the paths of the other calls")
+    address = data.get("return_address")
+    if isinstance(address, str) and address:
+        try:
+            parts = urlsplit(address)
+            parts.port  # noqa: B018 - raises for a port that is not a number
+        except ValueError:
+            raise Refused(400, "the return_address is not a URL that can be called") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise Refused(400, "the return_address must be an http(s) URL")
+    for field in ("schedule", "dial_at"):
+        value = data.get(field)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > LATEST_TIME:
+            raise Refused(400, f"`{field}` is later than the year 9999")
 
 
 def _matches(sent: str, expected: str) -> bool:
@@ -401,6 +459,7 @@ def create_app(settings: Settings) -> Starlette:
             emulator.store.close()
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: not_found, Exception: server_error}, lifespan=lifespan)
+    app.router.redirect_slashes = False  # `/v2/calls/dialer/` is no endpoint: a JSON 404, not an empty 307
     app.state.emulator = emulator
     return app
 
