@@ -56,7 +56,7 @@ class _ToValues(Transformer[Token, JValue]):
         return JValue(json.loads(str(children[0])), token_span(children[0]))
 
     def number(self, meta: Meta, children: list[Token]) -> JValue:
-        return JValue(Decimal(str(children[0])), token_span(children[0]))
+        return JValue(decimal(str(children[0])), token_span(children[0]))
 
     def true(self, meta: Meta, children: list[Token]) -> JValue:
         return JValue(True, meta_span(meta))
@@ -123,11 +123,20 @@ def _wrap(value: Any) -> JValue:
     return JValue(value, NOWHERE)
 
 
+def decimal(literal: str) -> Decimal | float:
+    """A JSON number as a Decimal; one whose exponent is too large even for a Decimal
+    (`2e999…9`) as the float it rounds to, inf or 0.0, which the checks refuse as it is."""
+    try:
+        return Decimal(literal)
+    except ArithmeticError:
+        return float(literal)
+
+
 def _parse_fast(text: str) -> JValue:
     """`json.loads` at C speed, every span NOWHERE; _Fallback for anything it cannot vouch for."""
     try:
-        value = json.loads(text, object_pairs_hook=_pairs, parse_float=Decimal, parse_int=Decimal, parse_constant=_refuse)
-    except (ValueError, RecursionError) as error:
+        value = json.loads(text, object_pairs_hook=_pairs, parse_float=decimal, parse_int=Decimal, parse_constant=_refuse)
+    except (ValueError, RecursionError, ArithmeticError) as error:
         raise _Fallback(str(error)) from None
     return _wrap(value)
 
@@ -182,6 +191,8 @@ def _plain(value: JValue, path: JsonPath, out: Plain, name: str | None = None) -
         return ("true" if raw else "false") if name in BOOLEANS else raw
     if isinstance(raw, Decimal):
         return _number(raw)
+    if isinstance(raw, float):
+        return raw  # beyond what a Decimal holds: inf or 0.0
     if isinstance(raw, str) and name in INTEGERS | NUMBERS:
         try:
             number = Decimal(raw.strip())

@@ -1,0 +1,188 @@
+"""Structure-aware fuzzing of both front ends and every library entry point.
+
+Inputs are the bundled flows and their compiled requests, mutated: `.ivr` by tokens (hostile
+numbers, unicode digits, quotes, braces, keywords), JSON by structure (a value replaced, a key
+added, a level nested), and both by bytes. Each input must keep these promises:
+
+- only `CompileError` comes out of `analyze`, `compile`, `fmt`, `decompile`, the simulator and
+  the renderers;
+- `fmt` is idempotent, and a flow that compiles compiles to the same request after `fmt`;
+- compile, then decompile, then compile gives the same request;
+- every finding's position is inside the text;
+- every call is bounded in time (hypothesis's deadline, in the long profile).
+
+In CI this runs bounded and derandomized. For a long run:
+
+    IVRC_FUZZ_EXAMPLES=1000000 HYPOTHESIS_PROFILE=fuzz pytest tests/test_fuzz.py -p no:cacheprovider -x
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import ivrc
+from conftest import EXAMPLES, GOLDEN
+from ivrc import render
+from ivrc.library import analyze, request_of
+from ivrc.simulate import run, scripted
+
+LONG = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
+EXAMPLES_RUN = int(os.environ.get("IVRC_FUZZ_EXAMPLES", "20000" if LONG else "150"))
+FUZZ = settings(max_examples=EXAMPLES_RUN, deadline=5000 if LONG else None, suppress_health_check=list(HealthCheck))
+
+FLOWS = [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.ivr"))]
+REQUESTS = [p.read_text(encoding="utf-8") for p in sorted(GOLDEN.glob("*.json"))]
+HOSTILE = [
+    "9" * 4301, "1e5000", "1e1000000", "-0", "00", "²", "٣", "０", "\ud800", "\u202e", "\x00", "\t", "\r", "\n", '"', '\\"', "#",
+    "{", "}", "[", "]", "..", "->", ";", ",", "=", "recipient.x", "recipient.", "$a$", "$", "on", "step", "goto", "dialer", "say",
+    "keys", "none", "file", "with", "3s", "0.5s", "99999999999h", "2036-12-01T09:00+02:00", "9999-12-31T23:59-1400", "0000-01-01T00:00Z",
+    '"054-600-0000"', '"+1 415 555 2671"', '"05"', "10..12", "12..10", "0..99999", '"*"', '"#"', "true", "null", "NaN", "Infinity",
+]  # fmt: skip
+
+
+def _tokens(text: str) -> list[str]:
+    out, word = [], ""
+    for char in text:
+        if char.isspace() or char in '{}[]();,="':
+            if word:
+                out.append(word)
+                word = ""
+            out.append(char)
+        else:
+            word += char
+    return out + ([word] if word else [])
+
+
+@st.composite
+def mutated_flows(draw) -> str:
+    tokens = _tokens(draw(st.sampled_from(FLOWS)))
+    for _ in range(draw(st.integers(1, 6))):
+        where = draw(st.integers(0, max(len(tokens) - 1, 0)))
+        how = draw(st.sampled_from(["replace", "insert", "delete", "duplicate"]))
+        token = draw(st.sampled_from(HOSTILE) | st.text(max_size=6))
+        if how == "replace" and tokens:
+            tokens[where] = token
+        elif how == "insert":
+            tokens.insert(where, token)
+        elif how == "delete" and tokens:
+            del tokens[where]
+        elif tokens:
+            tokens.insert(where, tokens[where])
+    return "".join(tokens)
+
+
+hostile_values = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.sampled_from(HOSTILE), st.text(max_size=8),
+    st.just([]), st.just({}), st.lists(st.sampled_from(HOSTILE), max_size=3),
+)  # fmt: skip
+
+
+def _paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, (*path, index))
+
+
+@st.composite
+def mutated_requests(draw) -> str:
+    data = json.loads(draw(st.sampled_from(REQUESTS)))
+    for _ in range(draw(st.integers(1, 4))):
+        paths = [p for p in _paths(data) if p]
+        path = draw(st.sampled_from(paths))
+        parent = data
+        for part in path[:-1]:
+            parent = parent[part]
+        how = draw(st.sampled_from(["value", "key", "nest", "drop"]))
+        if how == "value":
+            parent[path[-1]] = draw(hostile_values)
+        elif how == "key" and isinstance(parent, dict):
+            parent[draw(st.sampled_from(["count_steps", "dtmf_ivr", "key", "min", "max", "steps", "actions", "params", "schedule", "x"]))] = draw(hostile_values)
+        elif how == "nest":
+            parent[path[-1]] = [parent[path[-1]]] if draw(st.booleans()) else {"v": parent[path[-1]]}
+        elif how == "drop" and isinstance(parent, dict):
+            parent.pop(path[-1], None)
+    text = json.dumps(data, ensure_ascii=draw(st.booleans()))
+    for literal in draw(st.lists(st.sampled_from(["1e5000", "9" * 4301, "-1e400", "1e-400"]), max_size=2)):
+        text = text.replace("0", literal, 1)
+    return text
+
+
+@st.composite
+def byte_mutations(draw) -> str:
+    text = draw(st.sampled_from(FLOWS + REQUESTS))
+    data = bytearray(text.encode("utf-8"))
+    for _ in range(draw(st.integers(1, 8))):
+        if not data:
+            break
+        where = draw(st.integers(0, len(data) - 1))
+        data[where] = draw(st.integers(0, 255))
+    return data.decode("utf-8", "replace")
+
+
+def _inside(text: str, diagnostic: ivrc.Diagnostic) -> bool:
+    lines = text.split("\n")
+    return 1 <= diagnostic.line <= len(lines) + 1 and diagnostic.column >= 1 and (diagnostic.end_line, diagnostic.end_column) >= (diagnostic.line, diagnostic.column)
+
+
+def _promises(text: str) -> None:
+    path = "fuzz.json" if text.lstrip()[:1] in "{[" else "fuzz.ivr"
+    result = analyze(text, path=path)
+    assert all(_inside(text, d) for d in result.diagnostics), [(d.rule, d.line, d.column) for d in result.diagnostics]
+    render.text_report([render.FileReport(path, text, result.diagnostics)])
+    render.sarif_report([render.FileReport(path, text, result.diagnostics)])
+    try:
+        request = ivrc.compile(text, path=path)
+    except ivrc.CompileError:
+        request = None
+    if path.endswith(".ivr"):
+        try:
+            tidy = ivrc.fmt(text)
+        except ivrc.CompileError:
+            tidy = None
+        if tidy is not None:
+            assert ivrc.fmt(tidy) == tidy, "fmt is idempotent"
+            if request is not None:
+                assert ivrc.compile(tidy) == request, "fmt keeps the meaning"
+    if request is not None:
+        region = "IL"
+        try:
+            written = ivrc.decompile(ivrc.dumps(request), region=region)
+        except ivrc.CompileError:
+            written = None
+        if written is not None:
+            assert ivrc.compile(written, region=region) == request, "compile, decompile, compile"
+    elif path.endswith(".json"):
+        try:
+            ivrc.decompile(text, region="IL")
+        except ivrc.CompileError:
+            pass
+    checked = request_of(text, path=path)
+    if checked.request is not None:
+        run(checked.request, scripted(["1", "2", None, "11"]))
+        run(checked.request, lambda step: step.offered[0] if step.offered else None)
+
+
+@FUZZ
+@given(mutated_flows())
+def test_mutated_flows_keep_the_promises(text):
+    _promises(text)
+
+
+@FUZZ
+@given(mutated_requests())
+def test_mutated_requests_keep_the_promises(text):
+    _promises(text)
+
+
+@FUZZ
+@given(byte_mutations())
+def test_byte_mutations_keep_the_promises(text):
+    _promises(text)
