@@ -101,9 +101,43 @@ def _unexpected_character(error: UnexpectedCharacters, text: str, parser: Lark) 
     shown = char if char.isprintable() else repr(char)[1:-1]
     expected = _expected_words(error.allowed or set(), _previous_token(error), parser)
     message = f"unexpected character `{shown}`"
+    hint = None
+    if not char.isascii():
+        # A letter that looks like a Latin one (Cyrillic `а`) is invisible in the message alone.
+        message += f" ({_codepoint(char)})"
+        word = _word_around(text, pos)
+        plain = "".join(LOOKALIKES.get(c, c) for c in word)
+        if plain != word and plain.isascii():
+            hint = f"`{word}` has letters from another script that look like Latin ones; write it in Latin letters: `{plain}`"
     if expected:
         message += f"; expected {expected}"
-    return Diagnostic(NAME, SEVERITY, message, span)
+    return Diagnostic(NAME, SEVERITY, message, span, hint)
+
+
+# Letters of other scripts that are drawn like Latin letters (Unicode's confusables, in part).
+LOOKALIKES = {
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x",
+    "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H",
+    "О": "O", "Р": "P", "С": "C", "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "ο": "o", "α": "a", "ν": "v",
+    "ρ": "p", "τ": "t", "ι": "i", "κ": "k", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
+    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+}  # fmt: skip
+
+
+def _codepoint(char: str) -> str:
+    import unicodedata
+
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'an unnamed character')}"
+
+
+def _word_around(text: str, pos: int) -> str:
+    start = pos
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "_-"):
+        start -= 1
+    end = pos
+    while end < len(text) and (text[end].isalnum() or text[end] in "_-"):
+        end += 1
+    return text[start:end]
 
 
 def _unexpected_token(error: UnexpectedToken, text: str, parser: Lark) -> Diagnostic:
