@@ -97,15 +97,47 @@ def decompile(text: str, *, region: str | None = None) -> tuple[str | None, list
 
 def _for_print(flow: ast.Flow, region: str | None) -> ast.Flow:
     """The request as .ivr would say it: `keys` only where dtmf_ivr is not what the handlers
-    give anyway, and the region line when one was given."""
+    give anyway, the region line when one was given, and every number written so that it
+    reads back as the same number whatever the region."""
     items: list[ast.Item] = [ast.Region(ast.Name(region, flow.span), flow.span)] if region else []
     for item in flow.items:
         if isinstance(item, ast.Step):
             derived = [h.key for h in item.handlers]
             body = tuple(s for s in item.body if not (isinstance(s, ast.Keys) and semantics.offered(list(s.entries)) == semantics.offered(derived)))
+            body = tuple(replace(s, actions=tuple(_call_numbers(a, region) for a in s.actions)) if isinstance(s, ast.Handler) else s for s in body)
             item = replace(item, body=body)
+        elif isinstance(item, ast.Request):
+            item = replace(item, body=tuple(_setting_numbers(s, region) for s in item.body))
         items.append(item)
     return replace(flow, items=tuple(items))
+
+
+def _stable(text: ast.Text | None, region: str | None) -> ast.Text | None:
+    """A number of the request as .ivr must write it: as it was, unless the region would read
+    it as another number (`50000000` in IL is 97250000000); then with its `+`, as E.164."""
+    if text is None or not text.value or not text.value.lstrip("+").isdigit():
+        return text
+    digits = text.value.lstrip("+")
+    if phone.read(text.value, region).digits in (digits, None):
+        return text
+    return replace(text, value="+" + digits)
+
+
+def _setting_numbers(statement: ast.RequestStatement, region: str | None) -> ast.RequestStatement:
+    if not isinstance(statement, ast.Setting):
+        return statement
+    value = statement.value
+    if statement.field in ("number", "cli") and isinstance(value, ast.Text):
+        return replace(statement, value=_stable(value, region))
+    if isinstance(value, ast.Leg):
+        return replace(statement, value=replace(value, number=_stable(value.number, region), cli=_stable(value.cli, region)))
+    return statement
+
+
+def _call_numbers(action: ast.Action, region: str | None) -> ast.Action:
+    if isinstance(action, ast.Call) and isinstance(action.number, ast.Text):
+        return replace(action, number=_stable(action.number, region), cli=_stable(action.cli, region))
+    return action
 
 
 _MISSING = object()

@@ -361,7 +361,7 @@ class _Builder:
         body += self._setting(("numbers_from_queue",), "numbers_from_queue", self._flag(("numbers_from_queue",)))
         for name in ("number", "cli", "dtmf_originator"):
             value = self._text((name,))
-            if value is not None and (value.value or name == "number"):  # empty: hidden caller id, no DTMF
+            if value is not None:  # kept when empty: `cli ""` is a hidden caller id, written as such
                 body += self._setting((name,), name, value)
         body += self._setting(("max_retries",), "max_retries", self._integer(("max_retries",)))
         for name in ("ring_timeout", "retry_wait_time"):
@@ -395,7 +395,7 @@ class _Builder:
             return []
         cli = self._text((f"cid_{leg}",))
         dtmf = self._text((f"dtmf_{leg}",))
-        value = ast.Leg(number, cli if cli and cli.value else None, dtmf if dtmf and dtmf.value else None, number.span)
+        value = ast.Leg(number, cli, dtmf, number.span)  # an empty cid or dtmf is kept as written
         return self._setting((f"leg_{leg}",), f"leg_{leg}", value)
 
     def _simple(self) -> list[ast.RequestStatement]:
@@ -444,7 +444,7 @@ class _Builder:
         body += self._setting((*path, "dtmf_ivr_timeout"), "dtmf_ivr_timeout", self._duration((*path, "dtmf_ivr_timeout")))
         body += self._setting((*path, "dtmf_ivr_retries"), "dtmf_ivr_retries", self._integer((*path, "dtmf_ivr_retries")))
         invalid = self._text((*path, "dtmf_ivr_invalid_text"))
-        if invalid is not None and invalid.value:
+        if invalid is not None:
             is_file = self._get((*path, "dtmf_invalid_text_is_file")) == "true"
             message: ast.Prompt = ast.FilePrompt(invalid, invalid.span) if is_file else ast.SpokenPrompt((invalid,), (), False, invalid.span)
             body.append(ast.Invalid(message, self.plain.key((*path, "dtmf_ivr_invalid_text")).cover(invalid.span)))

@@ -57,7 +57,7 @@ def analyze(
     compiled template comes back, ready for `ivrc.batch.run`; without, that is an error."""
     config = (config or Config()).override(region=region)
     if is_json(text, path):
-        return _analyze_json(text, path, config)
+        return _analyze_json(text, path, config, emit_request)
     parsed = _parse(text, path)
     if parsed.flow is None:
         return Result(path, None, tuple(checks.configure(list(parsed.diagnostics), config)))
@@ -108,7 +108,7 @@ def is_json(text: str, path: str) -> bool:
     return text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
 
 
-def _analyze_json(text: str, path: str, config: Config) -> Result:
+def _analyze_json(text: str, path: str, config: Config, emit_request: bool = False) -> Result:
     """The same checks on a JSON request, with the schema's findings and the reader's."""
     from ivrc import from_json
     from ivrc.schema import validate_json
@@ -126,8 +126,13 @@ def _analyze_json(text: str, path: str, config: Config) -> Result:
     flow, found = findings(exact=False)
     if found:
         flow, found = findings(exact=True)
-    located = [replace(d, path=path) for d in found]
-    return Result(path, flow, tuple(checks.configure(located, config)))
+    located = tuple(checks.configure([replace(d, path=path) for d in found], config))
+    request = None
+    if emit_request and not has_errors(located):
+        # A JSON request compiles to itself as the service reads it (api-notes 2, 3).
+        _, plain, _ = from_json.read(text, exact=False)
+        request = plain.data if plain is not None else None
+    return Result(path, flow, located, request)
 
 
 def read_file(path: str | Path) -> str:
@@ -202,13 +207,6 @@ def request_of(text: str, *, path: str = "<string>", config: Config | None = Non
     with `recipients`, a template flow comes back as `template`."""
     if not is_json(text, path):
         return analyze(text, path=path, config=config, emit_request=True, recipients=recipients)
-    from ivrc import from_json
-
     # Only a request that passed the checks is given out: the simulator and the flow tests
     # trust its types (a `steps` that is a list, numbers that are finite).
-    result = analyze(text, path=path, config=config)
-    if not result.ok:
-        return result
-    flow, plain, problems = from_json.read(text, exact=False)
-    data = plain.data if flow is not None and plain is not None and not problems else None
-    return Result(path, flow, result.diagnostics, data)
+    return analyze(text, path=path, config=config, emit_request=True)

@@ -107,3 +107,31 @@ def test_a_call_that_never_ends_is_stopped():
     silent = run(loop, scripted(["2"]))
     assert silent.end == "limit"
     assert sum(1 for e in silent.events if e["type"] == "prompt") == MAX_PROMPTS
+
+
+def test_compile_of_an_error_free_json_request_is_the_request_as_the_service_reads_it():
+    text = '{"return_address": "http://x/", "number": "+972521234567", "max_retries": "3", "ivr": {"count_steps": 1, "have_dependency": false, "steps": [{"step_id": "a", "prompt": "x"}]}}'
+    request = ivrc.compile(text, path="x.json")
+    assert request["max_retries"] == 3 and request["ivr"]["have_dependency"] == "false"
+    error = ivrc.CompileError([])
+    assert str(error) == "no request"
+
+
+def test_decompile_never_changes_a_number_whatever_the_region():
+    request = ivrc.compile('region US\ndialer { return_address "http://x/"; number "50000000" }\nstep a { say "x" }\n')
+    written = ivrc.decompile(ivrc.dumps(request), region="IL")
+    assert 'number         "+50000000"' in written
+    assert ivrc.compile(written) == request
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'region IL\ndialer { return_address "http://x/"; number "054-600-0000"; cli ""; dtmf "" }\nstep a { say "x"; invalid say ""; on 1 -> hangup }\n',
+        'region IL\nsimple_dialer { leg_a "054-600-0000" cli "" dtmf ""; say "x"; leg_b "054-600-0001" cli "" dtmf "" }\n',
+    ],
+)
+def test_empty_texts_come_back_as_they_were_written(source):
+    request = ivrc.compile(source)
+    assert "" in request.values() or any(v == "" for step in request.get("ivr", {}).get("steps", []) for v in step.values())
+    assert ivrc.compile(ivrc.decompile(ivrc.dumps(request), region="IL")) == request
