@@ -115,8 +115,8 @@ def _for_print(flow: ast.Flow, region: str | None) -> ast.Flow:
 def _stable(text: ast.Text | None, region: str | None) -> ast.Text | None:
     """A number of the request as .ivr must write it: as it was, unless the region would read
     it as another number (`50000000` in IL is 97250000000); then with its `+`, as E.164."""
-    if text is None or not text.value or not text.value.lstrip("+").isdigit():
-        return text
+    if text is None or not text.value or not text.value.lstrip("+").isdigit() or text.value.startswith("0"):
+        return text  # a local form (`054…`) is read with the region by design
     digits = text.value.lstrip("+")
     if phone.read(text.value, region).digits in (digits, None):
         return text
