@@ -8,7 +8,7 @@ import math
 from dataclasses import replace
 from typing import Any
 
-from ivrc import ast, from_json, phone, printer
+from ivrc import ast, checks, from_json, phone, printer
 from ivrc import model as semantics
 from ivrc.checks import not_expressible
 from ivrc.config import Config
@@ -84,6 +84,11 @@ def decompile(text: str, *, region: str | None = None) -> tuple[str | None, list
         return None, problems
     if problems:  # two values for one field: .ivr can hold one
         return None, [not_expressible.diagnose(d.message + "; .ivr holds one value", d.span, "remove one of the two") for d in problems]
+    # What the checks find that .ivr cannot write at all (a range bound `9#`, a leg's caller id
+    # with no leg): those findings, where lint reports them, rather than a text that fails.
+    blocking = [d for d in checks.run(semantics.build(flow, Config(region=region))) if d.rule in _UNWRITABLE and d.severity.value == "error"]
+    if blocking:
+        return None, blocking
     written = printer.Printer().flow(_for_print(flow, region))
     back = parse(written, "<decompiled>")
     if back.flow is None or back.diagnostics:  # the printer wrote something the parser refuses: a bug, said plainly
@@ -141,6 +146,7 @@ def _call_numbers(action: ast.Action, region: str | None) -> ast.Action:
 
 
 _MISSING = object()
+_UNWRITABLE = frozenset({"invalid-range", "missing-number"})
 
 
 def _differences(want: Any, got: Any, path: JsonPath) -> list[tuple[JsonPath, Any, Any]]:
@@ -154,8 +160,22 @@ def _differences(want: Any, got: Any, path: JsonPath) -> list[tuple[JsonPath, An
     return [] if want == got else [(path, want, got)]
 
 
+def _written(path: JsonPath, plain: from_json.Plain, normalised: Any) -> Any:
+    """The value at `path` as the request writes it (a number as it was, not its E.164 form)."""
+    value: Any = plain.data
+    for part in path:
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
+            value = value[part]
+        else:
+            return normalised
+    return value
+
+
 def _explain(path: JsonPath, want: Any, got: Any, plain: from_json.Plain) -> Diagnostic:
     where = "/".join(map(str, path))
+    want = want if want is _MISSING else _written(path, plain, want)
     field = path[-1] if path else None
     span = plain.key(path) if want is not _MISSING else _nearest(path, plain)
     if field == "have_dependency":

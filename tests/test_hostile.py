@@ -135,3 +135,33 @@ def test_empty_texts_come_back_as_they_were_written(source):
     request = ivrc.compile(source)
     assert "" in request.values() or any(v == "" for step in request.get("ivr", {}).get("steps", []) for v in step.values())
     assert ivrc.compile(ivrc.decompile(ivrc.dumps(request), region="IL")) == request
+
+
+def test_decompile_reports_what_lint_reports_where_it_cannot_write():
+    bad_range = '{"return_address":"http://x/","number":"972521234567","ivr":{"count_steps":1,"steps":[{"step_id":"a","prompt":"x","dtmf_ivr":"1","actions":[{"key":{"min":"1","max":"9#"},"actions":[]}]}]}}'
+    with pytest.raises(ivrc.CompileError) as raised:
+        ivrc.decompile(bad_range, region="IL")
+    assert [(d.rule, d.line, d.column, d.message) for d in raised.value.diagnostics] == [("invalid-range", 1, 148, "range `1..9#` is not numeric")]
+    no_leg = '{"cid_a":"0501234567","sound":"x","tts":"true"}'
+    with pytest.raises(ivrc.CompileError) as raised:
+        ivrc.decompile(no_leg, region="IL")
+    assert [d.rule for d in raised.value.diagnostics] == ["missing-number"]
+    extra = '{"leg_a":"0501234567","sound":"x","tts":"true","cid_b":"0501234567"}'
+    with pytest.raises(ivrc.CompileError) as raised:
+        ivrc.decompile(extra, region="IL")
+    assert all("972" not in d.message for d in raised.value.diagnostics), "values are shown as the request writes them"
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_3(tmp_path):
+    import subprocess
+    import sys
+
+    script = "import ivrc.cli, ivrc.library\ndef boom(*a, **k):\n    raise KeyError('x')\nivrc.library.analyze = boom\nivrc.cli.main()\n"
+    flow = tmp_path / "a.ivr"
+    flow.write_text("step a {}\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", script, "lint", str(flow)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3
+    assert done.stderr.startswith("ivrc: internal error (KeyError): this is a bug in ivrc")
+    assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
+    debug = subprocess.run([sys.executable, "-c", script, "lint", str(flow)], capture_output=True, text=True, timeout=60, env={**__import__("os").environ, "IVRC_DEBUG": "1"})
+    assert "Traceback" in debug.stderr
