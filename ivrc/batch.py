@@ -234,7 +234,7 @@ def _check_row(
             continue
         text = cell.value.strip()
         if not text:
-            found.append(empty_value.diagnose(f"row {row.number} has no `{name}`, which the flow uses", _cell_span(cell), where, f"fill in the value, or remove the row"))
+            found.append(empty_value.diagnose(f"row {row.number} has no `{name}`, which the flow uses", _cell_span(cell), where, "fill in the value, or remove the row"))
             errors = True
             continue
         if roles & {"number", "call number"}:

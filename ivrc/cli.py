@@ -213,7 +213,6 @@ def _compile_batch(files: list[Path], output: Path | None, check: bool, named: P
     import shutil
 
     from ivrc import checks, cli_recipients
-    from ivrc.library import analyze
 
     if len(files) != 1 or check:
         _fail("compile --recipients takes one FILE and writes its requests; it has no --check")
@@ -225,15 +224,10 @@ def _compile_batch(files: list[Path], output: Path | None, check: bool, named: P
     config = _settings(file, config_file, **flags)
     path = named or config.recipients
     assert path is not None
-    result = analyze(source, path=str(file), config=config, emit_request=True, recipients=True)
-    if result.template is None:
-        _report(result, source, sys.stderr)
-        if result.request is not None:
-            _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
-        raise typer.Exit(EXIT_FINDINGS)
+    result = _template(file, source, config)
     _report(result, source, sys.stderr)  # its warnings
-    target = output if output is not None else None
-    folder = (target.parent if target is not None and str(target.parent) else Path(".")) if target is not None else None
+    target = output
+    folder = (target.parent if str(target.parent) else Path(".")) if target is not None else None
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="\n", dir=folder, prefix=".ivrc-batch-", suffix=".jsonl", delete=False) as sink:
         temporary = Path(sink.name)
         try:
@@ -263,6 +257,20 @@ def _compile_batch(files: list[Path], output: Path | None, check: bool, named: P
             temporary.unlink(missing_ok=True)
             _fail(f"{target}: cannot write: {error.strerror or error}")
     typer.echo(f"{summary.requests} request{'s' if summary.requests != 1 else ''} for {summary.rows} recipient{'s' if summary.rows != 1 else ''} of {path}", err=True)
+
+
+def _template(file: Path, source: str, config: Config) -> Result:
+    """A template flow compiled for its recipients; exit 1 with its findings, or 2 when the
+    flow takes nothing from recipients."""
+    from ivrc.library import analyze
+
+    result = analyze(source, path=str(file), config=config, emit_request=True, recipients=True)
+    if result.template is None:
+        _report(result, source, sys.stderr)
+        if result.request is not None:
+            _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
+        raise typer.Exit(EXIT_FINDINGS)
+    return result
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -508,7 +516,6 @@ def _personal_request(file: Path, region: str | None, config_file: Path | None, 
 
     from ivrc import checks, cli_recipients
     from ivrc.diagnostics import has_errors
-    from ivrc.library import analyze
 
     source = _read_or_fail(file)
     config = _settings(file, config_file, region=_region(region))
@@ -517,12 +524,7 @@ def _personal_request(file: Path, region: str | None, config_file: Path | None, 
         _fail("--recipients FILE and --row N go together: the row is the recipient whose call to play")
     if row < 1:
         _fail(f"--row {row}: rows are counted from 1, the first row after the header")
-    result = analyze(source, path=str(file), config=config, emit_request=True, recipients=True)
-    if result.template is None:
-        _report(result, source, sys.stderr)
-        if result.request is not None:
-            _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
-        raise typer.Exit(EXIT_FINDINGS)
+    result = _template(file, source, config)
     found: list[str] = []
     summary = cli_recipients.run(result.template, path, _flow_region(result, config), lambda r, _, line: found.append(line) if r.number == row else None, stop_after=row)
     own = [d for d in checks.configure(summary.diagnostics, config) if d.rule != "unused-column"]

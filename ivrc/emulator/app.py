@@ -309,10 +309,10 @@ def _acceptable(data: dict[str, Any], unique_id: str) -> None:
             raise Refused(400, "the return_address is not a URL that can be called") from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Refused(400, "the return_address must be an http(s) URL")
-    for field in ("schedule", "dial_at"):
-        value = data.get(field)
+    for name in ("schedule", "dial_at"):
+        value = data.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > LATEST_TIME:
-            raise Refused(400, f"`{field}` is later than the year 9999")
+            raise Refused(400, f"`{name}` is later than the year 9999")
 
 
 def _matches(sent: str, expected: str) -> bool:
