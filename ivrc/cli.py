@@ -1016,6 +1016,7 @@ def emulator_command(
     allow_callbacks_to: Annotated[Optional[list[str]], typer.Option("--allow-callbacks-to", metavar="HOST", help="Also report calls to this host (loopback always).")] = None,
     region: Annotated[str, typer.Option("--region", metavar="CODE", help="How the service reads local numbers.")] = "IL",
     no_wait: Annotated[bool, typer.Option("--no-wait", help="Call a campaign scheduled for later as soon as it is started (its records keep the scheduled times).")] = False,
+    header_timeout: Annotated[float, typer.Option("--header-timeout", metavar="SECONDS", parser=seconds, help="Close a connection whose request headers have not all arrived by then.")] = 10.0,
 ) -> None:
     """Run a local Paycall Dynamic Dialer for development and CI."""
     import json
@@ -1048,7 +1049,7 @@ def emulator_command(
     except OSError as error:
         _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
     folder = data or Path(tempfile.mkdtemp(prefix="ivrc-emulator-"))
-    settings = Settings(user, password, folder, _region(region) or "IL", script, set(allow_callbacks_to or ()), no_wait=no_wait)
+    settings = Settings(user, password, folder, _region(region) or "IL", script, set(allow_callbacks_to or ()), no_wait=no_wait, header_seconds=header_timeout)
     typer.echo(f"ivrc emulator on http://{host}:{port} (state in {folder})", err=True)
     try:
         serve(settings, host, port)

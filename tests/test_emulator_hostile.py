@@ -176,6 +176,29 @@ def test_no_generated_request_gets_a_5xx(service, body):
     assert answer.status_code < 500, answer.text
 
 
+def test_headers_sent_a_byte_at_a_time_are_cut_off(tmp_path):
+    slow = Emulator(tmp_path / "data", tmp_path / "emulator.log", "--header-timeout", "1")
+    try:
+        with socket.create_connection(("127.0.0.1", slow.port), timeout=15) as trickle:
+            trickle.sendall(b"POST /v2/calls/dialer HTTP/1.1\r\n")
+            closed_after = None
+            for second in range(12):  # a byte a second, as the barrage sent them
+                try:
+                    trickle.sendall(b"X")
+                    trickle.settimeout(1)
+                    if trickle.recv(1) == b"":
+                        closed_after = second
+                        break
+                except (socket.timeout, TimeoutError):
+                    continue
+                except OSError:
+                    closed_after = second
+                    break
+        assert closed_after is not None, "the connection was held open"
+    finally:
+        slow.stop()
+
+
 def test_a_connection_that_sends_nothing_does_not_block_the_service(service):
     with socket.create_connection(("127.0.0.1", service.port), timeout=5) as idle:
         idle.sendall(b"POST /v2/calls/dialer HTTP/1.1\r\nHost: x\r\n")

@@ -9,4 +9,7 @@ def serve(settings: "Settings", host: str = "127.0.0.1", port: int = 8080) -> No
     """Run the emulator until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+    from ivrc.emulator.protocol import HeaderDeadline
+
+    protocol = type("HeaderDeadline", (HeaderDeadline,), {"header_seconds": settings.header_seconds})
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False, http=protocol)

@@ -51,6 +51,7 @@ class Settings:
     max_unpacked: int = 50 * MB  # a phone list after unzipping
     tick: float = 0.2  # how often due campaigns are looked for
     no_wait: bool = False  # call a scheduled campaign at once; its records keep the scheduled times
+    header_seconds: float = 10.0  # a request's headers must arrive within this; then the connection is closed
 
 
 class Refused(Exception):
