@@ -211,9 +211,14 @@ def progress_printer(total: int, say: Callable[[str], None], interactive: bool) 
     done = 0
     began = time.monotonic()
     if interactive:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TaskProgressColumn, TimeRemainingColumn
+        from rich.text import Text
 
-        bar = Progress("sending", BarColumn(), MofNCompleteColumn(), TaskProgressColumn(), TimeRemainingColumn(), transient=True)
+        class Rate(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                return Text(f"{task.speed or 0:.0f} a second")
+
+        bar = Progress("sending", BarColumn(), MofNCompleteColumn(), TaskProgressColumn(), Rate(), TimeRemainingColumn(), transient=True)
         bar.start()
         task = bar.add_task("requests", total=total)
 

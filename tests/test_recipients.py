@@ -223,3 +223,27 @@ def test_duplicates_are_found_among_many_rows_as_a_plain_search_finds_them():
         else:
             first[number] = index
     assert found == expected and len(found) > 100
+
+
+def test_progress_on_a_terminal_is_a_bar_with_the_rate_and_time_left(monkeypatch):
+    import io
+
+    import rich.progress
+    from rich.console import Console
+
+    from ivrc import deploy_batch
+
+    shown = io.StringIO()
+    console = Console(file=shown, force_terminal=True, width=100)
+    original = rich.progress.Progress.__init__
+
+    def on_our_console(self, *columns, **options):  # the bar drawn where the test can read it
+        original(self, *columns, **{**options, "console": console, "auto_refresh": False})
+
+    monkeypatch.setattr(rich.progress.Progress, "__init__", on_our_console)
+    tick, stop = deploy_batch.progress_printer(20, lambda line: None, interactive=True)
+    for _ in range(20):
+        tick()
+    stop()
+    drawn = shown.getvalue()
+    assert "20/20" in drawn and "a second" in drawn
