@@ -1,0 +1,88 @@
+"""Every stage grows linearly: a flow, a request and a recipients file eight times as large take
+about eight times as long, never the square of it. Each comparison is made in one process,
+n against 8n, with a bound generous enough for a busy machine (a quadratic stage would take
+64 times as long)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import ivrc
+from ivrc import batch, render
+from ivrc.library import analyze
+
+BOUND = 24  # 8n against n: linear is about 8, quadratic about 64
+
+
+def _flow(steps: int) -> str:
+    body = "".join(
+        f'step s{i} {{\n    say "Step {i}: press 1, 2 or 3..5"\n    timeout 3s\n'
+        f'    on 1 -> goto s{(i + 1) % steps}\n    on 2 -> goto s{i}\n'
+        f'    on 3..5 {{\n        play "Thanks"\n        mark custom "m{i}"\n        hangup\n    }}\n'
+        f'    on 9 -> call "054-600-0000" cli "03-000-0000"\n}}\n'
+        for i in range(steps)
+    )
+    return 'region IL\ndialer "big" { return_address "https://example.com/r"; numbers from queue }\n' + body
+
+
+def _best(work: Callable[[], object], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _grows_linearly(small: Callable[[], object], large: Callable[[], object]) -> float:
+    small()  # warm: the parser is built, the modules are loaded
+    ratio = _best(large, 1) / _best(small)
+    assert ratio < BOUND, f"8 times the input took {ratio:.1f} times as long"
+    return ratio
+
+
+def test_compiling_a_flow_grows_linearly():
+    small, large = _flow(60), _flow(480)
+    _grows_linearly(lambda: ivrc.compile(small), lambda: ivrc.compile(large))
+
+
+def test_linting_a_flow_with_findings_grows_linearly():
+    # Every step's goto is dangling: each finding is rendered with its line, as lint shows it.
+    def findings(steps: int) -> Callable[[], object]:
+        text = _flow(steps).replace("goto s", "goto missing")
+        return lambda: render.text_report([render.FileReport("x.ivr", text, tuple(ivrc.lint(text)))])
+
+    _grows_linearly(findings(60), findings(480))
+
+
+def test_linting_a_json_request_grows_linearly():
+    small = ivrc.dumps(ivrc.compile(_flow(60)))
+    large = ivrc.dumps(ivrc.compile(_flow(480)))
+    _grows_linearly(lambda: ivrc.lint(small, path="x.json"), lambda: ivrc.lint(large, path="x.json"))
+
+
+def test_a_recipients_file_grows_linearly(tmp_path: Path):
+    flow = 'region IL\ndialer "r" { return_address "https://example.com/r"; number recipient.phone }\nstep a { say "Hi $name$" with name = recipient.name }\n'
+    template = analyze(flow, emit_request=True, recipients=True).template
+    assert template is not None
+
+    def people(count: int) -> Path:
+        path = tmp_path / f"people-{count}.csv"
+        path.write_text("name,phone\n" + "".join(f"Person {n},+97252{n:07d}\n" for n in range(count)), encoding="utf-8")
+        return path
+
+    small, large = people(1000), people(8000)
+    lines: list[str] = []
+
+    def compiled(path: Path) -> Callable[[], object]:
+        def work() -> object:
+            batch._read_phone.cache_clear()  # each run reads its numbers afresh, as a new command does
+            return batch.run(template, path, "IL", lambda r, u, line: lines.append(line))
+
+        return work
+
+    _grows_linearly(compiled(small), compiled(large))
+    assert json.loads(lines[-1])["number"] == "972520000999", "the small file was read last"
