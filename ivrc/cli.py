@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
 
 import typer
 
-from ivrc import __version__, render
+from ivrc import __version__
 from ivrc.cli_help import Command, choices, complete_files, complete_rules, seconds, whole_number
 from ivrc.files import write_atomically
 
 if TYPE_CHECKING:
-    from ivrc.library import Result
+    from ivrc import render
     from ivrc.config import Config
+    from ivrc.library import Result
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -68,6 +69,8 @@ def _region(region: str | None) -> str | None:
 
 
 def _report(result: Result, source: str, stream: object) -> None:
+    from ivrc import render
+
     colour = _colour(stream)
     for diagnostic in result.diagnostics:
         typer.echo(render.text(diagnostic, source, colour), file=stream)  # type: ignore[arg-type]
@@ -210,6 +213,8 @@ def compile_command(
 def _compile_batch(files: list[Path], output: Path | None, check: bool, named: Path | None, config_file: Path | None, flags: dict[str, object]) -> None:
     """One request per recipient, as JSON Lines in row order; nothing is written when a row or
     the flow has errors, so a batch is never half there."""
+    from ivrc import render
+
     import shutil
 
     from ivrc import checks, cli_recipients
@@ -350,6 +355,7 @@ def lint_command(
     config_file: ConfigOption = None,
 ) -> None:
     """Check flows and requests and report every finding. Exit 1 when any is an error."""
+    from ivrc import render
     from ivrc.library import analyze
     from ivrc.diagnostics import Severity
 
@@ -405,6 +411,8 @@ def fmt_command(
     diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print what would change as a unified diff.")] = False,
 ) -> None:
     """Rewrite .ivr files in the canonical layout, keeping every comment."""
+    from ivrc import render
+
     import difflib
 
     from ivrc.library import CompileError, FormatError, fmt
@@ -479,6 +487,7 @@ def decompile_command(
     ] = None,
 ) -> None:
     """Turn a JSON request into .ivr that compiles back to the same request."""
+    from ivrc import render
     from ivrc.library import CompileError, decompile
 
     region = _region(region)
@@ -512,6 +521,8 @@ def _request(file: Path, region: str | None, config_file: Path | None) -> dict:
 
 def _personal_request(file: Path, region: str | None, config_file: Path | None, named: Path | None, row: int | None) -> dict:
     """The request of one recipient of a template flow: its row checked and filled in."""
+    from ivrc import render
+
     import json
 
     from ivrc import checks, cli_recipients
@@ -714,6 +725,8 @@ def graph_command(
     config_file: ConfigOption = None,
 ) -> None:
     """Draw FILE's steps and where each key leads; unreachable steps stand out."""
+    from ivrc import render
+
     import shutil
     import subprocess
 
