@@ -1,0 +1,52 @@
+"""Cold start: one `ivrc lint` of one flow against `check-jsonschema` of its compiled request.
+
+    pip install -e '.[bench]' && python benchmarks/cold_start.py [--runs 15]
+
+Both are what a pre-commit hook starts for a commit that touches one file. Each command runs
+`--runs` times, alternating, and the medians are compared; the goal is a ratio of 0.35 or less."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    checker = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    if checker is None:
+        raise SystemExit("check-jsonschema is not installed: pip install -e '.[bench]'")
+    folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
+    try:
+        flow = folder / "one.ivr"
+        shutil.copy(ROOT / "examples" / "white_rabbit.ivr", flow)
+        request = folder / "one.json"
+        subprocess.run([sys.executable, "-m", "ivrc", "compile", str(flow), "-o", str(request)], check=True)
+        ivrc = [str(Path(sys.executable).parent / "ivrc"), "lint", str(flow)]
+        anchor = [checker, "--schemafile", str(ROOT / "schemas" / "dialer.schema.json"), str(request)]
+        times: dict[str, list[float]] = {"ivrc": [], "check-jsonschema": []}
+        for _ in range(args.runs):
+            for name, command in (("ivrc", ivrc), ("check-jsonschema", anchor)):
+                start = time.perf_counter()
+                subprocess.run(command, capture_output=True, check=True)
+                times[name].append(time.perf_counter() - start)
+    finally:
+        shutil.rmtree(folder)
+    ours, theirs = statistics.median(times["ivrc"]), statistics.median(times["check-jsonschema"])
+    print(f"ivrc lint one.ivr:                 {ours * 1000:6.0f} ms (median of {args.runs})")
+    print(f"check-jsonschema --schemafile ...: {theirs * 1000:6.0f} ms")
+    print(f"ratio: {ours / theirs:.2f} (goal: 0.35 or less)")
+
+
+if __name__ == "__main__":
+    main()
