@@ -3,21 +3,21 @@ keeping a journal so that a deploy cut short is finished by running it again."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
-import io
 import json
 import tempfile
 import uuid
 import wave
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ivrc import phone
-from ivrc.files import Unreadable, decode, write_atomically
+from ivrc.files import write_atomically
 
 GZIP_ABOVE = 1024 * 1024  # phone lists larger than this are sent gzip-compressed
 DTMF = frozenset("0123456789*#Ww")
@@ -103,52 +103,70 @@ def check_recordings(names: list[str], folder: Path | None) -> list[Path]:
     return found
 
 
-def _phone_text(path: Path) -> str:
+@contextlib.contextmanager
+def _phone_lines(path: Path) -> Iterator[Iterator[str]]:
+    """The lines of a phone list as text, read as a stream: a .csv or .txt, the first member
+    of a .zip (the service reads only that one), or a .gz (api-notes 17)."""
     suffix = path.name.lower()
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise DeployError(f"{path}: cannot read: {error.strerror or error}") from None
     if suffix.endswith((".tar.gz", ".tgz")):
         raise DeployError(f"{path}: the service does not take tarballs; send .csv, .txt, .zip or .gz")
-    try:
-        if suffix.endswith(".zip"):
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    if not suffix.endswith((".csv", ".txt", ".zip", ".gz")):
+        raise DeployError(f"{path}: a phone list is a .csv, .txt, .zip or .gz file")
+    with contextlib.ExitStack() as stack:
+        try:
+            if suffix.endswith(".zip"):
+                archive = stack.enter_context(zipfile.ZipFile(path))
                 members = [m for m in archive.infolist() if not m.is_dir()]
                 if not members:
                     raise DeployError(f"{path}: the zip file holds no file")
-                data = archive.read(members[0])  # the service reads the first member only
-        elif suffix.endswith(".gz"):
-            data = gzip.decompress(data)
-        elif not suffix.endswith((".csv", ".txt")):
-            raise DeployError(f"{path}: a phone list is a .csv, .txt, .zip or .gz file")
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise DeployError(f"{path}: cannot be read as a phone list: {error}") from None
+                raw: Any = stack.enter_context(archive.open(members[0]))
+            elif suffix.endswith(".gz"):
+                raw = stack.enter_context(gzip.open(path, "rb"))
+            else:
+                raw = stack.enter_context(path.open("rb"))
+        except FileNotFoundError:
+            raise DeployError(f"{path}: no such file") from None
+        except (zipfile.BadZipFile, OSError) as error:
+            raise DeployError(f"{path}: cannot be read as a phone list: {error}") from None
+        yield _decoded(raw, path)
+
+
+def _decoded(raw: Any, path: Path) -> Iterator[str]:
+    """Lines of UTF-8 text (a BOM dropped), a bad byte reported with its line and column."""
+    number = 0
     try:
-        return decode(data, path)
-    except Unreadable as problem:
-        raise DeployError(str(problem)) from None
+        for data in raw:
+            number += 1
+            if number == 1 and data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+            try:
+                yield data.decode("utf-8")
+            except UnicodeDecodeError as error:
+                column = len(data[: error.start].decode("utf-8", "replace")) + 1
+                raise DeployError(f"{path}:{number}:{column}: not UTF-8 text (byte 0x{data[error.start]:02x})") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        raise DeployError(f"{path}: cannot be read as a phone list: {error}") from None
 
 
-# Bad lines shown in the error text; json-minded callers get every one from PhoneList.problems.
+# Bad lines shown in the error text; the rest are counted.
 SHOWN_PROBLEMS = 20
 
 
 @dataclass
 class PhoneList:
-    """A phone list read and checked: each number as E.164 digits (api-notes 14, 17)."""
+    """A phone list read and checked: how many numbers, and how many bytes they make as sent."""
 
     path: Path
-    rows: list[str]  # `number[,cli[,dtmf]]` as the service reads them
+    region: str | None
+    count: int
+    size: int  # of the list as it is sent: E.164 numbers, CRLF lines
     header: bool  # a header row (`phone,cli`) was found and is not sent
     problems: list[str]
 
-    @property
-    def count(self) -> int:
-        return len(self.rows)
-
-    def text(self) -> str:
-        return "".join(row + "\r\n" for row in self.rows)
+    def write(self, sink: Any) -> None:
+        """The list as checked, into a binary stream: read again from the file, a line at a time."""
+        for row in _rows(self.path, self.region, [], None):
+            sink.write(row.encode("utf-8") + b"\r\n")
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -157,46 +175,69 @@ def _is_header(cells: list[str]) -> bool:
     return bool(first) and any(c.isalpha() for c in first) and not any(c.isdigit() for c in first)
 
 
-def read_phones(path: Path, region: str | None) -> PhoneList:
-    """Each line `number[,cli[,dtmf]]` (api-notes 17): numbers read with the flow's region as its
-    own numbers are, a header row skipped, every bad line reported with `file:line:col`."""
+def _rows(path: Path, region: str | None, problems: list[str], header: list[bool] | None) -> Iterator[str]:
+    """Each good line as `number[,cli[,dtmf]]` with E.164 numbers; each bad one, into `problems`."""
     import csv
 
-    rows: list[str] = []
-    problems: list[str] = []
-    header = False
-    text = _phone_text(path)
-    lines = text.splitlines()
-    for line_number, row in enumerate(csv.reader(lines), start=1):
-        cells = [c.strip() for c in row]
-        if not any(cells):
-            continue
-        if not rows and not problems and not header and _is_header(cells):
-            header = True
-            continue
-        number = phone.read(cells[0], region)
-        bad = False
-        if number.status in ("impossible", "local"):
-            problems.append(f"{path}:{line_number}:1: `{cells[0]}` is not a phone number ({number.reason})")
-            bad = True
-        cli = cells[1] if len(cells) > 1 else ""
-        if cli:
-            caller = phone.read(cli, region)
-            if caller.status in ("impossible", "local"):
-                problems.append(f"{path}:{line_number}:{len(row[0]) + 2}: the caller id `{cli}` is not a phone number ({caller.reason})")
+    seen = 0
+    with _phone_lines(path) as lines:
+        reader = csv.reader(lines)
+        while True:
+            try:
+                row = next(reader, None)
+            except csv.Error as error:
+                problems.append(f"{path}:{reader.line_num}:1: the line cannot be read: {error}")
+                continue
+            if row is None:
+                return
+            line_number = reader.line_num
+            cells = [c.strip() for c in row]
+            if not any(cells):
+                continue
+            if not seen and not problems and _is_header(cells):
+                if header is not None:
+                    header.append(True)
+                seen = 1  # one header at most
+                continue
+            seen += 1
+            # A number in E.164 (`+972…`, or its digits with no region to read them otherwise) takes
+            # the fast path; any other, and any the fast path refuses, the full reading.
+            fast = phone.possible_e164(cells[0]) if cells[0].startswith("+") or region is None else None
+            number = phone.Reading("valid", fast) if fast is not None else phone.read(cells[0], region)
+            bad = False
+            if number.status in ("impossible", "local"):
+                problems.append(f"{path}:{line_number}:1: `{cells[0]}` is not a phone number ({number.reason})")
                 bad = True
-            else:
-                cli = caller.digits or cli
-        dtmf = cells[2] if len(cells) > 2 else ""
-        if dtmf and not set(dtmf) <= DTMF:
-            column = len(row[0]) + len(row[1]) + 3
-            problems.append(f"{path}:{line_number}:{column}: the DTMF `{dtmf}` has characters other than 0-9, *, #, W and w")
-            bad = True
-        if not bad:
-            rows.append(",".join([number.digits or cells[0], cli, dtmf]).rstrip(","))
-    if not rows and not problems:
+            cli = cells[1] if len(cells) > 1 else ""
+            if cli:
+                caller = phone.read(cli, region)
+                if caller.status in ("impossible", "local"):
+                    problems.append(f"{path}:{line_number}:{len(row[0]) + 2}: the caller id `{cli}` is not a phone number ({caller.reason})")
+                    bad = True
+                else:
+                    cli = caller.digits or cli
+            dtmf = cells[2] if len(cells) > 2 else ""
+            if dtmf and not set(dtmf) <= DTMF:
+                column = len(row[0]) + len(row[1]) + 3
+                problems.append(f"{path}:{line_number}:{column}: the DTMF `{dtmf}` has characters other than 0-9, *, #, W and w")
+                bad = True
+            if not bad:
+                yield ",".join([number.digits or cells[0], cli, dtmf]).rstrip(",")
+
+
+def read_phones(path: Path, region: str | None) -> PhoneList:
+    """Each line `number[,cli[,dtmf]]` (api-notes 17): numbers read with the flow's region as its
+    own numbers are, a header row skipped, every bad line reported with `file:line:col`. The
+    list is read as a stream; only its count and size are kept."""
+    problems: list[str] = []
+    header: list[bool] = []
+    count = size = 0
+    for row in _rows(path, region, problems, header):
+        count += 1
+        size += len(row.encode("utf-8")) + 2
+    if not count and not problems:
         raise DeployError(f"{path}: the phone list has no numbers")
-    return PhoneList(path, rows, header, problems)
+    return PhoneList(path, region, count, size, bool(header), problems)
 
 
 def check_phones(path: Path, region: str | None) -> PhoneList:
@@ -256,7 +297,7 @@ def plan(
 
 
 def _packed(phone_list: PhoneList) -> bool:
-    return sum(len(row) + 2 for row in phone_list.rows) > GZIP_ABOVE
+    return phone_list.size > GZIP_ABOVE
 
 
 def refresh(the_plan: Plan, client: Any) -> str | None:
@@ -305,14 +346,17 @@ def execute(the_plan: Plan, client: Any, say: Callable[[str], None], progress: C
 
 
 def _upload_phones(phone_list: PhoneList, unique_id: str, client: Any, progress: Callable[[int, int], Callable[[int], None]] | None) -> None:
-    """The list as checked: E.164 numbers, no header, CRLF lines; gzip-compressed when large."""
+    """The list as checked: E.164 numbers, no header, CRLF lines; gzip-compressed when large.
+    It is written to a temporary file a line at a time, so a long list is never held whole."""
     with tempfile.TemporaryDirectory() as folder:
         name = Path(phone_list.path.name).stem.removesuffix(".csv").removesuffix(".txt") + ".csv"
         written = Path(folder) / name
-        data = phone_list.text().encode("utf-8")
         if _packed(phone_list):
             written = written.with_name(name + ".gz")
-            data = gzip.compress(data, mtime=0)
-        written.write_bytes(data)
-        tick = progress(len(data), 0) if progress else None
+            with gzip.open(written, "wb", compresslevel=6) as sink:
+                phone_list.write(sink)
+        else:
+            with written.open("wb") as sink:
+                phone_list.write(sink)
+        tick = progress(written.stat().st_size, 0) if progress else None
         client.upload_phones(unique_id, written, tick)

@@ -84,3 +84,23 @@ def _try(text: str, region: str | None) -> Reading:
     if phonenumbers.is_valid_number(number):
         return Reading("valid", digits, where)
     return Reading("unallocated", digits, where, reason="it is outside the numbering plan known for its country")
+
+
+def possible_e164(text: str) -> str | None:
+    """The digits of an E.164 number written with or without `+` (`+972521234567`), when it
+    could be a phone number: a country code, and a national number of a length that country
+    has. None otherwise. A few microseconds, against tens for `read`: the path for phone lists
+    of a million lines, where numbers are written in E.164 (as `ivrc deploy` sends them)."""
+    digits = text[1:] if text.startswith("+") else text
+    if not (digits.isascii() and digits.isdigit()) or digits.startswith("0") or not 7 <= len(digits) <= 15:
+        return None
+    for size in (1, 2, 3):  # country codes are prefix-free: the first one found is the one
+        code = int(digits[:size])
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code)
+        if not regions:
+            continue
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0])
+        if metadata is None:
+            return None
+        return digits if len(digits) - size in metadata.general_desc.possible_length else None
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -109,10 +109,19 @@ class Store:
         with self._lock:
             return {r[0] for r in self._db.execute("SELECT name FROM recordings").fetchall()}
 
-    def put_numbers(self, unique_id: str, numbers: list[tuple[str, str, str]]) -> None:
+    def put_numbers(self, unique_id: str, numbers: Iterable[tuple[str, str, str]]) -> int:
+        """Replace a campaign's list, read as a stream; a failure part way (a bad line) stores nothing."""
+        count = 0
+
+        def rows() -> Iterator[tuple[str, int, str, str, str]]:
+            nonlocal count
+            for count, (number, cli, dtmf) in enumerate(numbers, start=1):
+                yield unique_id, count - 1, number, cli, dtmf
+
         with self.transaction() as db:
             db.execute("DELETE FROM numbers WHERE unique_id = ?", (unique_id,))
-            db.executemany("INSERT INTO numbers VALUES (?, ?, ?, ?, ?)", [(unique_id, i, n, c, d) for i, (n, c, d) in enumerate(numbers)])
+            db.executemany("INSERT INTO numbers VALUES (?, ?, ?, ?, ?)", rows())
+        return count
 
     def numbers(self, unique_id: str) -> list[tuple[str, str, str]]:
         with self._lock:
