@@ -1,0 +1,339 @@
+"""The commands that talk to the service: `ivrc deploy`, `ivrc cdr`, and `ivrc emulator`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, NoReturn, Optional
+
+import typer
+
+from ivrc.cli import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    ConfigOption,
+    RecipientsOption,
+    RecordingsOption,
+    RegionOption,
+    UsageError,
+    _fail,
+    _flow_region,
+    _folder,
+    _read,
+    _read_or_fail,
+    _region,
+    _report,
+    _settings,
+    app,
+)
+from ivrc.cli_help import Command, choices, complete_files, seconds, whole_number
+
+BaseUrlOption = Annotated[
+    Optional[str],
+    typer.Option("--base-url", metavar="URL", help="The service's address (default: IVRC_BASE_URL, else the API document's)."),
+]
+UserOption = Annotated[Optional[str], typer.Option("--user", metavar="NAME", help="User name (default: IVRC_USERNAME, else netrc).")]
+PasswordOption = Annotated[Optional[str], typer.Option("--password", metavar="SECRET", help="Password (default: IVRC_PASSWORD, else netrc).")]
+
+
+TimeoutOption = Annotated[float, typer.Option("--timeout", metavar="SECONDS", parser=seconds, help="How long to wait for each answer of the service.")]
+
+
+def _client(base_url: str | None, user: str | None, password: str | None, timeout: float = 30.0, connections: int = 10):  # type: ignore[no-untyped-def]
+    """A client for the service; credentials from flags, the environment or netrc, never printed."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from ivrc.api import DEFAULT_BASE_URL, DialerClient, Retry, credentials_for
+
+    url = base_url or os.environ.get("IVRC_BASE_URL") or DEFAULT_BASE_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        _fail(f"--base-url: `{parts.scheme}://{parts.hostname or ''}` is not an http(s) address")
+    if parts.username is not None:  # http://user:password@host, as the document writes it
+        from urllib.parse import unquote
+
+        user = user or unquote(parts.username)
+        password = password or unquote(parts.password or "")
+        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        url = urlunsplit((parts.scheme, host, parts.path, "", ""))
+    credentials = credentials_for(url, user, password)
+    if credentials is None:
+        _fail("no credentials: set IVRC_USERNAME and IVRC_PASSWORD, add a netrc entry for the service, or pass --user and --password")
+    notice = lambda line: typer.echo(f"ivrc: {line}", err=True)  # noqa: E731
+    return DialerClient(credentials, url, read_timeout=timeout, retry=Retry(notice=notice), connections=connections), url
+
+
+@app.command("deploy", cls=Command)
+def deploy_command(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="The .ivr flow to deploy.", show_default=False, autocompletion=complete_files(".ivr"))],
+    phones: Annotated[Optional[Path], typer.Option("--phones", metavar="LIST", help="The phone list (.csv, .txt, .zip or .gz) for a flow with `numbers from …`.")] = None,
+    recordings: RecordingsOption = None,
+    start: Annotated[bool, typer.Option("--start", help="Start the campaign once everything is uploaded.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and print the plan; send nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before sending.")] = False,
+    base_url: BaseUrlOption = None,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    timeout: TimeoutOption = 30.0,
+    region: RegionOption = None,
+    recipients: RecipientsOption = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", parser=whole_number, help="With --recipients: requests in flight at once.")] = 4,
+    rate: Annotated[Optional[float], typer.Option("--rate", metavar="R", parser=seconds, help="With --recipients: at most R requests a second.")] = None,
+    config_file: ConfigOption = None,
+) -> None:
+    """Compile and check FILE, show the plan, then upload recordings, create the campaign,
+    upload the phone list and start it. Run it again to finish a deploy that was cut short.
+    A template flow with --recipients becomes one campaign per recipient."""
+    from ivrc import deploy
+    from ivrc import model as semantics
+    from ivrc.api import ServiceError
+    from ivrc.library import analyze
+
+    try:
+        source = _read(file)
+    except UsageError as error:
+        _fail(str(error))
+    folder = _folder(recordings, "--recordings")
+    config = _settings(file, config_file, region=_region(region), recordings=folder)
+    personal = recipients or config.recipients
+    result = analyze(source, path=str(file), config=config, emit_request=True, recipients=personal is not None)
+    _report(result, source, sys.stderr)
+    if result.template is not None and personal is not None:
+        from ivrc import cli_recipients
+
+        if not 1 <= concurrency <= 64:
+            _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
+        client, url = _client(base_url, user, password, timeout, connections=concurrency)
+        cli_recipients.deploy(file, result, personal, _flow_region(result, config), client, url, start, dry_run, yes, concurrency, rate)
+        return
+    if result.request is not None and recipients is not None:
+        _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
+    if result.request is None:
+        typer.echo("ivrc: nothing was sent: the flow has errors", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    model = semantics.build(result.flow, config)  # type: ignore[arg-type]
+    names = [t.value for t in semantics.recordings(model)]
+    client, url = _client(base_url, user, password, timeout)
+    try:
+        # The phone list is read as the flow's own numbers are: with its `region`, else --region.
+        the_plan = deploy.plan(file, result.request, names, url, phones, config.recordings, start, model.region)
+    except deploy.DeployError as error:
+        client.close()
+        typer.echo(f"ivrc: error: {error}", err=True)
+        typer.echo("ivrc: nothing was sent", err=True)
+        raise typer.Exit(EXIT_FINDINGS) from None
+    try:
+        refreshed = deploy.refresh(the_plan, client)
+    except ServiceError as error:
+        client.close()
+        _service_failure(error, "the journal could not be checked with the service; nothing was sent")
+    typer.echo(f"Deploying {file} to {url}:")
+    if refreshed:
+        typer.echo(f"  ({refreshed})")
+    for number, step in enumerate(the_plan.steps, start=1):
+        done = " (already done)" if the_plan.journal.done(step.key) else ""
+        typer.echo(f"  {number}. {step.words}{done}")
+    if the_plan.generated:
+        typer.echo(f"The flow has no unique_id; this deploy uses {the_plan.unique_id}, derived from the flow and the service, so a re-run uses it too.")
+    if all(the_plan.journal.done(step.key) for step in the_plan.steps):
+        client.close()
+        typer.echo("Nothing to send: every step is done.")
+        return
+    if dry_run:
+        client.close()
+        typer.echo("Dry run: nothing was sent.")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            client.close()
+            _fail("not on a terminal, so nothing can be confirmed; add --yes to send without asking")
+        if not typer.confirm("Send it?", default=False):
+            client.close()
+            typer.echo("Nothing was sent.")
+            raise typer.Exit(EXIT_OK)
+    try:
+        with client:
+            deploy.execute(the_plan, client, lambda line: typer.echo(f"  {line}"), _progress)
+    except ServiceError as error:
+        done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
+        _service_failure(error, "the deploy stopped part way. Done: " + ("; ".join(done) if done else "nothing") + ".", the_plan.journal.path)
+    typer.echo(f"Deployed: campaign {the_plan.unique_id}" + (" is started." if start else ". Start it with --start when ready."))
+
+
+def _service_failure(error: Exception, what: str, journal: Path | None = None) -> NoReturn:
+    """A service failure, what it left done, and advice that fits it: running again helps only
+    when the failure may pass (a timeout, a 5xx, a dropped connection)."""
+    status = getattr(error, "status", None)
+    typer.echo(f"ivrc: error: {error}", err=True)
+    typer.echo(f"ivrc: {what}", err=True)
+    if status in (401, 403):
+        advice = "check the credentials (--user and --password, IVRC_USERNAME and IVRC_PASSWORD, or netrc); running again will not help until they are right"
+    elif not getattr(error, "reached", True):
+        advice = "check the service's address (--base-url or IVRC_BASE_URL) and that the service is up; nothing answered there"
+    elif status is not None and 400 <= status < 500 and status != 429:
+        advice = "the service refused the request; fix what it says, then run the same command again"
+    else:
+        advice = "it may pass: run the same command again to finish it" + (f"; what is done is not sent twice (journal: {journal})" if journal else "")
+    typer.echo(f"ivrc: {advice}.", err=True)
+    raise typer.Exit(EXIT_FINDINGS)
+
+
+def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
+    """A progress bar on stderr for a phone list upload, when stderr is a terminal."""
+    if not sys.stderr.isatty() or total < 64 * 1024:
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=None)
+    bar.start()
+    task = bar.add_task("uploading the phone list", total=total)
+    sent = 0
+
+    def advance(size: int) -> None:
+        nonlocal sent
+        sent += size
+        bar.update(task, advance=size)
+        if sent >= total:
+            bar.stop()
+
+    return advance
+
+
+def _phone_option(number: str, region: str | None) -> str:
+    """A number given on the command line, read as flows read numbers: E.164 digits, or exit 2."""
+    from ivrc import phone
+
+    region = _region(region) or _settings(Path.cwd() / "ivrc.toml", None).region
+    reading = phone.read(number, region)
+    if reading.status == "local":
+        _fail(f"--number {number}: a local number needs a region to be read; add --region IL (or the number's country)")
+    if reading.digits is None:
+        _fail(f"--number {number}: not a phone number ({reading.reason})")
+    return reading.digits
+
+
+@app.command("cdr", cls=Command)
+def cdr_command(
+    campaign: Annotated[Optional[str], typer.Argument(metavar="[CAMPAIGN_ID]", help="The campaign's unique_id (not with --recipients).", show_default=False)] = None,
+    number: Annotated[Optional[str], typer.Option("--number", metavar="PHONE", help="Only this number's records.")] = None,
+    output_format: Annotated[str, typer.Option("--format", **choices("table", "csv", "json"), help="table, csv (as the service sent it) or json.")] = "table",
+    summary: Annotated[bool, typer.Option("--summary", help="Answer rate, hangup causes, marks, and the keys pressed at each step.")] = False,
+    region: Annotated[
+        Optional[str],
+        typer.Option("--region", metavar="CODE", help="How to read a local --number (default: `region` in ivrc.toml or [tool.ivrc])."),
+    ] = None,
+    recipients: RecipientsOption = None,
+    flow: Annotated[Optional[Path], typer.Option("--flow", metavar="FILE", help="With --recipients: the template flow the recipients were called with.")] = None,
+    base_url: BaseUrlOption = None,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    timeout: TimeoutOption = 30.0,
+) -> None:
+    """Fetch a campaign's call records and show them. With --recipients and --flow: one result
+    row per recipient of a personal campaign, joinable to the recipients file by its row."""
+    import json
+
+    from ivrc.api import ServiceError
+    from ivrc.api.cdr import CdrError
+    from ivrc.cdr_report import summary_text, table
+
+    if recipients is not None or flow is not None:
+        if recipients is None or flow is None or campaign is not None:
+            _fail("--recipients FILE and --flow FILE go together, and take no CAMPAIGN_ID: each recipient has a campaign of its own")
+        _recipient_results(flow, recipients, output_format, region, base_url, user, password, timeout)
+        return
+    if campaign is None:
+        _fail("give the CAMPAIGN_ID, or --recipients and --flow for a personal campaign")
+    if number is not None:
+        number = _phone_option(number, region)
+    client, _ = _client(base_url, user, password, timeout)
+    try:
+        with client:
+            csv_text, records = client.cdr_by_number(campaign, number) if number else client.cdr_by_campaign(campaign)
+    except ServiceError as error:
+        _fail(str(error))
+    except CdrError as error:
+        _fail(f"the service's call records cannot be read: {error}")
+    if summary:
+        typer.echo(summary_text(records), nl=False)
+    elif output_format == "csv":
+        sys.stdout.write(csv_text)
+    elif output_format == "json":
+        sys.stdout.write(json.dumps([r.as_json() for r in records], ensure_ascii=False, indent=2) + "\n")
+    else:
+        typer.echo(table(records), nl=False)
+
+
+def _recipient_results(flow: Path, recipients: Path, output_format: str, region: str | None, base_url: str | None, user: str | None, password: str | None, timeout: float) -> None:
+    """Who answered, who confirmed and who cancelled: each recipient's campaign's records."""
+    from ivrc import cli_recipients
+    from ivrc.api import ServiceError
+    from ivrc.library import analyze
+
+    source = _read_or_fail(flow)
+    config = _settings(flow, None, region=_region(region))
+    result = analyze(source, path=str(flow), config=config, emit_request=True, recipients=True)
+    if result.template is None:
+        _report(result, source, sys.stderr)
+        _fail(f"--flow {flow}: not a template flow that compiles; its recipients' campaigns cannot be named")
+    client, _ = _client(base_url, user, password, timeout, connections=8)
+    try:
+        with client:
+            text = cli_recipients.results(result.template, recipients, _flow_region(result, config), client, output_format)
+    except ServiceError as error:
+        _fail(str(error))
+    sys.stdout.write(text)
+
+
+@app.command("emulator", cls=Command)
+def emulator_command(
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", metavar="PORT", parser=whole_number, help="The port to listen on.")] = 8080,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    data: Annotated[Optional[Path], typer.Option("--data", metavar="DIR", help="Keep state here (default: a new temporary folder).")] = None,
+    callee_script: Annotated[Optional[Path], typer.Option("--callee-script", metavar="FILE", help="JSON: number (or \"*\") -> {answer, keys, hangup_cause}.")] = None,
+    allow_callbacks_to: Annotated[Optional[list[str]], typer.Option("--allow-callbacks-to", metavar="HOST", help="Also report calls to this host (loopback always).")] = None,
+    region: Annotated[str, typer.Option("--region", metavar="CODE", help="How the service reads local numbers.")] = "IL",
+    no_wait: Annotated[bool, typer.Option("--no-wait", help="Call a campaign scheduled for later as soon as it is started (its records keep the scheduled times).")] = False,
+    header_timeout: Annotated[float, typer.Option("--header-timeout", metavar="SECONDS", parser=seconds, help="Close a connection whose request headers have not all arrived by then.")] = 10.0,
+) -> None:
+    """Run a local Paycall Dynamic Dialer for development and CI."""
+    import json
+
+    try:
+        from ivrc.emulator import Settings, serve
+    except ImportError:
+        _fail("the emulator needs its extra dependencies: pip install 'ivrc[emulator]'")
+    user = user or os.environ.get("IVRC_USERNAME")
+    password = password or os.environ.get("IVRC_PASSWORD")
+    if not user or not password:
+        _fail("give the emulator's credentials with --user and --password (or IVRC_USERNAME and IVRC_PASSWORD)")
+    script = None
+    if callee_script is not None:
+        try:
+            script = json.loads(_read(callee_script))
+        except UsageError as error:
+            _fail(f"--callee-script {error}")
+        except ValueError as error:
+            _fail(f"--callee-script {callee_script}: not valid JSON: {error}")
+        if not isinstance(script, dict) or not all(isinstance(v, dict) for v in script.values()):
+            _fail(f"--callee-script {callee_script}: expected an object of number -> {{answer, keys, hangup_cause}}")
+    import socket
+
+    try:  # say plainly when the port is taken, before anything starts
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+    folder = data or Path(tempfile.mkdtemp(prefix="ivrc-emulator-"))
+    settings = Settings(user, password, folder, _region(region) or "IL", script, set(allow_callbacks_to or ()), no_wait=no_wait, header_seconds=header_timeout)
+    typer.echo(f"ivrc emulator on http://{host}:{port} (state in {folder})", err=True)
+    try:
+        serve(settings, host, port)
+    except OSError as error:
+        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
