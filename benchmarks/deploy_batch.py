@@ -32,29 +32,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_emulator(folder: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`ivrc emulator` on a free loopback port, its state in `folder`, once it answers."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "ivrc", "emulator", "--port", str(port), "--user", "bench", "--password", "bench", "--data", str(folder / "data"), *extra]
+    emulator = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
+                return emulator, url
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                emulator.terminate()
+                raise SystemExit("the emulator did not start") from None
+            time.sleep(0.1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "ivrc", "emulator", "--port", str(port), "--user", "bench", "--password", "bench", "--data", str(folder / "data"), "--no-wait"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    emulator, url = start_emulator(folder, "--no-wait")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the emulator did not start") from None
-                time.sleep(0.1)
         flow = folder / "flow.ivr"
         shutil.copy(EXAMPLES / "personal_reminder.ivr", flow)
         recipients = folder / "recipients.csv"

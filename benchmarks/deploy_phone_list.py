@@ -17,10 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from deploy_batch import free_port  # noqa: E402
+from deploy_batch import start_emulator  # noqa: E402
 
 
 def peak_mib(pid: int) -> float:
@@ -35,23 +33,8 @@ def main() -> None:
     parser.add_argument("--numbers", type=int, default=1_000_000)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    emulator = subprocess.Popen(
-        [sys.executable, "-m", "ivrc", "emulator", "--port", str(port), "--user", "bench", "--password", "bench", "--data", str(folder / "data")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    emulator, url = start_emulator(folder)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the emulator did not start") from None
-                time.sleep(0.1)
         flow = folder / "list.ivr"
         flow.write_text('region IL\ndialer "big-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n', encoding="utf-8")
         numbers = folder / "numbers.csv"
