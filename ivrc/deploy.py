@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ivrc import phone
-from ivrc.files import write_atomically
+from ivrc.files import Unreadable, decode_lines, write_atomically
 
 GZIP_ABOVE = 1024 * 1024  # phone lists larger than this are sent gzip-compressed
 DTMF = frozenset("0123456789*#Ww")
@@ -133,17 +133,10 @@ def _phone_lines(path: Path) -> Iterator[Iterator[str]]:
 
 def _decoded(raw: Any, path: Path) -> Iterator[str]:
     """Lines of UTF-8 text (a BOM dropped), a bad byte reported with its line and column."""
-    number = 0
     try:
-        for data in raw:
-            number += 1
-            if number == 1 and data.startswith(b"\xef\xbb\xbf"):
-                data = data[3:]
-            try:
-                yield data.decode("utf-8")
-            except UnicodeDecodeError as error:
-                column = len(data[: error.start].decode("utf-8", "replace")) + 1
-                raise DeployError(f"{path}:{number}:{column}: not UTF-8 text (byte 0x{data[error.start]:02x})") from None
+        yield from decode_lines(raw, path)
+    except Unreadable as problem:
+        raise DeployError(str(problem)) from None
     except (OSError, EOFError, zipfile.BadZipFile) as error:
         raise DeployError(f"{path}: cannot be read as a phone list: {error}") from None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -36,16 +37,34 @@ class Unreadable(Exception):
         self.column = column
 
 
+BOM = b"\xef\xbb\xbf"
+
+
+def _bad_byte(path: Path, body: bytes, error: UnicodeDecodeError, first_line: int = 1) -> Unreadable:
+    before = body[: error.start]
+    line = first_line + before.count(b"\n")
+    column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+    return Unreadable(path, f"not UTF-8 text (byte 0x{body[error.start]:02x})", line, column)
+
+
 def decode(data: bytes, path: Path) -> str:
     """UTF-8 text, with or without a BOM; Unreadable names the first bad byte by line and column."""
-    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    body = data[3:] if data.startswith(BOM) else data
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as error:
-        before = body[: error.start]
-        line = before.count(b"\n") + 1
-        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        raise Unreadable(path, f"not UTF-8 text (byte 0x{body[error.start]:02x})", line, column) from None
+        raise _bad_byte(path, body, error) from None
+
+
+def decode_lines(lines: Iterable[bytes], path: Path) -> Iterator[str]:
+    """A file's lines as UTF-8 text as it streams in, line ends kept and a BOM dropped;
+    Unreadable names a bad byte by line and column, as `decode` does for a whole file."""
+    for number, data in enumerate(lines, start=1):
+        body = data[3:] if number == 1 and data.startswith(BOM) else data
+        try:
+            yield body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _bad_byte(path, body, error, number) from None
 
 
 def read_bytes(path: Path) -> bytes:

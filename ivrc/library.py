@@ -113,25 +113,22 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
     from ivrc import from_json
     from ivrc.schema import validate_json
 
-    def findings(exact: bool) -> tuple[ast.Flow | None, list[Diagnostic]]:
+    def findings(exact: bool) -> tuple[ast.Flow | None, Any, list[Diagnostic]]:
         flow, plain, problems = from_json.read(text, exact=exact)
         found = list(problems)
         if flow is not None and plain is not None:
             found += validate_json(flow.requests[0].kind, plain)
             found += checks.run(semantics.build(flow, config))
-        return flow, found
+        return flow, plain, found
 
     # Most requests have nothing to report: read them fast, and again with positions only
     # when there is something to say where.
-    flow, found = findings(exact=False)
+    flow, plain, found = findings(exact=False)
     if found:
-        flow, found = findings(exact=True)
+        flow, plain, found = findings(exact=True)
     located = tuple(checks.configure([replace(d, path=path) for d in found], config))
-    request = None
-    if emit_request and not has_errors(located):
-        # A JSON request compiles to itself as the service reads it (api-notes 2, 3).
-        _, plain, _ = from_json.read(text, exact=False)
-        request = plain.data if plain is not None else None
+    # A JSON request compiles to itself as the service reads it (api-notes 2, 3).
+    request = plain.data if emit_request and plain is not None and not has_errors(located) else None
     return Result(path, flow, located, request)
 
 

@@ -6,16 +6,14 @@ file's extension decides which (`.csv`, `.jsonl`)."""
 
 from __future__ import annotations
 
-import codecs
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivrc.files import Unreadable
+from ivrc.files import decode_lines
 
 SUFFIXES = (".csv", ".jsonl")
-_BOM = "\ufeff"
 
 
 class RecipientsError(Exception):
@@ -93,18 +91,7 @@ class Recipients:
 
     def _text_lines(self) -> Iterator[tuple[int, str]]:
         """(line number, text) with the line end kept, decoded as UTF-8 as the file streams in."""
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        number = 0
-        for raw in self._file:
-            try:
-                text = decoder.decode(raw)
-            except UnicodeDecodeError as error:
-                column = len(raw[: error.start].decode("utf-8", "replace")) + 1
-                raise Unreadable(self.path, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", number + 1, column - (number == 0 and raw.startswith(b"\xef\xbb\xbf"))) from None
-            number += 1
-            if number == 1 and text.startswith(_BOM):
-                text = text[1:]
-            yield number, text
+        return enumerate(decode_lines(self._file, self.path), start=1)
 
     def _read_header(self) -> None:
         for line, text in self._lines:

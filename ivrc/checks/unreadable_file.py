@@ -38,5 +38,5 @@ def diagnose(problem: Unreadable) -> Diagnostic:
     if "UTF-8" in problem.reason:
         hint = "save the file as UTF-8 (with or without a BOM)"
     elif "no such" in problem.reason:
-        hint = "check the path; folders are searched for .ivr and request .json files"
+        hint = "check the path and its spelling"
     return Diagnostic(NAME, SEVERITY, problem.reason, span, hint, path=str(problem.path))

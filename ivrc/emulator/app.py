@@ -168,11 +168,10 @@ class Emulator:
 
     def validate(self, text: str, kind: str) -> dict[str, Any]:
         """The same reading, schema and checks as `ivrc lint`; errors refuse the request."""
-        from ivrc import from_json
         from ivrc.library import analyze
 
-        result = analyze(text, path="request.json", config=Config(region=self.settings.region))
-        flow, plain, _ = from_json.read(text, exact=False)
+        result = analyze(text, path="request.json", config=Config(region=self.settings.region), emit_request=True)
+        flow = result.flow
         errors = [d for d in result.diagnostics if d.severity.value == "error"]
         if flow is not None and flow.requests and flow.requests[0].kind != kind:
             raise Refused(400, f"this is a {flow.requests[0].kind} request; send it to /v2/calls/{flow.requests[0].kind}")
@@ -180,8 +179,7 @@ class Emulator:
             listed = [{"rule": d.rule, "line": d.line, "column": d.column, "message": d.message} for d in errors]
             first = errors[0]
             raise Refused(400, f"{first.message} (line {first.line}, column {first.column})", errors=listed)
-        assert plain is not None
-        data: dict[str, Any] = plain.data
+        data: dict[str, Any] = result.request  # type: ignore[assignment] - error-free, so read
         uploaded = self.store.recordings()
         missing = sorted(name for name in _recordings(data) if name not in uploaded)
         if missing:
