@@ -627,6 +627,13 @@ def test_command(
     paths: Annotated[list[Path], typer.Argument(metavar="PATH", help=".ivrtest files, .ivr files with one beside them, or folders.", show_default=False, autocompletion=complete_files(".ivr", ".ivrtest"))],
     region: RegionOption = None,
     config_file: ConfigOption = None,
+    coverage: Annotated[bool, typer.Option("--coverage", help="Count the steps, keys and ends the scenarios reach, and print a table.")] = False,
+    fail_under: Annotated[
+        Optional[float], typer.Option("--fail-under", metavar="PCT", min=0, max=100, help="With coverage: exit 1 when the total is under PCT percent.")
+    ] = None,
+    coverage_report: Annotated[
+        Optional[Path], typer.Option("--report", metavar="FILE", help="With coverage: write an HTML page with the untested parts marked on each flow.")
+    ] = None,
 ) -> None:
     """Run the scenarios of flow tests (*.ivrtest) and end with `N passed, M failed`."""
     from ivrc.flowtest import ScenarioError, Target, discover, load, run_suite
@@ -635,8 +642,11 @@ def test_command(
     files, problems, untested = discover(paths)
     outcomes = []
     not_run = 0
+    measured = cli_insight.Coverage() if coverage or fail_under is not None or coverage_report is not None else None
     for flow in untested:
         typer.echo(f"ivrc: {flow} has no flow tests ({flow.with_suffix('.ivrtest').name} beside it)", err=True)
+        if measured is not None:
+            measured.untested(flow, _settings(flow, config_file, region=_region(region)))
     for file in files:
         try:
             suite = load(file)
@@ -655,7 +665,10 @@ def test_command(
         result = request_of(source, path=str(suite.flow), config=config, recipients=suite.recipients is not None)
         if result.template is not None and suite.recipients is not None:
             rows = _scenario_rows(result, config, suite)
-            outcomes.extend(run_suite(suite, file, Target(None, _flow_region(result, config), rows)))
+            ran = run_suite(suite, file, Target(None, _flow_region(result, config), rows))
+            outcomes.extend(ran)
+            if measured is not None:
+                measured.add(suite.flow, result, config, ran)
             continue
         if result.request is None:
             # `ivrc lint` shows the findings; here one line says why the scenarios did not run.
@@ -663,7 +676,10 @@ def test_command(
             not_run += len(suite.scenarios)
             continue
         flow_region = _flow_region(result, config)
-        outcomes.extend(run_suite(suite, file, Target(result.request, flow_region)))
+        ran = run_suite(suite, file, Target(result.request, flow_region))
+        outcomes.extend(ran)
+        if measured is not None:
+            measured.add(suite.flow, result, config, ran)
     for outcome in outcomes:
         mark = "PASS" if outcome.passed else "FAIL"
         typer.echo(f"{mark} {outcome.file}:{outcome.scenario.line}: {outcome.scenario.name}")
@@ -681,9 +697,10 @@ def test_command(
     failed = sum(1 for o in outcomes if not o.passed)
     summary = f"{len(outcomes) - failed} passed, {failed} failed"
     typer.echo(summary + (f", {not_run} not run" if not_run else ""))
+    under = measured.finish(fail_under, coverage_report) if measured is not None else False
     if problems:
         raise typer.Exit(EXIT_USAGE)
-    if failed or not outcomes:
+    if failed or not outcomes or under:
         raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -728,7 +745,6 @@ def graph_command(
     from ivrc import render
 
     import shutil
-    import subprocess
 
     from ivrc import graph as diagrams
     from ivrc import model as semantics
@@ -751,19 +767,19 @@ def graph_command(
     drawn = diagrams.build(semantics.build(result.flow, config))
     text = diagrams.mermaid(drawn) if output_format == "mermaid" else diagrams.dot(drawn, file.stem)
     if output_format == "svg":
-        dot_program = shutil.which("dot")
-        if dot_program is None:
+        if shutil.which("dot") is None:
             _fail("--format svg needs Graphviz's `dot` program; install Graphviz (e.g. `apt-get install graphviz`), or use --format dot")
-        done = subprocess.run([dot_program, "-Tsvg"], input=text.encode("utf-8"), capture_output=True, check=False)
-        if done.returncode != 0:
-            _fail(f"Graphviz could not draw {file}: {done.stderr.decode('utf-8', 'replace').strip()}")
-        text = done.stdout.decode("utf-8")
+        try:
+            text = diagrams.svg(text)
+        except diagrams.DrawError as error:
+            _fail(f"{file}: {error}")
     _deliver(text, output)
 
 
 # The commands that talk to the service live in their own module; importing it here registers
 # them on `app` in this place, so that `ivrc --help` lists the commands in this order.
 from ivrc import cli_service  # noqa: E402,F401
+from ivrc import cli_insight  # noqa: E402,F401
 
 
 @app.command("lsp", cls=Command)

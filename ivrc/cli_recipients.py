@@ -113,6 +113,8 @@ def deploy(
 
     from ivrc import deploy_batch
     from ivrc.cli import EXIT_FINDINGS, _colour, _fail
+    from ivrc.cli_insight import changes_since
+    from ivrc.files import read_text
     from ivrc.diagnostics import has_errors
 
     template = result.template
@@ -142,6 +144,8 @@ def deploy(
     typer.echo(f"  at most {concurrency} requests at a time" + (f", {rate:g} a second" if rate else ""))
     typer.echo("The request of the first recipient:")
     typer.echo(json.dumps(json.loads(sample[0]), ensure_ascii=False, indent=2))
+    source = read_text(file)
+    changes_since(journal.last_deployed(), template.model, file, template.model.config)
     if dry_run:
         journal.close()
         client.close()
@@ -190,6 +194,8 @@ def deploy(
         raise typer.Exit(130) from None
     finally:
         stop()
+    if not tally.failed:
+        journal.deployed(source)
     journal.close()
     typer.echo(f"Deployed: {tally.line()}")
     for failure in tally.failures:

@@ -29,6 +29,7 @@ from ivrc.cli import (
     app,
 )
 from ivrc.cli_help import Command, choices, complete_files, seconds, whole_number
+from ivrc.cli_insight import changes_since
 
 BaseUrlOption = Annotated[
     Optional[str],
@@ -137,6 +138,7 @@ def deploy_command(
         typer.echo(f"  {number}. {step.words}{done}")
     if the_plan.generated:
         typer.echo(f"The flow has no unique_id; this deploy uses {the_plan.unique_id}, derived from the flow and the service, so a re-run uses it too.")
+    changes_since(the_plan.journal.last_deployed(), model, file, config)
     if all(the_plan.journal.done(step.key) for step in the_plan.steps):
         client.close()
         typer.echo("Nothing to send: every step is done.")
@@ -156,6 +158,7 @@ def deploy_command(
     try:
         with client:
             deploy.execute(the_plan, client, lambda line: typer.echo(f"  {line}"), _progress)
+        the_plan.journal.deployed(source)
     except ServiceError as error:
         done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
         _service_failure(error, "the deploy stopped part way. Done: " + ("; ".join(done) if done else "nothing") + ".", the_plan.journal.path)

@@ -146,7 +146,7 @@ def _call_numbers(action: ast.Action, region: str | None) -> ast.Action:
 
 
 _MISSING = object()
-_UNWRITABLE = frozenset({"invalid-range", "missing-number"})
+_UNWRITABLE = frozenset({"invalid-range", "missing-number", "invalid-time"})
 
 
 def _differences(want: Any, got: Any, path: JsonPath) -> list[tuple[JsonPath, Any, Any]]:

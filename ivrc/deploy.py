@@ -52,16 +52,32 @@ class Journal:
 
     def __init__(self, flow: Path, base_url: str, request: dict[str, Any]) -> None:
         self.path = flow.parent / ".ivrc" / "deploys" / f"{flow.name}.json"
+        self.base_url = base_url
         self.fingerprint = hashlib.sha256(json.dumps({"base_url": base_url, "request": request}, sort_keys=True).encode()).hexdigest()
         self.data: dict[str, Any] = {}
         try:
             stored = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             stored = {}
-        if isinstance(stored, dict) and stored.get("fingerprint") == self.fingerprint:
+        if not isinstance(stored, dict):
+            stored = {}
+        if stored.get("fingerprint") == self.fingerprint:
             self.data = stored  # the same flow to the same service: go on where it stopped
         else:
             self.data = {"fingerprint": self.fingerprint, "unique_id": None, "done": []}
+        # What was last deployed to each service outlives a changed flow: the plan shows the
+        # changes since then (`ivrc diff`).
+        deployed = stored.get("deployed")
+        self.data["deployed"] = deployed if isinstance(deployed, dict) else {}
+
+    def last_deployed(self) -> str | None:
+        """The flow's text as it was when it was last deployed to this service, if it was."""
+        source = self.data["deployed"].get(self.base_url)
+        return source if isinstance(source, str) else None
+
+    def deployed(self, source: str) -> None:
+        self.data["deployed"][self.base_url] = source
+        self.record()
 
     @property
     def unique_id(self) -> str | None:

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS rows (
     created INTEGER NOT NULL DEFAULT 0,
     started INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS deployed (base_url TEXT PRIMARY KEY, source TEXT NOT NULL);
 """
 
 
@@ -55,6 +56,15 @@ class BatchJournal:
                 self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("fingerprint", fingerprint), ("salt", secrets.token_hex(16))])
             stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         self._salt = bytes.fromhex(stored["salt"])
+        self._base_url = base_url
+
+    def last_deployed(self) -> str | None:
+        """The template flow as it was last deployed to this service (it outlives a changed flow)."""
+        found = self._db.execute("SELECT source FROM deployed WHERE base_url = ?", (self._base_url,)).fetchone()
+        return found[0] if found else None
+
+    def deployed(self, source: str) -> None:
+        self._db.execute("INSERT OR REPLACE INTO deployed VALUES (?, ?)", (self._base_url, source))
 
     def close(self) -> None:
         self._db.close()

@@ -60,6 +60,8 @@ class Outcome:
     scenario: Scenario
     file: Path
     failures: tuple[str, ...]
+    call: Call | None = None  # the simulated call, for coverage
+    request: dict[str, Any] | None = None  # what it ran against
 
     @property
     def passed(self) -> bool:
@@ -273,7 +275,7 @@ def run_suite(suite: Suite, path: Path, target: Target) -> list[Outcome]:
             outcomes.append(Outcome(scenario, path, (f"row: {suite.recipients} has no row {scenario.row} without errors",)))
             continue
         call = run(request, scripted(list(scenario.keys)))
-        outcomes.append(Outcome(scenario, path, tuple(check(scenario, call, target.region))))
+        outcomes.append(Outcome(scenario, path, tuple(check(scenario, call, target.region)), call, request))
     return outcomes
 
 

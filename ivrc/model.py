@@ -265,9 +265,15 @@ def covers(spec: ast.KeySpec, entry: str) -> bool:
     return low <= int(entry) <= high and entry == str(int(entry)).zfill(width)
 
 
+# The Unix times of 0001-01-01T00:00Z and 9999-12-31T23:59:59Z: the dates that can be written.
+FIRST_EPOCH, LAST_EPOCH = -62135596800, 253402300799
+
+
 def timestamp(time: ast.Time) -> int:
     """A Unix timestamp; ValueError says what is wrong with the time as written."""
     if time.epoch is not None:
+        if not FIRST_EPOCH <= time.epoch <= LAST_EPOCH:
+            raise ValueError(f"`{time.epoch}` is a Unix time outside the years 1 to 9999, so no date can be written for it")
         return time.epoch
     try:
         moment = datetime.fromisoformat(time.text.replace("Z", "+00:00"))
@@ -275,7 +281,10 @@ def timestamp(time: ast.Time) -> int:
         raise ValueError(f"`{time.text}` is not a date and time of day") from None
     if moment.tzinfo is None:
         raise ValueError(f"`{time.text}` has no UTC offset, so it could mean any of 24 hours")
-    return int(moment.timestamp())
+    epoch = int(moment.timestamp())
+    if not FIRST_EPOCH <= epoch <= LAST_EPOCH:
+        raise ValueError(f"`{time.text}` is outside the years 1 to 9999 in UTC, so the request could not be read back")
+    return epoch
 
 
 def placeholders(text: str) -> list[tuple[str, int, int]]:

@@ -41,6 +41,8 @@ CASES = {
     "params a number": '{"ivr":{"steps":[{"step_id":"a","dtmf_ivr":"1","actions":[{"key":"1","actions":[{"action":"play","params":5}]}]}]}}',
     "ivr empty": '{"ivr":{}}',
     "schedule 1e50 as a timestamp": '{"schedule":1e50,"schedule_type":"timestamp","ivr":{"steps":[]}}',
+    "a timestamp in the year 10000": '{"schedule_type":"timestamp","schedule":253402300800.0,"return_address":"http://x/","number":"972501234567","ivr":{"steps":[]}}',
+    "a dial_at in the year 10000 UTC": 'simple_dialer{leg_a "3124567" say "x" dial_at 9999-12-31T23:59-1400}',
     "a unicode digit beside a range": 'step a { say "x"; on "²" -> hangup; on 1..3 -> hangup }',
     "a unicode digit in a range": '{"return_address":"http://x/","number":"972501234567","ivr":{"steps":[{"step_id":"a","dtmf_ivr":"1","actions":[{"key":{"min":"²","max":"9"},"actions":[]}]}]}}',
 }
@@ -165,3 +167,12 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(tmp_path):
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     debug = subprocess.run([sys.executable, "-c", script, "lint", str(flow)], capture_output=True, text=True, timeout=60, env={**__import__("os").environ, "IVRC_DEBUG": "1"})
     assert "Traceback" in debug.stderr
+
+
+def test_a_time_no_date_can_be_written_for_is_an_error_and_decompile_says_so():
+    text = '{"schedule_type":"timestamp","schedule":253402300800,"return_address":"http://x/","number":"972501234567","ivr":{"count_steps":1,"steps":[{"step_id":"a","prompt":"x"}]}}'
+    assert [d.rule for d in ivrc.lint(text, path="x.json") if d.severity.value == "error"] == ["invalid-time"]
+    with pytest.raises(ivrc.CompileError, match="outside the years 1 to 9999"):
+        ivrc.decompile(text)
+    # The last second of the year 9999 is still a time.
+    assert "at 9999-12-31T23:59:59Z" in ivrc.decompile(text.replace("253402300800", "253402300799"))

@@ -49,12 +49,12 @@ def free_port() -> int:
 class Emulator:
     """`ivrc emulator` in a process of its own."""
 
-    def __init__(self, data: Path, log: Path, *extra: str, port: int | None = None) -> None:
+    def __init__(self, data: Path, log: Path, *extra: str, port: int | None = None, callees: dict | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data, self.log = data, log
         script = data.parent / f"{data.name}-callees.json"
-        script.write_text(json.dumps(SCRIPT), encoding="utf-8")
+        script.write_text(json.dumps(SCRIPT if callees is None else callees), encoding="utf-8")
         command = [sys.executable, "-m", "ivrc", "emulator", "--port", str(self.port), "--user", USER, "--password", PASSWORD, "--data", str(data), "--callee-script", str(script), *extra]
         self.process = subprocess.Popen(command, stdout=log.open("ab"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
@@ -796,3 +796,55 @@ def test_the_emulator_takes_a_batch_at_concurrency_16(emulator, tmp_path):
             break
         time.sleep(0.2)
     assert (waiting, recorded) == (0, 300)
+
+
+def test_the_plan_shows_what_changed_since_the_last_deploy(emulator, tmp_path):
+    flow = tmp_path / "white_rabbit.ivr"
+    text = (EXAMPLES / "white_rabbit.ivr").read_text(encoding="utf-8").replace("f096c975-caca-4cd4-9819-1cef62237479", "plan-diff-1")
+    flow.write_text(text, encoding="utf-8")
+    first = ivrc_cli("deploy", str(flow), "--yes", url=emulator.url)
+    assert first.returncode == 0, first.stderr
+    assert "Since the last deploy" not in first.stdout, "a first deploy has nothing to compare with"
+    again = ivrc_cli("deploy", str(flow), "--dry-run", url=emulator.url)
+    assert "Since the last deploy to this service: no change for a caller." in again.stdout
+    flow.write_text(text.replace("plan-diff-1", "plan-diff-2").replace("on 2 -> hangup", "on 2 -> goto foo"), encoding="utf-8")
+    changed = ivrc_cli("deploy", str(flow), "--dry-run", url=emulator.url)
+    assert changed.returncode == 0, changed.stderr
+    lines = changed.stdout.splitlines()
+    start = lines.index("Since the last deploy to this service, 2 changes for a caller:")
+    assert lines[start + 1 : start + 3] == ['  request: dialer "plan-diff-1" → dialer "plan-diff-2"', "  step bar: on 2: hangup → goto foo"]
+
+
+def test_a_batch_plan_shows_what_changed_since_the_last_deploy(emulator, tmp_path):
+    for name in ("personal_reminder.ivr", "personal_reminder.csv"):
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    flow, people = tmp_path / "personal_reminder.ivr", tmp_path / "personal_reminder.csv"
+    flow.write_text(flow.read_text(encoding="utf-8").replace('"clinic-personal-2036-12"', '"plan-diff-batch"'), encoding="utf-8")
+    assert ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url).returncode == 0
+    flow.write_text(flow.read_text(encoding="utf-8").replace("retries 2", "retries 3"), encoding="utf-8")
+    dry = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--dry-run", url=emulator.url)
+    assert dry.returncode == 0, dry.stderr
+    assert "Since the last deploy to this service, 1 change for a caller:\n  step reminder: retries: 2 → 3\n" in dry.stdout
+
+
+def test_the_bundled_call_records_are_what_the_emulator_places(tmp_path):
+    """examples/satisfaction_survey.cdr.csv was made by deploying the survey to the emulator with
+    tests/data's callee script and phone list; doing it again gives the same calls (the times
+    follow the clock)."""
+    data = ROOT / "tests" / "data"
+    emulator = Emulator(tmp_path / "data", tmp_path / "log", "--no-wait", callees=json.loads((data / "survey-callees.json").read_text(encoding="utf-8")))
+    try:
+        flow = tmp_path / "satisfaction_survey.ivr"
+        shutil.copy(EXAMPLES / "satisfaction_survey.ivr", flow)
+        deployed = ivrc_cli("deploy", str(flow), "--phones", str(data / "survey-phones.csv"), "--yes", "--start", url=emulator.url)
+        assert deployed.returncode == 0, deployed.stderr
+        records(emulator, "survey-q4", 60)
+        placed = parse_cdr(ivrc_cli("cdr", "survey-q4", "--format", "csv", url=emulator.url).stdout)
+    finally:
+        emulator.stop()
+    bundled = parse_cdr((EXAMPLES / "satisfaction_survey.cdr.csv").read_text(encoding="utf-8"))
+
+    def calls(found: list) -> list[tuple]:
+        return [(r.cli, r.phone_number, r.answered, r.duration, r.billsec, r.hangup_cause, r.unique_campaign_id, r.steps) for r in found]
+
+    assert calls(placed) == calls(bundled)

@@ -32,7 +32,13 @@ _TRAILING_COMMA = re.compile(r",\s*([\]}])")
 
 
 class CdrError(ValueError):
-    """Call records that cannot be read; the message says which row and column."""
+    """Call records that cannot be read. The message says which line; `line` is that line of the
+    file (0 when the whole file is at fault) and `reason` the rest."""
+
+    def __init__(self, reason: str, line: int = 0) -> None:
+        super().__init__(f"call record on line {line}: {reason}" if line else reason)
+        self.reason = reason
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -113,22 +119,41 @@ def parse_steps(text: str) -> dict[str, Any]:
     except ValueError as error:
         raise ValueError(f"the steps column is not JSON: {error}") from None
     if not isinstance(value, dict):
-        raise ValueError("the steps column is not a JSON object")
+        raise ValueError("the steps column is not a JSON object")  # noqa: TRY004 (a value error of the file, not a type error of ivrc)
+    for key in ("steps", "invalid"):
+        listed = value.get(key)
+        if listed is not None and not (isinstance(listed, list) and all(isinstance(item, dict) for item in listed)):
+            raise ValueError(f"`{key}` in the steps column is not a list of objects")
     return value
 
 
 def parse_cdr(text: str) -> list[CdrRecord]:
     """Rows by the header's column names, so columns in another order still read right."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if reader.fieldnames is None:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), strict=True)
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as error:
+        raise CdrError(f"not CSV: {error}", reader.line_num or 1) from None
+    if fieldnames is None:
         return []
-    header = [name.strip().replace(" ", "_") for name in reader.fieldnames]
+    header = [name.strip().replace(" ", "_") for name in fieldnames]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise CdrError(f"the call records have no column {', '.join(missing)}")
+        raise CdrError(f"the call records have no column {', '.join(missing)}", 1)
     reader.fieldnames = header
     records = []
-    for number, row in enumerate(reader, start=2):
+    rows = iter(reader)
+    while True:
+        first = reader.line_num + 1  # a quoted value may span lines: a record starts here
+        try:
+            row = next(rows, None)
+        except csv.Error as error:
+            raise CdrError(f"not CSV: {error}", first) from None
+        if row is None:
+            return records
+        if None in row or None in row.values():
+            fields = sum(1 for key, value in row.items() if key is not None and value is not None) + len(row.get(None) or ())  # type: ignore[call-overload]
+            raise CdrError(f"the record has {fields} fields; the header has {len(header)}", first)
         try:
             records.append(
                 CdrRecord(
@@ -144,9 +169,8 @@ def parse_cdr(text: str) -> list[CdrRecord]:
                     steps=parse_steps(row["steps"] or ""),
                 )
             )
-        except (ValueError, TypeError) as error:
-            raise CdrError(f"call record on line {number}: {error}") from None
-    return records
+        except (ValueError, TypeError, RecursionError) as error:
+            raise CdrError(str(error), first) from None
 
 
 def write_cdr(rows: list[dict[str, Any]]) -> str:

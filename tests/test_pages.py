@@ -1,0 +1,172 @@
+"""The HTML pages (`ivrc report`, `ivrc test --report`) opened in a real headless Chromium, as a
+campaign manager or a reviewer opens them: they render with no console error, their figures match
+the call records, they work from the keyboard, and their text is readable. A screenshot of each is
+kept as a CI artifact, in $IVRC_ARTIFACTS (default: build/artifacts)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES, ROOT, run_ivrc
+from ivrc.api.cdr import parse_cdr
+
+ARTIFACTS = Path(os.environ.get("IVRC_ARTIFACTS") or ROOT / "build" / "artifacts")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SURVEY = EXAMPLES / "satisfaction_survey.ivr"
+SURVEY_RECORDS = EXAMPLES / "satisfaction_survey.cdr.csv"
+
+# WCAG 2 contrast of text against its background, worked out in the page itself.
+CONTRAST = """
+() => {
+  function rgb(text) { return text.match(/[\\d.]+/g).slice(0, 3).map(Number); }
+  function luminance(colour) {
+    const [r, g, b] = rgb(colour).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  }
+  function background(element) {
+    for (let e = element; e; e = e.parentElement) {
+      const colour = getComputedStyle(e).backgroundColor;
+      if (colour && !colour.startsWith('rgba(0, 0, 0, 0)') && colour !== 'transparent') { return colour; }
+    }
+    return 'rgb(255, 255, 255)';
+  }
+  const worst = [];
+  for (const element of document.querySelectorAll('h1, h2, p, li, td, th, caption, figcaption, strong, svg text')) {
+    if (!element.textContent.trim()) { continue; }
+    const style = getComputedStyle(element);
+    const colour = element instanceof SVGElement ? (element.getAttribute('fill') && element.getAttribute('fill') !== 'none' ? style.fill : style.color) : style.color;
+    const a = luminance(colour), b = luminance(background(element));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) { worst.push([element.tagName, element.textContent.trim().slice(0, 30), ratio]); }
+  }
+  return worst;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.fail("these tests open the pages in Chromium: install Debian's `chromium` package (.ci/run does)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+def _open(browser, path: Path):
+    """The page, and the console errors and uncaught exceptions it produced."""
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url) if not request.url.startswith(("file:", "data:")) else None)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, errors, requests
+
+
+@pytest.fixture(scope="module")
+def survey_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    result = run_ivrc("report", str(SURVEY), "--cdr", str(SURVEY_RECORDS), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def test_the_report_renders_with_no_console_error_and_fetches_nothing(browser, survey_report):
+    page, errors, requests = _open(browser, survey_report)
+    assert errors == []
+    assert requests == [], "the page is self-contained"
+    assert page.locator("svg.flow").count() == 1
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    page.close()
+
+
+def test_the_report_figures_match_the_records(browser, survey_report):
+    records = parse_cdr(SURVEY_RECORDS.read_text(encoding="utf-8"))
+    page, _, _ = _open(browser, survey_report)
+    answered = [r for r in records if r.answered]
+    assert page.locator('[data-figure="calls placed"] strong').inner_text() == str(len(records))
+    assert page.locator('[data-figure="answered"] strong').inner_text() == f"{len(answered)} ({len(answered) / len(records):.0%})"
+    # Keys taken at each step, counted from the records' own step reports.
+    pressed = Counter((step, keys) for r in records for step, keys in r.keys)
+    service = page.locator("#step-s1 td").all_inner_texts()
+    assert service[0] == "service" and service[2] == str(len(answered)), "every answered call hears the rating question"
+    by_range = {"1..2": pressed["service", "1"] + pressed["service", "2"], "3": pressed["service", "3"], "4..5": pressed["service", "4"] + pressed["service", "5"]}
+    assert service[5] == ", ".join(f"{key} → callback: {count}" for key, count in by_range.items())
+    callback = page.locator("#step-s2 td").all_inner_texts()
+    assert callback[5] == f"1 → goodbye: {pressed['callback', '1']}, 9 → goodbye: {pressed['callback', '9']}"
+    # The drawn edges carry the same counts as the table.
+    labels = [label.strip() for label in page.locator("svg.flow g.edge text").all_text_contents()]
+    for key, count in by_range.items():
+        assert f"{key} · {count}" in labels
+    marks = Counter(mark for r in records for mark in r.marks)
+    rows = {row[0]: row[1] for row in (r.split("\t") for r in page.locator("table:has(caption:text('Marks set during calls')) tbody tr").all_inner_texts())}
+    assert rows == {mark: str(count) for mark, count in marks.items()}
+    page.close()
+
+
+def test_the_report_works_from_the_keyboard_and_the_pointer(browser, survey_report):
+    page, errors, _ = _open(browser, survey_report)
+    detail = page.locator("#detail")
+    page.locator("svg.flow g#node-s1 a").hover()
+    assert detail.inner_text().startswith("service: ")
+    # The prompt is isolated (U+2068 ... U+2069), so that the Hebrew keeps its order in the line.
+    assert "Prompt: \u2068כמה היית ממליץ עלינו, מ-1 עד 5?\u2069" in detail.inner_text()
+    assert "Marks: custom:detractor 16" in detail.inner_text()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.closest('svg.flow') !== null"):
+            break
+    else:
+        pytest.fail("no step of the diagram takes the keyboard's focus")
+    assert " calls reached it" in detail.inner_text()
+    assert errors == []
+    page.close()
+
+
+def test_the_report_is_accessible(browser, survey_report):
+    page, _, _ = _open(browser, survey_report)
+    assert page.evaluate("document.documentElement.lang") == "en"
+    # Every drawing has a role and a name; the diagram a description as well.
+    for svg in page.locator("main svg").all():
+        assert svg.get_attribute("role") == "img"
+        assert svg.get_attribute("aria-label") or svg.get_attribute("aria-labelledby")
+    assert page.locator("#flow-title").text_content().startswith("Flow diagram of")
+    assert "service: " in page.locator("#flow-desc").text_content()
+    # Every table has a caption and column headers.
+    assert page.locator("table").count() == page.locator("table caption").count() > 0
+    assert page.evaluate(CONTRAST) == []
+    # Hebrew prompts run right to left in the table.
+    hebrew = page.locator("#step-s0 td").nth(1)
+    assert hebrew.evaluate("cell => getComputedStyle(cell).direction") == "rtl"
+    page.close()
+
+
+def test_the_coverage_report_renders_and_marks_what_is_untested(browser, tmp_path):
+    out = tmp_path / "coverage.html"
+    result = run_ivrc("test", str(EXAMPLES), "--report", str(out))
+    assert result.returncode == 0, result.stderr
+    page, errors, requests = _open(browser, out)
+    assert errors == [] and requests == []
+    assert page.locator("svg.flow").count() == len(list(EXAMPLES.glob("*.ivr")))
+    untested = page.locator("svg.flow g.untested").count()
+    listed = sum(line.count(", ") + 1 for line in result.stdout.splitlines() if ": not tested: " in line)
+    assert 0 < untested <= listed, "each untested step and key is marked (wrong keys and silences are listed, not drawn)"
+    assert page.evaluate(CONTRAST) == []
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "coverage.png"), full_page=True)
+    page.close()
