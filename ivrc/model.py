@@ -79,8 +79,10 @@ def build(flow: ast.Flow, config: Config | None = None, now: float | None = None
         by_name.setdefault(step.name.text, step)
     requests = flow.requests
     request = requests[0] if requests else None
+    readings: dict[str, phone.Reading] = {}  # a flow repeats its numbers (a clinic's, a desk's) in many steps
     phones = tuple(
-        PhoneUse(text, name, phone.read(text.value, region)) for text, name in _phone_texts(request, steps)
+        PhoneUse(text, name, readings.get(text.value) or readings.setdefault(text.value, phone.read(text.value, region)))
+        for text, name in _phone_texts(request, steps)
     )
     dependency = _dependency(request, steps)
     reachable = _reachable(steps, by_name)

@@ -9,7 +9,10 @@ added, a level nested), and both by bytes. Each input must keep these promises:
 - `fmt` is idempotent, and a flow that compiles compiles to the same request after `fmt`;
 - compile, then decompile, then compile gives the same request;
 - every finding's position is inside the text;
-- every call is bounded in time (hypothesis's deadline, in the long profile).
+- every call is bounded in time (hypothesis's deadline, in the long profile);
+- call records, mutated, either read or fail with `CdrError`, and once read they replay onto a
+  flow and make a report and a page without fail; each answered call is on the flow or not;
+- `diff` of two mutated flows never fails, a flow against itself or its `fmt` is no change.
 
 In CI this runs bounded and derandomized. For a long run:
 
@@ -192,3 +195,65 @@ def test_mutated_requests_keep_the_promises(text):
 @given(byte_mutations())
 def test_byte_mutations_keep_the_promises(text):
     _promises(text)
+
+
+CDR_TEXT = (EXAMPLES / "satisfaction_survey.cdr.csv").read_bytes().decode("utf-8")
+SURVEY = (EXAMPLES / "satisfaction_survey.ivr").read_text(encoding="utf-8")
+
+
+@st.composite
+def mutated_records(draw) -> str:
+    lines = CDR_TEXT.split("\r\n")
+    header, rows = lines[0], [line for line in lines[1:] if line]
+    chosen = draw(st.lists(st.sampled_from(rows), min_size=1, max_size=6))
+    text = "\r\n".join([header, *chosen]) + "\r\n"
+    for _ in range(draw(st.integers(0, 4))):
+        where = draw(st.integers(0, len(text) - 1))
+        text = text[:where] + draw(st.sampled_from(HOSTILE) | st.sampled_from(['""', '","', "\r", "\n", '\\"', "{", "]"])) + text[where + 1 :]
+    return text
+
+
+@FUZZ
+@given(mutated_records())
+def test_mutated_call_records_report_or_fail_cleanly(text):
+    from ivrc import graph as diagrams
+    from ivrc import model as semantics
+    from ivrc import page, report
+    from ivrc.api.cdr import CdrError, parse_cdr
+    from ivrc.traffic import replay
+
+    try:
+        records = parse_cdr(text)
+    except CdrError as error:
+        assert str(error)
+        return
+    result = analyze(SURVEY, path="survey.ivr")
+    model = semantics.build(result.flow)
+    graph = diagrams.build(model)
+    traffic = replay(ivrc.compile(SURVEY), records)
+    assert traffic.answered == traffic.tally.calls + traffic.off_flow
+    figures = report.figures("survey.ivr", model, graph, traffic, ["fuzz.csv"])
+    json.dumps(figures)
+    diagrams.dot(graph, "survey", report.overlay(graph, figures, traffic))
+    page.campaign(figures, "<svg></svg>")
+
+
+@FUZZ
+@given(mutated_flows(), mutated_flows())
+def test_diff_of_mutated_flows(old, new):
+    from ivrc import flowdiff
+    from ivrc import model as semantics
+
+    models = []
+    for text in (old, new):
+        parsed = analyze(text, path="flow.ivr").flow
+        models.append(semantics.build(parsed) if parsed is not None else None)
+    diff = flowdiff.compare(*models)
+    flowdiff.text(diff), flowdiff.markdown(diff), json.dumps(flowdiff.as_json(diff))
+    if models[0] is not None:
+        assert flowdiff.compare(models[0], models[0]).changes == []
+        try:
+            tidy = ivrc.fmt(old)
+        except ivrc.CompileError:
+            return
+        assert flowdiff.compare(models[0], semantics.build(analyze(tidy, path="flow.ivr").flow)).changes == []

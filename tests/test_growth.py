@@ -86,3 +86,23 @@ def test_a_recipients_file_grows_linearly(tmp_path: Path):
 
     _grows_linearly(compiled(small), compiled(large))
     assert json.loads(lines[-1])["number"] == "972520000999", "the small file was read last"
+
+
+def test_suggestions_for_many_dangling_gotos_grow_linearly():
+    # Every goto misses by one letter, among step names of the same length: "did you mean" must
+    # not compare each goto with every step (it once made 3,200 steps take minutes).
+    def misses(steps: int) -> Callable[[], object]:
+        text = _flow(steps).replace("goto s", "goto x")
+        return lambda: ivrc.lint(text)
+
+    _grows_linearly(misses(60), misses(480))
+
+
+def test_the_suggester_keeps_to_its_budget():
+    from ivrc.suggest import Suggester
+
+    names = [f"step{n:05d}" for n in range(1000)]
+    suggest = Suggester(names, budget=2500)
+    assert suggest.close("step00017") == "step00017" and suggest.close("stepp00018") == "step00018"
+    assert suggest.close("stap00019") is None, "the third look-up would pass the budget"
+    assert suggest.close("step00017") == "step00017", "a word looked up once is remembered"

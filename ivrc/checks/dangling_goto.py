@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from ivrc.diagnostics import Diagnostic, Severity
 from ivrc.model import Model, gotos
+from ivrc.suggest import Suggester
 
 NAME = "dangling-goto"
 SEVERITY = Severity.ERROR
@@ -41,12 +41,13 @@ def check(model: Model) -> Iterator[Diagnostic]:
     ```
     """
     names = list(model.by_name)
+    suggest = Suggester(names)
     for _, goto in gotos(model.steps):
         target = goto.target.text
         if target in model.by_name:
             continue
-        close = difflib.get_close_matches(target, names, n=1, cutoff=0.6)
-        hint = f"did you mean `{close[0]}`?" if close else _known(names)
+        close = suggest.close(target)
+        hint = f"did you mean `{close}`?" if close else _known(names)
         yield Diagnostic(NAME, SEVERITY, f"`goto` names a step that does not exist: `{target}`", goto.target.span, hint)
 
 

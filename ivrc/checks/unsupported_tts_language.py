@@ -38,9 +38,10 @@ def check(model: Model) -> Iterator[Diagnostic]:
     }
     ```
     """
+    seen: dict[str, tuple[int, int, str] | None] = {}  # prompts repeat from step to step
     for prompt, _ in spoken(model):
         for text in prompt.texts:
-            found = foreign_letters(text.value)
+            found = seen[text.value] if text.value in seen else seen.setdefault(text.value, foreign_letters(text.value))
             if found is not None:
                 start, end, script = found
                 yield Diagnostic(

@@ -1,0 +1,56 @@
+"""`ivrc compile` of one big flow against a bare Lark parse of it, and how compile time grows.
+
+    pip install -e '.[bench]' && python benchmarks/compile_big.py [--steps 5000] [--runs 3]
+
+The anchor parses the same text with the same grammar (`grammar/ivr.lark`, LALR, with
+`propagate_positions`) in a fresh interpreter, as ivrc does. Growth compares STEPS steps with
+STEPS/10, with the start-up (a 1-step flow) taken off both. Goals: a ratio of 1.5 or less, and
+growth of 11x or less for 10x the steps (linear)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flows import big_flow, median_seconds  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BARE_LARK = """
+import sys
+from lark import Lark
+grammar = open(sys.argv[1], encoding="utf-8").read()
+parser = Lark(grammar, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+parser.parse(open(sys.argv[2], encoding="utf-8").read())
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    ivrc = str(Path(sys.executable).parent / "ivrc")
+    folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
+    try:
+        sizes = {"one": 1, "small": max(args.steps // 10, 1), "big": args.steps}
+        paths = {}
+        for name, steps in sizes.items():
+            paths[name] = folder / f"{name}.ivr"
+            paths[name].write_text(big_flow(steps), encoding="utf-8")
+        compiled = {name: median_seconds([ivrc, "compile", str(path), "-o", str(folder / f"{name}.json")], args.runs) for name, path in paths.items()}
+        lark = median_seconds([sys.executable, "-c", BARE_LARK, str(ROOT / "grammar" / "ivr.lark"), str(paths["big"])], args.runs)
+    finally:
+        shutil.rmtree(folder)
+    growth = (compiled["big"] - compiled["one"]) / max(compiled["small"] - compiled["one"], 1e-9)
+    print(f"ivrc compile, {args.steps} steps:   {compiled['big']:6.2f} s (median of {args.runs})")
+    print(f"bare Lark parse, {args.steps} steps: {lark:6.2f} s   ratio {compiled['big'] / lark:.2f} (goal: 1.5 or less)")
+    print(f"ivrc compile, {sizes['small']} steps:    {compiled['small']:6.2f} s; 1 step: {compiled['one']:.2f} s")
+    print(f"growth for 10x the steps, start-up taken off: {growth:.1f}x (goal: 11x or less)")
+
+
+if __name__ == "__main__":
+    main()
