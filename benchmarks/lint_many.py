@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flows import median_seconds  # noqa: E402
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-
-
-def timed(command: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, capture_output=True, check=False)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -40,9 +31,9 @@ def main() -> None:
             source = examples[i % len(examples)]
             (folder / f"{source.stem}_{i:05d}.ivr").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
         ivrc = [sys.executable, "-m", "ivrc"]
-        start_up = timed([*ivrc, "--version"], args.runs)
-        one = timed([*ivrc, "lint", str(folder / next(folder.iterdir()).name)], args.runs)
-        many = timed([*ivrc, "lint", str(folder)], args.runs)
+        start_up = median_seconds([*ivrc, "--version"], args.runs)
+        one = median_seconds([*ivrc, "lint", str(folder / next(folder.iterdir()).name)], args.runs)
+        many = median_seconds([*ivrc, "lint", str(folder)], args.runs)
     finally:
         shutil.rmtree(folder)
     print(f"ivrc --version:          {start_up * 1000:7.0f} ms")
