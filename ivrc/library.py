@@ -15,6 +15,7 @@ from ivrc.parser import parse as _parse
 
 if TYPE_CHECKING:
     from ivrc.batch import Template
+    from ivrc.incremental import Reuse
 
 __all__ = ["CompileError", "Result", "analyze", "compile", "decompile", "dumps", "fmt", "lint", "parse", "read_file"]
 
@@ -51,14 +52,22 @@ def analyze(
     config: Config | None = None,
     emit_request: bool = False,
     recipients: bool = False,
+    reuse: Reuse | None = None,
 ) -> Result:
     """Parse, run the checks the config selects and, with `emit_request`, build and validate the
     request. A flow that takes values from recipients is a template: with `recipients` its
-    compiled template comes back, ready for `ivrc.batch.run`; without, that is an error."""
+    compiled template comes back, ready for `ivrc.batch.run`; without, that is an error. With
+    `reuse` (kept by the caller between versions of one text), unchanged blocks are not parsed
+    again."""
     config = (config or Config()).override(region=region)
     if is_json(text, path):
         return _analyze_json(text, path, config, emit_request)
-    parsed = _parse(text, path)
+    if reuse is not None:  # an editor's document: parse only the blocks an edit changed
+        from ivrc.incremental import parse_reusing
+
+        parsed = parse_reusing(text, reuse, path)
+    else:
+        parsed = _parse(text, path)
     if parsed.flow is None:
         return Result(path, None, tuple(checks.configure(list(parsed.diagnostics), config)))
     model = semantics.build(parsed.flow, config)

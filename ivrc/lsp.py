@@ -72,6 +72,7 @@ class IvrServer(LanguageServer):
         super().__init__("ivrc", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.results: dict[str, tuple[str, Any]] = {}  # uri -> (text, analysis) of the last check
+        self.reuse: dict[str, Any] = {}  # uri -> the parsed blocks of its last check (ivrc.incremental)
 
 
 server = IvrServer()
@@ -138,7 +139,11 @@ def _analyze(uri: str, text: str) -> Any:
         from ivrc.config import Config
 
         config = Config()
-    return analyze(text, path=path, config=config)
+    if path.endswith(".json"):
+        return analyze(text, path=path, config=config)
+    from ivrc.incremental import Reuse
+
+    return analyze(text, path=path, config=config, reuse=server.reuse.setdefault(uri, Reuse()))
 
 
 def _diagnostic(lines: list[str], d: Diagnostic) -> lsp.Diagnostic:
@@ -193,6 +198,7 @@ def did_change(ls: IvrServer, params: lsp.DidChangeTextDocumentParams) -> None:
 @guarded()
 def did_close(ls: IvrServer, params: lsp.DidCloseTextDocumentParams) -> None:
     ls.results.pop(params.text_document.uri, None)
+    ls.reuse.pop(params.text_document.uri, None)
     ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
 
