@@ -52,14 +52,18 @@ SCRIPT = """
 """
 
 
-def _svg_inline(svg: str, label: str, description: str) -> str:
-    """Graphviz's SVG made fit to sit in a page: no XML prologue, an accessible name."""
+def _svg_inline(svg: str, label: str, description: str, number: int = 0) -> str:
+    """Graphviz's SVG made fit to sit in a page: no XML prologue, an accessible name and
+    description (ids numbered, for a page of several)."""
     svg = re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", "", svg, flags=re.S).strip()
+    suffix = f"-{number}" if number else ""
+    if number:  # Graphviz numbers its elements from 1 in every drawing: keep each id unique
+        svg = re.sub(r'\bid="([^"]*)"', rf'id="d{number}-\1"', svg)
     return svg.replace(
         "<svg ",
-        '<svg class="flow" role="img" aria-labelledby="flow-title flow-desc" ',
+        f'<svg class="flow" role="img" aria-labelledby="flow-title{suffix} flow-desc{suffix}" ',
         1,
-    ).replace(">", f'><title id="flow-title">{escape(label)}</title><desc id="flow-desc">{escape(description)}</desc>', 1)
+    ).replace(">", f'><title id="flow-title{suffix}">{escape(label)}</title><desc id="flow-desc{suffix}">{escape(description)}</desc>', 1)
 
 
 def _page(title: str, body: list[str]) -> str:
@@ -192,12 +196,12 @@ def coverage(flows: list[dict[str, Any]], svgs: list[str]) -> str:
     body = ["<header><h1>Flow test coverage</h1></header>", "<main>"]
     rows = [[f["flow"], f["covered"], f["total"], f["cover"]] for f in flows]
     body.append(_table("Coverage by flow", ["flow", "covered", "items", "cover"], rows, {1, 2, 3}))
-    for figures, svg in zip(flows, svgs):
+    for number, (figures, svg) in enumerate(zip(flows, svgs), start=1):
         missing = [item["name"] for item in figures["items"] if not item["covered"]]
         body += [
             f'<h2 id="{anchor(figures["flow"])}">{escape(figures["flow"])}: {figures["cover"]}</h2>',
             "<figure>",
-            _svg_inline(svg, f"Flow diagram of {figures['flow']} with untested parts marked", "untested: " + (", ".join(missing) or "none")),
+            _svg_inline(svg, f"Flow diagram of {figures['flow']} with untested parts marked", "untested: " + (", ".join(missing) or "none"), number),
             "<figcaption>Untested steps and keys are drawn dashed and red, and say so in their label.</figcaption>",
             "</figure>",
             '<p class="missing">Not tested: ' + escape(", ".join(missing)) + "</p>" if missing else "<p>Every step, key and end is tested.</p>",

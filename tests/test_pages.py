@@ -147,6 +147,8 @@ def test_the_report_is_accessible(browser, survey_report):
         assert svg.get_attribute("aria-label") or svg.get_attribute("aria-labelledby")
     assert page.locator("#flow-title").text_content().startswith("Flow diagram of")
     assert "service: " in page.locator("#flow-desc").text_content()
+    ids = page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
+    assert len(ids) == len(set(ids)), "every id is unique"
     # Every table has a caption and column headers.
     assert page.locator("table").count() == page.locator("table caption").count() > 0
     assert page.evaluate(CONTRAST) == []
@@ -166,6 +168,11 @@ def test_the_coverage_report_renders_and_marks_what_is_untested(browser, tmp_pat
     untested = page.locator("svg.flow g.untested").count()
     listed = sum(line.count(", ") + 1 for line in result.stdout.splitlines() if ": not tested: " in line)
     assert 0 < untested <= listed, "each untested step and key is marked (wrong keys and silences are listed, not drawn)"
+    ids = page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
+    assert len(ids) == len(set(ids)), "every id is unique"
+    for svg in page.locator("svg.flow").all():
+        names = svg.get_attribute("aria-labelledby").split()
+        assert all(page.locator(f"#{name}").count() == 1 for name in names)
     assert page.evaluate(CONTRAST) == []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "coverage.png"), full_page=True)
