@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Annotated, Any, Optional
 
 import typer
@@ -50,17 +51,24 @@ def report_command(
     from ivrc import graph as diagrams
     from ivrc import page
     from ivrc import report as campaign
-    from ivrc.api.cdr import CdrError, parse_cdr
+    from ivrc.api.cdr import CdrError, CdrRecord, iter_cdr
+    from ivrc.files import Unreadable, text_lines
     from ivrc.traffic import replay
 
     model, graph, request = checked_flow(flow, config_file, region)
-    records = []
-    for path in cdr:
-        try:
-            records.extend(parse_cdr(_read_or_fail(path)))
-        except CdrError as error:
-            _fail(f"{path}:{error.line}: {error.reason}" if error.line else f"{path}: {error.reason}")
-    traffic = replay(request, records)
+
+    def records() -> Iterator[CdrRecord]:
+        """Every file's records as they are read: a file of millions is never held whole. Any
+        error stops the report before a byte of it is written."""
+        for path in cdr:
+            try:
+                yield from iter_cdr(text_lines(path))
+            except CdrError as error:
+                _fail(f"{path}:{error.line}: {error.reason}" if error.line else f"{path}: {error.reason}")
+            except Unreadable as problem:
+                _fail(str(problem))
+
+    traffic = replay(request, records())
     figures = campaign.figures(str(flow), model, graph, traffic, [str(p) for p in cdr])
     if output_format == "json":
         _deliver(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", output)

@@ -67,18 +67,36 @@ def decode_lines(lines: Iterable[bytes], path: Path) -> Iterator[str]:
             raise _bad_byte(path, body, error, number) from None
 
 
+def _why(path: Path, error: OSError) -> Unreadable:
+    if isinstance(error, IsADirectoryError):
+        return Unreadable(path, "is a directory")
+    if isinstance(error, FileNotFoundError):
+        return Unreadable(path, "no such file or folder")
+    if isinstance(error, PermissionError):
+        return Unreadable(path, "cannot read: permission denied")
+    return Unreadable(path, f"cannot read: {error.strerror or error}")
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes; Unreadable says why in words when they cannot be had."""
     try:
         return path.read_bytes()
-    except IsADirectoryError:
-        raise Unreadable(path, "is a directory") from None
-    except FileNotFoundError:
-        raise Unreadable(path, "no such file or folder") from None
-    except PermissionError:
-        raise Unreadable(path, "cannot read: permission denied") from None
     except OSError as error:
-        raise Unreadable(path, f"cannot read: {error.strerror or error}") from None
+        raise _why(path, error) from None
+
+
+def text_lines(path: Path) -> Iterator[str]:
+    """A UTF-8 text file's lines (ends kept, a BOM dropped) as they are read, for files of any
+    size; Unreadable as `read_text` gives it."""
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise _why(path, error) from None
+    with handle:
+        try:
+            yield from decode_lines(handle, path)
+        except OSError as error:
+            raise _why(path, error) from None
 
 
 def read_text(path: Path) -> str:

@@ -9,7 +9,6 @@ smallest talk time that at least 90% of answered calls do not exceed (api-notes 
 from __future__ import annotations
 
 import math
-import statistics
 from collections import Counter
 from typing import Any
 
@@ -28,20 +27,35 @@ ENDS_IN_WORDS = {
 }
 
 
-def _percentile(values: list[int], share: float) -> int | None:
-    if not values:
+def _ranked(counts: Counter[int], rank: int) -> int:
+    """The value at a 1-based rank of the sorted values that `counts` counts."""
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        if seen >= rank:
+            return value
+    raise ValueError(rank)
+
+
+def _median(counts: Counter[int]) -> float | int | None:
+    total = sum(counts.values())
+    if not total:
         return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
+    low, high = _ranked(counts, (total + 1) // 2), _ranked(counts, total // 2 + 1)
+    middle = (low + high) / 2
+    return int(middle) if middle == int(middle) else middle
+
+
+def _percentile(counts: Counter[int], share: float) -> int | None:
+    total = sum(counts.values())
+    return _ranked(counts, max(math.ceil(share * total), 1)) if total else None
 
 
 def figures(flow: str, model: Model, graph: diagrams.Graph, traffic: Traffic, sources: list[str]) -> dict[str, Any]:
     """Every figure of the report, as plain data (the JSON format, and what the page shows)."""
-    records = traffic.records
     tally = traffic.tally
-    talk = [r.billsec for r in records if r.answered]
-    placed = len(records)
-    causes = Counter(r.hangup_cause for r in records)
+    placed = traffic.placed
+    causes = traffic.causes
     steps = []
     handlers_by_step = {s.name.text: s.handlers for s in model.by_name.values()}
     edge_index = {key: i for i, key in enumerate(graph.edge_keys)}
@@ -73,10 +87,7 @@ def figures(flow: str, model: Model, graph: diagrams.Graph, traffic: Traffic, so
             "on_flow": tally.calls,
             "not_on_flow": traffic.off_flow,
         },
-        "talk_seconds": {
-            "median": statistics.median(talk) if talk else None,
-            "p90": _percentile(talk, 0.9),
-        },
+        "talk_seconds": {"median": _median(traffic.talk), "p90": _percentile(traffic.talk, 0.9)},
         "hangup_causes": [
             {"cause": cause, "in_words": HANGUP_CAUSES.get(cause, "not in the document" if cause else "not given"), "calls": count}
             for cause, count in sorted(causes.items(), key=lambda item: (-item[1], item[0]))
@@ -117,9 +128,7 @@ def funnel(graph: diagrams.Graph, traffic: Traffic) -> list[dict[str, Any]]:
 
 def hours(traffic: Traffic) -> list[dict[str, int]]:
     """Calls placed and answered by the hour of the day they started, in the records' own time."""
-    placed = Counter(r.start_time.hour for r in traffic.records if r.start_time is not None)
-    answered = Counter(r.answer_time.hour for r in traffic.records if r.answer_time is not None)
-    return [{"hour": hour, "placed": placed[hour], "answered": answered[hour]} for hour in range(24)]
+    return [{"hour": hour, "placed": traffic.placed_by_hour[hour], "answered": traffic.answered_by_hour[hour]} for hour in range(24)]
 
 
 def overlay(graph: diagrams.Graph, figures_: dict[str, Any], traffic: Traffic) -> diagrams.Overlay:

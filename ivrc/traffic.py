@@ -13,6 +13,7 @@ counted as not on this flow, never forced onto it (api-notes 24).
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,9 +35,9 @@ class Tally:
     marks: Counter[str] = field(default_factory=Counter)  # `remove`, `custom:VALUE`
     marks_at: Counter[tuple[str, str]] = field(default_factory=Counter)  # (step, mark) -> calls
 
-    def add(self, request: dict[str, Any], call: Call) -> None:
-        """Count one simulated call of `request`."""
-        self.calls += 1
+    def add(self, request: dict[str, Any], call: Call, times: int = 1) -> None:
+        """Count one simulated call of `request` (or `times` calls that went the same way)."""
+        self.calls += times
         steps = _steps(request)
         reached: set[str] = set()
         taken: set[str] = set()
@@ -65,20 +66,19 @@ class Tally:
             elif kind == "mark" and step is not None:
                 value = event.get("value")
                 mark = f"custom:{value}" if event.get("mark") == "custom" and value is not None else str(event.get("mark"))
-                self.marks[mark] += 1
-                self.marks_at[(str(step), mark)] += 1
+                self.marks[mark] += times
+                self.marks_at[(str(step), mark)] += times
         if last is not None and not moved:
             if call.end == "no-input":
-                self.ended[last] += 1
+                self.ended[last] += times
             elif last == "" or (last in steps and not steps[last].get("actions")):
                 taken.add(f"{last}:next")
         if reached:
             taken.add("start")
-        self.ends[call.end] += 1
-        self.reached.update(reached)
-        self.edges.update(taken)
-        self.refused.update(refused)
-        self.silent.update(silent)
+        self.ends[call.end] += times
+        for counter, found in ((self.reached, reached), (self.edges, taken), (self.refused, refused), (self.silent, silent)):
+            for key in found:
+                counter[key] += times
 
 
 def _steps(request: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -126,37 +126,72 @@ class _Replay:
 
 @dataclass
 class Traffic:
-    """Call records counted on one flow."""
+    """Call records counted on one flow, as they stream by: nothing is kept per record."""
 
     tally: Tally = field(default_factory=Tally)
-    records: list[CdrRecord] = field(default_factory=list)  # every record read
+    placed: int = 0
     answered: int = 0
     off_flow: int = 0  # answered calls whose keys do not fit the flow
+    talk: Counter[int] = field(default_factory=Counter)  # billsec of answered calls -> calls
+    causes: Counter[str] = field(default_factory=Counter)
+    placed_by_hour: Counter[int] = field(default_factory=Counter)
+    answered_by_hour: Counter[int] = field(default_factory=Counter)
 
 
-def replay(request: dict[str, Any], records: list[CdrRecord]) -> Traffic:
-    """Count call records on the flow whose request is given."""
-    traffic = Traffic(records=records)
+# Calls that pressed the same keys went the same way: each way is replayed once. Past this many
+# different ways (records made up at random), each is replayed and counted at once instead.
+KEPT_WAYS = 10_000
+
+
+def replay(request: dict[str, Any], records: Iterable[CdrRecord]) -> Traffic:
+    """Count call records, of any number, on the flow whose request is given."""
+    traffic = Traffic()
     steps = _steps(request)
+    ways: dict[tuple[Any, ...], Call | None] = {}  # None: not on this flow
+    counts: Counter[tuple[Any, ...]] = Counter()
     for record in records:
+        traffic.placed += 1
+        traffic.causes[record.hangup_cause] += 1
+        if record.start_time is not None:
+            traffic.placed_by_hour[record.start_time.hour] += 1
         if not record.answered:
             continue
         traffic.answered += 1
-        named = {name for name, _ in record.keys} | set(_replay_steps(record))
-        if not named <= set(steps):
+        traffic.talk[record.billsec] += 1
+        if record.answer_time is not None:
+            traffic.answered_by_hour[record.answer_time.hour] += 1
+        way = (tuple(record.keys), tuple(_refused(record)), tuple(record.marks))
+        if way in ways:
+            call = ways[way]
+        else:
+            call = _replayed(request, steps, record)
+            if len(ways) < KEPT_WAYS:
+                ways[way] = call
+        if call is None:
             traffic.off_flow += 1
-            continue
-        caller = _Replay(record)
-        call = run(request, caller)
-        if not caller.finished or not _same_marks(call, record):
-            traffic.off_flow += 1
-            continue
-        traffic.tally.add(request, call)
+        elif way in ways:
+            counts[way] += 1
+        else:
+            traffic.tally.add(request, call)
+    for way, count in counts.items():
+        traffic.tally.add(request, ways[way], count)  # type: ignore[arg-type]
     return traffic
 
 
-def _replay_steps(record: CdrRecord) -> list[str]:
-    return [str(item.get("step_name", "")) for item in record.steps.get("invalid") or [] if isinstance(item, dict)]
+def _refused(record: CdrRecord) -> list[tuple[str, str]]:
+    return [(str(item.get("step_name", "")), str(item.get("dtmf", ""))) for item in record.steps.get("invalid") or [] if isinstance(item, dict)]
+
+
+def _replayed(request: dict[str, Any], steps: dict[str, dict[str, Any]], record: CdrRecord) -> Call | None:
+    """The record's call pressed again in the simulator; None when it does not fit the flow."""
+    named = {name for name, _ in record.keys} | {name for name, _ in _refused(record)}
+    if not named <= set(steps):
+        return None
+    caller = _Replay(record)
+    call = run(request, caller)
+    if not caller.finished or not _same_marks(call, record):
+        return None
+    return call
 
 
 def _same_marks(call: Call, record: CdrRecord) -> bool:

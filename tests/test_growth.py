@@ -106,3 +106,23 @@ def test_the_suggester_keeps_to_its_budget():
     assert suggest.close("step00017") == "step00017" and suggest.close("stepp00018") == "step00018"
     assert suggest.close("stap00019") is None, "the third look-up would pass the budget"
     assert suggest.close("step00017") == "step00017", "a word looked up once is remembered"
+
+
+def test_a_campaign_report_grows_linearly():
+    # Call records stream through the report: 8 times the records, 8 times the work.
+    import io
+
+    from conftest import EXAMPLES
+    from ivrc.api.cdr import iter_cdr
+    from ivrc.traffic import replay
+
+    text = (EXAMPLES / "satisfaction_survey.cdr.csv").read_bytes().decode("utf-8")
+    header, rows = text.split("\r\n", 1)
+    request = ivrc.compile((EXAMPLES / "satisfaction_survey.ivr").read_text(encoding="utf-8"))
+
+    def report(copies: int) -> Callable[[], object]:
+        records = header + "\r\n" + rows * copies
+        return lambda: replay(request, iter_cdr(io.StringIO(records)))
+
+    _grows_linearly(report(20), report(160))
+    assert report(3)().placed == 180

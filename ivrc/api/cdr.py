@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -129,19 +130,24 @@ def parse_steps(text: str) -> dict[str, Any]:
 
 def parse_cdr(text: str) -> list[CdrRecord]:
     """Rows by the header's column names, so columns in another order still read right."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")), strict=True)
+    return list(iter_cdr(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def iter_cdr(lines: Iterable[str]) -> Iterator[CdrRecord]:
+    """The records of CSV lines (line ends kept), one at a time, for files of any size."""
+    reader = csv.DictReader(lines, strict=True)
     try:
         fieldnames = reader.fieldnames
     except csv.Error as error:
         raise CdrError(f"not CSV: {error}", reader.line_num or 1) from None
     if fieldnames is None:
-        return []
+        return
     header = [name.strip().replace(" ", "_") for name in fieldnames]
+    header[0] = header[0].lstrip("\ufeff")
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise CdrError(f"the call records have no column {', '.join(missing)}", 1)
     reader.fieldnames = header
-    records = []
     rows = iter(reader)
     while True:
         first = reader.line_num + 1  # a quoted value may span lines: a record starts here
@@ -150,27 +156,26 @@ def parse_cdr(text: str) -> list[CdrRecord]:
         except csv.Error as error:
             raise CdrError(f"not CSV: {error}", first) from None
         if row is None:
-            return records
+            return
         if None in row or None in row.values():
             fields = sum(1 for key, value in row.items() if key is not None and value is not None) + len(row.get(None) or ())  # type: ignore[call-overload]
             raise CdrError(f"the record has {fields} fields; the header has {len(header)}", first)
         try:
-            records.append(
-                CdrRecord(
-                    cli=row["cli"] or "",
-                    phone_number=row["phone_number"] or "",
-                    start_time=parse_time(row["start_time"] or ""),
-                    answer_time=parse_time(row["answer_time"] or ""),
-                    hangup_time=parse_time(row["hangup_time"] or ""),
-                    duration=int(row["duration"] or 0),
-                    billsec=int(row["billsec"] or 0),
-                    hangup_cause=(row["hangup_cause"] or "").strip(),
-                    unique_campaign_id=row["unique_campaign_id"] or "",
-                    steps=parse_steps(row["steps"] or ""),
-                )
+            record = CdrRecord(
+                cli=row["cli"] or "",
+                phone_number=row["phone_number"] or "",
+                start_time=parse_time(row["start_time"] or ""),
+                answer_time=parse_time(row["answer_time"] or ""),
+                hangup_time=parse_time(row["hangup_time"] or ""),
+                duration=int(row["duration"] or 0),
+                billsec=int(row["billsec"] or 0),
+                hangup_cause=(row["hangup_cause"] or "").strip(),
+                unique_campaign_id=row["unique_campaign_id"] or "",
+                steps=parse_steps(row["steps"] or ""),
             )
         except (ValueError, TypeError, RecursionError) as error:
             raise CdrError(str(error), first) from None
+        yield record
 
 
 def write_cdr(rows: list[dict[str, Any]]) -> str:
