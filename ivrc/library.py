@@ -71,7 +71,7 @@ def analyze(
     if parsed.flow is None:
         return Result(path, None, tuple(checks.configure(list(parsed.diagnostics), config)))
     model = semantics.build(parsed.flow, config)
-    complete = not parsed.diagnostics
+    complete = bool(parsed.complete)
     # A syntax error hides nothing else: the statements that parsed are still checked.
     findings = [*parsed.diagnostics, *(replace(d, path=path) for d in checks.run(model, complete))]
     found = checks.configure(findings, config, parsed.flow, complete)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 
@@ -55,10 +56,18 @@ def lark_parser() -> Lark:
 @dataclass(frozen=True)
 class Parsed:
     """The AST and the syntax errors. With errors, the AST (when there is one) holds only
-    the statements that parsed: enough for checks that look at one statement at a time."""
+    the statements that parsed: enough for checks that look at one statement at a time.
+    `complete` says the AST holds the whole file, so that the checks of the whole file can
+    run: true without errors, and when the only errors are letters of another script that
+    look like Latin ones (the AST is then the file as read in Latin letters)."""
 
     flow: ast.Flow | None
     diagnostics: tuple[Diagnostic, ...]
+    complete: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.complete is None:
+            object.__setattr__(self, "complete", not self.diagnostics)
 
 
 class _Recovery:
@@ -130,6 +139,37 @@ class _Recovery:
 
 def parse(text: str, path: str = "<string>") -> Parsed:
     """Parse .ivr source. Never raises for bad input: problems come back as diagnostics."""
+    parsed = _parse(text, path)
+    if parsed.diagnostics:
+        latin = _in_latin(text)
+        if latin != text:
+            # `goto аnnouncement` with a Cyrillic `а`: the errors name each letter, and the
+            # file read in Latin letters lets every check of the whole file run too.
+            read = _parse(latin, path)
+            if not read.diagnostics and read.flow is not None:
+                return Parsed(read.flow, parsed.diagnostics, complete=True)
+    return parsed
+
+
+# Strings and comments are kept as written; any other word is a name or a keyword.
+_WORDS = re.compile(r'("[^"\\\n]*(?:\\.[^"\\\n]*)*"|#[^\n]*)|([^\s{}\[\]();,="#]+)')
+
+
+def _in_latin(text: str) -> str:
+    """The text with each name or keyword that mixes in letters drawn like Latin ones written
+    in Latin letters (one letter for one, so every position stays)."""
+
+    def latin(match: re.Match[str]) -> str:
+        word = match.group(2)
+        if word is None or word.isascii():
+            return match.group(0)
+        plain = "".join(syntax_error.LOOKALIKES.get(c, c) for c in word)
+        return plain if plain.isascii() else word
+
+    return _WORDS.sub(latin, text)
+
+
+def _parse(text: str, path: str) -> Parsed:
     recovery = _Recovery(text)
     comments: list[Token] = []
     reset = _comments.set(comments)

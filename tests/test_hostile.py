@@ -176,3 +176,19 @@ def test_a_time_no_date_can_be_written_for_is_an_error_and_decompile_says_so():
         ivrc.decompile(text)
     # The last second of the year 9999 is still a time.
     assert "at 9999-12-31T23:59:59Z" in ivrc.decompile(text.replace("253402300800", "253402300799"))
+
+
+def test_a_lookalike_letter_leaves_the_whole_file_checks_running():
+    text = (
+        'region IL\ndialer { return_address "https://example.com/r"; numbers from queue }\n'
+        'step menu {\n    say "x"\n    on 1 -> goto аnnouncement_ru\n    on 2 -> goto nowhere\n}\n'
+        'step announcement_ru { say "привет" }\nstep lonely { say "y" }\n'
+    )
+    found = [(d.rule, d.line, d.column) for d in ivrc.lint(text)]
+    # The letter is named, and the checks of the whole file read the goto in Latin letters: the
+    # step it means is reached, the other goto dangles, and `lonely` is unreachable.
+    assert found == [("syntax-error", 5, 18), ("dangling-goto", 6, 18), ("unreachable-step", 9, 6)]
+    with pytest.raises(ivrc.CompileError):
+        ivrc.compile(text)
+    # A lookalike inside a text is speech, not a name: it is left as written.
+    assert "привет" in ivrc.fmt(text.replace("аnnouncement_ru\n", "announcement_ru\n", 1))
