@@ -6,6 +6,7 @@ the rule docs. Every handler is guarded: a bug is logged to the client and the s
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import re
 import traceback
@@ -73,6 +74,8 @@ class IvrServer(LanguageServer):
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.results: dict[str, tuple[str, Any]] = {}  # uri -> (text, analysis) of the last check
         self.reuse: dict[str, Any] = {}  # uri -> the parsed blocks of its last check (ivrc.incremental)
+        # Checks after edits run here, one at a time, so that the event loop keeps answering.
+        self.checker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="ivrc-check")
 
 
 server = IvrServer()
@@ -127,7 +130,9 @@ def _inside(span: ast.Span, line: int, column: int) -> bool:
 # ---- checking ----------------------------------------------------------------------------------
 
 
-def _analyze(uri: str, text: str) -> Any:
+def _analyze(uri: str, text: str, say: Callable[[lsp.LogMessageParams], None] | None = None) -> Any:
+    """The document checked. A problem with the configuration is said through `say` (the
+    client's log, by default; a worker thread passes its own, to say it from the event loop)."""
     from ivrc.config import ConfigError, for_file
     from ivrc.library import analyze
 
@@ -135,7 +140,7 @@ def _analyze(uri: str, text: str) -> Any:
     try:
         config = for_file(Path(path))
     except ConfigError as error:
-        server.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Warning, message=f"ivrc: {error}"))
+        (say or server.window_log_message)(lsp.LogMessageParams(type=lsp.MessageType.Warning, message=f"ivrc: {error}"))
         from ivrc.config import Config
 
         config = Config()
@@ -160,16 +165,40 @@ def _diagnostic(lines: list[str], d: Diagnostic) -> lsp.Diagnostic:
 def check_now(ls: IvrServer, uri: str) -> None:
     document = ls.workspace.get_text_document(uri)
     text = document.source
-    result = _analyze(uri, text)
+    _publish(ls, uri, text, _analyze(uri, text), document.version)
+
+
+def _publish(ls: IvrServer, uri: str, text: str, result: Any, version: int | None) -> None:
     ls.results[uri] = (text, result)
     lines = text.split("\n")
     diagnostics = [_diagnostic(lines, d) for d in result.diagnostics]
-    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version))
+    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
 
 
 async def _check_later(ls: IvrServer, uri: str) -> None:
+    """Check at once, off the event loop, and publish once typing has paused for DEBOUNCE: on
+    a big flow the check is done by the time the pause is over. One check runs at a time; a
+    check of a text that has changed since is skipped."""
+    document = ls.workspace.get_text_document(uri)
+    text, version = document.source, document.version
+    said: list[lsp.LogMessageParams] = []  # the client is written to from the event loop only
+
+    def check() -> Any:
+        if ls.workspace.get_text_document(uri).source != text:
+            return None  # typed over already: a later check will run
+        try:
+            return _analyze(uri, text, said.append)
+        except Exception:
+            said.append(lsp.LogMessageParams(type=lsp.MessageType.Error, message=f"ivrc: check failed:\n{traceback.format_exc()}"))
+            return None
+
+    work = asyncio.get_running_loop().run_in_executor(ls.checker, check)
     await asyncio.sleep(DEBOUNCE)
-    guarded()(check_now)(ls, uri)
+    result = await work
+    for message in said:
+        ls.window_log_message(message)
+    if result is not None and ls.workspace.get_text_document(uri).source == text:
+        guarded()(_publish)(ls, uri, text, result, version)
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)

@@ -253,3 +253,31 @@ def test_recipient_fields_complete_hover_and_lead_to_their_column(tmp_path: Path
         await s.stop()
 
     asyncio.run(session())
+
+
+def test_checks_after_edits_run_off_the_event_loop_and_say_config_problems(tmp_path: Path):
+    # A malformed configuration: the check after an edit runs on a worker thread, and what it
+    # has to say reaches the client's log from the event loop; the diagnostics still come.
+    (tmp_path / "ivrc.toml").write_text("region = [\n", encoding="utf-8")
+
+    async def session() -> None:
+        flow = tmp_path / "menu.ivr"
+        flow.write_text(FLOW, encoding="utf-8")
+        uri = flow.as_uri()
+        s = Session(tmp_path)
+        await s.start()
+        s.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=FLOW)))
+        await s.diagnostics_for(uri)
+        s.logs.clear()
+        # Two quick edits: the first check's text is stale by the time it would publish.
+        for version, name in ((2, "slaes"), (3, "salse")):
+            change = lsp.TextDocumentContentChangePartial(range=lsp.Range(start=lsp.Position(line=5, character=17), end=lsp.Position(line=5, character=22)), text=name)
+            s.client.text_document_did_change(lsp.DidChangeTextDocumentParams(text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[change]))
+        found = await s.diagnostics_for(uri)
+        dangling = [d for d in found if d.code == "dangling-goto"]
+        assert [d.message for d in dangling] == ["`goto` names a step that does not exist: `salse`\nhelp: did you mean `sales`?"]
+        assert any(log.startswith("ivrc: ") and "ivrc.toml" in log for log in s.logs), s.logs
+        assert not any("failed" in log for log in s.logs), s.logs
+        await s.stop()
+
+    asyncio.run(session())

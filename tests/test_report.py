@@ -165,13 +165,14 @@ def test_report_of_a_flow_with_errors_is_refused(tmp_path):
     ("content", "expected"),
     [
         ("cli,phone_number\r\n1,2\r\n", ":1: the call records have no column start_time"),
+        ("\n" + _csv(RECORDS[:1]), ":1: the call records have no column cli"),
         (_csv(RECORDS[:2]).replace('""step_name""', '""step_name', 1), ":3: the steps column is not JSON"),
         (_csv(RECORDS[:1]).replace('"60"', '"sixty"', 1), ":2: invalid literal for int()"),
         (_csv(RECORDS[:1]) + '"unclosed\r\n', ":3: not CSV"),
         (_csv(RECORDS[:1]).replace('"2036-12-01 09:00:00+02"', '"yesterday"', 1), ":2: `yesterday` is not a time"),
         (_csv(RECORDS[:1]) + '"97231234567","972520000009"\r\n', ":3: the record has 2 fields; the header has 10"),
     ],
-    ids=["no-column", "bad-steps", "bad-number", "unclosed-quote", "bad-time", "short-row"],
+    ids=["no-column", "blank-first-line", "bad-steps", "bad-number", "unclosed-quote", "bad-time", "short-row"],
 )
 def test_unreadable_records_name_their_line(tmp_path, content, expected):
     records = tmp_path / "r.csv"

@@ -143,7 +143,8 @@ def iter_cdr(lines: Iterable[str]) -> Iterator[CdrRecord]:
     if fieldnames is None:
         return
     header = [name.strip().replace(" ", "_") for name in fieldnames]
-    header[0] = header[0].lstrip("\ufeff")
+    if header:
+        header[0] = header[0].lstrip("\ufeff")
     missing = [c for c in COLUMNS if c not in header]
     if missing:
         raise CdrError(f"the call records have no column {', '.join(missing)}", 1)
