@@ -60,6 +60,15 @@ class Session:
         self.client.initialized(lsp.InitializedParams())
         return result
 
+    async def opened(self, flow: Path, text: str) -> str:
+        """The flow written, started, opened in the editor and first checked; its uri."""
+        flow.write_text(text, encoding="utf-8")
+        uri = flow.as_uri()
+        await self.start()
+        self.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=text)))
+        await self.diagnostics_for(uri)
+        return uri
+
     async def diagnostics_for(self, uri: str, timeout: float = 20) -> list[lsp.Diagnostic]:
         self.changed.clear()
         await asyncio.wait_for(self.changed.wait(), timeout)
@@ -233,13 +242,8 @@ def test_recipient_fields_complete_hover_and_lead_to_their_column(tmp_path: Path
             'region IL\ndialer "p" { return_address "https://example.com/r"; number recipient.phone }\n'
             'step a {\n    say "Hi $name$" with name = recipient.name\n    on 1 -> call recipient. cli "03-000-0000"\n}\n'
         )
-        flow = tmp_path / "p.ivr"
-        flow.write_text(text, encoding="utf-8")
-        uri = flow.as_uri()
         s = Session(tmp_path)
-        await s.start()
-        s.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=text)))
-        await s.diagnostics_for(uri)
+        uri = await s.opened(tmp_path / "p.ivr", text)
         doc = lsp.TextDocumentIdentifier(uri=uri)
         columns = await s.client.text_document_completion_async(lsp.CompletionParams(text_document=doc, position=lsp.Position(line=4, character=27)))
         assert [i.label for i in columns][:3] == ["id", "name", "phone"]
@@ -261,13 +265,8 @@ def test_checks_after_edits_run_off_the_event_loop_and_say_config_problems(tmp_p
     (tmp_path / "ivrc.toml").write_text("region = [\n", encoding="utf-8")
 
     async def session() -> None:
-        flow = tmp_path / "menu.ivr"
-        flow.write_text(FLOW, encoding="utf-8")
-        uri = flow.as_uri()
         s = Session(tmp_path)
-        await s.start()
-        s.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=FLOW)))
-        await s.diagnostics_for(uri)
+        uri = await s.opened(tmp_path / "menu.ivr", FLOW)
         s.logs.clear()
         # Two quick edits: the first check's text is stale by the time it would publish.
         for version, name in ((2, "slaes"), (3, "salse")):
