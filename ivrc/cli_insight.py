@@ -173,7 +173,9 @@ def _side(spec: str, name: str, config: Any) -> tuple[Any, str | None]:
     else:
         source = _read_or_fail(Path(spec))
     result = analyze(source, path=name, config=config)
-    if result.flow is None:
+    # A flow with syntax errors holds only what parsed: comparing it would report what is
+    # missing from the reading as removed from the file.
+    if result.flow is None or any(d.rule == "syntax-error" for d in result.diagnostics):
         return False, source
     return semantics.build(result.flow, config), source
 

@@ -221,10 +221,10 @@ def _line(change: Change, style: str) -> str:
     if change.kind == "prompt" and change.words:
         marks = (("~~", "~~"), ("**", "**")) if style == "markdown" else (("[-", "-]"), ("{+", "+}"))
         return f"{code(change.where)}: {_shown_words(change, *marks)}"
-    if change.old is None:
-        return f"{code(change.where)}: added {code(str(change.new))}"
+    if change.old is None:  # a flag (`numbers from queue`) has no value to show
+        return f"{code(change.where)}: added" + (f" {code(str(change.new))}" if change.new else "")
     if change.new is None:
-        return f"{code(change.where)}: removed (was {code(change.old)})"
+        return f"{code(change.where)}: removed" + (f" (was {code(change.old)})" if change.old else "")
     return f"{code(change.where)}: {code(change.old)} → {code(change.new)}"
 
 

@@ -120,7 +120,7 @@ def _bars(title: str, items: list[tuple[str, int, int | None]], unit: str) -> st
     return "".join(parts)
 
 
-def _minutes(seconds: float | None) -> str:
+def _seconds(seconds: float | None) -> str:
     if seconds is None:
         return "–"
     return f"{seconds:g} s"
@@ -133,8 +133,8 @@ def campaign(figures: dict[str, Any], svg: str) -> str:
     cards = [
         ("calls placed", calls["placed"]),
         ("answered", f"{calls['answered']} ({rate})"),
-        ("median talk time", _minutes(figures["talk_seconds"]["median"])),
-        ("90th percentile talk time", _minutes(figures["talk_seconds"]["p90"])),
+        ("median talk time", _seconds(figures["talk_seconds"]["median"])),
+        ("90th percentile talk time", _seconds(figures["talk_seconds"]["p90"])),
         ("not on this flow", calls["not_on_flow"]),
     ]
     body = [

@@ -30,7 +30,6 @@ class Tally:
     edges: Counter[str] = field(default_factory=Counter)  # graph edge key -> calls that took it
     ended: Counter[str] = field(default_factory=Counter)  # step -> calls whose tries ran out there
     refused: Counter[str] = field(default_factory=Counter)  # step -> calls that pressed a key it does not take
-    silent: Counter[str] = field(default_factory=Counter)  # step -> calls that were silent there (tests only)
     ends: Counter[str] = field(default_factory=Counter)  # how calls ended: hangup, call, no-input, ...
     marks: Counter[str] = field(default_factory=Counter)  # `remove`, `custom:VALUE`
     marks_at: Counter[tuple[str, str]] = field(default_factory=Counter)  # (step, mark) -> calls
@@ -42,7 +41,6 @@ class Tally:
         reached: set[str] = set()
         taken: set[str] = set()
         refused: set[str] = set()
-        silent: set[str] = set()
         last: str | None = None
         moved = False  # whether the call left the last step it entered
         for event in call.events:
@@ -61,8 +59,6 @@ class Tally:
                 moved = True
             elif kind == "invalid" and step is not None:
                 refused.add(str(step))
-            elif kind == "timeout" and step is not None:
-                silent.add(str(step))
             elif kind == "mark" and step is not None:
                 value = event.get("value")
                 mark = f"custom:{value}" if event.get("mark") == "custom" and value is not None else str(event.get("mark"))
@@ -76,7 +72,7 @@ class Tally:
         if reached:
             taken.add("start")
         self.ends[call.end] += times
-        for counter, found in ((self.reached, reached), (self.edges, taken), (self.refused, refused), (self.silent, silent)):
+        for counter, found in ((self.reached, reached), (self.edges, taken), (self.refused, refused)):
             for key in found:
                 counter[key] += times
 

@@ -204,3 +204,14 @@ def test_git_revision_paths(repository):
     wrong = run_ivrc("diff", "git:HEAD:nothing.ivr", "menu.ivr", cwd=folder)
     assert wrong.returncode == 2 and "git:HEAD:nothing.ivr" in wrong.stderr and "Traceback" not in wrong.stderr
     assert "write git:REVISION:PATH" in run_ivrc("diff", "git:HEAD", "menu.ivr", cwd=folder).stderr
+
+
+def test_a_flow_with_syntax_errors_is_not_compared_by_what_parsed(tmp_path):
+    # Recovery keeps the statements that parsed; the diff must not call the rest "removed".
+    result = _diff(tmp_path, BASE.replace("step sales {", "step sales {{"))
+    assert result.returncode == 1 and "new.ivr: does not parse" in result.stderr and result.stdout == ""
+
+
+def test_a_flag_added_shows_no_empty_value(tmp_path):
+    result = _diff(tmp_path, BASE, old=BASE.replace("    numbers from queue\n", ""))
+    assert "  dialer: numbers from queue: added\n" in result.stdout
