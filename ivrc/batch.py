@@ -239,7 +239,7 @@ def _check_row(
             continue
         if roles & {"number", "call number"}:
             reading = _read_phone(text, region)
-            if reading.status in ("impossible", "local"):
+            if reading.status in ("impossible", "local", "misfit"):
                 found.append(invalid_phone_number.diagnose_value(text, reading, _cell_span(cell), where))
                 errors = True
                 continue

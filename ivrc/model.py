@@ -81,7 +81,7 @@ def build(flow: ast.Flow, config: Config | None = None, now: float | None = None
     request = requests[0] if requests else None
     readings: dict[str, phone.Reading] = {}  # a flow repeats its numbers (a clinic's, a desk's) in many steps
     phones = tuple(
-        PhoneUse(text, name, readings.get(text.value) or readings.setdefault(text.value, phone.read(text.value, region)))
+        PhoneUse(text, name, readings.get(text.value) or readings.setdefault(text.value, phone.read(text.value, region, config.prefix_lengths)))
         for text, name in _phone_texts(request, steps)
     )
     dependency = _dependency(request, steps)

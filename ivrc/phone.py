@@ -8,7 +8,10 @@ from typing import Literal
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
-Status = Literal["valid", "unallocated", "impossible", "local"]
+# "misfit": a length that its country has, but that no number beginning like it has
+# (`09-774-220`: Israeli numbers that begin 09 have 8 digits after the 0).
+Status = Literal["valid", "unallocated", "misfit", "impossible", "local"]
+_RANK = {"impossible": 0, "local": 0, "misfit": 1, "unallocated": 2, "valid": 3}
 
 _REASONS = {
     ValidationResult.INVALID_COUNTRY_CODE: "there is no such country code",
@@ -36,8 +39,10 @@ def supported_region(code: str) -> bool:
     return code.upper() in phonenumbers.SUPPORTED_REGIONS
 
 
-def read(text: str, region: str | None) -> Reading:
-    """International forms (`+1 415…`, `972…`) need no region; local forms (`054-…`) do."""
+def read(text: str, region: str | None, prefix_lengths: bool = True) -> Reading:
+    """International forms (`+1 415…`, `972…`) need no region; local forms (`054-…`) do.
+    With `prefix_lengths` false (as the service reads numbers), a length the country has is
+    enough: a misfit is read as unallocated."""
     written = text.strip()
     bare = "".join(c for c in written if c.isdigit())
     stray = next((c for c in written if c not in _WRITTEN), None)
@@ -63,9 +68,11 @@ def read(text: str, region: str | None) -> Reading:
         reading = _try(written if candidate != "+" else "+" + bare, None if candidate == "+" else candidate)
         if reading.status == "valid":
             return reading
-        if best is None or (best.status == "impossible" and reading.status == "unallocated"):
+        if best is None or _RANK[reading.status] > _RANK[best.status]:
             best = reading
     assert best is not None
+    if best.status == "misfit" and not prefix_lengths:
+        return Reading("unallocated", best.digits, best.region, reason=_OUTSIDE)
     return best
 
 
@@ -83,7 +90,70 @@ def _try(text: str, region: str | None) -> Reading:
         return Reading("impossible", digits, where, reason="it lacks an area code")
     if phonenumbers.is_valid_number(number):
         return Reading("valid", digits, where)
-    return Reading("unallocated", digits, where, reason="it is outside the numbering plan known for its country")
+    misfit = _misfit(number)
+    if misfit:
+        return Reading("misfit", digits, where, reason=misfit)
+    return Reading("unallocated", digits, where, reason=_OUTSIDE)
+
+
+_OUTSIDE = "it is outside the numbering plan known for its country"
+# The kinds of number a numbering plan lists, each with the pattern of its national numbers.
+_KINDS = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip", "pager", "uan", "voicemail")
+
+
+def _misfit(number: phonenumbers.PhoneNumber) -> str:
+    """Why a number of a possible length is still of the wrong length, or "" when it is not:
+    its first digits begin a kind of number of its country that is longer (too short), or
+    they already make one whole (too long). A number whose first digits begin no kind at all
+    is merely unallocated. Only an invalid number gets here, so its cost (a partial match of
+    a few patterns) is never paid on a phone list of valid numbers."""
+    import regex  # partial matching: could these digits begin a match?
+
+    national = phonenumbers.national_significant_number(number)
+    reasons = []
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ()):
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
+        if metadata is None:
+            continue
+        longer: set[int] = set()
+        shorter: set[int] = set()
+        for kind in _KINDS:
+            desc = getattr(metadata, kind, None)
+            if desc is None or not desc.national_number_pattern:
+                continue
+            lengths = [n for n in (desc.possible_length or metadata.general_desc.possible_length) if n > 0]
+            pattern = regex.compile(f"(?:{desc.national_number_pattern})")
+            shorter.update(n for n in lengths if n < len(national) and pattern.fullmatch(national[:n]))
+            if any(n > len(national) for n in lengths) and pattern.fullmatch(national, partial=True):
+                longer.update(n for n in lengths if n > len(national))
+        if not shorter and not longer:
+            continue  # nothing of this country begins like it (another sharing the code may)
+        country = f"+{number.country_code}" if region == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY else region
+        counted = f"(it has {len(national)}, not counting the country code or a leading 0)"
+        if shorter:
+            reasons.append(f"it is too long: numbers in {country} that begin like it have {max(shorter)} digits {counted}")
+        else:
+            reasons.append(f"it is too short: numbers in {country} that begin like it have at least {min(longer)} digits {counted}")
+    return reasons[0] if reasons else ""
+    national = phonenumbers.national_significant_number(number)
+    longer: set[int] = set()
+    shorter: set[int] = set()
+    for kind in _KINDS:
+        desc = getattr(metadata, kind, None)
+        if desc is None or not desc.national_number_pattern:
+            continue
+        lengths = [n for n in (desc.possible_length or metadata.general_desc.possible_length) if n > 0]
+        pattern = regex.compile(f"(?:{desc.national_number_pattern})")
+        shorter.update(n for n in lengths if n < len(national) and pattern.fullmatch(national[:n]))
+        if any(n > len(national) for n in lengths) and pattern.fullmatch(national, partial=True):
+            longer.update(n for n in lengths if n > len(national))
+    country = region if region and region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY else f"+{number.country_code}"
+    counted = f"not counting the country code or a leading 0; it has {len(national)}"
+    if shorter:
+        return f"it is too long: numbers in {country} that begin like it have {max(shorter)} digits, {counted}"
+    if longer:
+        return f"it is too short: numbers in {country} that begin like it have at least {min(longer)} digits, {counted}"
+    return ""
 
 
 def possible_e164(text: str) -> str | None:

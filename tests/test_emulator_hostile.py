@@ -204,3 +204,18 @@ def test_a_connection_that_sends_nothing_does_not_block_the_service(service):
         idle.sendall(b"POST /v2/calls/dialer HTTP/1.1\r\nHost: x\r\n")
         answer = service.http.get("/openapi.json")
         assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("raw", [b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", b"GET / HTTP/1.1\r\nHost x\r\n\r\n", b"NOT HTTP AT ALL\r\n\r\n"])
+def test_a_request_that_is_not_http_gets_a_json_400(service, raw):
+    """A TLS hello, a header without its colon, a request line of no method: answered by the
+    HTTP layer before the application sees them, and still as JSON."""
+    with socket.create_connection(("127.0.0.1", service.port), timeout=10) as sock:
+        sock.sendall(raw)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"content-type: application/json" in head.lower()
+    assert json.loads(body)["error"].startswith("the request cannot be read as HTTP/1.1")

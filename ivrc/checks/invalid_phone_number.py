@@ -18,7 +18,9 @@ def check(model: Model) -> Iterator[Diagnostic]:
     Reads every phone number (`number`, `cli`, `leg_a`, `leg_b`, `call`) with the file's
     region and flags those that cannot be a phone number at all (wrong length, no such
     country code, letters), and local numbers when no region says which country they
-    belong to.
+    belong to. A length counts as wrong when no number that begins with the same digits
+    has it: Israeli numbers that begin `09` have 8 digits after the 0, so `09-774-220` is
+    an error even though other Israeli numbers have 7.
 
     Why is this bad?
     The service rejects a request whose number is invalid, or dials the wrong place.
@@ -58,6 +60,15 @@ def diagnose_value(written: str, reading: phone.Reading, span: Span, path: str, 
             f"`{written}` is a local number and no region says which country it is in",
             span,
             "add a `region` line (e.g. `region IL`), pass `--region`, or write the number with its country code (`+972…`)",
+            path,
+        )
+    if reading.status == "misfit":
+        return Diagnostic(
+            NAME,
+            SEVERITY,
+            f"`{written}` cannot be a phone number: {reading.reason}",
+            span,
+            "check the number for a missing or extra digit",
             path,
         )
     if reading.status == "impossible":

@@ -17,7 +17,8 @@ def check(model: Model) -> Iterator[Diagnostic]:
     """What it does
     Flags a number that has the right shape for its country but lies outside the
     numbering plan known to the `phonenumbers` library, such as a mobile prefix that
-    has not been allocated.
+    has not been allocated. When the digits do begin a kind of number of that country,
+    but one of another length, the number is an `invalid-phone-number` error instead.
 
     Why is this bad?
     Such a number is most likely a typo, and a call to it fails. It is only a warning:

@@ -170,7 +170,7 @@ class Emulator:
         """The same reading, schema and checks as `ivrc lint`; errors refuse the request."""
         from ivrc.library import analyze
 
-        result = analyze(text, path="request.json", config=Config(region=self.settings.region), emit_request=True)
+        result = analyze(text, path="request.json", config=Config(region=self.settings.region, prefix_lengths=False), emit_request=True)
         flow = result.flow
         errors = [d for d in result.diagnostics if d.severity.value == "error"]
         if flow is not None and flow.requests and flow.requests[0].kind != kind:

@@ -1,10 +1,12 @@
 """uvicorn's HTTP/1.1 protocol with a deadline for a request's headers: a client that sends
 them a byte at a time (or never finishes) is disconnected, rather than holding a connection
-of the emulator's for ever."""
+of the emulator's for ever. A request that is not HTTP at all gets its 400 as JSON, with an
+`error`, as every other refusal of the emulator, rather than uvicorn's plain text."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import h11
@@ -34,6 +36,13 @@ class HeaderDeadline(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
         super().connection_lost(exc)
+
+    def send_400_response(self, msg: str) -> None:
+        body = json.dumps({"error": "the request cannot be read as HTTP/1.1"}).encode("utf-8")
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode("ascii")), (b"connection", b"close")]
+        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event) or b"")
+        self.transport.close()
 
     def _arm(self) -> None:
         if self._deadline is None:
