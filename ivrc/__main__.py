@@ -1,5 +1,5 @@
 """`python -m ivrc` runs the CLI."""
 
-from ivrc.cli import main
+from ivrc.launch import main
 
 main()

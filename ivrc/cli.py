@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional
+from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, ParamSpec, TypeVar
 
 import typer
 
-from ivrc import __version__
+from ivrc import __version__, cli_lint
 from ivrc.cli_help import Command, choices, complete_files, complete_rules, whole_number
+from ivrc.cli_lint import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, LINT_FORMATS, UsageError
+from ivrc.cli_lint import colour as _colour
 from ivrc.files import write_atomically
 
 if TYPE_CHECKING:
-    from ivrc import render
     from ivrc.config import Config
     from ivrc.library import Result
 
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "app", "main"]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 app = typer.Typer(
     name="ivrc",
@@ -31,21 +36,31 @@ app = typer.Typer(
 )
 
 
-class UsageError(Exception):
-    """A problem with what the user asked for (a missing file, bad bytes): exit 2, one line."""
-
-
 def _fail(message: str) -> NoReturn:
     typer.echo(f"ivrc: error: {message}", err=True)
     raise typer.Exit(EXIT_USAGE)
 
 
-def _colour(stream: object) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return bool(getattr(stream, "isatty", lambda: False)())
+def _failing(function: Callable[P, T]) -> Callable[P, T]:
+    """One of `cli_lint`'s option readers, with its UsageError said as `_fail` says it."""
+
+    @functools.wraps(function)
+    def call(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return function(*args, **kwargs)
+        except UsageError as error:
+            _fail(str(error))
+
+    return call
+
+
+_region = _failing(cli_lint.region_code)
+_settings = _failing(cli_lint.settings)
+_rule_list = _failing(cli_lint.rule_list)
+_folder = _failing(cli_lint.folder)
+_discover = cli_lint.discover
+_nothing_found = _failing(cli_lint.nothing_found)
+_flow_region = cli_lint.flow_region
 
 
 def _read(path: Path) -> str:
@@ -56,16 +71,6 @@ def _read(path: Path) -> str:
         return read_text(path)
     except Unreadable as problem:
         raise UsageError(str(problem)) from None
-
-
-def _region(region: str | None) -> str | None:
-    if region is None:
-        return None
-    from ivrc.phone import supported_region
-
-    if not supported_region(region):
-        _fail(f"--region {region}: not a region phone numbers can be read for; use a code such as IL or US")
-    return region.upper()
 
 
 def _report(result: Result, source: str, stream: object) -> None:
@@ -123,37 +128,6 @@ ConfigOption = Annotated[
     Optional[Path],
     typer.Option("--config", metavar="FILE", help="Use this ivrc.toml or pyproject.toml instead of the nearest one."),
 ]
-
-
-LINT_FORMATS = ("text", "json", "sarif", "github")
-
-
-def _settings(file: Path, config_file: Path | None, **flags: object) -> Config:
-    """The file's configuration with the command line's flags on top; exit 2 when it is malformed."""
-    from ivrc.config import ConfigError, for_file
-
-    try:
-        return for_file(file, config_file).override(**flags)
-    except ConfigError as error:
-        _fail(str(error))
-
-
-def _rule_list(values: list[str] | None, flag: str) -> frozenset[str] | None:
-    if values is None:
-        return None
-    from ivrc.config import rule_names
-
-    names = [n.strip() for value in values for n in value.split(",") if n.strip()]
-    try:
-        return frozenset(rule_names(names))
-    except ValueError as error:
-        _fail(f"{flag}: {error}")
-
-
-def _folder(path: Path | None, flag: str) -> Path | None:
-    if path is not None and not path.is_dir():
-        _fail(f"{flag} {path}: no such folder")
-    return path
 
 
 @app.command("compile", cls=Command)
@@ -278,66 +252,6 @@ def _template(file: Path, source: str, config: Config) -> Result:
     return result
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
-
-
-def _discover(paths: list[Path], suffixes: tuple[str, ...] = (".ivr", ".json")) -> tuple[list[tuple[Path, bool]], list[Path]]:
-    """Files to check, each with whether it was named (not found in a folder); and the named
-    paths that do not exist.
-
-    Folders give their `*.ivr` files and their request JSON, less a `.json` that sits beside a
-    `.ivr` of the same name: that is the flow's compiled output, checked through its source."""
-    files: list[tuple[Path, bool]] = []
-    missing: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = [p for p in path.rglob("*") if p.suffix in suffixes and p.is_file() and not _hidden(p, path)]
-            for file in sorted(found):
-                if file.suffix == ".json" and file.with_suffix(".ivr").exists():
-                    continue
-                files.append((file, False))
-        elif path.exists():
-            files.append((path, True))
-        else:
-            missing.append(path)
-    return files, missing
-
-
-def _nothing_found(paths: list[Path], what: str) -> NoReturn:
-    """No file to work on, as ruff and pytest say it: an error, so a mistyped folder never passes."""
-    named = ", ".join(str(p) for p in paths)
-    _fail(f"no {what} found in {named}")
-
-
-def _recipients_report(file: Path, result: Result, config: Config, named: Path | None) -> list[render.FileReport]:
-    """The data checks of a template flow's recipients file: the one named, else the configured one."""
-    from ivrc import checks, cli_recipients
-
-    path = named or config.recipients
-    if path is None:
-        return []
-    template = cli_recipients.template_of(result)
-    if template is None:
-        if named is not None:
-            _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
-        return []
-    summary = cli_recipients.run(template, path, _flow_region(result, config))
-    return [cli_recipients.report(path, checks.configure(summary.diagnostics, config))]
-
-
-def _looks_like_request(source: str) -> bool:
-    """Whether JSON found in a folder is a dialer request: other JSON there is none of ivrc's business."""
-    import json
-
-    from ivrc.from_json import request_kind
-
-    try:
-        return request_kind(json.loads(source)) is not None
-    except ValueError:
-        return False
-
-
 @app.command("lint", cls=Command)
 def lint_command(
     paths: Annotated[list[Path], typer.Argument(metavar="PATH", help=".ivr files, request .json files, or folders to search for both.", show_default=False, autocompletion=complete_files(".ivr", ".json"))],
@@ -355,53 +269,12 @@ def lint_command(
     config_file: ConfigOption = None,
 ) -> None:
     """Check flows and requests and report every finding. Exit 1 when any is an error."""
-    from ivrc import render
-    from ivrc.library import analyze
-    from ivrc.diagnostics import Severity
-
-    if output_format is None:
-        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    flags = {
-        "region": _region(region),
-        "recordings": _folder(recordings, "--recordings"),
-        "select": _rule_list(select, "--select"),
-        "ignore": _rule_list(ignore, "--ignore"),
-        "suppress": False if no_suppress else None,
-    }
-    from ivrc.checks import unreadable_file
-    from ivrc.files import Unreadable, read_text
-
-    files, missing = _discover(paths)
-    reports: list[render.FileReport] = []
-    unreadable = [unreadable_file.diagnose(Unreadable(path, "no such file or folder")) for path in missing]
-    for file, named in files:
-        try:
-            source = read_text(file)
-        except Unreadable as problem:
-            unreadable.append(unreadable_file.diagnose(problem))
-            continue
-        if file.suffix == ".json" and not named and not _looks_like_request(source):
-            continue
-        config = _settings(file, config_file, **flags)
-        result = analyze(source, path=str(file), config=config)
-        reports.append(render.FileReport(str(file), source, result.diagnostics))
-        if file.suffix == ".ivr":
-            reports.extend(_recipients_report(file, result, config, recipients))
-    if not reports and not unreadable:
-        _nothing_found(paths, ".ivr files or request .json files")
-    # A file that cannot be read is a finding too, so CI shows it in the chosen format.
-    reports.extend(render.FileReport(d.path, None, (d,)) for d in unreadable)
-    reports.sort(key=lambda r: r.path)
-    findings = [d for r in reports for d in r.diagnostics]
-    sys.stdout.write(render.FORMATS[output_format](reports, _colour(sys.stdout)))
-    sys.stdout.flush()
-    if output_format == "text":
-        typer.echo(render.summary(findings, len(reports)), err=True)
-    if unreadable:
-        raise typer.Exit(EXIT_USAGE)
-    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
-    if any(d.severity in failing for d in findings):
-        raise typer.Exit(EXIT_FINDINGS)
+    try:
+        code = cli_lint.lint(paths, output_format, region, recordings, select, ignore, strict, no_suppress, recipients, config_file)
+    except UsageError as error:
+        _fail(str(error))
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("fmt", cls=Command)
@@ -721,15 +594,6 @@ def _scenario_rows(result: Result, config: Config, suite: object) -> dict[int, d
     return rows
 
 
-def _flow_region(result: Result, config: Config) -> str | None:
-    """The region a flow's numbers are read in: its own `region` line, else the configured one."""
-    from ivrc import model as semantics
-
-    if result.flow is None or not result.flow.requests:
-        return config.region
-    return semantics.build(result.flow, config).region
-
-
 _NOTHING_TO_DRAW = frozenset({"syntax-error", "missing-request", "multiple-requests", "missing-step", "misplaced-step"})
 
 
@@ -817,26 +681,7 @@ def rule_command(name: Annotated[str, typer.Argument(metavar="NAME", help="A rul
 
 
 def main() -> None:
-    import gc
+    """The `ivrc` program (as `ivrc.launch` starts it)."""
+    from ivrc.launch import main as launch
 
-    # A big flow is hundreds of thousands of small objects, none in a cycle. With the default
-    # thresholds the cyclic collector walks them all again and again, and a 5,000-step compile
-    # took 14 times as long as a 500-step one; collecting less often keeps it linear (mypy sets
-    # the same).
-    gc.set_threshold(200_000, 30, 30)
-    for stream in (sys.stdout, sys.stderr):
-        # Hebrew or Russian in a message must not crash a terminal with a narrow encoding.
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="replace")
-    try:
-        app(prog_name="ivrc", standalone_mode=True)
-    except Exception as error:  # the last line of defence: a bug in ivrc, said in one line
-        if os.environ.get("IVRC_DEBUG") == "1":
-            raise
-        typer.echo(
-            f"ivrc: internal error ({type(error).__name__}): this is a bug in ivrc {__version__}; please report it "
-            "with the command that caused it (run it again with IVRC_DEBUG=1 for the details)",
-            err=True,
-        )
-        sys.exit(EXIT_INTERNAL)
+    launch()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -289,3 +291,41 @@ def test_a_config_that_is_not_utf8_is_placed_like_a_flow(project):
     result = run_ivrc("lint", "flows", cwd=project)
     assert result.returncode == 2
     assert result.stderr == f"ivrc: error: {project / 'ivrc.toml'}:1:11: not UTF-8 text (byte 0xb6)\n"
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        ["flows/menu.ivr"],  # errors: exit 1
+        ["flows"],  # a folder
+        ["flows/menu.ivr", "missing.ivr"],  # a path that is not there: exit 2
+        ["empty"],  # nothing to lint: exit 2, one line
+        ["flows", "bad-config/a.ivr"],  # a malformed ivrc.toml: exit 2, one line
+        ["clean.ivr"],
+    ],
+)
+def test_plain_lint_starts_without_the_framework_and_says_what_the_full_command_line_says(project, paths):
+    """`ivrc lint PATH...` with no option skips typer (pre-commit starts it on every commit);
+    with an option it goes through typer. Both say the same, byte for byte, with one exit code."""
+    (project / "empty").mkdir()
+    (project / "bad-config").mkdir()
+    (project / "bad-config" / "ivrc.toml").write_text("select = [\n", encoding="utf-8")
+    (project / "bad-config" / "a.ivr").write_text(FLAWED, encoding="utf-8")
+    (project / "clean.ivr").write_text((EXAMPLES / "age_gate.ivr").read_text(encoding="utf-8"), encoding="utf-8")
+    plain = run_ivrc("lint", *paths, cwd=project)
+    full = run_ivrc("lint", "--format", "text", *paths, cwd=project)
+    assert (plain.returncode, plain.stdout, plain.stderr) == (full.returncode, full.stdout, full.stderr)
+    assert plain.stdout or plain.stderr
+    assert "Traceback" not in plain.stderr
+
+
+def test_plain_lint_loads_no_command_line_framework(project):
+    probe = (
+        "import sys\n"
+        "from ivrc.launch import main\n"
+        "sys.argv = ['ivrc', 'lint', 'flows']\n"
+        "try:\n    main()\nexcept SystemExit as done:\n    code = done.code\n"
+        "print(code, sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click')), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=project, capture_output=True, text=True, timeout=120)
+    assert done.stderr.splitlines()[-1] == "1 []"
