@@ -1,9 +1,10 @@
 """The `ivrc` program: the command line, with the last line of defence around it.
 
 `ivrc lint FILE...` with no options (what a pre-commit hook runs on every commit) goes
-straight to `cli_lint.lint`, without loading the command-line framework, whose import costs
-more than the lint of a file. Everything else, options and `--help` included, goes through
-typer's command line (`ivrc.cli`), which gives the same lint the same way."""
+straight to `cli_lint.lint`, and `ivrc --version` straight to the version, without loading
+the command-line framework, whose import costs more than the lint of a file. Everything
+else, options and `--help` included, goes through typer's command line (`ivrc.cli`), which
+gives the same lint the same way."""
 
 from __future__ import annotations
 
@@ -49,6 +50,11 @@ def main() -> None:
         if reconfigure is not None:
             reconfigure(errors="replace")
     args = sys.argv[1:]
+    if args == ["--version"]:
+        from ivrc import __version__
+
+        sys.stdout.write(f"ivrc {__version__}\n")
+        return
     try:
         if _plain_lint(args):
             code = _lint(args[1:])

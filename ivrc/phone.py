@@ -11,7 +11,8 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResu
 # "misfit": a length that its country has, but that no number beginning like it has
 # (`09-774-220`: Israeli numbers that begin 09 have 8 digits after the 0).
 Status = Literal["valid", "unallocated", "misfit", "impossible", "local"]
-_RANK = {"impossible": 0, "local": 0, "misfit": 1, "unallocated": 2, "valid": 3}
+# Of two readings (the region's, E.164's), the better; on a tie, the region's, which comes first.
+_RANK = {"impossible": 0, "local": 0, "misfit": 1, "unallocated": 1, "valid": 2}
 
 _REASONS = {
     ValidationResult.INVALID_COUNTRY_CODE: "there is no such country code",
@@ -115,45 +116,26 @@ def _misfit(number: phonenumbers.PhoneNumber) -> str:
         metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
         if metadata is None:
             continue
-        longer: set[int] = set()
-        shorter: set[int] = set()
+        longer: set[int] = set()  # lengths of the numbers its digits begin
+        whole: set[int] = set()  # lengths at which its first digits already make a number
         for kind in _KINDS:
             desc = getattr(metadata, kind, None)
             if desc is None or not desc.national_number_pattern:
                 continue
             lengths = [n for n in (desc.possible_length or metadata.general_desc.possible_length) if n > 0]
             pattern = regex.compile(f"(?:{desc.national_number_pattern})")
-            shorter.update(n for n in lengths if n < len(national) and pattern.fullmatch(national[:n]))
+            whole.update(n for n in lengths if n < len(national) and pattern.fullmatch(national[:n]))
             if any(n > len(national) for n in lengths) and pattern.fullmatch(national, partial=True):
                 longer.update(n for n in lengths if n > len(national))
-        if not shorter and not longer:
+        if not whole and not longer:
             continue  # nothing of this country begins like it (another sharing the code may)
         country = f"+{number.country_code}" if region == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY else region
         counted = f"(it has {len(national)}, not counting the country code or a leading 0)"
-        if shorter:
-            reasons.append(f"it is too long: numbers in {country} that begin like it have {max(shorter)} digits {counted}")
+        if whole:
+            reasons.append(f"it is too long: numbers in {country} that begin like it have {max(whole)} digits {counted}")
         else:
             reasons.append(f"it is too short: numbers in {country} that begin like it have at least {min(longer)} digits {counted}")
     return reasons[0] if reasons else ""
-    national = phonenumbers.national_significant_number(number)
-    longer: set[int] = set()
-    shorter: set[int] = set()
-    for kind in _KINDS:
-        desc = getattr(metadata, kind, None)
-        if desc is None or not desc.national_number_pattern:
-            continue
-        lengths = [n for n in (desc.possible_length or metadata.general_desc.possible_length) if n > 0]
-        pattern = regex.compile(f"(?:{desc.national_number_pattern})")
-        shorter.update(n for n in lengths if n < len(national) and pattern.fullmatch(national[:n]))
-        if any(n > len(national) for n in lengths) and pattern.fullmatch(national, partial=True):
-            longer.update(n for n in lengths if n > len(national))
-    country = region if region and region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY else f"+{number.country_code}"
-    counted = f"not counting the country code or a leading 0; it has {len(national)}"
-    if shorter:
-        return f"it is too long: numbers in {country} that begin like it have {max(shorter)} digits, {counted}"
-    if longer:
-        return f"it is too short: numbers in {country} that begin like it have at least {min(longer)} digits, {counted}"
-    return ""
 
 
 def possible_e164(text: str) -> str | None:
