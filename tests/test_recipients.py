@@ -123,6 +123,15 @@ def test_the_configured_recipients_file_is_used(project):
     assert "people.csv:4:5: error[invalid-phone-number]: `054-6` cannot be a phone number: it is too short" in linted.stdout
 
 
+def test_a_recipient_number_of_a_length_no_number_beginning_like_it_has_is_an_error(project):
+    """A recipient's number is held to the same reading as a flow's: Israeli numbers that begin
+    09 have 8 digits after the 0."""
+    (project / "people.csv").write_text(CSV + "Gil,09-774-220,11:00,03-555-9876\n", encoding="utf-8")
+    linted = run_ivrc("lint", "flow.ivr", "--recipients", "people.csv", cwd=project)
+    assert linted.returncode == 1
+    assert "people.csv:4:5: error[invalid-phone-number]: `09-774-220` cannot be a phone number: it is too short: numbers in IL that begin like it have at least 8 digits" in linted.stdout
+
+
 def test_a_batch_with_errors_writes_nothing(project):
     (project / "people.csv").write_text(CSV + ",054-600-0003,10:30,03-555-9876\n", encoding="utf-8")
     to_file = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "-o", "out.jsonl", cwd=project)
