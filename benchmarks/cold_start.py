@@ -16,6 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flows import bytecode, checker  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -23,9 +26,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    checker = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
-    if checker is None:
-        raise SystemExit("check-jsonschema is not installed: pip install -e '.[bench]'")
+    anchor_program = checker()
+    bytecode()
     folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
     try:
         flow = folder / "one.ivr"
@@ -33,7 +35,7 @@ def main() -> None:
         request = folder / "one.json"
         subprocess.run([sys.executable, "-m", "ivrc", "compile", str(flow), "-o", str(request)], check=True)
         ivrc = [str(Path(sys.executable).parent / "ivrc"), "lint", str(flow)]
-        anchor = [checker, "--schemafile", str(ROOT / "schemas" / "dialer.schema.json"), str(request)]
+        anchor = [anchor_program, "--schemafile", str(ROOT / "schemas" / "dialer.schema.json"), str(request)]
         times: dict[str, list[float]] = {"ivrc": [], "check-jsonschema": []}
         for _ in range(args.runs):
             for name, command in (("ivrc", ivrc), ("check-jsonschema", anchor)):

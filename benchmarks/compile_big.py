@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flows import big_flow, median_seconds  # noqa: E402
+from flows import big_flow, bytecode, median_seconds  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BARE_LARK = """
@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    bytecode()
     ivrc = str(Path(sys.executable).parent / "ivrc")
     folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
     try:

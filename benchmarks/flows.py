@@ -87,6 +87,17 @@ def median_seconds(command: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
+def bytecode() -> None:
+    """Compile ivrc's modules to bytecode, as `pip install .` does and as the anchor's were when
+    it was installed: an editable install under PYTHONDONTWRITEBYTECODE=1 would otherwise
+    compile every module from source on every start, which no user's install does."""
+    import compileall
+
+    import ivrc
+
+    compileall.compile_dir(str(Path(ivrc.__file__).parent), quiet=1)
+
+
 def checker() -> str:
     import sys
 

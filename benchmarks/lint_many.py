@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flows import median_seconds  # noqa: E402
+from flows import bytecode, median_seconds  # noqa: E402
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -24,6 +24,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    bytecode()
     examples = sorted(EXAMPLES.glob("*.ivr"))
     folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
     try:

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from flows import checker, median_seconds, write_flows  # noqa: E402
+from flows import bytecode, checker, median_seconds, write_flows  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +25,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    bytecode()
     ivrc = [str(Path(sys.executable).parent / "ivrc")]
     folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
     try:
