@@ -12,11 +12,6 @@ from typing import Any
 
 from ivrc.diagnostics import Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 DEFAULT_LONG_WAIT = Decimal(60)
 _UNITS = {"ms": Decimal("0.001"), "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600)}
 KEYS = ("region", "recordings", "recipients", "select", "ignore", "severity", "long-wait-limit")
@@ -52,9 +47,19 @@ class Config:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+def toml() -> Any:
+    """The TOML reader, imported when a file is read: most runs find no config file."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib
+
+
 def _load_toml(path: Path) -> dict[str, Any]:
     from ivrc.files import Unreadable, read_text
 
+    tomllib = toml()
     try:
         return tomllib.loads(read_text(path))
     except Unreadable as problem:

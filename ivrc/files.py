@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
 def write_atomically(path: Path, text: str) -> None:
     """Replace `path` in one step, so an interrupted run leaves the old file or the new one."""
+    import tempfile
+
     directory = path.parent if str(path.parent) else Path(".")
     handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, prefix=f".{path.name}.", suffix=".tmp", delete=False)
     try:

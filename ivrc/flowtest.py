@@ -81,8 +81,9 @@ class Suite:
 def load(path: Path) -> Suite:
     """The flow a scenario file tests, its well-formed scenarios, and a Problem for each of the
     others. ScenarioError when the file as a whole cannot be used."""
-    from ivrc.config import tomllib
+    from ivrc.config import toml
 
+    tomllib = toml()
     try:
         text = read_text(path)
     except Unreadable as problem:

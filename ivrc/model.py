@@ -8,7 +8,6 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from ivrc import ast, phone
 from ivrc.config import Config
@@ -277,6 +276,8 @@ def timestamp(time: ast.Time) -> int:
         if not FIRST_EPOCH <= time.epoch <= LAST_EPOCH:
             raise ValueError(f"`{time.epoch}` is a Unix time outside the years 1 to 9999, so no date can be written for it")
         return time.epoch
+    from datetime import datetime
+
     try:
         moment = datetime.fromisoformat(time.text.replace("Z", "+00:00"))
     except ValueError:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import json
 import math
@@ -97,6 +96,8 @@ def validate_json(kind: str, plain: Plain) -> list[Diagnostic]:
         if error.validator == "additionalProperties":
             allowed = list(error.schema.get("properties", {}))
             for extra in (k for k in error.instance if k not in allowed):
+                import difflib
+
                 close = difflib.get_close_matches(extra, allowed, n=1)
                 where = f"`{'/'.join(map(str, path))}`" if path else "the request"
                 message = f"{where} has an unknown field `{extra}`"

@@ -8,8 +8,6 @@ suggestions are made, and the finding says what it can without one."""
 
 from __future__ import annotations
 
-import difflib
-
 BUDGET = 200_000  # name comparisons per run of a check: a few tenths of a second at most
 
 
@@ -31,5 +29,7 @@ class Suggester:
         if len(candidates) > self.budget:
             return None
         self.budget -= len(candidates)
+        import difflib  # only when there is a word to suggest for
+
         matches = difflib.get_close_matches(word, candidates, n=1, cutoff=self.cutoff)
         return self.found.setdefault(word, matches[0] if matches else None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from ivrc.diagnostics import Diagnostic, Severity
@@ -52,6 +51,8 @@ def check(model: Model) -> Iterator[Diagnostic]:
             yield Diagnostic(NAME, SEVERITY, "this suppression names no rule", suppression.comment.span, "write the rule's name: `# ivrc: ignore[rule-name] reason`")
         for name, span in suppression.rules:
             if name not in BY_NAME:
+                import difflib  # only for a name that is no rule's
+
                 close = difflib.get_close_matches(name, list(BY_NAME), n=1)
                 hint = f"did you mean `{close[0]}`?" if close else "`ivrc rules` lists the rule names"
                 yield Diagnostic(NAME, SEVERITY, f"no rule named `{name}`; this suppresses nothing", span, hint)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timezone
 
 from ivrc.diagnostics import Diagnostic, Severity
 from ivrc.model import Model, times, timestamp
@@ -46,5 +45,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
         except ValueError:
             continue  # invalid-time's finding
         if moment <= model.now:
+            from datetime import datetime, timezone  # only to say when now is
+
             now = datetime.fromtimestamp(model.now, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
             yield Diagnostic(NAME, SEVERITY, f"`{time.text}` is not in the future (it is now {now})", time.span, "move the time forward, or use `schedule in` for a time relative to sending")
