@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ivrc.phone import read
 
@@ -74,3 +76,20 @@ def test_lint_calls_a_misfit_an_error_and_an_unallocated_number_a_warning():
         ("invalid-phone-number", "error", 3, 11, "`09-774-220` cannot be a phone number: it is too short: numbers in IL that begin like it have at least 8 digits (it has 7, not counting the country code or a leading 0)"),
         ("unallocated-phone-number", "warning", 4, 11, "`050-123-4567` (+972501234567) is outside the numbering plan known for IL"),
     ]
+
+
+@given(
+    st.text(alphabet="0123456789+-() ", max_size=20) | st.text(max_size=12),
+    st.sampled_from([None, "IL", "US", "GB", "DE", "IN", "AU"]),
+)
+def test_any_written_number_is_read_without_fail(written, region):
+    strict = read(written, region)
+    lenient = read(written, region, prefix_lengths=False)
+    assert strict.reason or strict.status == "valid"
+    if strict.status in ("valid", "unallocated", "misfit"):
+        assert strict.digits and strict.digits.isdigit()
+    if strict.status == "misfit":
+        assert strict.reason.startswith(("it is too short: ", "it is too long: "))
+        assert (lenient.status, lenient.digits) == ("unallocated", strict.digits)
+    else:
+        assert lenient == strict
