@@ -132,9 +132,9 @@ def _misfit(number: phonenumbers.PhoneNumber) -> str:
         country = f"+{number.country_code}" if region == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY else region
         counted = f"(it has {len(national)}, not counting the country code or a leading 0)"
         if whole:
-            reasons.append(f"it is too long: numbers in {country} that begin like it have {max(whole)} digits {counted}")
+            reasons.append(f"it is too long for {country}, where numbers that begin like it have {max(whole)} digits {counted}")
         else:
-            reasons.append(f"it is too short: numbers in {country} that begin like it have at least {min(longer)} digits {counted}")
+            reasons.append(f"it is too short for {country}, where numbers that begin like it have at least {min(longer)} digits {counted}")
     return reasons[0] if reasons else ""
 
 

@@ -129,7 +129,7 @@ def test_a_recipient_number_of_a_length_no_number_beginning_like_it_has_is_an_er
     (project / "people.csv").write_text(CSV + "Gil,09-774-220,11:00,03-555-9876\n", encoding="utf-8")
     linted = run_ivrc("lint", "flow.ivr", "--recipients", "people.csv", cwd=project)
     assert linted.returncode == 1
-    assert "people.csv:4:5: error[invalid-phone-number]: `09-774-220` cannot be a phone number: it is too short: numbers in IL that begin like it have at least 8 digits" in linted.stdout
+    assert "people.csv:4:5: error[invalid-phone-number]: `09-774-220` cannot be a phone number: it is too short for IL, where numbers that begin like it have at least 8 digits" in linted.stdout
 
 
 def test_a_batch_with_errors_writes_nothing(project):
