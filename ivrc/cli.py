@@ -270,7 +270,18 @@ def lint_command(
 ) -> None:
     """Check flows and requests and report every finding. Exit 1 when any is an error."""
     try:
-        code = cli_lint.lint(paths, output_format, region, recordings, select, ignore, strict, no_suppress, recipients, config_file)
+        code = cli_lint.lint(
+            paths,
+            output_format=output_format,
+            region=region,
+            recordings=recordings,
+            select=select,
+            ignore=ignore,
+            strict=strict,
+            no_suppress=no_suppress,
+            recipients=recipients,
+            config_file=config_file,
+        )
     except UsageError as error:
         _fail(str(error))
     if code:

@@ -11,8 +11,6 @@ from __future__ import annotations
 import os
 import sys
 
-from ivrc.cli_lint import EXIT_INTERNAL
-
 
 def _plain_lint(args: list[str]) -> bool:
     """`lint` and paths only: no option, no `--`, no empty argument, no shell completion."""
@@ -73,6 +71,7 @@ def main() -> None:
         if os.environ.get("IVRC_DEBUG") == "1":
             raise
         from ivrc import __version__
+        from ivrc.cli_lint import EXIT_INTERNAL
 
         sys.stderr.write(
             f"ivrc: internal error ({type(error).__name__}): this is a bug in ivrc {__version__}; please report it "
