@@ -10,6 +10,7 @@ emulator has called and recorded every one. The goal is 10,000 rows in at most 6
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import socket
@@ -18,12 +19,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from recipients_million import EXAMPLES, write_recipients  # noqa: E402
+
+
+class Service(NamedTuple):
+    folder: Path  # the emulator keeps its state in folder/data; the rest is the benchmark's
+    process: subprocess.Popen[bytes]
+    env: dict[str, str]  # for an `ivrc deploy` to it
 
 
 def free_port() -> int:
@@ -32,22 +41,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_emulator(folder: Path, *extra: str) -> tuple[subprocess.Popen[bytes], str]:
-    """`ivrc emulator` on a free loopback port, its state in `folder`, once it answers."""
+@contextlib.contextmanager
+def emulator(*extra: str) -> Iterator[Service]:
+    """`ivrc emulator` on a free loopback port, its state in a fresh folder, once it answers;
+    stopped, and the folder removed, afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "ivrc", "emulator", "--port", str(port), "--user", "bench", "--password", "bench", "--data", str(folder / "data"), *extra]
-    emulator = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
-                return emulator, url
-        except httpx.HTTPError:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not _answers(url):
             if time.monotonic() > deadline:
-                emulator.terminate()
-                raise SystemExit("the emulator did not start") from None
+                raise SystemExit("the emulator did not start")
             time.sleep(0.1)
+        env = {**os.environ, "IVRC_BASE_URL": url, "IVRC_USERNAME": "bench", "IVRC_PASSWORD": "bench"}
+        yield Service(folder, process, env)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(folder)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url + "/openapi.json", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def main() -> None:
@@ -55,17 +76,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
-    emulator, url = start_emulator(folder, "--no-wait")
-    try:
+    with emulator("--no-wait") as service:
+        folder = service.folder
         flow = folder / "flow.ivr"
         shutil.copy(EXAMPLES / "personal_reminder.ivr", flow)
         recipients = folder / "recipients.csv"
         write_recipients(recipients, args.rows)
-        env = {**os.environ, "IVRC_BASE_URL": url, "IVRC_USERNAME": "bench", "IVRC_PASSWORD": "bench"}
         command = [sys.executable, "-m", "ivrc", "deploy", str(flow), "--recipients", str(recipients), "--yes", "--start", "--concurrency", str(args.concurrency)]
         start = time.perf_counter()
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        done = subprocess.run(command, env=service.env, capture_output=True, text=True, check=False)
         deployed = time.perf_counter() - start
         if done.returncode != 0:
             raise SystemExit(done.stdout[-2000:] + done.stderr[-2000:])
@@ -77,10 +96,6 @@ def main() -> None:
         print(f"{args.rows:,} recipients at concurrency {args.concurrency}: deployed in {deployed:.1f} s "
               f"({2 * args.rows / deployed:.0f} requests a second), all {recorded:,} called and recorded after {called:.1f} s")
         print(done.stdout.splitlines()[-1])
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
-        shutil.rmtree(folder)
 
 
 if __name__ == "__main__":

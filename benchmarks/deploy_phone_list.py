@@ -8,17 +8,14 @@ Goals: it finishes, in at most 60 s, with at most 200 MiB in each process."""
 from __future__ import annotations
 
 import argparse
-import os
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from deploy_batch import start_emulator  # noqa: E402
+from deploy_batch import emulator  # noqa: E402
 
 
 def peak_mib(pid: int) -> float:
@@ -32,27 +29,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--numbers", type=int, default=1_000_000)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
-    emulator, url = start_emulator(folder)
-    try:
+    with emulator() as service:
+        folder = service.folder
         flow = folder / "list.ivr"
         flow.write_text('region IL\ndialer "big-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n', encoding="utf-8")
         numbers = folder / "numbers.csv"
         with numbers.open("w", encoding="utf-8") as out:
             for n in range(args.numbers):
                 out.write(f"+9725{2 + n // 10_000_000}{n % 10_000_000:07d}\n")
-        env = {**os.environ, "IVRC_BASE_URL": url, "IVRC_USERNAME": "bench", "IVRC_PASSWORD": "bench"}
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "ivrc", "deploy", str(flow), "--phones", str(numbers), "--yes"], env=env, capture_output=True, text=True, check=False)
+        done = subprocess.run([sys.executable, "-m", "ivrc", "deploy", str(flow), "--phones", str(numbers), "--yes"], env=service.env, capture_output=True, text=True, check=False)
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             raise SystemExit(done.stdout[-2000:] + done.stderr[-2000:])
         client = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"{args.numbers:,} numbers deployed in {seconds:.1f} s; peak memory: client {client:.0f} MiB, emulator {peak_mib(emulator.pid):.0f} MiB")
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
-        shutil.rmtree(folder)
+        print(f"{args.numbers:,} numbers deployed in {seconds:.1f} s; peak memory: client {client:.0f} MiB, emulator {peak_mib(service.process.pid):.0f} MiB")
 
 
 if __name__ == "__main__":
