@@ -131,7 +131,12 @@ def deploy(
         _fail(f"{path} has no recipients")
     sample: list[str] = []
     run(template, path, region, lambda row, unique_id, line: sample.append(line), stop_after=1)
-    journal = deploy_batch.BatchJournal(file, url, template.digest)
+    try:
+        key = deploy_batch.journal_key()
+    except OSError as error:
+        client.close()
+        _fail(f"the deploy journal's key cannot be kept: {error}; set XDG_STATE_HOME to a folder that can be written")
+    journal = deploy_batch.BatchJournal(file, url, template.digest, key)
     created, started = journal.counts()
     request = template.request
     when = f"at the Unix time {request['schedule']}" if request.get("schedule_type") == "timestamp" else (

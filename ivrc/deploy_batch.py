@@ -4,14 +4,19 @@ stopped at any moment (even by `kill -9`) is finished by the same command, with 
 campaign per recipient: each request's unique_id is derived from the flow and the recipient,
 and the service takes a repeat of a request it has for what it is.
 
-The journal holds no personal data: for each row its index, its unique_id, a keyed hash of
-the request (to notice a row that changed after it was sent) and what was done."""
+The journal is kept by recipient, not by row: a recipient added, removed or moved in the file
+is sent, or skipped, for who they are. It holds nothing that leads back to a person. For each
+recipient it keeps a keyed hash of their unique_id, a keyed hash of their request (to notice a
+request that changed after it was sent) and what was done. The key is the user's, outside every
+project (`journal_key`): a unique_id is derived from a phone number, so a hash the journal
+alone could recompute would give every number back to whoever holds the journal and the flow."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -25,8 +30,7 @@ from typing import Any
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rows (
-    row INTEGER PRIMARY KEY,
-    unique_id TEXT NOT NULL,
+    recipient TEXT PRIMARY KEY,
     digest TEXT NOT NULL,
     created INTEGER NOT NULL DEFAULT 0,
     started INTEGER NOT NULL DEFAULT 0
@@ -35,27 +39,63 @@ CREATE TABLE IF NOT EXISTS deployed (base_url TEXT PRIMARY KEY, source TEXT NOT 
 """
 
 
+def journal_key() -> bytes:
+    """The key of every journal's hashes: `$XDG_STATE_HOME/ivrc/journal.key` (by default
+    `~/.local/state/ivrc/journal.key`), made on first use, readable by its owner only. It is
+    never beside a flow, so a journal that is shared or committed gives nothing away. Raises
+    OSError when it can be neither read nor made."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    folder = Path(base) / "ivrc"
+    path = folder / "journal.key"
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Written whole under another name, then linked into place: a reader never sees half a
+        # key, and of two deploys starting at once, the first to link wins for both.
+        draft = folder / f".journal.key.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as out:
+                out.write(secrets.token_bytes(32))
+            try:
+                os.link(draft, path)
+            except FileExistsError:
+                pass
+        finally:
+            draft.unlink(missing_ok=True)
+        key = path.read_bytes()
+    if len(key) != 32:
+        raise OSError(f"{path} is not a journal key (32 bytes); remove it and a new one is made")
+    return key
+
+
 class BatchJournal:
     """`.ivrc/deploys/FLOW.ivr.batch.sqlite3` beside the flow; one per flow and service."""
 
-    def __init__(self, flow: Path, base_url: str, template_digest: str) -> None:
+    def __init__(self, flow: Path, base_url: str, template_digest: str, key: bytes) -> None:
         self.path = flow.parent / ".ivrc" / "deploys" / f"{flow.name}.batch.sqlite3"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         # In WAL mode a commit survives the process being killed without waiting for the disk.
         self._db.execute("PRAGMA synchronous=NORMAL")
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(rows)")]
+        if columns and "recipient" not in columns:
+            self._db.execute("DROP TABLE rows")  # kept by row, as ivrc 0.x did: begun again
         self._db.executescript(SCHEMA)
+        self._key = key
         fingerprint = hashlib.sha256(f"{base_url}\x00{template_digest}".encode()).hexdigest()
+        wanted = {"fingerprint": fingerprint, "key": self._hash("journal key")}
         stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        if stored.get("fingerprint") != fingerprint:
-            # Another flow or another service: what this journal knew is no longer true.
+        if stored != wanted:
+            # Another flow, another service or another key: what this journal knew is no longer
+            # true, or can no longer be matched. The service takes a repeated unique_id for the
+            # campaign it has, so nothing is called twice.
             with self._db:
                 self._db.execute("DELETE FROM rows")
                 self._db.execute("DELETE FROM meta")
-                self._db.executemany("INSERT INTO meta VALUES (?, ?)", [("fingerprint", fingerprint), ("salt", secrets.token_hex(16))])
-            stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        self._salt = bytes.fromhex(stored["salt"])
+                self._db.executemany("INSERT INTO meta VALUES (?, ?)", list(wanted.items()))
         self._base_url = base_url
 
     def last_deployed(self) -> str | None:
@@ -69,21 +109,25 @@ class BatchJournal:
     def close(self) -> None:
         self._db.close()
 
-    def digest(self, line: str) -> str:
-        """A keyed hash of one request: it tells a changed row, and gives nothing of the row away."""
-        return hmac.new(self._salt, line.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    def _hash(self, text: str) -> str:
+        return hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
-    def state(self, row: int) -> tuple[str, int, int] | None:
-        found = self._db.execute("SELECT digest, created, started FROM rows WHERE row = ?", (row,)).fetchone()
+    def digest(self, line: str) -> str:
+        """A keyed hash of one request: it tells a changed request, and gives nothing of it away."""
+        return self._hash(line)
+
+    def state(self, unique_id: str) -> tuple[str, int, int] | None:
+        """(request digest, created, started) of the recipient with this unique_id, if known."""
+        found = self._db.execute("SELECT digest, created, started FROM rows WHERE recipient = ?", (self._hash(unique_id),)).fetchone()
         return None if found is None else (found[0], found[1], found[2])
 
-    def record(self, row: int, unique_id: str, digest: str, created: bool, started: bool) -> None:
+    def record(self, unique_id: str, digest: str, created: bool, started: bool) -> None:
         with self._db:
             self._db.execute(
-                "INSERT INTO rows (row, unique_id, digest, created, started) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(row) DO UPDATE SET unique_id = excluded.unique_id, digest = excluded.digest, "
+                "INSERT INTO rows (recipient, digest, created, started) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(recipient) DO UPDATE SET digest = excluded.digest, "
                 "created = MAX(created, excluded.created), started = MAX(started, excluded.started)",
-                (row, unique_id, digest, int(created), int(started)),
+                (self._hash(unique_id), digest, int(created), int(started)),
             )
 
     def counts(self) -> tuple[int, int]:
@@ -175,7 +219,7 @@ def send(
         for future in done:
             job, created, started, error = future.result()
             if created or started:
-                journal.record(job.row, job.unique_id, job.digest, created or not job.create, started)
+                journal.record(job.unique_id, job.digest, created or not job.create, started)
             tally.created += created
             tally.started += started
             if error is not None:
@@ -198,11 +242,12 @@ def send(
 
 def jobs_for(rows: Iterator[tuple[int, str, str]], journal: BatchJournal, start: bool, tally: Tally, progress: Callable[[], None]) -> Iterator[Job]:
     """The work left for each (row, unique_id, request line): all of it, what the journal does
-    not have yet, or nothing; a row whose request changed since it was sent is not sent again."""
+    not have yet, or nothing; a recipient whose request changed since it was sent is not sent
+    again. Recipients are known by their unique_id, wherever their row is now."""
     for row, unique_id, line in rows:
         tally.total += 1
         digest = journal.digest(line)
-        known = journal.state(row)
+        known = journal.state(unique_id)
         if known is not None and known[1] and known[0] != digest:
             tally.changed += 1
             progress()

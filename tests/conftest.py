@@ -41,6 +41,19 @@ def run_ivrc(*args: str, cwd: Path | None = None, stdin: bytes | None = None, en
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _state_home(tmp_path_factory: pytest.TempPathFactory):
+    """The deploy journals' key is kept in the user's state folder (`XDG_STATE_HOME`): the tests,
+    and every command they start, keep theirs in a folder of their own."""
+    previous = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(tmp_path_factory.mktemp("state"))
+    yield
+    if previous is None:
+        del os.environ["XDG_STATE_HOME"]
+    else:
+        os.environ["XDG_STATE_HOME"] = previous
+
+
 @pytest.fixture
 def ivrc_cli():
     return run_ivrc

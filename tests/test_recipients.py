@@ -256,3 +256,48 @@ def test_progress_on_a_terminal_is_a_bar_with_the_rate_and_time_left(monkeypatch
     stop()
     drawn = shown.getvalue()
     assert "20/20" in drawn and "a second" in drawn
+
+
+def test_the_journal_key_is_made_once_outside_the_project_and_kept_private(tmp_path, monkeypatch):
+    import stat
+
+    from ivrc.deploy_batch import journal_key
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    key = journal_key()
+    path = tmp_path / "state" / "ivrc" / "journal.key"
+    assert len(key) == 32 and path.read_bytes() == key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert journal_key() == key, "the same key on every run"
+    assert [p.name for p in path.parent.iterdir()] == ["journal.key"], "no draft left behind"
+    path.write_bytes(b"short")
+    with pytest.raises(OSError, match="is not a journal key"):
+        journal_key()
+
+
+def test_a_journal_kept_by_row_is_begun_again_by_recipient(tmp_path):
+    import sqlite3
+
+    from ivrc.deploy_batch import BatchJournal
+
+    flow = tmp_path / "flow.ivr"
+    old = tmp_path / ".ivrc" / "deploys" / "flow.ivr.batch.sqlite3"
+    old.parent.mkdir(parents=True)
+    with sqlite3.connect(old) as db:
+        db.executescript(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+            "CREATE TABLE rows (row INTEGER PRIMARY KEY, unique_id TEXT NOT NULL, digest TEXT NOT NULL, created INTEGER, started INTEGER);"
+            "INSERT INTO rows VALUES (1, 'campaign-00aa', 'ff', 1, 1);"
+        )
+    db.close()
+    journal = BatchJournal(flow, "http://127.0.0.1:9", "digest", b"k" * 32)
+    assert journal.counts() == (0, 0)
+    journal.record("campaign-00aa", journal.digest("{}"), created=True, started=False)
+    assert journal.state("campaign-00aa") == (journal.digest("{}"), 1, 0)
+    journal.close()
+    again = BatchJournal(flow, "http://127.0.0.1:9", "digest", b"k" * 32)
+    assert again.counts() == (1, 0), "the same flow, service and key: kept"
+    again.close()
+    other = BatchJournal(flow, "http://127.0.0.1:9", "digest", b"o" * 32)
+    assert other.counts() == (0, 0), "another key cannot match the hashes: begun again"
+    other.close()

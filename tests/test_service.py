@@ -740,6 +740,49 @@ def test_a_changed_row_is_reported_and_not_sent_again(emulator, tmp_path):
     assert "ivrc: 1 recipient changed since their campaign was created; the service keeps the first values" in rerun.stderr
 
 
+def test_a_recipient_added_or_moved_anywhere_in_the_file_is_known_by_who_they_are(emulator, tmp_path):
+    flow = tmp_path / "moved.ivr"
+    flow.write_text(TEMPLATE.replace("kill-nine", "moved-rows"), encoding="utf-8")
+    people = tmp_path / "people.csv"
+    _people(people, 3)
+    header, *rows = people.read_text(encoding="utf-8").splitlines(keepends=True)
+    people.write_text(header + rows[0] + rows[2], encoding="utf-8")
+    first = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url)
+    assert first.stdout.splitlines()[-1] == "Deployed: 2 recipients: 2 created, 0 started, 0 skipped as already done, 0 failed."
+    people.write_text(header + rows[0] + rows[1] + rows[2], encoding="utf-8")  # one more, in the middle
+    added = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url)
+    assert added.stdout.splitlines()[-1] == "Deployed: 3 recipients: 1 created, 0 started, 2 skipped as already done, 0 failed."
+    assert _campaigns_like(emulator, "moved-rows-") == 3
+    people.write_text(header + rows[2] + rows[1] + rows[0], encoding="utf-8")  # every row moved
+    moved = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url)
+    assert moved.stdout.splitlines()[-1] == "Deployed: 3 recipients: 0 created, 3 started, 0 skipped as already done, 0 failed."
+    # Nothing in the journal leads back to a person: not a number, and not a unique_id (a hash
+    # of the number that anyone with the flow could compute for every number there is).
+    import sqlite3
+
+    with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
+        ids = [row[0] for row in db.execute("SELECT unique_id FROM campaigns WHERE unique_id LIKE 'moved-rows-%'")]
+    stored = b"".join(p.read_bytes() for p in (tmp_path / ".ivrc" / "deploys").iterdir())
+    assert len(ids) == 3 and not [i for i in ids if i.encode() in stored or i.rsplit("-", 1)[1].encode() in stored]
+    assert (Path(os.environ["XDG_STATE_HOME"]) / "ivrc" / "journal.key").is_file()
+    assert not list(tmp_path.rglob("*.key")), "the key is never beside the flow"
+
+
+def test_a_journal_key_that_cannot_be_kept_stops_the_deploy_before_sending(emulator, tmp_path):
+    flow = tmp_path / "keyless.ivr"
+    flow.write_text(TEMPLATE.replace("kill-nine", "keyless"), encoding="utf-8")
+    people = tmp_path / "people.csv"
+    _people(people, 2)
+    blocked = tmp_path / "state"
+    blocked.write_text("a file where the state folder should be", encoding="utf-8")
+    env = {**os.environ, "IVRC_BASE_URL": emulator.url, "IVRC_USERNAME": USER, "IVRC_PASSWORD": PASSWORD, "XDG_STATE_HOME": str(blocked)}
+    done = subprocess.run([sys.executable, "-m", "ivrc", "deploy", str(flow), "--recipients", str(people), "--yes"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.startswith("ivrc: error: the deploy journal's key cannot be kept: ")
+    assert done.stderr.rstrip().endswith("set XDG_STATE_HOME to a folder that can be written") and "Traceback" not in done.stderr
+    assert _campaigns_like(emulator, "keyless-") == 0
+
+
 def test_a_batch_with_bad_rows_sends_nothing(emulator, tmp_path):
     flow = tmp_path / "bad.ivr"
     flow.write_text(TEMPLATE.replace("kill-nine", "bad-rows"), encoding="utf-8")
