@@ -15,7 +15,10 @@ def diagnose(message: str, span: Span, path: str, help: str | None = None) -> Di
     that row.
 
     Why is this bad?
-    The person is called twice. When the two rows are different people on one phone (a
+    Both rows get the same `unique_id`, since it is derived from the number, and the service
+    keeps one campaign per `unique_id`: the first row is called, and the second row's request
+    is refused (or, when it asks for just the same, taken for the first). The second row is
+    never called with its own values. When the two rows are different people on one phone (a
     family), give the file an `id` column: each row then gets a request of its own.
 
     Example
