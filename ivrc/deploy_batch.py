@@ -82,7 +82,7 @@ class BatchJournal:
         self._db.execute("PRAGMA synchronous=NORMAL")
         columns = [row[1] for row in self._db.execute("PRAGMA table_info(rows)")]
         if columns and "recipient" not in columns:
-            self._db.execute("DROP TABLE rows")  # kept by row, as ivrc 0.x did: begun again
+            self._db.execute("DROP TABLE rows")  # a journal kept by row, as they once were: begun again
         self._db.executescript(SCHEMA)
         self._key = key
         fingerprint = hashlib.sha256(f"{base_url}\x00{template_digest}".encode()).hexdigest()
