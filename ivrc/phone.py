@@ -87,6 +87,11 @@ def _try(text: str, region: str | None) -> Reading:
         return Reading("impossible", reason=_REASONS.get(possible, "it cannot be a phone number"))
     digits = phonenumbers.format_number(number, PhoneNumberFormat.E164).lstrip("+")
     where = phonenumbers.region_code_for_number(number)
+    if number.italian_leading_zero and not _reads_back(digits):
+        # `00053-000-0000` in IL: no country code after the international prefix 00, so it
+        # is read as an Israeli number with two leading zeros, +97200530000000, and those
+        # digits, read again, are +9720530000000: no number can be sent as they are.
+        return Reading("impossible", reason=f"it has zeros after its country code (+{number.country_code}) that a number sent as digits cannot keep")
     if possible == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
         return Reading("impossible", digits, where, reason="it lacks an area code")
     if phonenumbers.is_valid_number(number):
@@ -95,6 +100,16 @@ def _try(text: str, region: str | None) -> Reading:
     if misfit:
         return Reading("misfit", digits, where, reason=misfit)
     return Reading("unallocated", digits, where, reason=_OUTSIDE)
+
+
+def _reads_back(digits: str) -> bool:
+    """Whether E.164 digits read again are the same digits. Leading zeros after the country
+    code are the only way they can differ (phonenumbers keeps some and drops others)."""
+    try:
+        again = phonenumbers.parse("+" + digits, None)
+    except NumberParseException:
+        return False
+    return phonenumbers.format_number(again, PhoneNumberFormat.E164) == "+" + digits
 
 
 _OUTSIDE = "it is outside the numbering plan known for its country"

@@ -87,6 +87,13 @@ def test_malformed_requests_get_a_4xx_with_a_json_error(service, body):
     assert "maximum recursion" not in answer.text
 
 
+def test_a_number_whose_digits_read_back_as_another_is_refused(service):
+    # +97200530000000 reads back as +9720530000000: which number would be dialled?
+    answer = _post(service, "/v2/calls/dialer", _with(unique_id="zeros", number="+97200530000000"))
+    assert answer.status_code == 400, answer.text
+    assert "zeros after its country code (+972)" in answer.json()["error"]
+
+
 def test_a_key_sequence_of_thousands_of_digits_is_read_as_one_entry(service):
     # A sequence of keys is an entry of dtmf_ivr (api-notes 7), however long: no 500.
     answer = _post(service, "/v2/calls/dialer", _with(unique_id="long-entry").replace('"dtmf_ivr": "1"', f'"dtmf_ivr": "{NINES}"'))

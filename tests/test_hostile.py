@@ -126,6 +126,20 @@ def test_decompile_never_changes_a_number_whatever_the_region():
     assert ivrc.compile(written) == request
 
 
+def test_a_number_whose_digits_would_read_back_as_another_is_an_error():
+    # Found by the fuzzer: `00053-000-0000` in IL (no country code after the international
+    # prefix 00) was an unallocated number that compiled to 97200530000000; decompiled, it read
+    # back as 9720530000000, another number to dial.
+    flow = 'region IL\ndialer { return_address "http://x/"; number "054-600-0000" }\nstep a {\n    say "x"\n    on 1 -> call "00053-000-0000" cli "054-600-0001"\n}\n'
+    found = [(d.rule, d.severity.value, d.line, d.column, d.message) for d in ivrc.lint(flow)]
+    assert found == [
+        ("invalid-phone-number", "error", 5, 18, "`00053-000-0000` cannot be a phone number in IL: it has zeros after its country code (+972) that a number sent as digits cannot keep")
+    ]
+    with pytest.raises(ivrc.CompileError):
+        ivrc.compile(flow)
+    assert [d.rule for d in ivrc.lint(flow.replace('"00053-000-0000"', '"+97200530000000"'))] == ["invalid-phone-number"]
+
+
 @pytest.mark.parametrize(
     "source",
     [

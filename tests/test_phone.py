@@ -41,6 +41,10 @@ def test_valid_numbers_become_country_code_and_digits(written, region, digits):
         ("9" * 40, None, "impossible"),
         ("054-000-0000", "IL", "unallocated"),
         ("972501234567", None, "unallocated"),
+        # zeros after the country code that its digits cannot keep: +97200530000000 reads back
+        # as +9720530000000
+        ("00053-000-0000", "IL", "impossible"),
+        ("+97200530000000", None, "impossible"),
     ],
 )
 def test_problem_numbers(written, region, status):
@@ -93,3 +97,20 @@ def test_any_written_number_is_read_without_fail(written, region):
         assert (lenient.status, lenient.digits) == ("unallocated", strict.digits)
     else:
         assert lenient == strict
+
+
+@given(
+    st.text(alphabet="0123456789+-() ", max_size=20),
+    st.sampled_from([None, "IL", "US", "GB", "DE", "IN", "AU", "IT"]),
+)
+def test_the_digits_of_any_number_read_back_as_themselves(written, region):
+    """What compile writes for a number is what decompile writes back: the digits of a reading,
+    read again in E.164, are the same digits (Italy's leading zeros included)."""
+    reading = read(written, region)
+    if reading.digits and reading.status != "impossible":
+        assert read("+" + reading.digits, None).digits == reading.digits
+
+
+def test_leading_zeros_a_country_keeps_are_kept():
+    assert (read("+39 06 1234 5678", None).status, read("+39 06 1234 5678", None).digits) == ("valid", "390612345678")
+    assert read("06 1234 5678", "IT").digits == "390612345678"
