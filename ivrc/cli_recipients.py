@@ -135,7 +135,9 @@ def deploy(
         key = deploy_batch.journal_key()
     except OSError as error:
         client.close()
-        _fail(f"the deploy journal's key cannot be kept: {error}; set XDG_STATE_HOME to a folder that can be written")
+        # A folder that cannot be written has its own cure; a damaged key says its own.
+        hint = "; set XDG_STATE_HOME to a folder that can be written" if error.errno is not None else ""
+        _fail(f"the deploy journal's key cannot be kept: {error}{hint}")
     journal = deploy_batch.BatchJournal(file, url, template.digest, key)
     created, started = journal.counts()
     request = template.request

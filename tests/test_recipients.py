@@ -301,3 +301,17 @@ def test_a_journal_kept_by_row_is_begun_again_by_recipient(tmp_path):
     other = BatchJournal(flow, "http://127.0.0.1:9", "digest", b"o" * 32)
     assert other.counts() == (0, 0), "another key cannot match the hashes: begun again"
     other.close()
+
+
+def test_a_damaged_journal_key_is_one_line_that_says_how_to_mend_it(tmp_path):
+    shutil.copy(EXAMPLES / "personal_reminder.ivr", tmp_path / "flow.ivr")
+    shutil.copy(EXAMPLES / "personal_reminder.csv", tmp_path / "people.csv")
+    key = tmp_path / "state" / "ivrc" / "journal.key"
+    key.parent.mkdir(parents=True)
+    key.write_bytes(b"short")
+    result = run_ivrc(
+        "deploy", "flow.ivr", "--recipients", "people.csv", "--dry-run", cwd=tmp_path,
+        env={"XDG_STATE_HOME": str(tmp_path / "state"), "IVRC_BASE_URL": "http://127.0.0.1:9", "IVRC_USERNAME": "u", "IVRC_PASSWORD": "p"},
+    )
+    assert result.returncode == 2
+    assert result.stderr == f"ivrc: error: the deploy journal's key cannot be kept: {key} is not a journal key (32 bytes); remove it and a new one is made\n"
