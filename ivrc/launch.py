@@ -34,6 +34,30 @@ def _lint(paths: list[str]) -> int:
         return cli_lint.EXIT_USAGE
 
 
+# The labels of a package's `Project-URL` that name where its bugs go, as PyPI reads them.
+_TRACKER_LABELS = frozenset({"issues", "issue tracker", "bug tracker", "bugs", "bug reports", "tracker"})
+
+
+def where_to_report(project_urls: list[str] | None = None) -> str:
+    """Where a bug goes: the tracker the installed package names, or the README's section.
+
+    A build of ivrc for an organisation names its own tracker in `pyproject.toml`
+    (`[project.urls] Issues = "..."`), and the message gives it. The README's "Reporting a bug"
+    says what a report holds, and what to leave out of it (recipients' names and numbers)."""
+    if project_urls is None:
+        try:
+            from importlib.metadata import PackageNotFoundError, metadata
+
+            project_urls = metadata("ivrc").get_all("Project-URL") or []
+        except (PackageNotFoundError, OSError, ValueError):
+            project_urls = []
+    for entry in project_urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in _TRACKER_LABELS and url.strip().startswith(("https://", "http://")):
+            return f"at {url.strip()}"
+    return 'as the README\'s "Reporting a bug" says'
+
+
 def main() -> None:
     import gc
 
@@ -75,7 +99,7 @@ def main() -> None:
 
         sys.stderr.write(
             f"ivrc: internal error ({type(error).__name__}): this is a bug in ivrc {__version__}; please report it "
-            "with the command that caused it (run it again with IVRC_DEBUG=1 for the details)\n"
+            f"{where_to_report()} with the command that caused it (run it again with IVRC_DEBUG=1 for the details)\n"
         )
         code = EXIT_INTERNAL
     sys.stderr.flush()

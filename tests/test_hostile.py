@@ -5,6 +5,7 @@ and the command line answers with one clear message, never a traceback."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -178,9 +179,22 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(tmp_path):
     done = subprocess.run([sys.executable, "-c", script, "lint", str(flow)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 3
     assert done.stderr.startswith("ivrc: internal error (KeyError): this is a bug in ivrc")
+    assert 'please report it as the README\'s "Reporting a bug" says' in done.stderr
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     debug = subprocess.run([sys.executable, "-c", script, "lint", str(flow)], capture_output=True, text=True, timeout=60, env={**__import__("os").environ, "IVRC_DEBUG": "1"})
     assert "Traceback" in debug.stderr
+
+
+def test_the_bug_line_names_the_tracker_the_package_declares_and_the_readme_says_what_to_send():
+    from ivrc.launch import where_to_report
+
+    assert where_to_report(["Homepage, https://example.org/", "Bug Tracker, https://example.org/ivrc/issues"]) == "at https://example.org/ivrc/issues"
+    assert where_to_report(["Issues,https://example.org/i"]) == "at https://example.org/i"
+    assert where_to_report(["Homepage, https://example.org/", "Issues, not a link"]) == 'as the README\'s "Reporting a bug" says'
+    assert where_to_report([]) == 'as the README\'s "Reporting a bug" says'
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Reporting a bug\n", 1)[1]
+    assert "IVRC_DEBUG=1" in section and "[project.urls] Issues" in section and "phone numbers" in section
 
 
 def test_a_time_no_date_can_be_written_for_is_an_error_and_decompile_says_so():
