@@ -46,10 +46,10 @@ def where_to_report(project_urls: list[str] | None = None) -> str:
     says what a report holds, and what to leave out of it (recipients' names and numbers)."""
     if project_urls is None:
         try:
-            from importlib.metadata import PackageNotFoundError, metadata
+            from importlib.metadata import metadata
 
             project_urls = metadata("ivrc").get_all("Project-URL") or []
-        except (PackageNotFoundError, OSError, ValueError):
+        except Exception:  # it runs in the last line of defence, which must not fail itself
             project_urls = []
     for entry in project_urls:
         label, _, url = entry.partition(",")
