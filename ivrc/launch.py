@@ -99,7 +99,7 @@ def main() -> None:
 
         sys.stderr.write(
             f"ivrc: internal error ({type(error).__name__}): this is a bug in ivrc {__version__}; please report it "
-            f"{where_to_report()} with the command that caused it (run it again with IVRC_DEBUG=1 for the details)\n"
+            f"{where_to_report()}, with the command that caused it (run it again with IVRC_DEBUG=1 for the details)\n"
         )
         code = EXIT_INTERNAL
     sys.stderr.flush()
