@@ -2,8 +2,9 @@
 
 The flow is compiled and validated once, as a template whose recipient fields are slots. Each
 row of the recipients file is then checked and, when it has no error, rendered into the
-template: a JSON line, in row order, with a unique_id derived from the flow and the row's
-identity (its number, and its `id` column when there is one). The file is read as a stream, so
+template: a JSON line, in row order, with a unique_id derived from the campaign's name and the
+row's identity (its number, and its `id` column when there is one), never from the flow's text:
+an edited flow keeps every recipient's campaign, so a re-deploy cannot call anyone twice. The file is read as a stream, so
 the memory a batch takes does not grow with the number of rows, but for the duplicate check,
 which keeps 12 bytes a row."""
 
@@ -61,9 +62,13 @@ class Template:
     _parts: list[str] = field(default_factory=list)
     _slots: list[Slot | None] = field(default_factory=list)  # None: the unique_id
     flow_id: str | None = None
+    # The campaign every recipient's unique_id is derived from: `--campaign`, else the flow's
+    # unique_id, else the flow file's name. `named` is False for the last.
+    campaign: str = ""
+    named: bool = False
 
     @classmethod
-    def of(cls, model: Model, request: dict[str, Any] | None = None) -> Template:
+    def of(cls, model: Model, request: dict[str, Any] | None = None, path: str = "<string>") -> Template:
         """The recipient fields a flow uses and, given its compiled request, how to render each row.
         Without a request (a flow with errors) the rows can still be checked."""
         roles: dict[str, set[str]] = {}
@@ -73,9 +78,12 @@ class Template:
         written = json.dumps(_with_markers(request or {}), ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(written.encode("utf-8")).hexdigest()
         template = cls(model, request or {}, roles, number_field, digest)
+        template.campaign = Path(path).name
         if request is None:
             return template
         template.flow_id = request.get("unique_id")
+        if template.flow_id:
+            template.campaign, template.named = template.flow_id, True
         order = DIALER_FIELDS if "ivr" in request else SIMPLE_DIALER_FIELDS
         # Each recipient's unique_id takes its place in the tables' order.
         template._compile({name: _UNIQUE_ID if name == "unique_id" else request[name] for name in order if name in request or name == "unique_id"})
@@ -104,12 +112,18 @@ class Template:
         self._parts = pieces[0::2]
         self._slots = [markers[int(i)] for i in pieces[1::2]]
 
+    def rename(self, campaign: str) -> None:
+        """Another campaign of the same flow (`--campaign NAME`): every recipient gets a new
+        unique_id, so each is called again, by choice."""
+        self.campaign, self.named = campaign, True
+
     def unique_id(self, identity: str) -> str:
-        """The same for the same flow and recipient, run after run: a re-deploy never creates a
-        second campaign. With the flow's own unique_id as its prefix, when it has one."""
-        seed = self.digest + "\x00" + identity
-        if self.flow_id:
-            return f"{self.flow_id}-{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:16]}"
+        """The same for the same campaign and recipient, run after run and edit after edit: a
+        re-deploy never creates a second campaign. The campaign's name is its prefix when the
+        flow or `--campaign` names it; a UUID derived the same way when neither does."""
+        seed = self.campaign + "\x00" + identity
+        if self.named:
+            return f"{self.campaign}-{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:16]}"
         return str(uuid.uuid5(_NAMESPACE, seed))
 
     def render(self, values: dict[str, str], unique_id: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable
@@ -128,6 +129,24 @@ ConfigOption = Annotated[
     Optional[Path],
     typer.Option("--config", metavar="FILE", help="Use this ivrc.toml or pyproject.toml instead of the nearest one."),
 ]
+CampaignOption = Annotated[
+    Optional[str],
+    typer.Option(
+        "--campaign",
+        metavar="NAME",
+        help="With --recipients: the campaign's name, from which each recipient's unique_id comes (default: the flow's unique_id, else its file name). A new name calls everyone again.",
+    ),
+]
+_CAMPAIGN_NAME = re.compile(r"[^/\\\x00-\x1f\x7f\s]{1,100}")
+
+
+def _name_campaign(result: Result, campaign: str | None) -> None:
+    """`--campaign NAME` for a template: 1 to 100 characters a unique_id can hold (no `/`, `\\`, spaces or control characters)."""
+    if campaign is None or result.template is None:
+        return
+    if not _CAMPAIGN_NAME.fullmatch(campaign):
+        _fail(f"--campaign {campaign!r}: a campaign's name is 1 to 100 characters, without `/`, `\\`, spaces or control characters")
+    result.template.rename(campaign)
 
 
 @app.command("compile", cls=Command)
@@ -138,6 +157,7 @@ def compile_command(
     region: RegionOption = None,
     recordings: RecordingsOption = None,
     recipients: RecipientsOption = None,
+    campaign: CampaignOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Compile FILE to the request JSON. Nothing is written when it has errors. A template flow
@@ -148,8 +168,10 @@ def compile_command(
         _fail("compile takes one FILE; with --check it takes several, each compared with its FILE.json")
     flags = {"region": _region(region), "recordings": _folder(recordings, "--recordings")}
     if recipients is not None or (len(files) == 1 and not check and _settings(files[0], config_file).recipients is not None):
-        _compile_batch(files, output, check, recipients, config_file, flags)
+        _compile_batch(files, output, check, recipients, config_file, flags, campaign)
         return
+    if campaign is not None:
+        _fail("--campaign is for a template flow with --recipients")
     stale: list[str] = []
     failed = False
     for file in files:
@@ -184,7 +206,9 @@ def compile_command(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-def _compile_batch(files: list[Path], output: Path | None, check: bool, named: Path | None, config_file: Path | None, flags: dict[str, object]) -> None:
+def _compile_batch(
+    files: list[Path], output: Path | None, check: bool, named: Path | None, config_file: Path | None, flags: dict[str, object], campaign: str | None = None
+) -> None:
     """One request per recipient, as JSON Lines in row order; nothing is written when a row or
     the flow has errors, so a batch is never half there."""
     from ivrc import render
@@ -204,6 +228,7 @@ def _compile_batch(files: list[Path], output: Path | None, check: bool, named: P
     path = named or config.recipients
     assert path is not None
     result = _template(file, source, config)
+    _name_campaign(result, campaign)
     _report(result, source, sys.stderr)  # its warnings
     target = output
     folder = (target.parent if str(target.parent) else Path(".")) if target is not None else None

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,133 +91,10 @@ def template_of(result: Result) -> Template | None:
     return Template.of(model) if model.fields else None
 
 
-def deploy(
-    file: Path,
-    result: Result,
-    path: Path,
-    region: str | None,
-    client: Any,
-    url: str,
-    start: bool,
-    dry_run: bool,
-    yes: bool,
-    concurrency: int,
-    rate: float | None,
-) -> None:
-    """`ivrc deploy FLOW --recipients FILE`: check every row first (any error: nothing is sent),
-    print the plan with one sample request, ask, then send one campaign per recipient."""
-    import json
-    import sys
-
-    import typer
-
-    from ivrc import deploy_batch
-    from ivrc.cli import EXIT_FINDINGS, _colour, _fail
-    from ivrc.cli_insight import changes_since
-    from ivrc.files import read_text
-    from ivrc.diagnostics import has_errors
-
-    template = result.template
-    assert template is not None
-    checked = run(template, path, region)
-    if checked.diagnostics:
-        sys.stderr.write(render.text_report([report(path, checked.diagnostics)], _colour(sys.stderr)))
-    if has_errors(checked.diagnostics):
-        client.close()
-        typer.echo(f"ivrc: nothing was sent: {path} has errors", err=True)
-        raise typer.Exit(EXIT_FINDINGS)
-    if checked.requests == 0:
-        client.close()
-        _fail(f"{path} has no recipients")
-    sample: list[str] = []
-    run(template, path, region, lambda row, unique_id, line: sample.append(line), stop_after=1)
-    try:
-        key = deploy_batch.journal_key()
-    except OSError as error:
-        client.close()
-        # A folder that cannot be written has its own cure; a damaged key says its own.
-        hint = "; set XDG_STATE_HOME to a folder that can be written" if error.errno is not None else ""
-        _fail(f"the deploy journal's key cannot be kept: {error}{hint}")
-    journal = deploy_batch.BatchJournal(file, url, template.digest, key)
-    created, started = journal.counts()
-    request = template.request
-    when = f"at the Unix time {request['schedule']}" if request.get("schedule_type") == "timestamp" else (
-        f"{request['schedule']} s after each is started" if "schedule" in request else "as soon as each is started"
-    )
-    typer.echo(f"Deploying {file} to {url}, one dialer campaign per recipient of {path}:")
-    typer.echo(f"  {checked.requests} call{'s' if checked.requests != 1 else ''}, scheduled {when}" + ("; each is started" if start else "; none is started (add --start)"))
-    if created:
-        typer.echo(f"  the journal has {created} created and {started} started already; those are not sent again")
-    typer.echo(f"  at most {concurrency} requests at a time" + (f", {rate:g} a second" if rate else ""))
-    typer.echo("The request of the first recipient:")
-    typer.echo(json.dumps(json.loads(sample[0]), ensure_ascii=False, indent=2))
-    source = read_text(file)
-    changes_since(journal.last_deployed(), template.model, file, template.model.config)
-    if dry_run:
-        journal.close()
-        client.close()
-        typer.echo("Dry run: nothing was sent.")
-        return
-    if not yes:
-        if not sys.stdin.isatty():
-            journal.close()
-            client.close()
-            _fail("not on a terminal, so nothing can be confirmed; add --yes to send without asking")
-        if not typer.confirm(f"Send {checked.requests} requests?", default=False):
-            journal.close()
-            client.close()
-            typer.echo("Nothing was sent.")
-            return
-    tally = deploy_batch.Tally()
-    tick, stop = deploy_batch.progress_printer(checked.requests, lambda line: typer.echo(f"  {line}"), sys.stderr.isatty())
-    def each_row() -> Iterator[tuple[int, str, str]]:
-        """The rows stream from the file into the sender through a small queue: memory stays flat."""
-        import queue
-        import threading
-
-        from ivrc.batch import run as run_batch
-
-        handoff: queue.Queue[tuple[int, str, str] | None] = queue.Queue(maxsize=concurrency * 4)
-
-        def produce() -> None:
-            try:
-                run_batch(template, path, region, lambda row, unique_id, line: handoff.put((row.number, unique_id, line)))
-            finally:
-                handoff.put(None)
-
-        reader = threading.Thread(target=produce, name="ivrc-recipients", daemon=True)
-        reader.start()
-        while (item := handoff.get()) is not None:
-            yield item
-        reader.join()
-
-    try:
-        with client:
-            deploy_batch.send(deploy_batch.jobs_for(each_row(), journal, start, tally, tick), client, journal, tally, concurrency, rate, tick)
-    except KeyboardInterrupt:
-        stop()
-        journal.close()
-        typer.echo(f"\ninterrupted: {tally.line()} Run the same command again to finish.", err=True)
-        raise typer.Exit(130) from None
-    finally:
-        stop()
-    if not tally.failed:
-        journal.deployed(source)
-    journal.close()
-    typer.echo(f"Deployed: {tally.line()}")
-    for failure in tally.failures:
-        typer.echo(f"ivrc: error: {failure}", err=True)
-    if tally.changed:
-        typer.echo(f"ivrc: {tally.changed} recipient{'s' if tally.changed != 1 else ''} changed since their campaign was created; the service keeps the first values", err=True)
-    if tally.failed:
-        typer.echo(f"ivrc: {tally.failed} request{'s' if tally.failed != 1 else ''} failed; run the same command again to retry them (journal: {journal.path})", err=True)
-        raise typer.Exit(EXIT_FINDINGS)
-
-
 RESULT_COLUMNS = ("row", "unique_id", "calls", "answered", "hangup_cause", "billsec", "marks", "keys")
 
 
-def results(template: Template, path: Path, region: str | None, client: Any, output_format: str) -> str:
+def results(template: Template, path: Path, region: str | None, client: Any, output_format: str, generations: Callable[[str], int] = lambda unique_id: 1) -> str:
     """One line per recipient, in row order: the row (to join with the recipients file, which
     keeps the names and numbers), its campaign, and what its call records say."""
     import csv
@@ -226,18 +103,22 @@ def results(template: Template, path: Path, region: str | None, client: Any, out
     from concurrent.futures import ThreadPoolExecutor
 
     from ivrc.api import ServiceError
+    from ivrc.batch_journal import sent_as
 
-    wanted: list[tuple[int, str]] = []
-    run(template, path, region, lambda row, unique_id, line: wanted.append((row.number, unique_id)))
+    # A recipient sent again on purpose (--resend-changed) has a campaign for each time.
+    wanted: list[tuple[int, str, int]] = []
+    run(template, path, region, lambda row, unique_id, line: wanted.append((row.number, unique_id, generations(unique_id))))
 
-    def fetch(item: tuple[int, str]) -> dict[str, Any]:
-        number, unique_id = item
-        try:
-            _, records = client.cdr_by_campaign(unique_id)
-        except ServiceError as error:
-            if error.status != 404:
-                raise
-            records = []  # not deployed (yet)
+    def fetch(item: tuple[int, str, int]) -> dict[str, Any]:
+        number, unique_id, sent = item
+        records = []
+        for generation in range(1, sent + 1):
+            try:
+                records += client.cdr_by_campaign(sent_as(unique_id, generation))[1]
+            except ServiceError as error:
+                if error.status != 404:
+                    raise
+                # not deployed (yet)
         last = records[-1] if records else None
         return {
             "row": number,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
 
@@ -13,6 +15,7 @@ import typer
 from ivrc.cli import (
     EXIT_FINDINGS,
     EXIT_OK,
+    CampaignOption,
     ConfigOption,
     RecipientsOption,
     RecordingsOption,
@@ -20,6 +23,7 @@ from ivrc.cli import (
     UsageError,
     _fail,
     _flow_region,
+    _name_campaign,
     _folder,
     _read,
     _read_or_fail,
@@ -82,79 +86,114 @@ def deploy_command(
     recipients: RecipientsOption = None,
     concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", parser=whole_number, help="With --recipients: requests in flight at once.")] = 4,
     rate: Annotated[Optional[float], typer.Option("--rate", metavar="R", parser=seconds, help="With --recipients: at most R requests a second.")] = None,
+    resend_changed: Annotated[
+        bool, typer.Option("--resend-changed", help="With --recipients: send again, as a new campaign, to recipients whose request changed since they were sent (a second call).")
+    ] = False,
+    campaign: CampaignOption = None,
+    show_request: Annotated[bool, typer.Option("--show-request", help="With --recipients: print the first recipient's whole request in the plan.")] = False,
     config_file: ConfigOption = None,
 ) -> None:
     """Compile and check FILE, show the plan, then upload recordings, create the campaign,
     upload the phone list and start it. Run it again to finish a deploy that was cut short.
     A template flow with --recipients becomes one campaign per recipient."""
+
+    def checks() -> Callable[[], None] | None:
+        """Everything before the first request; returns the sending, or None when there is none."""
+        from ivrc import deploy
+        from ivrc import model as semantics
+        from ivrc.api import ServiceError
+        from ivrc.library import analyze
+
+        try:
+            source = _read(file)
+        except UsageError as error:
+            _fail(str(error))
+        folder = _folder(recordings, "--recordings")
+        config = _settings(file, config_file, region=_region(region), recordings=folder)
+        personal = recipients or config.recipients
+        result = analyze(source, path=str(file), config=config, emit_request=True, recipients=personal is not None)
+        _report(result, source, sys.stderr)
+        if result.template is not None and personal is not None:
+            from ivrc import cli_batch
+
+            if not 1 <= concurrency <= 64:
+                _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
+            _name_campaign(result, campaign)
+            client, url = _client(base_url, user, password, timeout, connections=concurrency)
+            how = cli_batch.Sending(start, dry_run, yes, concurrency, rate, resend_changed, show_request)
+            return lambda: cli_batch.deploy(file, result, personal, _flow_region(result, config), client, url, how)
+        for flag, given in (("--resend-changed", resend_changed), ("--campaign", campaign is not None), ("--show-request", show_request)):
+            if given:
+                _fail(f"{flag} is for a personal campaign: a template flow with --recipients")
+        if result.request is not None and recipients is not None:
+            _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
+        if result.request is None:
+            typer.echo("ivrc: nothing was sent: the flow has errors", err=True)
+            raise typer.Exit(EXIT_FINDINGS)
+        model = semantics.build(result.flow, config)  # type: ignore[arg-type]
+        names = [t.value for t in semantics.recordings(model)]
+        client, url = _client(base_url, user, password, timeout)
+        try:
+            # The phone list is read as the flow's own numbers are: with its `region`, else --region.
+            the_plan = deploy.plan(file, result.request, names, url, phones, config.recordings, start, model.region)
+        except deploy.DeployError as error:
+            client.close()
+            typer.echo(f"ivrc: error: {error}", err=True)
+            typer.echo("ivrc: nothing was sent", err=True)
+            raise typer.Exit(EXIT_FINDINGS) from None
+        try:
+            refreshed = deploy.refresh(the_plan, client)
+        except ServiceError as error:
+            client.close()
+            _service_failure(error, "the journal could not be checked with the service; nothing was sent")
+        typer.echo(f"Deploying {file} to {url}:")
+        if refreshed:
+            typer.echo(f"  ({refreshed})")
+        for number, step in enumerate(the_plan.steps, start=1):
+            done = " (already done)" if the_plan.journal.done(step.key) else ""
+            typer.echo(f"  {number}. {step.words}{done}")
+        if the_plan.generated:
+            typer.echo(f"The flow has no unique_id; this deploy uses {the_plan.unique_id}, derived from the flow and the service, so a re-run uses it too.")
+        changes_since(the_plan.journal.last_deployed(), model, file, config)
+        if all(the_plan.journal.done(step.key) for step in the_plan.steps):
+            client.close()
+            typer.echo("Nothing to send: every step is done.")
+            return None
+        if dry_run:
+            client.close()
+            typer.echo("Dry run: nothing was sent.")
+            return None
+        if not yes:
+            if not sys.stdin.isatty():
+                client.close()
+                _fail("not on a terminal, so nothing can be confirmed; add --yes to send without asking")
+            if not typer.confirm("Send it?", default=False):
+                client.close()
+                typer.echo("Nothing was sent.")
+                raise typer.Exit(EXIT_OK)
+        return lambda: _send_one(the_plan, client, source, start)
+
+    with _until_sending():
+        sending = checks()
+    if sending is not None:
+        sending()
+
+
+@contextlib.contextmanager
+def _until_sending() -> Iterator[None]:
+    """A Ctrl-C during the checks, the plan or the question says what it means: nothing was sent."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo("\nivrc: interrupted before sending: nothing was sent", err=True)
+        raise typer.Exit(130) from None
+
+
+def _send_one(the_plan, client, source: str, start: bool) -> None:  # type: ignore[no-untyped-def]
+    """Send a single flow's plan, step by step, each recorded in its journal as it is done."""
     from ivrc import deploy
-    from ivrc import model as semantics
     from ivrc.api import ServiceError
-    from ivrc.library import analyze
 
-    try:
-        source = _read(file)
-    except UsageError as error:
-        _fail(str(error))
-    folder = _folder(recordings, "--recordings")
-    config = _settings(file, config_file, region=_region(region), recordings=folder)
-    personal = recipients or config.recipients
-    result = analyze(source, path=str(file), config=config, emit_request=True, recipients=personal is not None)
-    _report(result, source, sys.stderr)
-    if result.template is not None and personal is not None:
-        from ivrc import cli_recipients
-
-        if not 1 <= concurrency <= 64:
-            _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
-        client, url = _client(base_url, user, password, timeout, connections=concurrency)
-        cli_recipients.deploy(file, result, personal, _flow_region(result, config), client, url, start, dry_run, yes, concurrency, rate)
-        return
-    if result.request is not None and recipients is not None:
-        _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
-    if result.request is None:
-        typer.echo("ivrc: nothing was sent: the flow has errors", err=True)
-        raise typer.Exit(EXIT_FINDINGS)
-    model = semantics.build(result.flow, config)  # type: ignore[arg-type]
-    names = [t.value for t in semantics.recordings(model)]
-    client, url = _client(base_url, user, password, timeout)
-    try:
-        # The phone list is read as the flow's own numbers are: with its `region`, else --region.
-        the_plan = deploy.plan(file, result.request, names, url, phones, config.recordings, start, model.region)
-    except deploy.DeployError as error:
-        client.close()
-        typer.echo(f"ivrc: error: {error}", err=True)
-        typer.echo("ivrc: nothing was sent", err=True)
-        raise typer.Exit(EXIT_FINDINGS) from None
-    try:
-        refreshed = deploy.refresh(the_plan, client)
-    except ServiceError as error:
-        client.close()
-        _service_failure(error, "the journal could not be checked with the service; nothing was sent")
-    typer.echo(f"Deploying {file} to {url}:")
-    if refreshed:
-        typer.echo(f"  ({refreshed})")
-    for number, step in enumerate(the_plan.steps, start=1):
-        done = " (already done)" if the_plan.journal.done(step.key) else ""
-        typer.echo(f"  {number}. {step.words}{done}")
-    if the_plan.generated:
-        typer.echo(f"The flow has no unique_id; this deploy uses {the_plan.unique_id}, derived from the flow and the service, so a re-run uses it too.")
-    changes_since(the_plan.journal.last_deployed(), model, file, config)
-    if all(the_plan.journal.done(step.key) for step in the_plan.steps):
-        client.close()
-        typer.echo("Nothing to send: every step is done.")
-        return
-    if dry_run:
-        client.close()
-        typer.echo("Dry run: nothing was sent.")
-        return
-    if not yes:
-        if not sys.stdin.isatty():
-            client.close()
-            _fail("not on a terminal, so nothing can be confirmed; add --yes to send without asking")
-        if not typer.confirm("Send it?", default=False):
-            client.close()
-            typer.echo("Nothing was sent.")
-            raise typer.Exit(EXIT_OK)
     try:
         with client:
             deploy.execute(the_plan, client, lambda line: typer.echo(f"  {line}"), _progress)
@@ -162,6 +201,11 @@ def deploy_command(
     except ServiceError as error:
         done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
         _service_failure(error, "the deploy stopped part way. Done: " + ("; ".join(done) if done else "nothing") + ".", the_plan.journal.path)
+    except KeyboardInterrupt:
+        done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
+        typer.echo("\nivrc: interrupted while sending. Done: " + ("; ".join(done) if done else "nothing") + ".", err=True)
+        typer.echo(f"ivrc: run the same command again to finish: what is done is not sent twice (journal: {the_plan.journal.path})", err=True)
+        raise typer.Exit(130) from None
     typer.echo(f"Deployed: campaign {the_plan.unique_id}" + (" is started." if start else ". Start it with --start when ready."))
 
 
@@ -172,7 +216,7 @@ def _service_failure(error: Exception, what: str, journal: Path | None = None) -
     typer.echo(f"ivrc: error: {error}", err=True)
     typer.echo(f"ivrc: {what}", err=True)
     if status in (401, 403):
-        advice = "check the credentials (--user and --password, IVRC_USERNAME and IVRC_PASSWORD, or netrc); running again will not help until they are right"
+        advice = credentials_advice()
     elif not getattr(error, "reached", True):
         advice = "check the service's address (--base-url or IVRC_BASE_URL) and that the service is up; nothing answered there"
     elif status is not None and 400 <= status < 500 and status != 429:
@@ -181,6 +225,10 @@ def _service_failure(error: Exception, what: str, journal: Path | None = None) -
         advice = "it may pass: run the same command again to finish it" + (f"; what is done is not sent twice (journal: {journal})" if journal else "")
     typer.echo(f"ivrc: {advice}.", err=True)
     raise typer.Exit(EXIT_FINDINGS)
+
+
+def credentials_advice() -> str:
+    return "check the credentials (--user and --password, IVRC_USERNAME and IVRC_PASSWORD, or netrc); running again will not help until they are right"
 
 
 def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
@@ -229,6 +277,7 @@ def cdr_command(
     ] = None,
     recipients: RecipientsOption = None,
     flow: Annotated[Optional[Path], typer.Option("--flow", metavar="FILE", help="With --recipients: the template flow the recipients were called with.")] = None,
+    campaign_name: CampaignOption = None,
     base_url: BaseUrlOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -245,7 +294,7 @@ def cdr_command(
     if recipients is not None or flow is not None:
         if recipients is None or flow is None or campaign is not None:
             _fail("--recipients FILE and --flow FILE go together, and take no CAMPAIGN_ID: each recipient has a campaign of its own")
-        _recipient_results(flow, recipients, output_format, region, base_url, user, password, timeout)
+        _recipient_results(flow, recipients, output_format, region, base_url, user, password, timeout, campaign_name)
         return
     if campaign is None:
         _fail("give the CAMPAIGN_ID, or --recipients and --flow for a personal campaign")
@@ -269,7 +318,9 @@ def cdr_command(
         typer.echo(table(records), nl=False)
 
 
-def _recipient_results(flow: Path, recipients: Path, output_format: str, region: str | None, base_url: str | None, user: str | None, password: str | None, timeout: float) -> None:
+def _recipient_results(
+    flow: Path, recipients: Path, output_format: str, region: str | None, base_url: str | None, user: str | None, password: str | None, timeout: float, campaign: str | None
+) -> None:
     """Who answered, who confirmed and who cancelled: each recipient's campaign's records."""
     from ivrc import cli_recipients
     from ivrc.api import ServiceError
@@ -281,13 +332,33 @@ def _recipient_results(flow: Path, recipients: Path, output_format: str, region:
     if result.template is None:
         _report(result, source, sys.stderr)
         _fail(f"--flow {flow}: not a template flow that compiles; its recipients' campaigns cannot be named")
-    client, _ = _client(base_url, user, password, timeout, connections=8)
+    _name_campaign(result, campaign)
+    client, url = _client(base_url, user, password, timeout, connections=8)
+    generations = _generations(flow, url, result.template.campaign)
     try:
         with client:
-            text = cli_recipients.results(result.template, recipients, _flow_region(result, config), client, output_format)
+            text = cli_recipients.results(result.template, recipients, _flow_region(result, config), client, output_format, generations)
     except ServiceError as error:
         _fail(str(error))
     sys.stdout.write(text)
+
+
+def _generations(flow: Path, url: str, campaign: str):  # type: ignore[no-untyped-def]
+    """How many campaigns the deploy journal says each recipient was sent (1 without a journal)."""
+    from ivrc.batch_journal import BatchJournal, JournalError, journal_key, journal_path
+
+    if not journal_path(flow).is_file():
+        return lambda unique_id: 1
+    try:
+        journal = BatchJournal(flow, url, campaign, journal_key())
+    except (OSError, JournalError):
+        return lambda unique_id: 1
+
+    def generation(unique_id: str) -> int:
+        known = journal.state(unique_id)
+        return known.generation if known is not None else 1
+
+    return generation
 
 
 @app.command("emulator", cls=Command)

@@ -1,138 +1,23 @@
-"""Deploying a personal campaign: one dialer request per recipient, sent with bounded
-concurrency and a rate limit, and journaled in SQLite as each request succeeds, so that a run
-stopped at any moment (even by `kill -9`) is finished by the same command, with exactly one
-campaign per recipient: each request's unique_id is derived from the flow and the recipient,
-and the service takes a repeat of a request it has for what it is.
-
-The journal is kept by recipient, not by row: a recipient added, removed or moved in the file
-is sent, or skipped, for who they are. It holds nothing that leads back to a person. For each
-recipient it keeps a keyed hash of their unique_id, a keyed hash of their request (to notice a
-request that changed after it was sent) and what was done. The key is the user's, outside every
-project (`journal_key`): a unique_id is derived from a phone number, so a hash the journal
-alone could recompute would give every number back to whoever holds the journal and the flow."""
+"""Sending a personal campaign: one dialer request per recipient, with bounded concurrency and
+a rate limit, each success recorded in the journal (`ivrc.batch_journal`) as soon as it is
+known. A recipient already sent is never sent again unless asked by name (`--resend-changed`);
+the first refusal of the credentials stops the batch at once; a Ctrl-C stops it within the
+time the requests in flight take, and a second one at once."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import dataclasses
 import json
 import os
-import secrets
-import sqlite3
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS rows (
-    recipient TEXT PRIMARY KEY,
-    digest TEXT NOT NULL,
-    created INTEGER NOT NULL DEFAULT 0,
-    started INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS deployed (base_url TEXT PRIMARY KEY, source TEXT NOT NULL);
-"""
-
-
-def journal_key() -> bytes:
-    """The key of every journal's hashes: `$XDG_STATE_HOME/ivrc/journal.key` (by default
-    `~/.local/state/ivrc/journal.key`), made on first use, readable by its owner only. It is
-    never beside a flow, so a journal that is shared or committed gives nothing away. Raises
-    OSError when it can be neither read nor made."""
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
-    folder = Path(base) / "ivrc"
-    path = folder / "journal.key"
-    try:
-        key = path.read_bytes()
-    except FileNotFoundError:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Written whole under another name, then linked into place: a reader never sees half a
-        # key, and of two deploys starting at once, the first to link wins for both.
-        draft = folder / f".journal.key.{os.getpid()}.{secrets.token_hex(4)}"
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(descriptor, "wb") as out:
-                out.write(secrets.token_bytes(32))
-            try:
-                os.link(draft, path)
-            except FileExistsError:
-                pass
-        finally:
-            draft.unlink(missing_ok=True)
-        key = path.read_bytes()
-    if len(key) != 32:
-        raise OSError(f"{path} is not a journal key (32 bytes); remove it and a new one is made")
-    return key
-
-
-class BatchJournal:
-    """`.ivrc/deploys/FLOW.ivr.batch.sqlite3` beside the flow; one per flow and service."""
-
-    def __init__(self, flow: Path, base_url: str, template_digest: str, key: bytes) -> None:
-        self.path = flow.parent / ".ivrc" / "deploys" / f"{flow.name}.batch.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # In WAL mode a commit survives the process being killed without waiting for the disk.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        columns = [row[1] for row in self._db.execute("PRAGMA table_info(rows)")]
-        if columns and "recipient" not in columns:
-            self._db.execute("DROP TABLE rows")  # a journal kept by row, as they once were: begun again
-        self._db.executescript(SCHEMA)
-        self._key = key
-        fingerprint = hashlib.sha256(f"{base_url}\x00{template_digest}".encode()).hexdigest()
-        wanted = {"fingerprint": fingerprint, "key": self._hash("journal key")}
-        stored = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-        if stored != wanted:
-            # Another flow, another service or another key: what this journal knew is no longer
-            # true, or can no longer be matched. The service takes a repeated unique_id for the
-            # campaign it has, so nothing is called twice.
-            with self._db:
-                self._db.execute("DELETE FROM rows")
-                self._db.execute("DELETE FROM meta")
-                self._db.executemany("INSERT INTO meta VALUES (?, ?)", list(wanted.items()))
-        self._base_url = base_url
-
-    def last_deployed(self) -> str | None:
-        """The template flow as it was last deployed to this service (it outlives a changed flow)."""
-        found = self._db.execute("SELECT source FROM deployed WHERE base_url = ?", (self._base_url,)).fetchone()
-        return found[0] if found else None
-
-    def deployed(self, source: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO deployed VALUES (?, ?)", (self._base_url, source))
-
-    def close(self) -> None:
-        self._db.close()
-
-    def _hash(self, text: str) -> str:
-        return hmac.new(self._key, text.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
-
-    def digest(self, line: str) -> str:
-        """A keyed hash of one request: it tells a changed request, and gives nothing of it away."""
-        return self._hash(line)
-
-    def state(self, unique_id: str) -> tuple[str, int, int] | None:
-        """(request digest, created, started) of the recipient with this unique_id, if known."""
-        found = self._db.execute("SELECT digest, created, started FROM rows WHERE recipient = ?", (self._hash(unique_id),)).fetchone()
-        return None if found is None else (found[0], found[1], found[2])
-
-    def record(self, unique_id: str, digest: str, created: bool, started: bool) -> None:
-        with self._db:
-            self._db.execute(
-                "INSERT INTO rows (recipient, digest, created, started) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(recipient) DO UPDATE SET digest = excluded.digest, "
-                "created = MAX(created, excluded.created), started = MAX(started, excluded.started)",
-                (self._hash(unique_id), digest, int(created), int(started)),
-            )
-
-    def counts(self) -> tuple[int, int]:
-        created, started = self._db.execute("SELECT COALESCE(SUM(created), 0), COALESCE(SUM(started), 0) FROM rows").fetchone()
-        return int(created), int(started)
+from ivrc.batch_journal import UNKNOWN_REQUEST, BatchJournal, Known, sent_as
 
 
 @dataclass
@@ -143,14 +28,18 @@ class Tally:
     created: int = 0
     started: int = 0
     skipped: int = 0  # already done, by the journal
-    changed: int = 0  # sent before with other values: the service keeps the first ones
+    changed: int = 0  # sent before with other values: they keep the version they were sent
+    resent: int = 0  # sent again on purpose, with --resend-changed
     failed: int = 0
+    not_sent: int = 0  # left when the batch stopped: a Ctrl-C, or credentials refused
     failures: list[str] = field(default_factory=list)
 
     def line(self) -> str:
         parts = [f"{self.created} created", f"{self.started} started", f"{self.skipped} skipped as already done", f"{self.failed} failed"]
+        if self.resent:
+            parts.append(f"{self.resent} sent again (--resend-changed)")
         if self.changed:
-            parts.append(f"{self.changed} changed since they were sent")
+            parts.append(f"{self.changed} changed since they were sent, not sent again")
         return f"{self.total} recipients: " + ", ".join(parts) + "."
 
 
@@ -178,11 +67,136 @@ class RateLimit:
 @dataclass(frozen=True)
 class Job:
     row: int
-    unique_id: str
+    unique_id: str  # the recipient's first unique_id: the journal's name for them
     line: str
     digest: str
     create: bool
     start: bool
+    generation: int = 1  # 2 and on: a campaign sent again on purpose, as `ID-2`, `ID-3`…
+
+    @property
+    def sent_as(self) -> str:
+        return sent_as(self.unique_id, self.generation)
+
+
+# What the journal says of a recipient, and what is done about it.
+NEW, START, DONE, CHANGED, RESEND = "new", "start", "done", "changed", "resend"
+
+
+def decide(known: Known | None, digest: str, start: bool, resend_changed: bool) -> str:
+    """One of NEW (send it), START (created: start it), DONE (nothing left), CHANGED (sent with
+    other values: it keeps the version it was sent) and RESEND (sent again, by choice)."""
+    if known is None or not known.created:
+        return NEW
+    if known.digest != digest:
+        return RESEND if resend_changed else CHANGED
+    return START if start and not known.started else DONE
+
+
+@dataclass
+class Outlook:
+    """The plan's counts, before anything is sent: what each recipient will get."""
+
+    new: int = 0
+    start: int = 0
+    done: int = 0
+    changed: int = 0
+    resend: int = 0
+    second_calls: int = 0  # of the resent, those whose first campaign was started: called twice
+
+    def add(self, decision: str, known: Known | None) -> None:
+        setattr(self, decision, getattr(self, decision) + 1)
+        if decision == RESEND and known is not None and known.started:
+            self.second_calls += 1
+
+
+def outlook(rows: Iterator[tuple[int, str, str]], journal: BatchJournal, start: bool, resend_changed: bool) -> Outlook:
+    seen = Outlook()
+    for _, unique_id, line in rows:
+        known = journal.state(unique_id)
+        seen.add(decide(known, journal.digest(line), start, resend_changed), known)
+    return seen
+
+
+def jobs_for(
+    rows: Iterator[tuple[int, str, str]], journal: BatchJournal, start: bool, tally: Tally, progress: Callable[[], None], resend_changed: bool = False
+) -> Iterator[Job]:
+    """The work left for each (row, unique_id, request line), as `decide` says. Recipients are
+    known by their unique_id, wherever their row is now."""
+    for row, unique_id, line in rows:
+        tally.total += 1
+        digest = journal.digest(line)
+        known = journal.state(unique_id)
+        decision = decide(known, digest, start, resend_changed)
+        if decision in (DONE, CHANGED):
+            tally.skipped += decision == DONE
+            tally.changed += decision == CHANGED
+            progress()
+            continue
+        if decision == START:
+            assert known is not None
+            yield Job(row, unique_id, line, digest, False, True, known.generation)
+        elif decision == RESEND:
+            assert known is not None
+            yield Job(row, unique_id, line, digest, True, start, known.generation + 1)
+        else:
+            yield Job(row, unique_id, line, digest, True, start, known.generation if known else 1)
+
+
+class Halted(Exception):
+    """Sending stopped: no more requests, not even a retry of one in flight."""
+
+
+class Stop:
+    """Why a batch stops before its end: a Ctrl-C, or the service refusing the credentials.
+    While sending, Ctrl-C sets it (no exception is raised into the sender, so no lock is left
+    held); a second Ctrl-C ends the process at once."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.reason: str | None = None  # "interrupt" or "credentials"
+        self.in_flight = 0
+        self._lock = threading.Lock()
+
+    def set(self, reason: str) -> None:
+        if self.reason is None:
+            self.reason = reason
+        self.event.set()
+
+    def is_set(self) -> bool:
+        return self.event.is_set()
+
+    def sleep(self, seconds: float) -> None:
+        """The retries' wait, cut short by a stop."""
+        if self.event.wait(seconds):
+            raise Halted
+
+    def begin(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+
+    def end(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def on_interrupt(self, signum: int, frame: Any) -> None:
+        if self.reason == "interrupt":
+            os.write(2, b"\nivrc: stopped at once. A request in flight may have reached the service; run the same command to finish: what the service has is not sent twice.\n")
+            os._exit(130)
+        self.set("interrupt")
+        count = self.in_flight
+        waiting = f"waiting for the {count} request{'s' if count != 1 else ''} in flight" if count else "nothing is in flight"
+        os.write(2, f"\nivrc: stopping: nothing more is sent; {waiting} (Ctrl-C again to stop at once)\n".encode())
+
+    def installed(self) -> Callable[[], None]:
+        """Catch Ctrl-C for the time of sending (main thread only); returns the undoing."""
+        if threading.current_thread() is not threading.main_thread():
+            return lambda: None
+        previous = signal.signal(signal.SIGINT, self.on_interrupt)
+        return lambda: signal.signal(signal.SIGINT, previous)
+
+
+AUTH_STATUSES = frozenset({401, 403})
 
 
 def send(
@@ -193,72 +207,87 @@ def send(
     concurrency: int,
     rate: float | None,
     progress: Callable[[], None],
+    stop: Stop,
 ) -> None:
     """Send every job with at most `concurrency` requests in flight, recording each success in
-    the journal as soon as it is known (on this thread: the journal is not shared)."""
+    the journal as soon as it is known (on this thread: the journal is not shared). Nothing is
+    sent after `stop` is set: jobs not begun are dropped, retries end, and only the requests
+    already in flight are waited for."""
     from ivrc.api import ServiceError
 
-    limit = RateLimit(rate)
+    limit = RateLimit(rate, sleep=stop.sleep)
+    client.retry = dataclasses.replace(client.retry, sleep=stop.sleep)
+    Outcome = tuple[Job, bool, bool, str | None, bool]  # job, created, started, error, existed
 
-    def work(job: Job) -> tuple[Job, bool, bool, str | None]:
+    def work(job: Job) -> Outcome:
         created = started = False
+        if stop.is_set():
+            return job, False, False, None, False
+        stop.begin()
         try:
             if job.create:
                 limit.wait()
-                client.dialer(json.loads(job.line))
+                request = json.loads(job.line)
+                request["unique_id"] = job.sent_as
+                client.dialer(request)
                 created = True
-            if job.start:
+            if job.start and not stop.is_set():
                 limit.wait()
-                client.start_campaign(job.unique_id)
+                client.start_campaign(job.sent_as)
                 started = True
+        except Halted:
+            pass
         except ServiceError as error:
-            return job, created, started, str(error)
-        return job, created, started, None
+            if error.status in AUTH_STATUSES:
+                stop.set("credentials")
+            existed = error.status == 409 and job.create and not created
+            return job, created, started, None if existed else str(error), existed
+        finally:
+            stop.end()
+        return job, created, started, None, False
 
-    def settle(done: set[Future[tuple[Job, bool, bool, str | None]]]) -> None:
+    def settle(done: set[Future[Outcome]]) -> None:
         for future in done:
-            job, created, started, error = future.result()
-            if created or started:
-                journal.record(job.unique_id, job.digest, created or not job.create, started)
+            if future.cancelled():
+                continue
+            job, created, started, error, existed = future.result()
+            if existed:  # the service has this campaign with other values (a journal lost or moved)
+                journal.record(job.unique_id, UNKNOWN_REQUEST, job.generation, True, False)
+                tally.changed += 1
+            elif created or started:
+                journal.record(job.unique_id, job.digest, job.generation, created or not job.create, started)
             tally.created += created
             tally.started += started
+            tally.resent += created and job.generation > 1
             if error is not None:
                 tally.failed += 1
                 if len(tally.failures) < 20:
                     tally.failures.append(f"row {job.row}: {error}")
+            elif not (created or started or existed):
+                tally.not_sent += 1
+                continue
             progress()
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ivrc-deploy") as pool:
-        running: set[Future[tuple[Job, bool, bool, str | None]]] = set()
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ivrc-deploy")
+    running: set[Future[Outcome]] = set()
+    try:
         for job in jobs:
-            if len(running) >= concurrency * 2:  # a bounded window: memory does not grow with the batch
-                done, running = wait(running, return_when=FIRST_COMPLETED)
+            while len(running) >= concurrency * 2 and not stop.is_set():  # a bounded window: memory stays flat
+                done, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
                 settle(done)
+            if stop.is_set():
+                tally.not_sent += 1
+                break
             running.add(pool.submit(work, job))
         while running:
-            done, running = wait(running, return_when=FIRST_COMPLETED)
+            if stop.is_set():
+                for future in running:
+                    if future.cancel():  # not begun: never sent
+                        tally.not_sent += 1
+            done, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
             settle(done)
-
-
-def jobs_for(rows: Iterator[tuple[int, str, str]], journal: BatchJournal, start: bool, tally: Tally, progress: Callable[[], None]) -> Iterator[Job]:
-    """The work left for each (row, unique_id, request line): all of it, what the journal does
-    not have yet, or nothing; a recipient whose request changed since it was sent is not sent
-    again. Recipients are known by their unique_id, wherever their row is now."""
-    for row, unique_id, line in rows:
-        tally.total += 1
-        digest = journal.digest(line)
-        known = journal.state(unique_id)
-        if known is not None and known[1] and known[0] != digest:
-            tally.changed += 1
-            progress()
-            continue
-        create = not (known is not None and known[1])
-        begin = start and not (known is not None and known[2])
-        if not create and not begin:
-            tally.skipped += 1
-            progress()
-            continue
-        yield Job(row, unique_id, line, digest, create, begin)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def progress_printer(total: int, say: Callable[[str], None], interactive: bool) -> tuple[Callable[[], None], Callable[[], None]]:

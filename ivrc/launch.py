@@ -85,9 +85,9 @@ def main() -> None:
 
             app(prog_name="ivrc", standalone_mode=True)
             return
-    except KeyboardInterrupt:  # as click says it, for the command line's other commands
-        sys.stderr.write("\nAborted!\n")
-        code = 1
+    except KeyboardInterrupt:  # before a command began; each command that sends says its own
+        sys.stderr.write("\nivrc: interrupted" + (" before sending: nothing was sent" if args[:1] == ["deploy"] else "") + "\n")
+        code = 130
     except BrokenPipeError:  # `ivrc lint . | head`: the reader has gone, and nothing is lost
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the flush at exit
         code = 1

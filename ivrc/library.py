@@ -88,7 +88,7 @@ def analyze(
             if recipients:
                 from ivrc.batch import Template
 
-                template = Template.of(model, request)
+                template = Template.of(model, request, path)
             else:
                 found.append(_needs_recipients(model, path))
             request = None

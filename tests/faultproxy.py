@@ -34,13 +34,14 @@ def _read_request(conn: socket.socket) -> bytes:
 
 
 class FaultProxy:
-    """`plan` holds what to do with the next requests: "pass", "503", "drop", "slow",
-    or "drop-after" (forward, then close without the answer). Then it passes everything."""
+    """`plan` holds what to do with the next requests: "pass", "503", "401", "drop", "slow",
+    or "drop-after" (forward, then close without the answer). Then it does `then` ("pass")."""
 
     def __init__(self, upstream_port: int, slow_seconds: float = 3.0) -> None:
         self.upstream = ("127.0.0.1", upstream_port)
         self.slow_seconds = slow_seconds
         self.plan: deque[str] = deque()
+        self.then = "pass"
         self.seen: list[str] = []
         proxy = self
 
@@ -49,12 +50,15 @@ class FaultProxy:
                 request = _read_request(self.request)
                 if not request:
                     return
-                action = proxy.plan.popleft() if proxy.plan else "pass"
+                action = proxy.plan.popleft() if proxy.plan else proxy.then
                 proxy.seen.append(request.split(b"\r\n", 1)[0].decode() + " -> " + action)
                 if action == "drop":
                     return
                 if action == "503":
                     self.request.sendall(b'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n{"error": "try again soon"}')
+                    return
+                if action == "401":
+                    self.request.sendall(b'HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n{"error": "wrong password"}')
                     return
                 if action == "slow":
                     time.sleep(proxy.slow_seconds)

@@ -73,7 +73,7 @@ def test_json_lines_give_the_same_requests_as_csv(project):
     assert requests[0]["ivr"]["steps"][0]["actions"][1]["actions"][0]["params"]["number"] == "97235559876"
 
 
-def test_unique_ids_are_derived_from_the_flow_and_the_recipient(project):
+def test_unique_ids_are_derived_from_the_campaign_and_the_recipient_never_the_flows_text(project):
     first = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "-o", "a.jsonl", cwd=project)
     again = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "-o", "b.jsonl", cwd=project)
     assert first.returncode == again.returncode == 0
@@ -89,10 +89,16 @@ def test_unique_ids_are_derived_from_the_flow_and_the_recipient(project):
     family = run_ivrc("compile", "flow.ivr", "--recipients", "family.csv", cwd=project)
     assert family.returncode == 0
     assert len({json.loads(line)["unique_id"] for line in family.stdout.splitlines()}) == 2
-    # Another flow, other campaigns.
+    # An edited flow is the same campaign: each person keeps their id, so nobody is called twice.
     (project / "flow.ivr").write_text(FLOW.replace("09", "10").replace('"confirmed"', '"ok"'), encoding="utf-8")
     changed = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
-    assert not {json.loads(line)["unique_id"] for line in changed.stdout.splitlines()} & set(ids)
+    assert [json.loads(line)["unique_id"] for line in changed.stdout.splitlines()] == ids
+    # A new campaign, named by choice: new ids, with its name as their prefix.
+    renamed = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "--campaign", "reminder-2037-01", cwd=project)
+    new_ids = [json.loads(line)["unique_id"] for line in renamed.stdout.splitlines()]
+    assert all(i.startswith("reminder-2037-01-") for i in new_ids) and not set(new_ids) & set(ids)
+    bad = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "--campaign", "a/b", cwd=project)
+    assert (bad.returncode, bad.stderr) == (2, "ivrc: error: --campaign 'a/b': a campaign's name is 1 to 100 characters, without `/`, `\\`, spaces or control characters\n")
 
 
 def test_every_request_validates_against_the_schema(project):
@@ -261,7 +267,7 @@ def test_progress_on_a_terminal_is_a_bar_with_the_rate_and_time_left(monkeypatch
 def test_the_journal_key_is_made_once_outside_the_project_and_kept_private(tmp_path, monkeypatch):
     import stat
 
-    from ivrc.deploy_batch import journal_key
+    from ivrc.batch_journal import journal_key
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     key = journal_key()
@@ -275,32 +281,59 @@ def test_the_journal_key_is_made_once_outside_the_project_and_kept_private(tmp_p
         journal_key()
 
 
-def test_a_journal_kept_by_row_is_begun_again_by_recipient(tmp_path):
+def _old_journal(tmp_path: Path, sent: int) -> None:
+    """A journal as an earlier ivrc wrote it: a `rows` table keyed by a hash of the flow's text."""
     import sqlite3
 
-    from ivrc.deploy_batch import BatchJournal
-
-    flow = tmp_path / "flow.ivr"
     old = tmp_path / ".ivrc" / "deploys" / "flow.ivr.batch.sqlite3"
-    old.parent.mkdir(parents=True)
+    old.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(old) as db:
         db.executescript(
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-            "CREATE TABLE rows (row INTEGER PRIMARY KEY, unique_id TEXT NOT NULL, digest TEXT NOT NULL, created INTEGER, started INTEGER);"
-            "INSERT INTO rows VALUES (1, 'campaign-00aa', 'ff', 1, 1);"
+            "CREATE TABLE rows (recipient TEXT PRIMARY KEY, digest TEXT NOT NULL, created INTEGER, started INTEGER);"
         )
+        db.executemany("INSERT INTO rows VALUES (?, 'ff', ?, 0)", [(f"r{n}", int(n < sent)) for n in range(3)])
     db.close()
-    journal = BatchJournal(flow, "http://127.0.0.1:9", "digest", b"k" * 32)
-    assert journal.counts() == (0, 0)
-    journal.record("campaign-00aa", journal.digest("{}"), created=True, started=False)
-    assert journal.state("campaign-00aa") == (journal.digest("{}"), 1, 0)
+
+
+def test_the_journal_keeps_each_recipient_apart_by_service_campaign_and_key(tmp_path):
+    from ivrc.batch_journal import BatchJournal, Known
+
+    flow = tmp_path / "flow.ivr"
+    _old_journal(tmp_path, sent=0)
+    journal = BatchJournal(flow, "http://127.0.0.1:9", "spring", b"k" * 32)
+    assert journal.counts() == (0, 0), "an earlier layout with nothing sent is begun again"
+    journal.record("spring-00aa", journal.digest("{}"), 1, created=True, started=False)
+    assert journal.state("spring-00aa") == Known(journal.digest("{}"), 1, True, False)
+    journal.record("spring-00aa", journal.digest("{2}"), 2, created=True, started=False)
+    assert journal.state("spring-00aa") == Known(journal.digest("{2}"), 2, True, False), "sent again: a generation of its own"
     journal.close()
-    again = BatchJournal(flow, "http://127.0.0.1:9", "digest", b"k" * 32)
+    again = BatchJournal(flow, "http://127.0.0.1:9", "spring", b"k" * 32)
     assert again.counts() == (1, 0), "the same flow, service and key: kept"
     again.close()
-    other = BatchJournal(flow, "http://127.0.0.1:9", "digest", b"o" * 32)
+    staging = BatchJournal(flow, "http://127.0.0.1:8", "spring", b"k" * 32)
+    assert (staging.counts(), staging.state("spring-00aa")) == ((0, 0), None), "another service knows nothing of it"
+    staging.close()
+    autumn = BatchJournal(flow, "http://127.0.0.1:9", "autumn", b"k" * 32)
+    assert (autumn.counts(), autumn.other_campaigns()) == ((0, 0), 1), "another campaign of the flow is counted apart"
+    autumn.close()
+    other = BatchJournal(flow, "http://127.0.0.1:9", "spring", b"o" * 32)
     assert other.counts() == (0, 0), "another key cannot match the hashes: begun again"
     other.close()
+
+
+def test_a_journal_of_an_earlier_layout_that_sent_campaigns_stops_the_deploy(tmp_path):
+    from ivrc.batch_journal import BatchJournal, JournalError
+
+    _old_journal(tmp_path, sent=2)
+    with pytest.raises(JournalError, match="its 2 recipients cannot be matched"):
+        BatchJournal(tmp_path / "flow.ivr", "http://127.0.0.1:9", "spring", b"k" * 32)
+    shutil.copy(EXAMPLES / "personal_reminder.ivr", tmp_path / "flow.ivr")
+    shutil.copy(EXAMPLES / "personal_reminder.csv", tmp_path / "people.csv")
+    result = run_ivrc("deploy", "flow.ivr", "--recipients", "people.csv", "--yes", cwd=tmp_path, env={"IVRC_BASE_URL": "http://127.0.0.1:9", "IVRC_USERNAME": "u", "IVRC_PASSWORD": "p"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("ivrc: error: ") and result.stderr.rstrip().endswith("(its recipients are called again); nothing was sent")
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_a_damaged_journal_key_is_one_line_that_says_how_to_mend_it(tmp_path):

@@ -680,7 +680,7 @@ def _journal_counts(journal: Path) -> tuple[int, int]:
 
     try:
         with sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=1) as db:
-            created, started = db.execute("SELECT COALESCE(SUM(created), 0), COALESCE(SUM(started), 0) FROM rows").fetchone()
+            created, started = db.execute("SELECT COALESCE(SUM(created), 0), COALESCE(SUM(started), 0) FROM recipients").fetchone()
             return int(created), int(started)
     except sqlite3.Error:
         return 0, 0
@@ -724,7 +724,7 @@ def test_a_batch_killed_at_any_moment_is_finished_by_the_same_command(emulator, 
     assert b"Patient" not in stored
     assert not [n for n in range(400) if f"97252{n:07d}".encode() in stored or f"+97252{n:07d}".encode() in stored]
     again = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url)
-    assert again.stdout.splitlines()[-1] == "Deployed: 400 recipients: 0 created, 0 started, 400 skipped as already done, 0 failed."
+    assert again.stdout.splitlines()[-1] == "Nothing to send: 400 recipients have what this deploy would send them."
 
 
 def test_a_changed_row_is_reported_and_not_sent_again(emulator, tmp_path):
@@ -736,8 +736,8 @@ def test_a_changed_row_is_reported_and_not_sent_again(emulator, tmp_path):
     people.write_text(people.read_text(encoding="utf-8").replace("Patient Number1,", "Patient Renamed,"), encoding="utf-8")
     rerun = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url)
     assert rerun.returncode == 0
-    assert "1 changed since they were sent" in rerun.stdout
-    assert "ivrc: 1 recipient changed since their campaign was created; the service keeps the first values" in rerun.stderr
+    assert "  the flow changed since: 1 recipient keeps the version it was sent;" in rerun.stdout
+    assert rerun.stdout.splitlines()[-1] == "Nothing to send: 2 recipients have what this deploy would send them; 1 recipient keeps the version it was sent."
 
 
 def test_a_recipient_added_or_moved_anywhere_in_the_file_is_known_by_who_they_are(emulator, tmp_path):
@@ -800,8 +800,8 @@ def test_the_personal_example_deploys_and_each_recipient_has_a_result(emulator, 
         shutil.copy(EXAMPLES / name, tmp_path / name)
     flow, people = tmp_path / "personal_reminder.ivr", tmp_path / "personal_reminder.csv"
     dry = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--dry-run", url=emulator.url)
-    assert dry.returncode == 0 and "5 calls, scheduled at the Unix time 2111727600" in dry.stdout
-    assert '"name": "Dana Levi"' in dry.stdout, "the plan shows one sample request with its values"
+    assert dry.returncode == 0 and "5 recipients, each called at 2036-12-01 07:00 UTC (UTC+00:00)" in dry.stdout
+    assert 'The first recipient (row 1): unique_id clinic-personal-2036-12-' in dry.stdout and 'name = "Dana Levi"' in dry.stdout, "the plan shows what differs per recipient"
     deployed = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url)
     assert deployed.returncode == 0, deployed.stderr
     assert deployed.stdout.splitlines()[-1] == "Deployed: 5 recipients: 5 created, 5 started, 0 skipped as already done, 0 failed."

@@ -1,0 +1,203 @@
+"""A personal campaign you can trust, against `ivrc emulator` over real HTTP: an edited flow calls
+nobody twice, a refused password stops the batch at once, and a Ctrl-C always stops it."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from faultproxy import FaultProxy
+from test_service import PASSWORD, USER, Emulator, ivrc_cli
+
+FLOW = """\
+region IL
+dialer "{name}" {{ return_address "http://127.0.0.1:9/"; number recipient.phone }}
+step a {{
+    say "Hello $name$, this is your reminder" with name = recipient.name
+    on 1 -> mark custom "confirmed"
+}}
+"""
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("trust")
+    running = Emulator(folder / "data", folder / "emulator.log", "--no-wait")
+    yield running
+    running.stop()
+
+
+def _campaign(tmp_path: Path, name: str, count: int) -> tuple[Path, Path]:
+    flow = tmp_path / f"{name}.ivr"
+    flow.write_text(FLOW.format(name=name), encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text("name,phone\n" + "".join(f"Patient {n},+97252{n:07d}\n" for n in range(count)), encoding="utf-8")
+    return flow, people
+
+
+def _calls_per_number(emulator: Emulator, prefix: str) -> dict[str, int]:
+    """How many campaigns the service holds for each number, of the campaigns named `prefix…`."""
+    import json
+
+    with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
+        requests = [json.loads(r[0]) for r in db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", (prefix + "-%",))]
+    counts: dict[str, int] = {}
+    for request in requests:
+        counts[request["number"]] = counts.get(request["number"], 0) + 1
+    return counts
+
+
+def test_an_edited_flow_calls_nobody_twice_unless_asked_by_name(emulator, tmp_path):
+    flow, people = _campaign(tmp_path, "edit-redeploy", 20)
+    first = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url)
+    assert first.stdout.splitlines()[-1] == "Deployed: 20 recipients: 20 created, 20 started, 0 skipped as already done, 0 failed."
+    flow.write_text(flow.read_text(encoding="utf-8").replace("this is your reminder", "this is a reminder from your clinic"), encoding="utf-8")
+    again = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url)
+    assert again.returncode == 0, again.stderr
+    lines = again.stdout.splitlines()
+    assert "  0 new, 20 sent before (the journal: " in "\n".join(lines)
+    assert any(line.startswith("  the flow changed since: 20 recipients keep the version they were sent; --resend-changed") for line in lines)
+    assert lines[-1] == "Nothing to send: 20 recipients keep the version they were sent."
+    calls = _calls_per_number(emulator, "edit-redeploy")
+    assert len(calls) == 20 and set(calls.values()) == {1}, "one campaign per person after an edit and a re-deploy"
+    # A second call is a choice the plan states, with how many people get one.
+    dry = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--start", "--resend-changed", "--dry-run", url=emulator.url)
+    assert "  --resend-changed: 20 recipients changed since they were sent get it again as a new campaign; 20 of them were called already and get a second call" in dry.stdout
+    assert set(_calls_per_number(emulator, "edit-redeploy").values()) == {1}, "a dry run sends nothing"
+    resent = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--start", "--resend-changed", "--yes", url=emulator.url)
+    assert resent.stdout.splitlines()[-1] == "Deployed: 20 recipients: 20 created, 20 started, 0 skipped as already done, 0 failed, 20 sent again (--resend-changed)."
+    assert set(_calls_per_number(emulator, "edit-redeploy").values()) == {2}
+    settled = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--start", "--resend-changed", "--yes", url=emulator.url)
+    assert settled.stdout.splitlines()[-1] == "Nothing to send: 20 recipients have what this deploy would send them."
+    # The results count both campaigns of each person.
+    deadline = time.monotonic() + 60
+    while True:
+        import json
+
+        rows = json.loads(ivrc_cli("cdr", "--recipients", str(people), "--flow", str(flow), "--format", "json", url=emulator.url).stdout)
+        if all(r["calls"] == 2 for r in rows) or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    assert [r["calls"] for r in rows] == [2] * 20
+
+
+def test_a_lost_journal_and_an_edited_flow_still_call_nobody_twice(emulator, tmp_path):
+    flow, people = _campaign(tmp_path, "lost-journal", 5)
+    assert ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url).returncode == 0
+    for part in (tmp_path / ".ivrc" / "deploys").iterdir():
+        part.unlink()
+    flow.write_text(flow.read_text(encoding="utf-8").replace("your reminder", "your new reminder"), encoding="utf-8")
+    again = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url)
+    assert again.returncode == 0, again.stderr
+    # The service knows each unique_id with other values: each is counted as changed, not called.
+    assert again.stdout.splitlines()[-1] == "Deployed: 5 recipients: 0 created, 0 started, 0 skipped as already done, 0 failed, 5 changed since they were sent, not sent again."
+    assert set(_calls_per_number(emulator, "lost-journal").values()) == {1}
+
+
+def test_a_new_campaign_name_calls_everyone_again_and_the_plan_says_so(emulator, tmp_path):
+    flow, people = _campaign(tmp_path, "named", 3)
+    assert ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url).returncode == 0
+    dry = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--campaign", "named-again", "--dry-run", url=emulator.url)
+    assert "campaign named-again (--campaign)" in dry.stdout.splitlines()[0]
+    assert "  the journal has 3 recipients sent campaigns of this flow under another name; this campaign calls its recipients anew" in dry.stdout
+    sent = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--campaign", "named-again", "--yes", url=emulator.url)
+    assert sent.stdout.splitlines()[-1] == "Deployed: 3 recipients: 3 created, 0 started, 0 skipped as already done, 0 failed."
+    assert len(_calls_per_number(emulator, "named-again")) == 3
+
+
+def test_a_refused_password_sends_nothing(emulator, tmp_path):
+    flow, people = _campaign(tmp_path, "wrong-password", 3000)
+    env = {**os.environ, "IVRC_BASE_URL": emulator.url, "IVRC_USERNAME": USER, "IVRC_PASSWORD": "not the password", "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-m", "ivrc", "deploy", str(flow), "--recipients", str(people), "--yes", "--start"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert "nothing was sent" in done.stderr and "check the credentials" in done.stderr
+    assert "run the same command again" not in done.stderr + done.stdout
+    assert _calls_per_number(emulator, "wrong-password") == {}
+
+
+def test_the_first_refusal_of_the_credentials_stops_the_batch_at_once(emulator, tmp_path):
+    """The password is refused part way (changed while the batch runs): what is in flight is
+    all that reaches the service after the first 401."""
+    flow, people = _campaign(tmp_path, "refused-midway", 3000)
+    with FaultProxy(emulator.port) as proxy:
+        proxy.plan.extend(["pass"] * 41)  # the check of the credentials, then 20 recipients' create and start
+        proxy.then = "401"
+        done = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", "--concurrency", "4", url=f"http://127.0.0.1:{proxy.port}")
+        refused = [line for line in proxy.seen if line.endswith("-> 401")]
+    assert done.returncode == 1
+    assert 1 <= len(refused) <= 4, "only the requests in flight at the first 401"
+    import re
+
+    errors = done.stderr.splitlines()
+    said = [re.fullmatch(r"ivrc: the service refused the credentials, so the deploy stopped at once: nothing more was sent \((\d+) created before\)\.", e) for e in errors]
+    created = [int(m.group(1)) for m in said if m]
+    assert len(created) == 1 and 18 <= created[0] <= 24, errors
+    assert errors[-1].startswith("ivrc: check the credentials") and "run the same command again" not in done.stderr
+    assert len(_calls_per_number(emulator, "refused-midway")) == created[0], "the journal and the service agree"
+
+
+def _start(flow: Path, people: Path, url: str, *extra: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "IVRC_BASE_URL": url, "IVRC_USERNAME": USER, "IVRC_PASSWORD": PASSWORD, "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "ivrc", "deploy", str(flow), "--recipients", str(people), "--yes", "--start", *extra]
+    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_fifty_ctrl_cs_each_stop_within_seconds_and_the_resume_calls_each_once(emulator, tmp_path):
+    flow, people = _campaign(tmp_path, "ctrl-c", 2000)
+    chance = random.Random(2026)
+    outcomes = {"before sending": 0, "while sending": 0, "finished first": 0}
+    for _ in range(50):
+        process = _start(flow, people, emulator.url, "--concurrency", "8", "--rate", "40")
+        time.sleep(chance.uniform(0.2, 1.6))
+        process.send_signal(signal.SIGINT)
+        began = time.monotonic()
+        try:
+            out, err = process.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            pytest.fail("a Ctrl-C did not stop the deploy within 5 s")
+        stopped_in = time.monotonic() - began
+        stderr = err.decode()
+        assert "Traceback" not in stderr and stopped_in < 5
+        if process.returncode == 0:
+            outcomes["finished first"] += 1
+            continue
+        assert process.returncode == 130, stderr
+        if "interrupted before sending: nothing was sent" in stderr:
+            outcomes["before sending"] += 1
+        else:
+            assert "ivrc: stopping: nothing more is sent; " in stderr and "nothing more was sent." in stderr, stderr
+            outcomes["while sending"] += 1
+    assert outcomes["before sending"] and outcomes["while sending"], outcomes
+    resumed = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", "--concurrency", "16", url=emulator.url)
+    assert resumed.returncode == 0, resumed.stderr
+    calls = _calls_per_number(emulator, "ctrl-c")
+    assert len(calls) == 2000 and set(calls.values()) == {1}, "exactly one campaign per recipient"
+    with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
+        started = db.execute("SELECT COUNT(*) FROM campaigns WHERE unique_id LIKE 'ctrl-c-%' AND started IS NOT NULL").fetchone()[0]
+    assert started == 2000
+
+
+def test_a_second_ctrl_c_stops_at_once(emulator, tmp_path):
+    flow, people = _campaign(tmp_path, "twice", 2000)
+    process = _start(flow, people, emulator.url, "--rate", "20")
+    deadline = time.monotonic() + 60
+    journal = tmp_path / ".ivrc" / "deploys" / "twice.ivr.batch.sqlite3"
+    while not journal.is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=2)
+    assert process.returncode == 130
+    assert "ivrc: stopped at once." in err.decode()
