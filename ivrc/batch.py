@@ -28,6 +28,7 @@ from ivrc.checks import (
     duplicate_recipient,
     empty_value,
     invalid_phone_number,
+    invisible_characters,
     malformed_row,
     missing_column,
     unallocated_phone_number,
@@ -252,6 +253,9 @@ def _check_row(
             errors = True
             continue
         if roles & {"number", "call number"}:
+            hidden = invisible_characters.diagnose_value(text, _cell_span(cell), where, f"`{name}` of row {row.number}")
+            if hidden is not None:
+                found.append(hidden)
             reading = _read_phone(text, region)
             if reading.status in ("impossible", "local", "misfit"):
                 found.append(invalid_phone_number.diagnose_value(text, reading, _cell_span(cell), where))

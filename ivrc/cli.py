@@ -167,48 +167,34 @@ def compile_command(
     if len(files) > 1 and (not check or output is not None):
         _fail("compile takes one FILE; with --check it takes several, each compared with its FILE.json")
     flags = {"region": _region(region), "recordings": _folder(recordings, "--recordings")}
-    if recipients is not None or (len(files) == 1 and not check and _settings(files[0], config_file).recipients is not None):
-        _compile_batch(files, output, check, recipients, config_file, flags, campaign)
+    if check:
+        from ivrc import cli_compile_check
+
+        try:
+            verdict = cli_compile_check.check(files, output, recipients, config_file, flags)
+        except UsageError as error:
+            _fail(str(error))
+        for line in verdict.stale:
+            typer.echo(f"ivrc: {line}", err=True)
+        raise typer.Exit(EXIT_FINDINGS if verdict.failed or verdict.stale else EXIT_OK)
+    if recipients is not None or _settings(files[0], config_file).recipients is not None:
+        _compile_batch(files[0], output, recipients, config_file, flags, campaign)
         return
     if campaign is not None:
         _fail("--campaign is for a template flow with --recipients")
-    stale: list[str] = []
-    failed = False
-    for file in files:
-        try:
-            source = _read(file)
-        except UsageError as error:
-            _fail(str(error))
-        result = analyze(source, path=str(file), config=_settings(file, config_file, **flags), emit_request=True)
-        if check:
-            # `ivrc lint` shows the findings; a pre-commit run must not show them a second time.
-            if result.request is None:
-                stale.append(f"{file}: has errors, so it was not compiled; see `ivrc lint {file}`")
-                failed = True
-                continue
-        else:
-            _report(result, source, sys.stderr)
-        if result.request is None:
-            failed = True
-            continue
-        text = dumps(result.request)
-        if check:
-            target = output or file.with_suffix(".json")
-            if not target.is_file():
-                stale.append(f"{target}: missing; run `ivrc compile {file} -o {target}`")
-            elif target.read_bytes() != text.encode("utf-8"):
-                stale.append(f"{target}: stale, {file} compiles to something else; run `ivrc compile {file} -o {target}`")
-        else:
-            _deliver(text, output)
-    for line in stale:
-        typer.echo(f"ivrc: {line}", err=True)
-    if failed or stale:
+    file = files[0]
+    try:
+        source = _read(file)
+    except UsageError as error:
+        _fail(str(error))
+    result = analyze(source, path=str(file), config=_settings(file, config_file, **flags), emit_request=True)
+    _report(result, source, sys.stderr)
+    if result.request is None:
         raise typer.Exit(EXIT_FINDINGS)
+    _deliver(dumps(result.request), output)
 
 
-def _compile_batch(
-    files: list[Path], output: Path | None, check: bool, named: Path | None, config_file: Path | None, flags: dict[str, object], campaign: str | None = None
-) -> None:
+def _compile_batch(file: Path, output: Path | None, named: Path | None, config_file: Path | None, flags: dict[str, object], campaign: str | None = None) -> None:
     """One request per recipient, as JSON Lines in row order; nothing is written when a row or
     the flow has errors, so a batch is never half there."""
     from ivrc import render
@@ -217,9 +203,6 @@ def _compile_batch(
 
     from ivrc import checks, cli_recipients
 
-    if len(files) != 1 or check:
-        _fail("compile --recipients takes one FILE and writes its requests; it has no --check")
-    file = files[0]
     try:
         source = _read(file)
     except UsageError as error:

@@ -126,6 +126,36 @@ def recipients_report(file: Path, result: Result, config: Config, named: Path | 
     return [cli_recipients.report(path, checks.configure(summary.diagnostics, config))]
 
 
+RECIPIENT_SUFFIXES = (".csv", ".jsonl")
+
+
+def flows_of_recipients(data: Path, config_file: Path | None) -> list[Path]:
+    """The flows whose configuration names `data` as their recipients: each `.ivr` under that
+    configuration's folder (hidden folders left out) that the same configuration governs. A
+    change to the data then runs the data checks of the flows that use it."""
+    config = settings(data, config_file)
+    if config.recipients is None or config.source is None or not data.is_file() or not _same_file(config.recipients, data):
+        return []
+    root = config.source.parent
+    found = [p for p in root.rglob("*.ivr") if p.is_file() and not _hidden(p, root)]
+    return sorted(shown(p) for p in found if settings(p, config_file).source == config.source)
+
+
+def shown(path: Path) -> Path:
+    """An absolute path (a configured one, one found) as the user would type it from here, when it is below here."""
+    try:
+        return path.relative_to(Path.cwd()) if path.is_absolute() else path
+    except ValueError:
+        return path
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve() or os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
 def looks_like_request(source: str) -> bool:
     """Whether JSON found in a folder is a dialer request: other JSON there is none of ivrc's business."""
     import json
@@ -167,6 +197,15 @@ def lint(
         "suppress": False if no_suppress else None,
     }
     files, missing = discover(paths)
+    data = [file for file, named in files if named and file.suffix in RECIPIENT_SUFFIXES]
+    files = [(file, named) for file, named in files if not (named and file.suffix in RECIPIENT_SUFFIXES)]
+    for people in data:  # a recipients file stands for the flows whose configuration names it
+        users = flows_of_recipients(people, config_file)
+        if not users:
+            sys.stderr.write(f"ivrc: {people}: no flow's configuration names it as recipients; not checked\n")
+        files.extend((flow, True) for flow in users if (flow, True) not in files and (flow, False) not in files)
+    if data and not files and not missing:
+        return EXIT_OK
     reports: list[render.FileReport] = []
     unreadable = [unreadable_file.diagnose(Unreadable(path, "no such file or folder")) for path in missing]
     for file, named in files:

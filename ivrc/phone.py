@@ -24,6 +24,17 @@ _REASONS = {
 
 # What people write in a number besides digits.
 _WRITTEN = set("0123456789+-(). ")
+# Format characters that text copied from a right-to-left spreadsheet or a web page carries
+# around and inside numbers, unseen: bidi marks, embeddings and isolates, zero-width spaces and
+# joiners, the BOM, and the no-break spaces. A number is read past them.
+INVISIBLE = frozenset("\u200e\u200f\u061c\u200b\u200c\u200d\u2060\ufeff\u00a0\u202f\u2007\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def invisible(text: str) -> list[str]:
+    """The invisible format characters in a text, in order, as `U+200E LEFT-TO-RIGHT MARK`."""
+    import unicodedata
+
+    return [f"U+{ord(c):04X} {unicodedata.name(c, 'FORMAT CHARACTER')}" for c in text if c in INVISIBLE]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +55,7 @@ def read(text: str, region: str | None, prefix_lengths: bool = True) -> Reading:
     """International forms (`+1 415…`, `972…`) need no region; local forms (`054-…`) do.
     With `prefix_lengths` false (as the service reads numbers), a length the country has is
     enough: a misfit is read as unallocated."""
-    written = text.strip()
+    written = "".join(c for c in text if c not in INVISIBLE).strip() if not INVISIBLE.isdisjoint(text) else text.strip()
     bare = "".join(c for c in written if c.isdigit())
     stray = next((c for c in written if c not in _WRITTEN), None)
     if stray is not None:

@@ -129,3 +129,46 @@ def test_the_local_variant_runs_the_installed_ivrc(scratch, hook_home):
     broken = pre_commit(scratch, hook_home, "run", "--all-files")
     assert broken.returncode == 1
     assert "flows/broken.ivr:5:18: error[dangling-goto]" in broken.stdout
+
+
+def _personal(repo: Path) -> None:
+    """A clinic's reminder as a template, its patients named once in ivrc.toml."""
+    (repo / "reminders").mkdir()
+    shutil.copy(EXAMPLES / "personal_reminder.ivr", repo / "reminders" / "reminder.ivr")
+    shutil.copy(EXAMPLES / "personal_reminder.csv", repo / "reminders" / "patients.csv")
+    (repo / "reminders" / "ivrc.toml").write_text('recipients = "patients.csv"\n', encoding="utf-8")
+
+
+@pytest.mark.parametrize("variant", ["remote", "local"])
+def test_a_template_and_its_recipients_are_checked_by_the_hooks(scratch, ivrc_repository, hook_home, variant):
+    configure(scratch, REMOTE, ivrc_repository) if variant == "remote" else configure(scratch, LOCAL)
+    _personal(scratch)
+    _git("add", ".", cwd=scratch)
+    clean = pre_commit(scratch, hook_home, "run", "--all-files")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    _git("commit", "-q", "-m", "reminders", cwd=scratch)
+    # Only the recipients file changes, with a number that cannot be one: the data checks run.
+    patients = scratch / "reminders" / "patients.csv"
+    patients.write_text(patients.read_text(encoding="utf-8").replace("054-600-0002", "054-6"), encoding="utf-8")
+    _git("add", ".", cwd=scratch)
+    bad = pre_commit(scratch, hook_home, "run")
+    assert bad.returncode == 1
+    assert "reminders/patients.csv:3:" in bad.stdout and "error[invalid-phone-number]" in bad.stdout
+    assert "reminders/patients.csv: has errors, so reminders/reminder.ivr was not compiled for it" in bad.stdout, bad.stdout
+    # A committed JSON Lines must be what the template compiles to with its recipients.
+    _git("checkout", "--", ".", cwd=scratch)
+    _git("reset", "-q", "--hard", cwd=scratch)
+    subprocess.run([sys.executable, "-m", "ivrc", "compile", "reminders/reminder.ivr", "-o", "reminders/reminder.jsonl"], cwd=scratch, check=True)
+    _git("add", ".", cwd=scratch)
+    assert pre_commit(scratch, hook_home, "run").returncode == 0
+    patients.write_text(patients.read_text(encoding="utf-8").replace("Dana Levi", "Dana Cohen"), encoding="utf-8")
+    _git("add", ".", cwd=scratch)
+    stale = pre_commit(scratch, hook_home, "run")
+    assert stale.returncode == 1
+    assert "reminders/reminder.jsonl: stale, reminders/reminder.ivr with " in stale.stdout
+    # A CSV that no configuration names (call records, say) is none of the hooks' business.
+    (scratch / "records.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    _git("reset", "-q", "--hard", cwd=scratch)
+    _git("add", ".", cwd=scratch)
+    other = pre_commit(scratch, hook_home, "run")
+    assert other.returncode == 0, other.stdout

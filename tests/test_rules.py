@@ -17,7 +17,7 @@ FIXTURES = Path(__file__).resolve().parent / "rules"
 # Appended (not prepended) to a case that needs a request, so the case's own positions stay as written.
 PRELUDE = '\nregion IL\ndialer { return_address "https://example.com/r"; numbers from queue }\n'
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
-RECIPIENT_RULES = {"missing-column", "unused-column", "empty-value", "duplicate-recipient", "placeholder-in-value", "unspeakable-value", "malformed-row"}
+RECIPIENT_RULES = {"invisible-characters", "missing-column", "unused-column", "empty-value", "duplicate-recipient", "placeholder-in-value", "unspeakable-value", "malformed-row"}
 
 
 def _load(rule: str) -> dict:
