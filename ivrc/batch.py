@@ -155,6 +155,7 @@ class Summary:
     rows: int = 0
     requests: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    empty_rows: int = 0  # rows with no value at all, skipped
 
     @property
     def ok(self) -> bool:
@@ -175,10 +176,10 @@ def run(
     lines = array("I")
     columns = array("I")
     widths = array("I")
-    with Recipients(path) as recipients:
+    with Recipients(path, template.model.config.recipients_delimiter) as recipients:
         used = list(template.roles)
         if recipients.kind == "csv":
-            found.extend(_header_findings(recipients.header, used, where))
+            found.extend(_header_findings(recipients.header, used, where, recipients.delimiter))
         missing = {name for name in used if recipients.kind == "csv" and name not in recipients.columns}
         for row in recipients.rows():
             if stop_after is not None and row.number > stop_after:
@@ -187,7 +188,9 @@ def run(
             values, identity, errors = _check_row(template, row, region, missing, where, found)
             if identity is not None:
                 digits, cell = identity
-                numbers.append(int(digits))
+                told_apart = ID_COLUMN in row.cells
+                # With an `id` column, a person is their number and id: family members who share a phone are not duplicates.
+                numbers.append(_identity_key(digits, row.cells[ID_COLUMN].value) if told_apart else int(digits))
                 rows.append(row.number)
                 lines.append(cell.line)
                 columns.append(cell.column)
@@ -201,11 +204,12 @@ def run(
             summary.requests += 1
             if emit is not None:
                 emit(row, unique_id, template.render(values, unique_id))
+        summary.empty_rows = recipients.empty_rows
         for problem in recipients.problems:
             found.append(malformed_row.diagnose(problem.message, _span(problem.line, problem.column, 1), where))
         if recipients.kind == "jsonl":
             found.extend(d for d in _header_findings(recipients.header, used, where) if d.rule == unused_column.NAME)
-    found.extend(_duplicates(numbers, rows, lines, columns, widths, where))
+    found.extend(_duplicates(numbers, rows, lines, columns, widths, where, ID_COLUMN in recipients.columns))
     found.sort(key=lambda d: d.sort_key)
     return summary
 
@@ -218,10 +222,21 @@ def _cell_span(cell: Cell) -> Span:
     return _span(cell.line, cell.column, cell.width)
 
 
-def _header_findings(header: list[Cell], used: list[str], where: str) -> Iterator[Diagnostic]:
+def _header_findings(header: list[Cell], used: list[str], where: str, delimiter: str = ",") -> Iterator[Diagnostic]:
     import difflib
 
     names = [cell.value for cell in header]
+    other = next((d for d in (";", "\t", ",") if d != delimiter and len(header) == 1 and d in names[0]), None)
+    if other is not None and used:
+        # One column that holds the others: the file is separated by another character.
+        said, meant = ("tab" if d == "\t" else d for d in (delimiter, other))
+        yield malformed_row.diagnose(
+            f"the header is one column, `{names[0]}`: its names are separated by `{meant}`, and the values are read as separated by `{said}`",
+            _cell_span(header[0]),
+            where,
+            f'set `recipients_delimiter = "{meant if meant != "tab" else chr(92) + "t"}"` in ivrc.toml or [tool.ivrc], or leave it out to have it told from the header',
+        )
+        return
     start = header[0] if header else None
     for name in used:
         if name not in names:
@@ -278,7 +293,12 @@ def _check_row(
     return values, identity, errors
 
 
-def _duplicates(numbers: array, rows: array, lines: array, columns: array, widths: array, where: str) -> Iterator[Diagnostic]:
+def _identity_key(digits: str, told_apart_by: str) -> int:
+    """A number and an `id` as one 64-bit integer, for the duplicate check."""
+    return int.from_bytes(hashlib.blake2b(f"{digits}\x00{told_apart_by}".encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _duplicates(numbers: array, rows: array, lines: array, columns: array, widths: array, where: str, with_ids: bool = False) -> Iterator[Diagnostic]:
     """Every row whose number an earlier row has, naming the first such row. The rows are sorted
     by a hash of their number packed with their index into one 64-bit integer each, so sorting a
     million rows takes tens of megabytes; rows whose hashes meet are compared by number."""
@@ -303,10 +323,15 @@ def _duplicates(numbers: array, rows: array, lines: array, columns: array, width
                     found.append((member, first))
         group_hash, group = hashed, [index]
     del packed
+    said, hint = (
+        ("the same number and `id`", "give the rows different `id`s, or remove one of them")
+        if with_ids
+        else ("the same number", "remove one of the rows, or tell them apart with an `id` column")
+    )
     for index, first in sorted(found):
         yield duplicate_recipient.diagnose(
-            f"row {rows[index]} has the same number as row {rows[first]} (line {lines[first]})",
+            f"row {rows[index]} has {said} as row {rows[first]} (line {lines[first]})",
             _span(lines[index], columns[index], widths[index]),
             where,
-            "remove one of the rows, or tell them apart with an `id` column",
+            hint,
         )

@@ -230,7 +230,7 @@ def _compile_batch(file: Path, output: Path | None, named: Path | None, config_f
     if has_errors(findings):
         temporary.unlink(missing_ok=True)
         typer.echo(f"ivrc: nothing was written: {path} has errors", err=True)
-        raise typer.Exit(EXIT_FINDINGS)
+        raise typer.Exit(EXIT_USAGE if cli_recipients.unreadable(findings) else EXIT_FINDINGS)
     if target is None:
         with temporary.open("rb") as handle:
             sys.stdout.flush()
@@ -243,7 +243,8 @@ def _compile_batch(file: Path, output: Path | None, named: Path | None, config_f
         except OSError as error:
             temporary.unlink(missing_ok=True)
             _fail(f"{target}: cannot write: {error.strerror or error}")
-    typer.echo(f"{summary.requests} request{'s' if summary.requests != 1 else ''} for {summary.rows} recipient{'s' if summary.rows != 1 else ''} of {path}", err=True)
+    empty = f" ({summary.empty_rows} empty row{'s' if summary.empty_rows != 1 else ''} skipped)" if summary.empty_rows else ""
+    typer.echo(f"{summary.requests} request{'s' if summary.requests != 1 else ''} for {summary.rows} recipient{'s' if summary.rows != 1 else ''} of {path}{empty}", err=True)
 
 
 def _template(file: Path, source: str, config: Config) -> Result:

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ivrc import render
-from ivrc.cli_recipients import report, run
+from ivrc.cli_recipients import report, run, unreadable
 
 if TYPE_CHECKING:
-    from ivrc.batch import Template
+    from ivrc.batch import Summary, Template
     from ivrc.batch_journal import BatchJournal
     from ivrc.deploy_batch import Outlook, Tally
     from ivrc.library import Result
@@ -84,7 +84,7 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
     import typer
 
     from ivrc import batch_journal, deploy_batch
-    from ivrc.cli import EXIT_FINDINGS, _colour, _fail
+    from ivrc.cli import EXIT_FINDINGS, EXIT_USAGE, _colour, _fail
     from ivrc.cli_insight import changes_since
     from ivrc.diagnostics import has_errors
 
@@ -96,7 +96,7 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
     if has_errors(checked.diagnostics):
         client.close()
         typer.echo(f"ivrc: nothing was sent: {path} has errors", err=True)
-        raise typer.Exit(EXIT_FINDINGS)
+        raise typer.Exit(EXIT_USAGE if unreadable(checked.diagnostics) else EXIT_FINDINGS)
     if checked.requests == 0:
         client.close()
         _fail(f"{path} has no recipients")
@@ -120,7 +120,7 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
         deploy_batch.decide(known := journal.state(unique_id), journal.digest(line), how.start, how.resend_changed), known
     )
     run(template, path, region, for_each)
-    _plan(file, url, path, template, checked.requests, seen, journal, how)
+    _plan(file, url, path, template, checked, seen, journal, how)
     _sample(sample[0], template, how.show_request)
     changes_since(journal.last_deployed(), template.model, file, template.model.config)
     if not (seen.new or seen.start or seen.resend):
@@ -167,9 +167,11 @@ def _confirm_credentials(client: Any, unique_id: str, journal: BatchJournal) -> 
         _service_failure(error, "the service could not be asked before sending; nothing was sent")
 
 
-def _plan(file: Path, url: str, path: Path, template: Template, requests: int, seen: Outlook, journal: BatchJournal, how: Sending) -> None:
+def _plan(file: Path, url: str, path: Path, template: Template, checked: Summary, seen: Outlook, journal: BatchJournal, how: Sending) -> None:
     """Whom this deploy calls and why, before anything is sent."""
     import typer
+
+    requests = checked.requests
 
     origin = "--campaign" if template.campaign != template.flow_id and template.named else ("the flow's unique_id" if template.named else "the flow's file name")
     typer.echo(f"Deploying {file} to {url}, campaign {template.campaign} ({origin}), one dialer campaign per recipient of {path}:")
@@ -178,6 +180,8 @@ def _plan(file: Path, url: str, path: Path, template: Template, requests: int, s
         f"{request['schedule']} s after each is started" if "schedule" in request else "as soon as each is started"
     )
     typer.echo(f"  {requests} recipient{'s' if requests != 1 else ''}, each called {when}" + ("; each is started" if how.start else "; none is started (add --start)"))
+    if checked.empty_rows:
+        typer.echo(f"  {checked.empty_rows} empty row{'s' if checked.empty_rows != 1 else ''} of {path} skipped")
     sent = seen.done + seen.start + seen.changed + seen.resend
     if sent:
         typer.echo(f"  {seen.new} new, {sent} sent before (the journal: {journal.path})")

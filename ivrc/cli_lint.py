@@ -117,7 +117,7 @@ def recipients_report(file: Path, result: Result, config: Config, named: Path | 
         return []
     from ivrc import checks, cli_recipients
 
-    template = cli_recipients.template_of(result)
+    template = cli_recipients.template_of(result, config)
     if template is None:
         if named is not None:
             raise UsageError(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
@@ -232,7 +232,7 @@ def lint(
     if output_format == "text":
         sys.stderr.write(render.summary(findings, len(reports)) + "\n")
         sys.stderr.flush()
-    if unreadable:
+    if unreadable or any(d.rule == unreadable_file.NAME for d in findings):
         return EXIT_USAGE
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     return EXIT_FINDINGS if any(d.severity in failing for d in findings) else EXIT_OK

@@ -13,6 +13,7 @@ from ivrc.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     from ivrc.batch import Summary, Template
+    from ivrc.config import Config
     from ivrc.library import Result
     from ivrc.recipients import Row
 
@@ -55,8 +56,6 @@ def run(template: Template, path: Path, region: str | None, emit: Callable[[Row,
     except Unreadable as problem:
         return Summary(diagnostics=[unreadable_file.diagnose(problem)])
     except RecipientsError as error:
-        if error.message == "no such file":
-            return Summary(diagnostics=[unreadable_file.diagnose(Unreadable(path, "no such file or folder"))])
         span_at = _span(error.line, error.column)
         return Summary(diagnostics=[malformed_row.diagnose(error.message, span_at, str(path))])
 
@@ -78,7 +77,12 @@ def report(path: Path, diagnostics: list[Diagnostic]) -> render.FileReport:
     return render.FileReport(str(path), SparseLines(path, wanted), tuple(diagnostics))  # type: ignore[arg-type]
 
 
-def template_of(result: Result) -> Template | None:
+def unreadable(diagnostics: list[Diagnostic]) -> bool:
+    """Whether the recipients file could not be read at all: a usage error (exit 2), as for a flow."""
+    return any(d.rule == unreadable_file.NAME for d in diagnostics)
+
+
+def template_of(result: Result, config: Config | None = None) -> Template | None:
     """The fields a flow takes from recipients (and, when it compiled, how to render rows)."""
     from ivrc import model as semantics
     from ivrc.batch import Template
@@ -87,7 +91,7 @@ def template_of(result: Result) -> Template | None:
         return result.template
     if result.flow is None or not result.flow.requests:
         return None
-    model = semantics.build(result.flow)
+    model = semantics.build(result.flow, config)
     return Template.of(model) if model.fields else None
 
 

@@ -14,7 +14,8 @@ from ivrc.diagnostics import Severity
 
 DEFAULT_LONG_WAIT = Decimal(60)
 _UNITS = {"ms": Decimal("0.001"), "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600)}
-KEYS = ("region", "recordings", "recipients", "select", "ignore", "severity", "long-wait-limit")
+KEYS = ("region", "recordings", "recipients", "recipients_delimiter", "select", "ignore", "severity", "long-wait-limit")
+DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";"}
 
 
 class ConfigError(Exception):
@@ -26,6 +27,7 @@ class Config:
     region: str | None = None
     recordings: Path | None = None
     recipients: Path | None = None  # a template flow's recipients file
+    recipients_delimiter: str | None = None  # None: told from the CSV's header
     select: frozenset[str] | None = None  # None: every rule
     ignore: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
@@ -120,6 +122,10 @@ def _read_key(key: str, value: Any, base: Path) -> dict[str, Any]:
         return {"region": region_code(_string(value))}
     if key in ("recordings", "recipients"):
         return {key: base / _string(value)}
+    if key == "recipients_delimiter":
+        if not isinstance(value, str) or value not in DELIMITERS:
+            raise ValueError('expected ",", ";" or "\\t" (or "comma", "semicolon", "tab")')
+        return {"recipients_delimiter": DELIMITERS[value]}
     if key in ("select", "ignore"):
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValueError("expected a list of rule names")

@@ -1,19 +1,26 @@
 """Recipients files: one row of values per person, read as a stream with the place of every value.
 
 CSV has a header row of column names (UTF-8 with or without a BOM, CRLF or LF line ends,
-fields quoted as RFC 4180 quotes them). JSON Lines has one object of texts per line. The
-file's extension decides which (`.csv`, `.jsonl`)."""
+fields quoted as RFC 4180 quotes them), its values separated by `,`, `;` or a tab, as the
+header shows (Excel writes `;` in many locales) or the configuration says. JSON Lines has one
+object of texts per line. The file's extension decides which (`.csv`, `.jsonl`); an Excel
+workbook is told by its first bytes, whatever its name. A row that cannot be read is reported
+and skipped, and every row after it keeps its own number and place."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ivrc.files import decode_lines
+from ivrc.files import Unreadable, decode_lines
 
 SUFFIXES = (".csv", ".jsonl")
+DELIMITERS = (",", ";", "\t")
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # a zip (xlsx, ods), an OLE file (xls)
+SAVE_AS_CSV = "save it as CSV: in Excel, File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\"; in LibreOffice, File > Save As > Text CSV, UTF-8"
 
 
 class RecipientsError(Exception):
@@ -56,25 +63,33 @@ class Problem:
 
 
 class Recipients:
-    """A recipients file opened for reading: its header, then its rows, one at a time."""
+    """A recipients file opened for reading: its header, then its rows, one at a time.
+    `empty_rows` counts the rows with no value at all (Excel's trailing `,,,,`), skipped."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, delimiter: str | None = None) -> None:
         suffix = path.suffix.lower()
+        if suffix in _WORKBOOK_SUFFIXES:
+            raise Unreadable(path, f"this is a spreadsheet workbook ({suffix}), not a CSV file; {SAVE_AS_CSV}")
         if suffix not in SUFFIXES:
-            raise RecipientsError(path, f"a recipients file is .csv or .jsonl, not {suffix or 'a file without a suffix'}")
+            raise Unreadable(path, f"a recipients file is .csv or .jsonl, not {suffix or 'a file without a suffix'}")
         self.path = path
         self.kind = suffix[1:]
         self.header: list[Cell] = []
         self.problems: list[Problem] = []
+        self.empty_rows = 0
+        self.delimiter = delimiter or ","
         try:
             self._file = path.open("rb")
         except FileNotFoundError:
-            raise RecipientsError(path, "no such file") from None
+            raise Unreadable(path, "no such file or folder") from None
         except OSError as error:
-            raise RecipientsError(path, f"cannot read: {error.strerror or error}") from None
-        self._lines = self._text_lines()
+            raise Unreadable(path, f"cannot be read: {error.strerror or error}") from None
+        if self._file.peek(8)[:8].startswith(_WORKBOOK_MAGIC) if hasattr(self._file, "peek") else False:
+            self._file.close()
+            raise Unreadable(path, f"this is an Excel workbook, not a CSV file, whatever its name; {SAVE_AS_CSV}")
+        self._lines = _Lines(self._text_lines())
         if self.kind == "csv":
-            self._read_header()
+            self._read_header(delimiter)
 
     def close(self) -> None:
         self._file.close()
@@ -93,10 +108,11 @@ class Recipients:
         """(line number, text) with the line end kept, decoded as UTF-8 as the file streams in."""
         return enumerate(decode_lines(self._file, self.path), start=1)
 
-    def _read_header(self) -> None:
+    def _read_header(self, delimiter: str | None) -> None:
         for line, text in self._lines:
             if text.strip():
-                cells, problem = _split(text, line, self._lines)
+                self.delimiter = delimiter or _told_delimiter(text)
+                cells, problem, _ = _split(text, line, self._lines, self.delimiter)
                 if problem is not None:
                     raise RecipientsError(self.path, problem.message, problem.line, problem.column)
                 self.header = cells
@@ -122,11 +138,21 @@ class Recipients:
         for line, text in self._lines:
             if not text.strip():
                 continue
-            cells, problem = _split(text, line, self._lines)
-            if problem is not None:
-                self.problems.append(problem)
+            if not text.strip(self.delimiter + " \t\r\n"):
+                self.empty_rows += 1  # a row of empty values, as spreadsheets leave at the end
                 continue
-            number += 1
+            cells, problem, spanned = _split(text, line, self._lines, self.delimiter)
+            number += 1  # a row that cannot be read is still a row: those after it keep their numbers
+            if spanned and (problem is not None or len(cells) != width):
+                # A quote left open swallowed the lines after it: report it where it opened and
+                # read those lines again as the rows they are.
+                self._lines.push(spanned)
+                opened = _open_quote(text)
+                self.problems.append(Problem(line, opened, f"row {number}: this quoted value has no closing `\"` on its line"))
+                continue
+            if problem is not None:
+                self.problems.append(Problem(problem.line, problem.column, f"row {number}: {problem.message}"))
+                continue
             if len(cells) != width:
                 where = cells[width] if len(cells) > width else cells[-1]
                 self.problems.append(Problem(where.line, where.column, f"row {number} has {len(cells)} values; the header names {width} columns"))
@@ -139,21 +165,25 @@ class Recipients:
         for line, text in self._lines:
             if not text.strip():
                 continue
+            number += 1  # a line that cannot be read is still a row: those after it keep their numbers
             try:
                 data = json.loads(text.rstrip("\r\n"))
             except ValueError as error:
-                self.problems.append(Problem(line, getattr(error, "colno", 1), f"not a JSON object: {getattr(error, 'msg', error)}"))
+                self.problems.append(Problem(line, getattr(error, "colno", 1), f"row {number}: not a JSON object: {getattr(error, 'msg', error)}"))
                 continue
             if not isinstance(data, dict):
-                self.problems.append(Problem(line, 1, "each line of a .jsonl recipients file is one JSON object"))
+                self.problems.append(Problem(line, 1, f"row {number}: each line of a .jsonl recipients file is one JSON object"))
                 continue
-            number += 1
+            if not data or all(value == "" for value in data.values()):
+                number -= 1
+                self.empty_rows += 1
+                continue
             cells: dict[str, Cell] = {}
             bad = None
             for key, value in data.items():
                 column = _json_column(text, key)
                 if isinstance(value, bool) or not isinstance(value, (str, int)):
-                    bad = Problem(line, column, f"`{key}` must be a text (or a whole number), not {type(value).__name__}")
+                    bad = Problem(line, column, f"row {number}: `{key}` must be a text (or a whole number), not {type(value).__name__}")
                     break
                 cells[key] = Cell(str(value), line, column, len(json.dumps(key, ensure_ascii=False)))
                 if key not in columns:
@@ -170,20 +200,69 @@ def _json_column(text: str, key: str) -> int:
     return found + 1 if found >= 0 else 1
 
 
-def _split(text: str, line: int, more: Iterator[tuple[int, str]]) -> tuple[list[Cell], Problem | None]:
-    """The cells of one CSV record and their places; a quoted field may go on over more lines."""
+class _Lines:
+    """The file's (line number, text) pairs, with lines pushed back to be read again."""
+
+    def __init__(self, lines: Iterator[tuple[int, str]]) -> None:
+        self._lines = lines
+        self._back: list[tuple[int, str]] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> tuple[int, str]:
+        if self._back:
+            return self._back.pop()
+        return next(self._lines)
+
+    def push(self, lines: list[tuple[int, str]]) -> None:
+        self._back.extend(reversed(lines))
+
+
+def _told_delimiter(header: str) -> str:
+    """The separator a header row uses: of `,`, `;` and tab, the one it has most of outside quotes (`,` when none)."""
+    bare = header.split('"')[0::2]
+    counts = {d: sum(part.count(d) for part in bare) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _open_quote(text: str) -> int:
+    """The column of the quote that opens the value left open on this line."""
+    inside = False
+    opened = 1
+    for index, char in enumerate(text):
+        if char == '"':
+            if not inside:
+                opened = index + 1
+            inside = not inside
+    return opened
+
+
+def _split(text: str, line: int, more: _Lines, delimiter: str = ",") -> tuple[list[Cell], Problem | None, list[tuple[int, str]]]:
+    """The cells of one CSV record and their places, and the lines after this one that a quoted
+    field went on over (to read again, should that field prove to be a quote left open)."""
     body = text.rstrip("\r\n")
     if '"' not in body:  # the common case, at the speed of str.split
         cells = []
         column = 1
-        for value in body.split(","):
+        for value in body.split(delimiter):
             cells.append(Cell(value, line, column, len(value)))
             column += len(value) + 1
-        return cells, None
-    return _split_quoted(text, line, more)
+        return cells, None, []
+    spanned: list[tuple[int, str]] = []
+
+    def following() -> tuple[int, str] | None:
+        taken = next(more, None)
+        if taken is not None:
+            spanned.append(taken)
+        return taken
+
+    cells, problem = _split_quoted(text, line, following, delimiter)
+    return cells, problem, spanned
 
 
-def _split_quoted(text: str, line: int, more: Iterator[tuple[int, str]]) -> tuple[list[Cell], Problem | None]:
+def _split_quoted(text: str, line: int, more: Callable[[], tuple[int, str] | None], delimiter: str) -> tuple[list[Cell], Problem | None]:
     cells: list[Cell] = []
     position = 0
     column = 1
@@ -196,7 +275,7 @@ def _split_quoted(text: str, line: int, more: Iterator[tuple[int, str]]) -> tupl
             width = 1
             while True:
                 if position >= len(text):
-                    following = next(more, None)
+                    following = more()
                     if following is None:
                         return cells, Problem(start_line, start_column, "this quoted value has no closing `\"`")
                     current_line, text = following
@@ -216,11 +295,11 @@ def _split_quoted(text: str, line: int, more: Iterator[tuple[int, str]]) -> tupl
                 position += 1
                 width += 1
             rest = text[position:].rstrip("\r\n")
-            if rest and not rest.startswith(","):
-                return cells, Problem(current_line, position + 1, "after a quoted value, expected `,` or the end of the line")
+            if rest and not rest.startswith(delimiter):
+                return cells, Problem(current_line, position + 1, f"after a quoted value, expected `{_shown(delimiter)}` or the end of the line")
             cells.append(Cell("".join(value), start_line, start_column, width))
         else:
-            end = text.find(",", position)
+            end = text.find(delimiter, position)
             stop = len(text.rstrip("\r\n")) if end < 0 else end
             raw = text[position:stop]
             if '"' in raw:
@@ -230,5 +309,9 @@ def _split_quoted(text: str, line: int, more: Iterator[tuple[int, str]]) -> tupl
         remainder = text[position:].rstrip("\r\n")
         if not remainder:
             return cells, None
-        position += 1  # the comma
+        position += 1  # the separator
         column = position + 1
+
+
+def _shown(delimiter: str) -> str:
+    return "tab" if delimiter == "\t" else delimiter

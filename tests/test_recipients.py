@@ -348,3 +348,99 @@ def test_a_damaged_journal_key_is_one_line_that_says_how_to_mend_it(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr == f"ivrc: error: the deploy journal's key cannot be kept: {key} is not a journal key (32 bytes); remove it and a new one is made\n"
+
+
+# ---- Excel's habits ----------------------------------------------------------------------------
+
+MALFORMED_CSV = {
+    "a quote left open": '"Dana,054-600-0001',
+    "a stray quote in a value": 'Da"na,054-600-0001',
+    "text after a closing quote": '"Dana"x,054-600-0001',
+    "too many values": "Dana,054-600-0001,extra",
+    "too few values": "Dana",
+}
+
+
+@pytest.mark.parametrize("kind", MALFORMED_CSV, ids=list(MALFORMED_CSV))
+def test_every_row_after_a_malformed_one_keeps_its_number_and_place(tmp_path, kind):
+    """The row number is what people join call results on: it never drifts."""
+    from ivrc import batch
+    from ivrc.library import analyze
+
+    data = tmp_path / "people.csv"
+    data.write_text(f"name,phone\nAvi,054-600-0002\n{MALFORMED_CSV[kind]}\nGil,054-6\nNoa,054-600-0004\n", encoding="utf-8")
+    template = analyze(TEMPLATE_FLOW, path="flow.ivr", emit_request=True, recipients=True).template
+    sent: list[tuple[int, int]] = []
+    summary = batch.run(template, data, "IL", lambda row, unique_id, line: sent.append((row.number, row.line)))
+    malformed = [d for d in summary.diagnostics if d.rule == "malformed-row"]
+    assert len(malformed) == 1 and malformed[0].line == 3 and malformed[0].message.startswith(("row 2:", "row 2 has")), malformed
+    bad_number = [d for d in summary.diagnostics if d.rule == "invalid-phone-number"]
+    assert [(d.line, d.column) for d in bad_number] == [(4, 5)]
+    assert sent == [(1, 2), (4, 5)], "Avi is row 1 on line 2, Noa row 4 on line 5"
+
+
+def test_jsonl_rows_after_a_bad_line_keep_their_numbers(tmp_path):
+    from ivrc import batch
+    from ivrc.library import analyze
+
+    data = tmp_path / "people.jsonl"
+    data.write_text('{"name": "Avi", "phone": "054-600-0002"}\n[1]\n{"name": "Noa", "phone": 5\n{"name": "Gil", "phone": "054-600-0004"}\n', encoding="utf-8")
+    template = analyze(TEMPLATE_FLOW, path="flow.ivr", emit_request=True, recipients=True).template
+    sent: list[int] = []
+    batch.run(template, data, "IL", lambda row, unique_id, line: sent.append(row.number))
+    assert sent == [1, 4]
+
+
+TEMPLATE_FLOW = 'region IL\ndialer "r" { return_address "https://example.com/r"; number recipient.phone }\nstep a {\n    say "Hello $name$" with name = recipient.name\n}\n'
+
+
+@pytest.mark.parametrize("separator", [";", "\t", ","], ids=["semicolon", "tab", "comma"])
+def test_the_separator_is_told_from_the_header(project, separator):
+    (project / "people.csv").write_text(
+        separator.join(["name", "phone", "time", "office"]) + "\n" + separator.join(["Cohen, Avi" if separator != "," else "Avi", "054-600-0002", "10:00", "03-555-9877"]) + "\n",
+        encoding="utf-8",
+    )
+    result = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
+    assert result.returncode == 0, result.stderr
+    request = json.loads(result.stdout)
+    assert request["number"] == "972546000002"
+
+
+def test_a_configured_separator_that_the_file_does_not_use_is_one_error(project):
+    (project / "people.csv").write_text("name;phone;time;office\nAvi;054-600-0002;10:00;03-555-9877\n", encoding="utf-8")
+    (project / "ivrc.toml").write_text('recipients_delimiter = ","\n', encoding="utf-8")
+    result = run_ivrc("lint", "flow.ivr", "--recipients", "people.csv", cwd=project)
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if "error[" in line]
+    assert errors == ["people.csv:1:1: error[malformed-row]: the header is one column, `name;phone;time;office`: its names are separated by `;`, and the values are read as separated by `,`"]
+    assert 'set `recipients_delimiter = ";"`' in result.stdout
+    (project / "ivrc.toml").write_text('recipients_delimiter = "|"\n', encoding="utf-8")
+    bad = run_ivrc("lint", "flow.ivr", "--recipients", "people.csv", cwd=project)
+    assert bad.returncode == 2 and "recipients_delimiter" in bad.stderr and len(bad.stderr.splitlines()) == 1
+
+
+def test_empty_rows_are_skipped_and_counted(project):
+    (project / "people.csv").write_text("name,phone,time,office\nAvi,054-600-0002,10:00,03-555-9877\n,,,\n , ,,\r\n\n", encoding="utf-8")
+    result = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1
+    assert result.stderr.splitlines()[-1] == "1 request for 1 recipient of people.csv (2 empty rows skipped)"
+
+
+def test_a_spreadsheet_workbook_says_how_to_save_it_as_csv(project):
+    import zipfile
+
+    with zipfile.ZipFile(project / "people.xlsx", "w") as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+    (project / "people.csv").write_bytes((project / "people.xlsx").read_bytes())
+    for name in ("people.xlsx", "people.csv"):
+        result = run_ivrc("lint", "flow.ivr", "--recipients", name, cwd=project)
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "Excel" in result.stdout and 'Save As > "CSV UTF-8 (Comma delimited) (*.csv)"' in result.stdout, result.stdout
+
+
+def test_a_missing_recipients_file_is_a_usage_error_like_a_missing_flow(project):
+    for command in (["lint", "flow.ivr"], ["compile", "flow.ivr"]):
+        result = run_ivrc(*command, "--recipients", "nobody.csv", cwd=project)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert "nobody.csv" in result.stdout + result.stderr
