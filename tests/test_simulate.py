@@ -102,7 +102,12 @@ def test_spec_10_waits_are_rounded_up():
 
 
 def test_spec_11_placeholders_are_filled_and_an_unfilled_one_is_said_as_written():
-    request = flow('step a { say "Hi $name$, on $day$ at $4$" with name = "Dana", day = "Monday" }\n')
+    # undefined-placeholder is an error by default; a team that wants it sent anyway lowers it.
+    from ivrc.config import Config
+    from ivrc.diagnostics import Severity
+
+    lowered = Config(severity={"undefined-placeholder": Severity.WARNING})
+    request = ivrc.compile(HEAD + 'step a { say "Hi $name$, on $day$ at $4$" with name = "Dana", day = "Monday" }\n', config=lowered)
     prompt = simulate(request, []).events[0]
     assert prompt["text"] == "Hi Dana, on Monday at $4$"
 

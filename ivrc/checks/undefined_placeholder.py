@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 
 from ivrc.diagnostics import Diagnostic, Severity
 from ivrc.model import Model, placeholders, spoken
 
 NAME = "undefined-placeholder"
-SEVERITY = Severity.WARNING
+SEVERITY = Severity.ERROR
 
 
 def check(model: Model) -> Iterator[Diagnostic]:
@@ -18,8 +19,9 @@ def check(model: Model) -> Iterator[Diagnostic]:
     or simple_dialer text, which cannot take values at all.
 
     Why is this bad?
-    A placeholder with no value is spoken literally: the caller hears "dollar name
-    dollar" (api-notes 11).
+    A placeholder with no value is spoken literally to every caller: they hear "dollar
+    name dollar" (api-notes 11). A misspelt name (`$nmae$`) is the usual cause, so the
+    help names the closest value the `with` clause gives.
 
     Example
     ```
@@ -41,7 +43,10 @@ def check(model: Model) -> Iterator[Diagnostic]:
             for name, start, end in placeholders(text.value):
                 if name in given:
                     continue
-                if fillable:
+                close = difflib.get_close_matches(name, sorted(given), n=1, cutoff=0.6) if given else []
+                if close:
+                    advice = f"did you mean `${close[0]}$`? (`{close[0]}` has a value)"
+                elif fillable:
                     advice = f'add `{name} = "…"` to the `with` clause' if prompt.with_bindings else f'add `with {name} = "…"` after the text'
                 else:
                     advice = "only a step's `say` can fill placeholders; write the words into the text"
