@@ -663,6 +663,7 @@ def graph_command(
 # The commands that talk to the service live in their own module; importing it here registers
 # them on `app` in this place, so that `ivrc --help` lists the commands in this order.
 from ivrc import cli_service  # noqa: E402,F401
+from ivrc import cli_cdr  # noqa: E402,F401
 from ivrc import cli_insight  # noqa: E402,F401
 
 

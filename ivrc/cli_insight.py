@@ -40,7 +40,10 @@ def checked_flow(file: Path, config_file: Path | None, region: str | None) -> tu
 @app.command("report", cls=Command)
 def report_command(
     flow: Annotated[Path, typer.Argument(metavar="FLOW", help="The .ivr (or JSON request) the calls were placed with.", show_default=False, autocompletion=complete_files(".ivr", ".json"))],
-    cdr: Annotated[list[Path], typer.Option("--cdr", metavar="FILE", help="Call records as `ivrc cdr --format csv` writes them; repeat for more.", show_default=False)],
+    cdr: Annotated[
+        list[Path],
+        typer.Option("--cdr", metavar="FILE", help="Call records as `ivrc cdr` writes them (csv or json, a campaign's or --recipients'); repeat for more.", show_default=False),
+    ],
     output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")] = None,
     output_format: Annotated[str, typer.Option("--format", **choices("html", "json"), help="html: one self-contained page; json: the same figures.")] = "html",
     region: RegionOption = None,
@@ -51,8 +54,9 @@ def report_command(
     from ivrc import graph as diagrams
     from ivrc import page
     from ivrc import report as campaign
-    from ivrc.api.cdr import CdrError, CdrRecord, iter_cdr
-    from ivrc.files import Unreadable, text_lines
+    from ivrc.api.cdr import CdrError, CdrRecord
+    from ivrc.cdr_files import read_records
+    from ivrc.files import Unreadable
     from ivrc.traffic import replay
 
     model, graph, request = checked_flow(flow, config_file, region)
@@ -62,7 +66,7 @@ def report_command(
         error stops the report before a byte of it is written."""
         for path in cdr:
             try:
-                yield from iter_cdr(text_lines(path))
+                yield from read_records(path)
             except CdrError as error:
                 _fail(f"{path}:{error.line}: {error.reason}" if error.line else f"{path}: {error.reason}")
             except Unreadable as problem:

@@ -139,7 +139,7 @@ def campaign(figures: dict[str, Any], svg: str) -> str:
     ]
     body = [
         f"<header><h1>Campaign report: {escape(figures['flow'])}</h1>",
-        f'<p class="sources">Call records: {escape(", ".join(figures["sources"]))}</p></header>',
+        f'<p class="sources">Call records: {escape(sources_in_words(figures["sources"]))}</p></header>',
         "<main>",
         '<ul class="cards" aria-label="summary">' + "".join(f'<li data-figure="{escape(name)}">{escape(name)}<strong>{escape(str(value))}</strong></li>' for name, value in cards) + "</ul>",
     ]
@@ -208,3 +208,17 @@ def coverage(flows: list[dict[str, Any]], svgs: list[str]) -> str:
         ]
     body += ['<p id="detail" aria-live="polite">Point at a step to see whether it is tested.</p>', "</main>"]
     return _page("Flow test coverage", body)
+
+
+def sources_in_words(sources: list[str]) -> str:
+    """The call-record files a report read, in a line: three or fewer by name, more counted
+    with their folder and the first and last names (`20 files in records/: a.csv … t.csv`)."""
+    if len(sources) <= 3:
+        return ", ".join(sources)
+    import os
+
+    folders = {os.path.dirname(source) for source in sources}
+    folder = f" in {folders.pop()}/" if len(folders) == 1 and "" not in folders else ""
+    names = [os.path.basename(source) if folder else source for source in sources]
+    return f"{len(sources)} files{folder}: {names[0]} … {names[-1]}"
+

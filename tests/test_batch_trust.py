@@ -201,3 +201,55 @@ def test_a_second_ctrl_c_stops_at_once(emulator, tmp_path):
     _, err = process.communicate(timeout=2)
     assert process.returncode == 130
     assert "ivrc: stopped at once." in err.decode()
+
+
+# ---- results people can use ---------------------------------------------------------------------
+
+
+def test_results_carry_chosen_columns_and_marks_and_the_report_reads_every_form_cdr_writes(emulator, tmp_path):
+    import json
+    import shutil
+
+    from conftest import EXAMPLES
+
+    for name in ("personal_reminder.ivr", "personal_reminder.csv"):
+        shutil.copy(EXAMPLES / name, tmp_path / name)
+    flow, people = tmp_path / "personal_reminder.ivr", tmp_path / "personal_reminder.csv"
+    flow.write_text(flow.read_text(encoding="utf-8").replace('"clinic-personal-2036-12"', '"results-columns"'), encoding="utf-8")
+    assert ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url).returncode == 0
+    common = ("cdr", "--recipients", str(people), "--flow", str(flow))
+    deadline = time.monotonic() + 60
+    while True:
+        rows = json.loads(ivrc_cli(*common, "--format", "json", url=emulator.url).stdout)
+        if all(r["calls"] for r in rows) or time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    as_csv = ivrc_cli(*common, "--format", "csv", "--columns", "name,phone", "--concurrency", "2", url=emulator.url)
+    assert as_csv.returncode == 0, as_csv.stderr
+    header, first, *_ = as_csv.stdout.splitlines()
+    assert header == "row,name,phone,unique_id,calls,answered,hangup_cause,billsec,marks,keys,mark:custom:confirmed,mark:custom:cancelled,call_records"
+    assert first.startswith("1,Dana Levi,054-600-0001,results-columns-")
+    confirmed = [r for r in rows if "custom:confirmed" in r["marks"]]
+    assert all(r["mark:custom:confirmed"] == "yes" for r in confirmed) and all(r["mark:custom:confirmed"] == "" for r in rows if r not in confirmed)
+    table = ivrc_cli(*common, url=emulator.url)
+    assert "call_records" not in table.stdout and table.stdout.split()[:3] == ["row", "unique_id", "calls"]
+    summary = ivrc_cli(*common, "--summary", url=emulator.url)
+    assert summary.stdout.startswith("calls: 5, answered: 5 (100%)\n"), summary.stdout
+    # Every form `cdr` writes is read by the report, with the same figures.
+    forms = {"results.csv": as_csv.stdout, "results.json": ivrc_cli(*common, "--format", "json", url=emulator.url).stdout}
+    one = rows[0]["unique_id"]
+    forms["one.csv"] = ivrc_cli("cdr", one, "--format", "csv", url=emulator.url).stdout
+    forms["one.json"] = ivrc_cli("cdr", one, "--format", "json", url=emulator.url).stdout
+    calls = {}
+    for name, text in forms.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        report = ivrc_cli("report", str(flow), "--cdr", str(tmp_path / name), "--format", "json", url=emulator.url)
+        assert report.returncode == 0, (name, report.stderr)
+        calls[name] = json.loads(report.stdout)["calls"]["placed"]
+    assert calls["results.csv"] == calls["results.json"] == 5 and calls["one.csv"] == calls["one.json"] == 1, calls
+    (tmp_path / "table.txt").write_text(table.stdout, encoding="utf-8")
+    refused = ivrc_cli("report", str(flow), "--cdr", str(tmp_path / "table.txt"), url=emulator.url)
+    assert refused.returncode == 2
+    assert refused.stderr == f"ivrc: error: {tmp_path / 'table.txt'}:1: this is the table `ivrc cdr` shows people; write the records with `--format csv` or `--format json` for a report\n"
+    unknown = ivrc_cli(*common, "--columns", "nmae", url=emulator.url)
+    assert (unknown.returncode, unknown.stderr) == (2, f"ivrc: error: --columns: {people} has no column `nmae`\n")

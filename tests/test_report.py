@@ -199,3 +199,11 @@ def test_the_bundled_records_fit_the_survey():
     marks = {m["mark"]: m["calls"] for m in figures["marks"]}
     for mark in ("custom:promoter", "custom:passive", "custom:detractor", "custom:callback", "remove"):
         assert marks[mark] == sum(r.marks.count(mark) for r in records)
+
+
+def test_many_call_record_files_are_summarised_in_the_header():
+    from ivrc.page import sources_in_words
+
+    assert sources_in_words(["a.csv", "b.csv"]) == "a.csv, b.csv"
+    assert sources_in_words([f"records/day{n:02d}.csv" for n in range(1, 21)]) == "20 files in records/: day01.csv … day20.csv"
+    assert sources_in_words(["x/a.csv", "y/b.csv", "c.csv", "d.csv"]) == "4 files: x/a.csv … d.csv"

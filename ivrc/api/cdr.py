@@ -179,6 +179,46 @@ def iter_cdr(lines: Iterable[str]) -> Iterator[CdrRecord]:
         yield record
 
 
+def from_json(value: Any) -> CdrRecord:
+    """A record as `as_json` writes it (`ivrc cdr --format json`), read back; CdrError when it is not one."""
+    if not isinstance(value, dict):
+        raise CdrError("a call record in JSON is an object")
+    missing = [c for c in COLUMNS if c not in value]
+    if missing:
+        raise CdrError(f"a call record in JSON has no {', '.join(missing)}")
+    try:
+        steps = value["steps"]
+        if isinstance(steps, str):
+            steps = parse_steps(steps)
+        if not isinstance(steps, dict):
+            raise ValueError("`steps` is not an object")
+        return CdrRecord(
+            cli=str(value["cli"] or ""),
+            phone_number=str(value["phone_number"] or ""),
+            start_time=_from_iso(value["start_time"]),
+            answer_time=_from_iso(value["answer_time"]),
+            hangup_time=_from_iso(value["hangup_time"]),
+            duration=int(value["duration"] or 0),
+            billsec=int(value["billsec"] or 0),
+            hangup_cause=str(value["hangup_cause"] or "").strip(),
+            unique_campaign_id=str(value["unique_campaign_id"] or ""),
+            steps=steps,
+        )
+    except (ValueError, TypeError) as error:
+        raise CdrError(f"a call record in JSON cannot be read: {error}") from None
+
+
+def _from_iso(value: Any) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"`{value}` is not a time")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError(f"`{value}` has no offset from UTC")
+    return moment
+
+
 def write_cdr(rows: list[dict[str, Any]]) -> str:
     """Rows in the document's CSV form: the header, every field quoted, CRLF (api-notes 18)."""
     out = io.StringIO()
