@@ -24,8 +24,6 @@ def read_records(path: Path) -> Iterator[CdrRecord]:
     problem by line; Unreadable says why a file cannot be read."""
     lines = text_lines(path)
     first = next(lines, "")
-    while first and not first.strip():
-        first = next(lines, "")
     head = first.lstrip()
     if head.startswith(("[", "{")):
         yield from _json_records(first + "".join(lines))
