@@ -162,12 +162,21 @@ class Summary:
         return not any(d.severity is Severity.ERROR for d in self.diagnostics)
 
 
+PROGRESS_EVERY = 4096  # rows between two calls of `progress`
+
+
 def run(
-    template: Template, path: Path, region: str | None, emit: Callable[[Row, str, str], None] | None = None, stop_after: int | None = None
+    template: Template,
+    path: Path,
+    region: str | None,
+    emit: Callable[[Row, str, str], None] | None = None,
+    stop_after: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Summary:
     """Check every row; for each row without errors, render its request and pass it to `emit`
     as (row, unique_id, JSON line). Findings point into the recipients file. `stop_after` ends
-    the reading after that row (for one person's call)."""
+    the reading after that row (for one person's call); `progress` hears, now and then, how many
+    bytes of the file have been read."""
     summary = Summary()
     where = str(path)
     found = summary.diagnostics
@@ -185,6 +194,8 @@ def run(
             if stop_after is not None and row.number > stop_after:
                 break
             summary.rows += 1
+            if progress is not None and not summary.rows % PROGRESS_EVERY:
+                progress(recipients.position())
             values, identity, errors = _check_row(template, row, region, missing, where, found)
             if identity is not None:
                 digits, cell = identity

@@ -45,19 +45,47 @@ class SparseLines:
         return self.lines.get(index + 1, "")
 
 
+PROGRESS_ABOVE = 2 * 1024 * 1024  # bytes: a recipients file this large shows its progress on a terminal
+
+
 def run(template: Template, path: Path, region: str | None, emit: Callable[[Row, str, str], None] | None = None, stop_after: int | None = None) -> Summary:
-    """`ivrc.batch.run`, with a file that cannot be read at all turned into one finding."""
+    """`ivrc.batch.run`, with a file that cannot be read at all turned into one finding, and a
+    progress bar on a terminal for a file over PROGRESS_ABOVE bytes, as deploy shows one."""
     from ivrc.batch import Summary, run as run_batch
     from ivrc.files import Unreadable
     from ivrc.recipients import RecipientsError
 
+    tick, done = _progress(path) if stop_after is None else (None, None)
     try:
-        return run_batch(template, path, region, emit, stop_after)
+        return run_batch(template, path, region, emit, stop_after, tick)
     except Unreadable as problem:
         return Summary(diagnostics=[unreadable_file.diagnose(problem)])
     except RecipientsError as error:
         span_at = _span(error.line, error.column)
         return Summary(diagnostics=[malformed_row.diagnose(error.message, span_at, str(path))])
+    finally:
+        if done is not None:
+            done()
+
+
+def _progress(path: Path) -> tuple[Callable[[int], None] | None, Callable[[], None] | None]:
+    """A bar of bytes read, with the rate and the time left, on stderr when it is a terminal."""
+    import os
+    import sys
+
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return None, None
+    if size <= PROGRESS_ABOVE or not sys.stderr.isatty() or os.environ.get("TERM") == "dumb":
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    bar = Progress(f"checking {path.name}", BarColumn(), DownloadColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    bar.start()
+    task = bar.add_task("rows", total=size)
+    return (lambda read: bar.update(task, completed=read)), bar.stop
 
 
 def _span(line: int, column: int):  # type: ignore[no-untyped-def]

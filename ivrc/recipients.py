@@ -94,6 +94,10 @@ class Recipients:
     def close(self) -> None:
         self._file.close()
 
+    def position(self) -> int:
+        """How many bytes of the file have been read so far (a little ahead of the rows given)."""
+        return self._file.tell()
+
     def __enter__(self) -> Recipients:
         return self
 

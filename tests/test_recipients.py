@@ -444,3 +444,35 @@ def test_a_missing_recipients_file_is_a_usage_error_like_a_missing_flow(project)
         result = run_ivrc(*command, "--recipients", "nobody.csv", cwd=project)
         assert result.returncode == 2, (command, result.stdout, result.stderr)
         assert "nobody.csv" in result.stdout + result.stderr
+
+
+def test_a_large_recipients_file_shows_progress_on_a_terminal(project):
+    """On a terminal (a pseudo-terminal here), lint and compile of a file over 2 MiB show a bar."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    rows = "".join(f"Patient {n},+9725200{n:05d},10:00,03-555-9877\n" for n in range(50_000))
+    (project / "people.csv").write_text("name,phone,time,office\n" + rows, encoding="utf-8")
+    assert (project / "people.csv").stat().st_size > 2 * 1024 * 1024
+    for command in (["lint", "flow.ivr", "--recipients", "people.csv", "--select", "invalid-phone-number"], ["compile", "flow.ivr", "--recipients", "people.csv", "-o", "out.jsonl"]):
+        leader, follower = pty.openpty()
+        env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+        env.pop("NO_COLOR", None)
+        process = subprocess.Popen([sys.executable, "-m", "ivrc", *command], cwd=project, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower, env=env)
+        os.close(follower)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(leader)
+        assert process.wait(timeout=300) in (0, 1)
+        assert b"checking people.csv" in seen, seen[-500:]
+    quiet = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "-o", "out.jsonl", cwd=project)
+    assert "checking" not in quiet.stderr, "off a terminal, no bar"
