@@ -156,6 +156,25 @@ class Summary:
     requests: int = 0
     diagnostics: list[Diagnostic] = field(default_factory=list)
     empty_rows: int = 0  # rows with no value at all, skipped
+    header_line: int = 0  # the CSV header's line: findings below it are a row's own
+    columns: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)  # with `keep_rejected`: the rows with errors
+
+    def row_errors_only(self, path: str, findings: list[Diagnostic] | None = None) -> bool:
+        """Whether every error (of `findings`, as configured; else the summary's) is a row's own,
+        so that `--skip-invalid` can leave those rows out."""
+        errors = [d for d in (self.diagnostics if findings is None else findings) if d.severity is Severity.ERROR]
+        return bool(errors) and all(d.path == path and d.line > self.header_line and d.rule != "unreadable-file" for d in errors)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A row left out for its errors: where it is, its values (none for a row that cannot be read) and why."""
+
+    row: int
+    line: int
+    values: dict[str, str]
+    findings: list[str]
 
     @property
     def ok(self) -> bool:
@@ -172,6 +191,7 @@ def run(
     emit: Callable[[Row, str, str], None] | None = None,
     stop_after: int | None = None,
     progress: Callable[[int], None] | None = None,
+    keep_rejected: bool = False,
 ) -> Summary:
     """Check every row; for each row without errors, render its request and pass it to `emit`
     as (row, unique_id, JSON line). Findings point into the recipients file. `stop_after` ends
@@ -196,7 +216,11 @@ def run(
             summary.rows += 1
             if progress is not None and not summary.rows % PROGRESS_EVERY:
                 progress(recipients.position())
+            before = len(found)
             values, identity, errors = _check_row(template, row, region, missing, where, found)
+            if errors and keep_rejected:
+                said = [f"{d.rule}: {d.message}" for d in found[before:] if d.severity is Severity.ERROR]
+                summary.rejected.append(Rejected(row.number, row.line, {name: cell.value for name, cell in row.cells.items()}, said))
             if identity is not None:
                 digits, cell = identity
                 told_apart = ID_COLUMN in row.cells
@@ -216,12 +240,18 @@ def run(
             if emit is not None:
                 emit(row, unique_id, template.render(values, unique_id))
         summary.empty_rows = recipients.empty_rows
+        summary.header_line = recipients.header[0].line if recipients.kind == "csv" and recipients.header else 0
+        summary.columns = recipients.columns
+        summary.rows += len(recipients.problems)  # a row that cannot be read is a row all the same
         for problem in recipients.problems:
+            if keep_rejected:
+                summary.rejected.append(Rejected(problem.row, problem.line, {}, [f"{malformed_row.NAME}: {problem.message}"]))
             found.append(malformed_row.diagnose(problem.message, _span(problem.line, problem.column, 1), where))
         if recipients.kind == "jsonl":
             found.extend(d for d in _header_findings(recipients.header, used, where) if d.rule == unused_column.NAME)
     found.extend(_duplicates(numbers, rows, lines, columns, widths, where, ID_COLUMN in recipients.columns))
     found.sort(key=lambda d: d.sort_key)
+    summary.rejected.sort(key=lambda r: r.line)
     return summary
 
 

@@ -20,6 +20,7 @@ from ivrc.cli_lint import colour as _colour
 from ivrc.files import write_atomically
 
 if TYPE_CHECKING:
+    from ivrc.batch import Summary
     from ivrc.config import Config
     from ivrc.library import Result
 
@@ -129,6 +130,14 @@ ConfigOption = Annotated[
     Optional[Path],
     typer.Option("--config", metavar="FILE", help="Use this ivrc.toml or pyproject.toml instead of the nearest one."),
 ]
+SkipInvalidOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--skip-invalid",
+        metavar="REJECTS",
+        help="With --recipients: leave out the rows with errors (the rest go ahead) and write them, with their findings, to REJECTS (.csv, readable by you only).",
+    ),
+]
 CampaignOption = Annotated[
     Optional[str],
     typer.Option(
@@ -158,6 +167,7 @@ def compile_command(
     recordings: RecordingsOption = None,
     recipients: RecipientsOption = None,
     campaign: CampaignOption = None,
+    skip_invalid: SkipInvalidOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Compile FILE to the request JSON. Nothing is written when it has errors. A template flow
@@ -178,10 +188,10 @@ def compile_command(
             typer.echo(f"ivrc: {line}", err=True)
         raise typer.Exit(EXIT_FINDINGS if verdict.failed or verdict.stale else EXIT_OK)
     if recipients is not None or _settings(files[0], config_file).recipients is not None:
-        _compile_batch(files[0], output, recipients, config_file, flags, campaign)
+        _compile_batch(files[0], output, recipients, config_file, flags, campaign, skip_invalid)
         return
-    if campaign is not None:
-        _fail("--campaign is for a template flow with --recipients")
+    if campaign is not None or skip_invalid is not None:
+        _fail(f"{'--campaign' if campaign is not None else '--skip-invalid'} is for a template flow with --recipients")
     file = files[0]
     try:
         source = _read(file)
@@ -194,7 +204,9 @@ def compile_command(
     _deliver(dumps(result.request), output)
 
 
-def _compile_batch(file: Path, output: Path | None, named: Path | None, config_file: Path | None, flags: dict[str, object], campaign: str | None = None) -> None:
+def _compile_batch(
+    file: Path, output: Path | None, named: Path | None, config_file: Path | None, flags: dict[str, object], campaign: str | None = None, skip_invalid: Path | None = None
+) -> None:
     """One request per recipient, as JSON Lines in row order; nothing is written when a row or
     the flow has errors, so a batch is never half there."""
     from ivrc import render
@@ -218,7 +230,9 @@ def _compile_batch(file: Path, output: Path | None, named: Path | None, config_f
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="\n", dir=folder, prefix=".ivrc-batch-", suffix=".jsonl", delete=False) as sink:
         temporary = Path(sink.name)
         try:
-            summary = cli_recipients.run(result.template, path, _flow_region(result, config), lambda row, unique_id, line: sink.write(line + "\n"))
+            summary = cli_recipients.run(
+                result.template, path, _flow_region(result, config), lambda row, unique_id, line: sink.write(line + "\n"), keep_rejected=skip_invalid is not None
+            )
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise
@@ -227,7 +241,11 @@ def _compile_batch(file: Path, output: Path | None, named: Path | None, config_f
     sys.stderr.write(render.text_report([report], _colour(sys.stderr)))
     from ivrc.diagnostics import has_errors
 
-    if has_errors(findings):
+    left_out = ""
+    if has_errors(findings) and skip_invalid is not None and summary.row_errors_only(str(path), findings):
+        _write_rejected(skip_invalid, summary)
+        left_out = f"; {len(summary.rejected)} row{'s' if len(summary.rejected) != 1 else ''} with errors left out, written to {skip_invalid}"
+    elif has_errors(findings):
         temporary.unlink(missing_ok=True)
         typer.echo(f"ivrc: nothing was written: {path} has errors", err=True)
         raise typer.Exit(EXIT_USAGE if cli_recipients.unreadable(findings) else EXIT_FINDINGS)
@@ -244,7 +262,16 @@ def _compile_batch(file: Path, output: Path | None, named: Path | None, config_f
             temporary.unlink(missing_ok=True)
             _fail(f"{target}: cannot write: {error.strerror or error}")
     empty = f" ({summary.empty_rows} empty row{'s' if summary.empty_rows != 1 else ''} skipped)" if summary.empty_rows else ""
-    typer.echo(f"{summary.requests} request{'s' if summary.requests != 1 else ''} for {summary.rows} recipient{'s' if summary.rows != 1 else ''} of {path}{empty}", err=True)
+    typer.echo(f"{summary.requests} request{'s' if summary.requests != 1 else ''} for {summary.rows} row{'s' if summary.rows != 1 else ''} of {path}{empty}{left_out}", err=True)
+
+
+def _write_rejected(target: Path, summary: Summary) -> None:
+    from ivrc import cli_recipients
+
+    try:
+        cli_recipients.write_rejected(target, summary)
+    except OSError as error:
+        _fail(f"--skip-invalid {target}: cannot write: {error.strerror or error}")
 
 
 def _template(file: Path, source: str, config: Config) -> Result:

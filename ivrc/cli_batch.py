@@ -13,7 +13,7 @@ from ivrc import render
 from ivrc.cli_recipients import report, run, unreadable
 
 if TYPE_CHECKING:
-    from ivrc.batch import Summary, Template
+    from ivrc.batch import Rejected, Summary, Template
     from ivrc.batch_journal import BatchJournal
     from ivrc.deploy_batch import Outlook, Tally
     from ivrc.library import Result
@@ -31,6 +31,7 @@ class Sending:
     rate: float | None = None
     resend_changed: bool = False
     show_request: bool = False
+    skip_invalid: Path | None = None  # where the rows left out for their errors are written
 
 
 def deploy(file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending) -> None:
@@ -49,12 +50,13 @@ def deploy(file: Path, result: Result, path: Path, region: str | None, client: A
         raise typer.Exit(130) from None
     if prepared is None:
         return
-    journal, requests = prepared
+    journal, requests, rejected = prepared
     template = result.template
     assert template is not None
     tally = _send(file, template, path, region, client, journal, requests, how)
     journal.close()
-    typer.echo(f"Deployed: {tally.line()}")
+    left_out = f" {len(rejected)} row{'s' if len(rejected) != 1 else ''} with errors left out ({how.skip_invalid})." if rejected else ""
+    typer.echo(f"Deployed: {tally.line()}{left_out}")
     for failure in tally.failures:
         typer.echo(f"ivrc: error: {failure}", err=True)
     if tally.changed:
@@ -76,7 +78,7 @@ def _keep(count: int) -> str:
     return f"{_people(count)} {'keeps' if count == 1 else 'keep'} the version {'it was' if count == 1 else 'they were'} sent"
 
 
-def _prepare(file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending) -> tuple[BatchJournal, int] | None:
+def _prepare(file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending) -> tuple[BatchJournal, int, list[Rejected]] | None:
     """Everything before the first request: the checks, the journal, the credentials, the plan
     and the question. Returns the open journal when there is something to send and the user said yes."""
     import sys
@@ -90,16 +92,24 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
 
     template = result.template
     assert template is not None
-    checked = run(template, path, region)
+    checked = run(template, path, region, keep_rejected=how.skip_invalid is not None)
     if checked.diagnostics:
         sys.stderr.write(render.text_report([report(path, checked.diagnostics)], _colour(sys.stderr)))
-    if has_errors(checked.diagnostics):
+    if has_errors(checked.diagnostics) and how.skip_invalid is not None and checked.row_errors_only(str(path)):
+        from ivrc.cli_recipients import write_rejected
+
+        try:
+            write_rejected(how.skip_invalid, checked)
+        except OSError as error:
+            client.close()
+            _fail(f"--skip-invalid {how.skip_invalid}: cannot write: {error.strerror or error}")
+    elif has_errors(checked.diagnostics):
         client.close()
         typer.echo(f"ivrc: nothing was sent: {path} has errors", err=True)
         raise typer.Exit(EXIT_USAGE if unreadable(checked.diagnostics) else EXIT_FINDINGS)
     if checked.requests == 0:
         client.close()
-        _fail(f"{path} has no recipients")
+        _fail(f"{path} has no recipients" + (" without errors" if checked.rejected else ""))
     try:
         key = batch_journal.journal_key()
     except OSError as error:
@@ -112,14 +122,17 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
     except batch_journal.JournalError as error:
         client.close()
         _fail(f"{error}; nothing was sent")
-    sample: list[tuple[Row, str, str]] = []
-    run(template, path, region, lambda row, unique_id, line: sample.append((row, unique_id, line)), stop_after=1)
-    _confirm_credentials(client, sample[0][1], journal)
+    sample: list[tuple[Row, str, str]] = []  # the first recipient who is sent, for the plan
     seen = deploy_batch.Outlook()
-    for_each = lambda row, unique_id, line: seen.add(  # noqa: E731
-        deploy_batch.decide(known := journal.state(unique_id), journal.digest(line), how.start, how.resend_changed), known
-    )
-    run(template, path, region, for_each)
+
+    def foresee(row: Row, unique_id: str, line: str) -> None:
+        if not sample:
+            sample.append((row, unique_id, line))
+        known = journal.state(unique_id)
+        seen.add(deploy_batch.decide(known, journal.digest(line), how.start, how.resend_changed), known)
+
+    run(template, path, region, foresee)
+    _confirm_credentials(client, sample[0][1], journal)
     _plan(file, url, path, template, checked, seen, journal, how)
     _sample(sample[0], template, how.show_request)
     changes_since(journal.last_deployed(), template.model, file, template.model.config)
@@ -148,7 +161,7 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
             client.close()
             typer.echo("Nothing was sent.")
             return None
-    return journal, checked.requests
+    return journal, checked.requests, checked.rejected
 
 
 def _confirm_credentials(client: Any, unique_id: str, journal: BatchJournal) -> None:
@@ -182,6 +195,8 @@ def _plan(file: Path, url: str, path: Path, template: Template, checked: Summary
     typer.echo(f"  {requests} recipient{'s' if requests != 1 else ''}, each called {when}" + ("; each is started" if how.start else "; none is started (add --start)"))
     if checked.empty_rows:
         typer.echo(f"  {checked.empty_rows} empty row{'s' if checked.empty_rows != 1 else ''} of {path} skipped")
+    if checked.rejected:
+        typer.echo(f"  {len(checked.rejected)} row{'s' if len(checked.rejected) != 1 else ''} with errors left out, not sent (--skip-invalid: written to {how.skip_invalid})")
     sent = seen.done + seen.start + seen.changed + seen.resend
     if sent:
         typer.echo(f"  {seen.new} new, {sent} sent before (the journal: {journal.path})")

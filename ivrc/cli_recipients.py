@@ -48,7 +48,9 @@ class SparseLines:
 PROGRESS_ABOVE = 2 * 1024 * 1024  # bytes: a recipients file this large shows its progress on a terminal
 
 
-def run(template: Template, path: Path, region: str | None, emit: Callable[[Row, str, str], None] | None = None, stop_after: int | None = None) -> Summary:
+def run(
+    template: Template, path: Path, region: str | None, emit: Callable[[Row, str, str], None] | None = None, stop_after: int | None = None, keep_rejected: bool = False
+) -> Summary:
     """`ivrc.batch.run`, with a file that cannot be read at all turned into one finding, and a
     progress bar on a terminal for a file over PROGRESS_ABOVE bytes, as deploy shows one."""
     from ivrc.batch import Summary, run as run_batch
@@ -57,7 +59,7 @@ def run(template: Template, path: Path, region: str | None, emit: Callable[[Row,
 
     tick, done = _progress(path) if stop_after is None else (None, None)
     try:
-        return run_batch(template, path, region, emit, stop_after, tick)
+        return run_batch(template, path, region, emit, stop_after, tick, keep_rejected)
     except Unreadable as problem:
         return Summary(diagnostics=[unreadable_file.diagnose(problem)])
     except RecipientsError as error:
@@ -121,3 +123,20 @@ def template_of(result: Result, config: Config | None = None) -> Template | None
         return None
     model = semantics.build(result.flow, config)
     return Template.of(model) if model.fields else None
+
+
+def write_rejected(target: Path, summary: Summary) -> None:
+    """The rows left out by `--skip-invalid`, as CSV: their row and line, their values, and the
+    errors that kept each out. It holds personal data, so only its owner may read it."""
+    import csv
+    import io
+
+    from ivrc.files import write_atomically
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["row", "line", *summary.columns, "findings"])
+    for rejected in summary.rejected:
+        writer.writerow([rejected.row, rejected.line, *(rejected.values.get(name, "") for name in summary.columns), "; ".join(rejected.findings)])
+    write_atomically(target, out.getvalue(), private=True)
+

@@ -20,6 +20,7 @@ from ivrc.cli import (
     RecipientsOption,
     RecordingsOption,
     RegionOption,
+    SkipInvalidOption,
     UsageError,
     _fail,
     _flow_region,
@@ -91,6 +92,7 @@ def deploy_command(
     ] = False,
     campaign: CampaignOption = None,
     show_request: Annotated[bool, typer.Option("--show-request", help="With --recipients: print the first recipient's whole request in the plan.")] = False,
+    skip_invalid: SkipInvalidOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Compile and check FILE, show the plan, then upload recordings, create the campaign,
@@ -120,9 +122,9 @@ def deploy_command(
                 _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
             _name_campaign(result, campaign)
             client, url = _client(base_url, user, password, timeout, connections=concurrency)
-            how = cli_batch.Sending(start, dry_run, yes, concurrency, rate, resend_changed, show_request)
+            how = cli_batch.Sending(start, dry_run, yes, concurrency, rate, resend_changed, show_request, skip_invalid)
             return lambda: cli_batch.deploy(file, result, personal, _flow_region(result, config), client, url, how)
-        for flag, given in (("--resend-changed", resend_changed), ("--campaign", campaign is not None), ("--show-request", show_request)):
+        for flag, given in (("--resend-changed", resend_changed), ("--campaign", campaign is not None), ("--show-request", show_request), ("--skip-invalid", skip_invalid is not None)):
             if given:
                 _fail(f"{flag} is for a personal campaign: a template flow with --recipients")
         if result.request is not None and recipients is not None:

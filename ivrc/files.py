@@ -7,8 +7,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` in one step, so an interrupted run leaves the old file or the new one."""
+def write_atomically(path: Path, text: str, private: bool = False) -> None:
+    """Replace `path` in one step, so an interrupted run leaves the old file or the new one;
+    `private` (personal data) makes it readable by its owner only."""
     import tempfile
 
     directory = path.parent if str(path.parent) else Path(".")
@@ -20,7 +21,7 @@ def write_atomically(path: Path, text: str) -> None:
             os.fsync(handle.fileno())
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(handle.name, 0o666 & ~umask)
+        os.chmod(handle.name, 0o600 if private else 0o666 & ~umask)
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)

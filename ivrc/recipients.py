@@ -60,6 +60,7 @@ class Problem:
     line: int
     column: int
     message: str
+    row: int = 0  # the data row's number, as a Row has it
 
 
 class Recipients:
@@ -152,14 +153,14 @@ class Recipients:
                 # read those lines again as the rows they are.
                 self._lines.push(spanned)
                 opened = _open_quote(text)
-                self.problems.append(Problem(line, opened, f"row {number}: this quoted value has no closing `\"` on its line"))
+                self.problems.append(Problem(line, opened, f"row {number}: this quoted value has no closing `\"` on its line", number))
                 continue
             if problem is not None:
-                self.problems.append(Problem(problem.line, problem.column, f"row {number}: {problem.message}"))
+                self.problems.append(Problem(problem.line, problem.column, f"row {number}: {problem.message}", number))
                 continue
             if len(cells) != width:
                 where = cells[width] if len(cells) > width else cells[-1]
-                self.problems.append(Problem(where.line, where.column, f"row {number} has {len(cells)} values; the header names {width} columns"))
+                self.problems.append(Problem(where.line, where.column, f"row {number} has {len(cells)} values; the header names {width} columns", number))
                 continue
             yield Row(number, line, {head.value: cell for head, cell in zip(self.header, cells)})
 
@@ -173,10 +174,10 @@ class Recipients:
             try:
                 data = json.loads(text.rstrip("\r\n"))
             except ValueError as error:
-                self.problems.append(Problem(line, getattr(error, "colno", 1), f"row {number}: not a JSON object: {getattr(error, 'msg', error)}"))
+                self.problems.append(Problem(line, getattr(error, "colno", 1), f"row {number}: not a JSON object: {getattr(error, 'msg', error)}", number))
                 continue
             if not isinstance(data, dict):
-                self.problems.append(Problem(line, 1, f"row {number}: each line of a .jsonl recipients file is one JSON object"))
+                self.problems.append(Problem(line, 1, f"row {number}: each line of a .jsonl recipients file is one JSON object", number))
                 continue
             if not data or all(value == "" for value in data.values()):
                 number -= 1
@@ -187,7 +188,7 @@ class Recipients:
             for key, value in data.items():
                 column = _json_column(text, key)
                 if isinstance(value, bool) or not isinstance(value, (str, int)):
-                    bad = Problem(line, column, f"row {number}: `{key}` must be a text (or a whole number), not {type(value).__name__}")
+                    bad = Problem(line, column, f"row {number}: `{key}` must be a text (or a whole number), not {type(value).__name__}", number)
                     break
                 cells[key] = Cell(str(value), line, column, len(json.dumps(key, ensure_ascii=False)))
                 if key not in columns:

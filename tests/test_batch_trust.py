@@ -253,3 +253,61 @@ def test_results_carry_chosen_columns_and_marks_and_the_report_reads_every_form_
     assert refused.stderr == f"ivrc: error: {tmp_path / 'table.txt'}:1: this is the table `ivrc cdr` shows people; write the records with `--format csv` or `--format json` for a report\n"
     unknown = ivrc_cli(*common, "--columns", "nmae", url=emulator.url)
     assert (unknown.returncode, unknown.stderr) == (2, f"ivrc: error: --columns: {people} has no column `nmae`\n")
+
+
+def test_skip_invalid_sends_the_valid_rows_and_writes_the_rest_with_their_findings(emulator, tmp_path):
+    import csv
+    import stat
+
+    flow, people = _campaign(tmp_path, "skip-invalid", 20)
+    text = people.read_text(encoding="utf-8").splitlines(keepends=True)
+    text[3] = "Patient 2,054-6\n"  # row 3: not a number
+    text[8] = '"Patient 7,+972520000007\n'  # row 8: a quote left open
+    text[15] = "Patient 14,+972520000014,extra\n"  # row 15: a value too many
+    people.write_text("".join(text), encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    blocked = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url)
+    assert blocked.returncode == 1 and "ivrc: nothing was sent" in blocked.stderr, "without the option, one bad row stops the batch"
+    dry = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--dry-run", "--skip-invalid", str(rejects), url=emulator.url)
+    assert "  3 rows with errors left out, not sent (--skip-invalid: written to " in dry.stdout
+    assert "  17 recipients, each called as soon as each is started" in dry.stdout
+    sent = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--skip-invalid", str(rejects), url=emulator.url)
+    assert sent.returncode == 0, sent.stderr
+    assert sent.stdout.splitlines()[-1] == f"Deployed: 17 recipients: 17 created, 0 started, 0 skipped as already done, 0 failed. 3 rows with errors left out ({rejects})."
+    called = _calls_per_number(emulator, "skip-invalid")
+    assert len(called) == 17 and not {"972520000002", "972520000007", "972520000014"} & set(called), "nothing held back is sent"
+    with rejects.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["row"], r["line"]) for r in rows] == [("3", "4"), ("8", "9"), ("15", "16")]
+    assert rows[0]["phone"] == "054-6" and rows[0]["findings"].startswith("invalid-phone-number: `054-6` cannot be a phone number")
+    assert rows[1]["findings"].startswith("malformed-row: row 8: this quoted value has no closing")
+    assert stat.S_IMODE(rejects.stat().st_mode) == 0o600, "personal data: its owner's only"
+    compiled = ivrc_cli("compile", str(flow), "--recipients", str(people), "--skip-invalid", str(tmp_path / "again.csv"), url=emulator.url)
+    assert compiled.returncode == 0 and len(compiled.stdout.splitlines()) == 17
+    assert compiled.stderr.splitlines()[-1] == f"17 requests for 20 rows of {people}; 3 rows with errors left out, written to {tmp_path / 'again.csv'}"
+
+
+def test_the_plan_gives_dates_in_local_time_with_the_zone_and_the_whole_request_only_when_asked(emulator, tmp_path):
+    import json
+
+    flow, people = _campaign(tmp_path, "plan-dates", 2)
+    flow.write_text(flow.read_text(encoding="utf-8").replace("number recipient.phone }", "number recipient.phone; schedule at 2036-12-01T09:00:00+02:00 }"), encoding="utf-8")
+    env = {**os.environ, "IVRC_BASE_URL": emulator.url, "IVRC_USERNAME": USER, "IVRC_PASSWORD": PASSWORD, "NO_COLOR": "1", "TZ": "Asia/Jerusalem"}
+
+    def plan(*extra: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "ivrc", "deploy", str(flow), "--recipients", str(people), "--dry-run", *extra], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    short = plan()
+    assert "  2 recipients, each called at 2036-12-01 09:00 IST (UTC+02:00); none is started (add --start)" in short
+    assert "Unix time" not in short and '"ivr"' not in short, "no JSON in the plan unless asked"
+    assert 'The first recipient (row 1): unique_id plan-dates-' in short and 'phone = "+972520000000", name = "Patient 0"' in short
+    assert "What differs per recipient: the unique_id and `recipient.phone`, `recipient.name`" in short
+    summer = flow.read_text(encoding="utf-8").replace("2036-12-01T09:00:00+02:00", "2036-07-01T09:00:00+03:00")
+    flow.write_text(summer, encoding="utf-8")
+    assert "each called at 2036-07-01 09:00 IDT (UTC+03:00)" in plan(), "daylight saving time"
+    whole = plan("--show-request")
+    start = whole.index("The request of the first recipient (row 1):\n") + len("The request of the first recipient (row 1):\n")
+    request = json.loads(whole[start : whole.index("\n}\n", start) + 2])
+    assert request["schedule_type"] == "timestamp" and request["number"] == "972520000000"
