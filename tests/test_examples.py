@@ -42,7 +42,7 @@ def test_example_compiles_to_its_golden_byte_for_byte(example):
         return
     result = run_ivrc("compile", str(example.relative_to(ROOT)), "--recipients", str(recipients.relative_to(ROOT)))
     assert result.returncode == 0, result.stderr
-    assert result.stderr == f"5 requests for 5 recipients of {recipients.relative_to(ROOT)}\n", "no finding in the flow or its data"
+    assert result.stderr == f"5 requests for 5 rows of {recipients.relative_to(ROOT)}\n", "no finding in the flow or its data"
     assert result.stdout == (GOLDEN / f"{example.stem}.jsonl").read_text(encoding="utf-8")
 
 

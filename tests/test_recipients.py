@@ -424,7 +424,7 @@ def test_empty_rows_are_skipped_and_counted(project):
     result = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 1
-    assert result.stderr.splitlines()[-1] == "1 request for 1 recipient of people.csv (2 empty rows skipped)"
+    assert result.stderr.splitlines()[-1] == "1 request for 1 row of people.csv (2 empty rows skipped)"
 
 
 def test_a_spreadsheet_workbook_says_how_to_save_it_as_csv(project):

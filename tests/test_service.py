@@ -817,7 +817,7 @@ def test_the_personal_example_deploys_and_each_recipient_has_a_result(emulator, 
     assert all(r["calls"] == 1 and r["answered"] == "yes" for r in rows), rows
     assert {r["marks"] for r in rows} <= {"custom:confirmed", "custom:cancelled", ""}
     table = ivrc_cli("cdr", "--recipients", str(people), "--flow", str(flow), url=emulator.url)
-    assert table.stdout.splitlines()[0].split() == ["row", "unique_id", "calls", "answered", "hangup_cause", "billsec", "marks", "keys"]
+    assert table.stdout.splitlines()[0].split() == ["row", "unique_id", "calls", "answered", "hangup_cause", "billsec", "marks", "keys", "mark:custom:confirmed", "mark:custom:cancelled"]
 
 
 def test_the_emulator_takes_a_batch_at_concurrency_16(emulator, tmp_path):
