@@ -257,3 +257,45 @@ def test_diff_of_mutated_flows(old, new):
         except ivrc.CompileError:
             return
         assert flowdiff.compare(models[0], semantics.build(analyze(tidy, path="flow.ivr").flow)).changes == []
+
+
+RECIPIENTS_TEXT = (EXAMPLES / "personal_reminder.csv").read_text(encoding="utf-8")
+PERSONAL = analyze((EXAMPLES / "personal_reminder.ivr").read_text(encoding="utf-8"), path="personal_reminder.ivr", emit_request=True, recipients=True).template
+RECIPIENT_HOSTILE = [",", ";", "\t", '"', '""', "\r\n", "\n", "\r", ",,,,,,\n", ";;;;;\n", "\u200e", "\u200f", "\u00a0", "\u202a", "\ufeff", "$name$", "054-6", "+", "x" * 300]
+
+
+@st.composite
+def mutated_recipients(draw) -> str:
+    text = RECIPIENTS_TEXT
+    if draw(st.booleans()):
+        text = text.replace(",", draw(st.sampled_from([";", "\t", ","])))
+    for _ in range(draw(st.integers(0, 6))):
+        where = draw(st.integers(0, len(text) - 1))
+        text = text[:where] + draw(st.sampled_from(RECIPIENT_HOSTILE) | st.sampled_from(HOSTILE)) + text[where + draw(st.integers(0, 3)) :]
+    return text
+
+
+@FUZZ
+@given(mutated_recipients())
+def test_mutated_recipients_keep_their_places(tmp_path_factory, text):
+    """A recipients file, mutated, is read without fail: every request is valid JSON of a row
+    without errors, rows come in order with their own numbers and lines, every finding is inside
+    the file, and a row is either sent, rejected, or empty; never both or lost."""
+    from ivrc import batch
+    from ivrc.files import Unreadable
+    from ivrc.recipients import RecipientsError
+
+    path = tmp_path_factory.mktemp("fuzz") / "people.csv"
+    path.write_bytes(text.encode("utf-8", "surrogatepass"))  # a lone surrogate makes bytes that are not UTF-8
+    sent: list[tuple[int, int]] = []
+    try:
+        summary = batch.run(PERSONAL, path, "IL", lambda row, unique_id, line: sent.append((row.number, row.line)) or json.loads(line), keep_rejected=True)
+    except (RecipientsError, Unreadable) as error:  # the header itself cannot be read: one message
+        assert str(error)
+        return
+    lines = text.count("\n") + text.count("\r") - text.count("\r\n") + 1
+    assert sent == sorted(sent) and len({number for number, _ in sent}) == len(sent)
+    assert all(1 <= d.line <= lines for d in summary.diagnostics), [(d.line, d.message) for d in summary.diagnostics]
+    rejected = {r.row for r in summary.rejected}
+    assert not rejected & {number for number, _ in sent}
+    assert len(sent) == summary.requests
