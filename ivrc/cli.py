@@ -613,6 +613,9 @@ def test_command(
         if untested:
             typer.echo("No flow tests to run for these flows.")
             return
+        if all(p.suffix in (".csv", ".jsonl") and p.is_file() for p in paths):
+            typer.echo("No flow tests play these recipients.")
+            return
         _nothing_found(paths, "flow tests (*.ivrtest)")
     failed = sum(1 for o in outcomes if not o.passed)
     summary = f"{len(outcomes) - failed} passed, {failed} failed"

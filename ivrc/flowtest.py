@@ -297,9 +297,31 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[str], list[Path]]:
                 missing.append(f"{path}: no such file")
             else:
                 untested.append(path)
+        elif path.suffix in (".csv", ".jsonl") and path.is_file():
+            found.extend(suites_playing(path))  # a changed recipients file: the tests that play its rows
         elif path.is_file():
             found.append(path)
         else:
             missing.append(f"{path}: no such file or folder")
     unique = list(dict.fromkeys(found))
     return unique, missing, untested
+
+
+def suites_playing(data: Path, root: Path | None = None) -> list[Path]:
+    """The scenario files below `root` (the current folder) whose `recipients` is `data`."""
+    import os
+
+    from ivrc.config import toml
+
+    root = root or Path.cwd()
+    found = []
+    for candidate in sorted(root.rglob(f"*{SUFFIX}")):
+        if any(part.startswith(".") for part in candidate.relative_to(root).parts[:-1]):
+            continue
+        try:
+            named = toml().loads(candidate.read_text(encoding="utf-8")).get("recipients")
+            if isinstance(named, str) and named and os.path.samefile(candidate.parent / named, data):
+                found.append(candidate.relative_to(root) if not data.is_absolute() else candidate)
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue  # a scenario file that cannot be read names nothing here; named itself, it says why
+    return found

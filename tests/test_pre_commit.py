@@ -137,6 +137,8 @@ def _personal(repo: Path) -> None:
     shutil.copy(EXAMPLES / "personal_reminder.ivr", repo / "reminders" / "reminder.ivr")
     shutil.copy(EXAMPLES / "personal_reminder.csv", repo / "reminders" / "patients.csv")
     (repo / "reminders" / "ivrc.toml").write_text('recipients = "patients.csv"\n', encoding="utf-8")
+    scenarios = (EXAMPLES / "personal_reminder.ivrtest").read_text(encoding="utf-8").replace('"personal_reminder.csv"', '"patients.csv"')
+    (repo / "reminders" / "reminder.ivrtest").write_text(scenarios, encoding="utf-8")
 
 
 @pytest.mark.parametrize("variant", ["remote", "local"])
@@ -155,6 +157,7 @@ def test_a_template_and_its_recipients_are_checked_by_the_hooks(scratch, ivrc_re
     assert bad.returncode == 1
     assert "reminders/patients.csv:3:" in bad.stdout and "error[invalid-phone-number]" in bad.stdout
     assert "reminders/patients.csv: has errors, so reminders/reminder.ivr was not compiled for it" in bad.stdout, bad.stdout
+    assert "FAIL reminders/reminder.ivrtest" in bad.stdout and "has no row 2 without errors" in bad.stdout, "the tests that play the rows ran"
     # A committed JSON Lines must be what the template compiles to with its recipients.
     _git("checkout", "--", ".", cwd=scratch)
     _git("reset", "-q", "--hard", cwd=scratch)
