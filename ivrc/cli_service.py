@@ -88,7 +88,8 @@ def deploy_command(
     concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", parser=whole_number, help="With --recipients: requests in flight at once.")] = 4,
     rate: Annotated[Optional[float], typer.Option("--rate", metavar="R", parser=seconds, help="With --recipients: at most R requests a second.")] = None,
     resend_changed: Annotated[
-        bool, typer.Option("--resend-changed", help="With --recipients: send again, as a new campaign, to recipients whose request changed since they were sent (a second call).")
+        bool,
+        typer.Option("--resend-changed", help="Send a changed flow again, as a new campaign, to those an earlier version was sent to (a second call); with --recipients, to each recipient whose request changed."),
     ] = False,
     campaign: CampaignOption = None,
     show_request: Annotated[bool, typer.Option("--show-request", help="With --recipients: print the first recipient's whole request in the plan.")] = False,
@@ -124,7 +125,7 @@ def deploy_command(
             client, url = _client(base_url, user, password, timeout, connections=concurrency)
             how = cli_batch.Sending(start, dry_run, yes, concurrency, rate, resend_changed, show_request, skip_invalid)
             return lambda: cli_batch.deploy(file, result, personal, _flow_region(result, config), client, url, how)
-        for flag, given in (("--resend-changed", resend_changed), ("--campaign", campaign is not None), ("--show-request", show_request), ("--skip-invalid", skip_invalid is not None)):
+        for flag, given in (("--campaign", campaign is not None), ("--show-request", show_request), ("--skip-invalid", skip_invalid is not None)):
             if given:
                 _fail(f"{flag} is for a personal campaign: a template flow with --recipients")
         if result.request is not None and recipients is not None:
@@ -161,6 +162,19 @@ def deploy_command(
             client.close()
             typer.echo("Nothing to send: every step is done.")
             return None
+        earlier = the_plan.journal.started()
+        if the_plan.generated and earlier is not None and earlier != the_plan.unique_id:
+            # The flow has no unique_id of its own, so its campaign's id changed with its text:
+            # sending it would call the same people again. That is a choice to make by name.
+            who = "the numbers of its phone list" if the_plan.phones is not None else "its number"
+            typer.echo(f"The flow changed since campaign {earlier} was started on this service: this deploy creates campaign {the_plan.unique_id}, which calls {who} again.")
+            if not resend_changed:
+                client.close()
+                if dry_run:
+                    typer.echo("Dry run: nothing was sent. Add --resend-changed to call them again.")
+                    return None
+                typer.echo("ivrc: nothing was sent: add --resend-changed to call them again, or give the flow a unique_id to name its campaigns", err=True)
+                raise typer.Exit(EXIT_FINDINGS)
         if dry_run:
             client.close()
             typer.echo("Dry run: nothing was sent.")

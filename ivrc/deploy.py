@@ -69,6 +69,8 @@ class Journal:
         # changes since then (`ivrc diff`).
         deployed = stored.get("deployed")
         self.data["deployed"] = deployed if isinstance(deployed, dict) else {}
+        started = stored.get("started")
+        self.data["started"] = started if isinstance(started, dict) else {}
 
     def last_deployed(self) -> str | None:
         """The flow's text as it was when it was last deployed to this service, if it was."""
@@ -78,6 +80,11 @@ class Journal:
     def deployed(self, source: str) -> None:
         self.data["deployed"][self.base_url] = source
         self.record()
+
+    def started(self) -> str | None:
+        """The campaign of this flow last started on this service, whatever the flow was then."""
+        found = self.data["started"].get(self.base_url)
+        return found if isinstance(found, str) else None
 
     @property
     def unique_id(self) -> str | None:
@@ -95,6 +102,8 @@ class Journal:
             self.data["unique_id"] = unique_id
         if key is not None and key not in self.data["done"]:
             self.data["done"].append(key)
+        if key == "start" and self.data.get("unique_id"):
+            self.data["started"][self.base_url] = self.data["unique_id"]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(self.path, json.dumps(self.data, indent=2) + "\n")
 

@@ -311,3 +311,26 @@ def test_the_plan_gives_dates_in_local_time_with_the_zone_and_the_whole_request_
     start = whole.index("The request of the first recipient (row 1):\n") + len("The request of the first recipient (row 1):\n")
     request = json.loads(whole[start : whole.index("\n}\n", start) + 2])
     assert request["schedule_type"] == "timestamp" and request["number"] == "972520000000"
+
+
+def test_a_single_flow_without_a_unique_id_calls_its_number_again_only_when_asked(emulator, tmp_path):
+    import json
+
+    flow = tmp_path / "one.ivr"
+    flow.write_text('region IL\ndialer { return_address "http://127.0.0.1:9/"; number "+972529990001" }\nstep a { say "Hello" }\n', encoding="utf-8")
+
+    def campaigns() -> int:
+        with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
+            return sum(json.loads(r[0]).get("number") == "972529990001" for r in db.execute("SELECT request FROM campaigns"))
+
+    assert ivrc_cli("deploy", str(flow), "--yes", "--start", url=emulator.url).returncode == 0
+    flow.write_text(flow.read_text(encoding="utf-8").replace('"Hello"', '"Hello again"'), encoding="utf-8")
+    dry = ivrc_cli("deploy", str(flow), "--start", "--dry-run", url=emulator.url)
+    assert "The flow changed since campaign " in dry.stdout and "which calls its number again." in dry.stdout
+    assert dry.stdout.splitlines()[-1] == "Dry run: nothing was sent. Add --resend-changed to call them again."
+    refused = ivrc_cli("deploy", str(flow), "--start", "--yes", url=emulator.url)
+    assert refused.returncode == 1 and "ivrc: nothing was sent: add --resend-changed" in refused.stderr
+    assert campaigns() == 1
+    again = ivrc_cli("deploy", str(flow), "--start", "--yes", "--resend-changed", url=emulator.url)
+    assert again.returncode == 0, again.stderr
+    assert campaigns() == 2
