@@ -245,6 +245,7 @@ def _sample(sample: tuple[Row, str, str], template: Template, whole: bool) -> No
 
 def _send(file: Path, template: Template, path: Path, region: str | None, client: Any, journal: BatchJournal, requests: int, how: Sending) -> Tally:
     """Send what the plan said, a Ctrl-C or a refusal of the credentials stopping it at once."""
+    import os
     import queue
     import sys
     import threading
@@ -314,7 +315,18 @@ def _send(file: Path, template: Template, path: Path, region: str | None, client
         if stop.reason == "interrupt":
             journal.close()
             typer.echo(f"ivrc: interrupted: {tally.created} created and {tally.started} started before the stop; nothing more was sent.", err=True)
+            if tally.abandoned:
+                many = tally.abandoned != 1
+                typer.echo(
+                    f"ivrc: {tally.abandoned} request{'s' if many else ''} in flight had no answer after {deploy_batch.IN_FLIGHT_GRACE:g} s and "
+                    f"{'were' if many else 'was'} left; the next run asks again, and the service takes a repeated unique_id for the campaign it has.",
+                    err=True,
+                )
             typer.echo(f"ivrc: run the same command again to finish: what the service has is not sent twice (journal: {journal.path})", err=True)
+            if tally.abandoned:  # their threads may wait on the network for long: leave without them
+                sys.stderr.flush()
+                sys.stdout.flush()
+                os._exit(130)
             raise typer.Exit(130)
         if stop.reason == "credentials":
             journal.close()

@@ -32,6 +32,7 @@ class Tally:
     resent: int = 0  # sent again on purpose, with --resend-changed
     failed: int = 0
     not_sent: int = 0  # left when the batch stopped: a Ctrl-C, or credentials refused
+    abandoned: int = 0  # requests in flight still unanswered when a Ctrl-C's grace ran out
     failures: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -155,12 +156,14 @@ class Stop:
     def __init__(self) -> None:
         self.event = threading.Event()
         self.reason: str | None = None  # "interrupt" or "credentials"
+        self.when = 0.0  # time.monotonic() of the stop
         self.in_flight = 0
         self._lock = threading.Lock()
 
     def set(self, reason: str) -> None:
         if self.reason is None:
             self.reason = reason
+            self.when = time.monotonic()
         self.event.set()
 
     def is_set(self) -> bool:
@@ -197,6 +200,9 @@ class Stop:
 
 
 AUTH_STATUSES = frozenset({401, 403})
+# After a Ctrl-C, how long the requests in flight are waited for. A slow service may hold them
+# longer; they are then left, since the service takes a repeated unique_id for the campaign it has.
+IN_FLIGHT_GRACE = 5.0
 
 
 def send(
@@ -284,6 +290,9 @@ def send(
                 for future in running:
                     if future.cancel():  # not begun: never sent
                         tally.not_sent += 1
+                if stop.reason == "interrupt" and time.monotonic() - stop.when > IN_FLIGHT_GRACE:
+                    tally.abandoned = sum(1 for future in running if not future.done())
+                    break
             done, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
             settle(done)
     finally:

@@ -334,3 +334,23 @@ def test_a_single_flow_without_a_unique_id_calls_its_number_again_only_when_aske
     again = ivrc_cli("deploy", str(flow), "--start", "--yes", "--resend-changed", url=emulator.url)
     assert again.returncode == 0, again.stderr
     assert campaigns() == 2
+
+
+def test_a_ctrl_c_does_not_wait_long_for_a_service_that_does_not_answer(emulator, tmp_path):
+    flow, people = _campaign(tmp_path, "stalled", 50)
+    with FaultProxy(emulator.port, slow_seconds=60) as proxy:
+        proxy.plan.append("pass")  # the check of the credentials
+        proxy.then = "slow"  # then every request hangs for a minute
+        process = _start(flow, people, f"http://127.0.0.1:{proxy.port}", "--concurrency", "4")
+        deadline = time.monotonic() + 30
+        while sum(line.startswith("POST") for line in proxy.seen) < 4 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        began = time.monotonic()
+        _, err = process.communicate(timeout=15)
+        stopped_in = time.monotonic() - began
+    assert process.returncode == 130
+    assert stopped_in < 9, "the grace for the requests in flight is 5 s"
+    said = err.decode()
+    assert "waiting for the 4 requests in flight" in said
+    assert "ivrc: 4 requests in flight had no answer after 5 s and were left; the next run asks again" in said
