@@ -105,7 +105,8 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
             _fail(f"--skip-invalid {how.skip_invalid}: cannot write: {error.strerror or error}")
     elif has_errors(checked.diagnostics):
         client.close()
-        typer.echo(f"ivrc: nothing was sent: {path} has errors", err=True)
+        why = " that are not a row's own (--skip-invalid leaves out rows, not the file's header)" if how.skip_invalid is not None else ""
+        typer.echo(f"ivrc: nothing was sent: {path} has errors{why}", err=True)
         raise typer.Exit(EXIT_USAGE if unreadable(checked.diagnostics) else EXIT_FINDINGS)
     if checked.requests == 0:
         client.close()
@@ -132,6 +133,10 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
         seen.add(deploy_batch.decide(known, journal.digest(line), how.start, how.resend_changed), known)
 
     run(template, path, region, foresee)
+    if not sample:  # the file changed between the two readings
+        journal.close()
+        client.close()
+        _fail(f"{path} changed while it was being read; nothing was sent, run the command again")
     _confirm_credentials(client, sample[0][1], journal)
     _plan(file, url, path, template, checked, seen, journal, how)
     _sample(sample[0], template, how.show_request)
@@ -214,7 +219,7 @@ def _plan(file: Path, url: str, path: Path, template: Template, checked: Summary
         )
     others = journal.other_campaigns()
     if others:
-        typer.echo(f"  the journal has {_people(others)} sent campaigns of this flow under another name; this campaign calls its recipients anew")
+        typer.echo(f"  the journal also knows {_people(others)} sent this flow under another campaign name; each campaign calls its own recipients once")
     typer.echo(f"  at most {how.concurrency} requests at a time" + (f", {how.rate:g} a second" if how.rate else ""))
 
 

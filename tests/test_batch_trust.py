@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from faultproxy import FaultProxy
-from test_service import PASSWORD, USER, Emulator, ivrc_cli
+from test_service import PASSWORD, USER, Emulator, emulator, ivrc_cli  # noqa: F401 (emulator: the module's own, as the fixture)
 
 FLOW = """\
 region IL
@@ -25,14 +25,6 @@ step a {{
     on 1 -> mark custom "confirmed"
 }}
 """
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("trust")
-    running = Emulator(folder / "data", folder / "emulator.log", "--no-wait")
-    yield running
-    running.stop()
 
 
 def _campaign(tmp_path: Path, name: str, count: int) -> tuple[Path, Path]:
@@ -107,7 +99,7 @@ def test_a_new_campaign_name_calls_everyone_again_and_the_plan_says_so(emulator,
     assert ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url).returncode == 0
     dry = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--campaign", "named-again", "--dry-run", url=emulator.url)
     assert "campaign named-again (--campaign)" in dry.stdout.splitlines()[0]
-    assert "  the journal has 3 recipients sent campaigns of this flow under another name; this campaign calls its recipients anew" in dry.stdout
+    assert "  the journal also knows 3 recipients sent this flow under another campaign name; each campaign calls its own recipients once" in dry.stdout
     sent = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--campaign", "named-again", "--yes", url=emulator.url)
     assert sent.stdout.splitlines()[-1] == "Deployed: 3 recipients: 3 created, 0 started, 0 skipped as already done, 0 failed."
     assert len(_calls_per_number(emulator, "named-again")) == 3
