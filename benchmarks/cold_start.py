@@ -54,7 +54,10 @@ def main() -> None:
     print(f"check-jsonschema --schemafile ...: {theirs * 1000:6.0f} ms")
     print(f"ratio: {ours / theirs:.2f} (goal: 0.35 or less)")
     least = statistics.median(times["floor"])
-    print(f"python -c 'import lark, phonenumbers': {least * 1000:6.0f} ms, ratio {least / theirs:.2f}: the floor under any lint")
+    print(
+        f"python -c 'import lark, phonenumbers': {least * 1000:6.0f} ms, ratio {least / theirs:.2f}: the floor under "
+        "any lint"
+    )
 
 
 if __name__ == "__main__":

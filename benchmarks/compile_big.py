@@ -42,7 +42,9 @@ def main() -> None:
         for name, steps in sizes.items():
             paths[name] = folder / f"{name}.ivr"
             paths[name].write_text(big_flow(steps), encoding="utf-8")
-        commands = {name: [ivrc, "compile", str(path), "-o", str(folder / f"{name}.json")] for name, path in paths.items()}
+        commands = {
+            name: [ivrc, "compile", str(path), "-o", str(folder / f"{name}.json")] for name, path in paths.items()
+        }
         commands["lark"] = [sys.executable, "-c", BARE_LARK, str(ROOT / "grammar" / "ivr.lark"), str(paths["big"])]
         # Alternated, run after run, so that a machine that slows down slows all of them alike.
         times: dict[str, list[float]] = {name: [] for name in commands}
@@ -55,7 +57,9 @@ def main() -> None:
         shutil.rmtree(folder)
     growth = (compiled["big"] - compiled["one"]) / max(compiled["small"] - compiled["one"], 1e-9)
     print(f"ivrc compile, {args.steps} steps:   {compiled['big']:6.2f} s (best of {args.runs})")
-    print(f"bare Lark parse, {args.steps} steps: {lark:6.2f} s   ratio {compiled['big'] / lark:.2f} (goal: 1.5 or less)")
+    print(
+        f"bare Lark parse, {args.steps} steps: {lark:6.2f} s   ratio {compiled['big'] / lark:.2f} (goal: 1.5 or less)"
+    )
     print(f"ivrc compile, {sizes['small']} steps:    {compiled['small']:6.2f} s; 1 step: {compiled['one']:.2f} s")
     print(f"growth for 10x the steps, start-up taken off: {growth:.1f}x (goal: 11x or less)")
 

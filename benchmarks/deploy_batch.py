@@ -48,7 +48,21 @@ def emulator(*extra: str) -> Iterator[Service]:
     folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "ivrc", "emulator", "--port", str(port), "--user", "bench", "--password", "bench", "--data", str(folder / "data"), *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "ivrc",
+        "emulator",
+        "--port",
+        str(port),
+        "--user",
+        "bench",
+        "--password",
+        "bench",
+        "--data",
+        str(folder / "data"),
+        *extra,
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
@@ -82,7 +96,19 @@ def main() -> None:
         shutil.copy(EXAMPLES / "personal_reminder.ivr", flow)
         recipients = folder / "recipients.csv"
         write_recipients(recipients, args.rows)
-        command = [sys.executable, "-m", "ivrc", "deploy", str(flow), "--recipients", str(recipients), "--yes", "--start", "--concurrency", str(args.concurrency)]
+        command = [
+            sys.executable,
+            "-m",
+            "ivrc",
+            "deploy",
+            str(flow),
+            "--recipients",
+            str(recipients),
+            "--yes",
+            "--start",
+            "--concurrency",
+            str(args.concurrency),
+        ]
         start = time.perf_counter()
         done = subprocess.run(command, env=service.env, capture_output=True, text=True, check=False)
         deployed = time.perf_counter() - start
@@ -93,8 +119,11 @@ def main() -> None:
                 time.sleep(0.2)
             recorded = db.execute("SELECT COUNT(*) FROM cdr").fetchone()[0]
         called = time.perf_counter() - start
-        print(f"{args.rows:,} recipients at concurrency {args.concurrency}: deployed in {deployed:.1f} s "
-              f"({2 * args.rows / deployed:.0f} requests a second), all {recorded:,} called and recorded after {called:.1f} s")
+        print(
+            f"{args.rows:,} recipients at concurrency {args.concurrency}: deployed in {deployed:.1f} s "
+            f"({2 * args.rows / deployed:.0f} requests a second), all {recorded:,} called and recorded after "
+            f"{called:.1f} s"
+        )
         print(done.stdout.splitlines()[-1])
 
 

@@ -32,18 +32,31 @@ def main() -> None:
     with emulator() as service:
         folder = service.folder
         flow = folder / "list.ivr"
-        flow.write_text('region IL\ndialer "big-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n', encoding="utf-8")
+        flow.write_text(
+            'region IL\ndialer "big-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say '
+            '"Hi" }\n',
+            encoding="utf-8",
+        )
         numbers = folder / "numbers.csv"
         with numbers.open("w", encoding="utf-8") as out:
             for n in range(args.numbers):
                 out.write(f"+9725{2 + n // 10_000_000}{n % 10_000_000:07d}\n")
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "ivrc", "deploy", str(flow), "--phones", str(numbers), "--yes"], env=service.env, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "ivrc", "deploy", str(flow), "--phones", str(numbers), "--yes"],
+            env=service.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         seconds = time.perf_counter() - start
         if done.returncode != 0:
             raise SystemExit(done.stdout[-2000:] + done.stderr[-2000:])
         client = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"{args.numbers:,} numbers deployed in {seconds:.1f} s; peak memory: client {client:.0f} MiB, emulator {peak_mib(service.process.pid):.0f} MiB")
+        print(
+            f"{args.numbers:,} numbers deployed in {seconds:.1f} s; peak memory: client {client:.0f} MiB, emulator "
+            f"{peak_mib(service.process.pid):.0f} MiB"
+        )
 
 
 if __name__ == "__main__":

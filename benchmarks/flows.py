@@ -24,7 +24,13 @@ PROMPTS = (
 
 
 def _step(rng: random.Random, name: str, following: str | None) -> str:
-    lines = [f"step {name} {{", f"    voice {rng.choice(('female', 'male'))}", f'    say "{rng.choice(PROMPTS)}"', "    timeout 5s", "    retries 2"]
+    lines = [
+        f"step {name} {{",
+        f"    voice {rng.choice(('female', 'male'))}",
+        f'    say "{rng.choice(PROMPTS)}"',
+        "    timeout 5s",
+        "    retries 2",
+    ]
     lines.append('    invalid say "Sorry, that key is not one of the choices"')
     lines.append("")
     lines.append("    on 1 {")

@@ -39,7 +39,10 @@ def main() -> None:
         shutil.rmtree(folder)
     print(f"ivrc --version:          {start_up * 1000:7.0f} ms")
     print(f"ivrc lint, 1 file:       {one * 1000:7.0f} ms")
-    print(f"ivrc lint, {args.files} files: {many * 1000:7.0f} ms ({(many - one) / max(args.files - 1, 1) * 1000:.2f} ms a file after the first)")
+    print(
+        f"ivrc lint, {args.files} files: {many * 1000:7.0f} ms ({(many - one) / max(args.files - 1, 1) * 1000:.2f} ms "
+        "a file after the first)"
+    )
 
 
 if __name__ == "__main__":

@@ -30,14 +30,20 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="ivrc-bench-"))
     try:
         _, requests = write_flows(folder, args.files, ivrc)
-        anchor = median_seconds([checker(), "--schemafile", str(ROOT / "schemas" / "dialer.schema.json"), *map(str, requests)], args.runs)
+        anchor = median_seconds(
+            [checker(), "--schemafile", str(ROOT / "schemas" / "dialer.schema.json"), *map(str, requests)], args.runs
+        )
         flows = median_seconds([*ivrc, "lint", str(folder / "ivr")], args.runs)
         jsons = median_seconds([*ivrc, "lint", str(folder / "json")], args.runs)
     finally:
         shutil.rmtree(folder)
     print(f"check-jsonschema over {args.files} requests: {anchor:6.2f} s (median of {args.runs})")
-    print(f"ivrc lint over {args.files} .ivr flows:      {flows:6.2f} s   ratio {flows / anchor:.2f} (goal: 0.5 or less)")
-    print(f"ivrc lint over {args.files} JSON requests:   {jsons:6.2f} s   ratio {jsons / anchor:.2f} (goal: 1.0 or less)")
+    print(
+        f"ivrc lint over {args.files} .ivr flows:      {flows:6.2f} s   ratio {flows / anchor:.2f} (goal: 0.5 or less)"
+    )
+    print(
+        f"ivrc lint over {args.files} JSON requests:   {jsons:6.2f} s   ratio {jsons / anchor:.2f} (goal: 1.0 or less)"
+    )
 
 
 if __name__ == "__main__":

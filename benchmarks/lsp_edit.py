@@ -42,7 +42,9 @@ async def measure(steps: int, edits: int) -> list[float]:
     await client.start_io(sys.executable, "-m", "ivrc", "lsp")
     await client.initialize_async(lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri=folder.as_uri()))
     client.initialized(lsp.InitializedParams())
-    client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=text)))
+    client.text_document_did_open(
+        lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=text))
+    )
     await asyncio.wait_for(arrived.get(), 120)
     lines = text.split("\n")
     targets = [i for i, line in enumerate(lines) if line.strip().startswith("goto s")]
@@ -51,10 +53,15 @@ async def measure(steps: int, edits: int) -> list[float]:
         line = targets[len(targets) // 2 + number]
         column = lines[line].index("goto s") + len("goto ")
         change = lsp.TextDocumentContentChangePartial(
-            range=lsp.Range(start=lsp.Position(line=line, character=column), end=lsp.Position(line=line, character=column + 1)), text="missing_"
+            range=lsp.Range(
+                start=lsp.Position(line=line, character=column), end=lsp.Position(line=line, character=column + 1)
+            ),
+            text="missing_",
         )
         start = time.perf_counter()
-        client.text_document_did_change(lsp.DidChangeTextDocumentParams(lsp.VersionedTextDocumentIdentifier(uri=uri, version=2 + number), [change]))
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(lsp.VersionedTextDocumentIdentifier(uri=uri, version=2 + number), [change])
+        )
         while True:
             diagnostics = await asyncio.wait_for(arrived.get(), 120)
             if sum(1 for d in diagnostics if d.code == "dangling-goto") == number + 1:
@@ -74,7 +81,10 @@ def main() -> None:
     args = parser.parse_args()
     times = asyncio.run(measure(args.steps, args.edits))
     median = statistics.median(times)
-    print(f"edit to diagnostic, {args.steps} steps: {median:.2f} s (median of {args.edits}; each: {', '.join(f'{t:.2f}' for t in times)})")
+    print(
+        f"edit to diagnostic, {args.steps} steps: {median:.2f} s (median of {args.edits}; each: "
+        f"{', '.join(f'{t:.2f}' for t in times)})"
+    )
     print(f"goal: debounce ({DEBOUNCE} s) + 0.3 s = {DEBOUNCE + 0.3:.2f} s")
 
 

@@ -26,7 +26,8 @@ def write_recipients(path: Path, rows: int) -> None:
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write("id,name,phone,day,time,clinic\r\n")
         for n in range(rows):
-            out.write(f"{n},{NAMES[n % len(NAMES)]},+9725{2 + n // 10_000_000}{n % 10_000_000:07d},Tuesday,{9 + n % 8}:30,02-640-000{n % 3}\r\n")
+            phone = f"+9725{2 + n // 10_000_000}{n % 10_000_000:07d}"
+            out.write(f"{n},{NAMES[n % len(NAMES)]},{phone},Tuesday,{9 + n % 8}:30,02-640-000{n % 3}\r\n")
 
 
 def measured(command: list[str]) -> tuple[float, float, int]:
@@ -50,8 +51,18 @@ def main() -> None:
         write_recipients(recipients, args.rows)
         size = recipients.stat().st_size / 2**20
         # Each command in its own child, so that each peak is its own (ru_maxrss keeps the largest).
-        lint = subprocess.run([sys.executable, __file__, "--child", "lint", str(flow), str(recipients)], capture_output=True, text=True, check=True)
-        comp = subprocess.run([sys.executable, __file__, "--child", "compile", str(flow), str(recipients)], capture_output=True, text=True, check=True)
+        lint = subprocess.run(
+            [sys.executable, __file__, "--child", "lint", str(flow), str(recipients)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        comp = subprocess.run(
+            [sys.executable, __file__, "--child", "compile", str(flow), str(recipients)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         print(f"recipients: {args.rows:,} rows, {size:.0f} MiB")
         print(f"ivrc lint --recipients:    {lint.stdout.strip()}")
         print(f"ivrc compile --recipients: {comp.stdout.strip()}")

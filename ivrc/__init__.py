@@ -12,8 +12,20 @@ __all__ = [
 ]  # fmt: skip
 
 if TYPE_CHECKING:
-    from ivrc.library import CompileError, FormatError, Result, analyze, compile, decompile, dumps, fmt, lint, parse, read_file
     from ivrc.diagnostics import Diagnostic, Severity
+    from ivrc.library import (
+        CompileError,
+        FormatError,
+        Result,
+        analyze,
+        compile,
+        decompile,
+        dumps,
+        fmt,
+        lint,
+        parse,
+        read_file,
+    )
 
 
 def __getattr__(name: str) -> Any:

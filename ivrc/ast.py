@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, NamedTuple, TypeVar, Union
-
+from typing import Literal, NamedTuple, TypeVar
 
 # A written whole number longer than this is beyond every bound of the API. It is read as
 # BEYOND, so that no check converts, compares or prints a number of thousands of digits.
@@ -121,7 +120,7 @@ class KeyRange:
     span: Span
 
 
-KeySpec = Union[Key, KeyRange]
+KeySpec = Key | KeyRange
 
 
 # ---- prompts -----------------------------------------------------------------
@@ -154,7 +153,7 @@ class FilePrompt:
     span: Span
 
 
-Prompt = Union[SpokenPrompt, FilePrompt]
+Prompt = SpokenPrompt | FilePrompt
 
 
 # ---- actions -----------------------------------------------------------------
@@ -199,7 +198,7 @@ class Hangup:
     span: Span
 
 
-Action = Union[Play, Wait, Goto, Call, Mark, Hangup]
+Action = Play | Wait | Goto | Call | Mark | Hangup
 ENDING_ACTIONS = (Goto, Call, Hangup)
 
 
@@ -266,7 +265,7 @@ class Schedule:
     span: Span
 
 
-Value = Union[Text, Integer, Duration, Time, Flag, Leg, Schedule, Name, Field]
+Value = Text | Integer | Duration | Time | Flag | Leg | Schedule | Name | Field
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,8 +278,8 @@ class Setting:
     span: Span
 
 
-StepStatement = Union[Setting, Say, Invalid, Keys, Handler]
-RequestStatement = Union[Setting, Say]
+StepStatement = Setting | Say | Invalid | Keys | Handler
+RequestStatement = Setting | Say
 
 N = TypeVar("N")
 
@@ -335,7 +334,7 @@ class Region:
     span: Span
 
 
-Item = Union[Region, Request, Step]
+Item = Region | Request | Step
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,9 @@ The flow is compiled and validated once, as a template whose recipient fields ar
 row of the recipients file is then checked and, when it has no error, rendered into the
 template: a JSON line, in row order, with a unique_id derived from the campaign's name and the
 row's identity (its number, and its `id` column when there is one), never from the flow's text:
-an edited flow keeps every recipient's campaign, so a re-deploy cannot call anyone twice. The file is read as a stream, so
-the memory a batch takes does not grow with the number of rows, but for the duplicate check,
-which keeps 12 bytes a row."""
+an edited flow keeps every recipient's campaign, so a re-deploy cannot call anyone twice. The
+file is read as a stream, so the memory a batch takes does not grow with the number of rows,
+but for the duplicate check, which keeps 12 bytes a row."""
 
 from __future__ import annotations
 
@@ -31,10 +31,10 @@ from ivrc.checks import (
     invisible_characters,
     malformed_row,
     missing_column,
-    unallocated_phone_number,
-    unused_column,
     placeholder_in_value,
+    unallocated_phone_number,
     unspeakable_value,
+    unused_column,
 )
 from ivrc.checks.unsupported_tts_language import foreign_letters
 from ivrc.diagnostics import Diagnostic, Severity
@@ -87,7 +87,13 @@ class Template:
             template.campaign, template.named = template.flow_id, True
         order = DIALER_FIELDS if "ivr" in request else SIMPLE_DIALER_FIELDS
         # Each recipient's unique_id takes its place in the tables' order.
-        template._compile({name: _UNIQUE_ID if name == "unique_id" else request[name] for name in order if name in request or name == "unique_id"})
+        template._compile(
+            {
+                name: _UNIQUE_ID if name == "unique_id" else request[name]
+                for name in order
+                if name in request or name == "unique_id"
+            }
+        )
         return template
 
     def _compile(self, ordered: dict[str, Any]) -> None:
@@ -130,7 +136,7 @@ class Template:
     def render(self, values: dict[str, str], unique_id: str) -> str:
         """The request of one recipient as one line of JSON."""
         out = [self._parts[0]]
-        for slot, part in zip(self._slots, self._parts[1:]):
+        for slot, part in zip(self._slots, self._parts[1:], strict=True):
             out.append(json.dumps(unique_id if slot is None else values[slot.field], ensure_ascii=False))
             out.append(part)
         return "".join(out)
@@ -160,11 +166,17 @@ class Summary:
     columns: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)  # with `keep_rejected`: the rows with errors
 
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
     def row_errors_only(self, path: str, findings: list[Diagnostic] | None = None) -> bool:
         """Whether every error (of `findings`, as configured; else the summary's) is a row's own,
         so that `--skip-invalid` can leave those rows out."""
         errors = [d for d in (self.diagnostics if findings is None else findings) if d.severity is Severity.ERROR]
-        return bool(errors) and all(d.path == path and d.line > self.header_line and d.rule != "unreadable-file" for d in errors)
+        return bool(errors) and all(
+            d.path == path and d.line > self.header_line and d.rule != "unreadable-file" for d in errors
+        )
 
 
 @dataclass(frozen=True)
@@ -176,10 +188,6 @@ class Rejected:
     values: dict[str, str]
     findings: list[str]
 
-    @property
-    def ok(self) -> bool:
-        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
-
 
 PROGRESS_EVERY = 4096  # rows between two calls of `progress`
 
@@ -188,7 +196,7 @@ def run(
     template: Template,
     path: Path,
     region: str | None,
-    emit: Callable[[Row, str, str], None] | None = None,
+    emit: Callable[[Row, str, str], object] | None = None,
     stop_after: int | None = None,
     progress: Callable[[int], None] | None = None,
     keep_rejected: bool = False,
@@ -220,11 +228,14 @@ def run(
             values, identity, errors = _check_row(template, row, region, missing, where, found)
             if errors and keep_rejected:
                 said = [f"{d.rule}: {d.message}" for d in found[before:] if d.severity is Severity.ERROR]
-                summary.rejected.append(Rejected(row.number, row.line, {name: cell.value for name, cell in row.cells.items()}, said))
+                summary.rejected.append(
+                    Rejected(row.number, row.line, {name: cell.value for name, cell in row.cells.items()}, said)
+                )
             if identity is not None:
                 digits, cell = identity
                 told_apart = ID_COLUMN in row.cells
-                # With an `id` column, a person is their number and id: family members who share a phone are not duplicates.
+                # With an `id` column, a person is their number and id: family members who share a
+                # phone are not duplicates.
                 numbers.append(_identity_key(digits, row.cells[ID_COLUMN].value) if told_apart else int(digits))
                 rows.append(row.number)
                 lines.append(cell.line)
@@ -245,7 +256,9 @@ def run(
         summary.rows += len(recipients.problems)  # a row that cannot be read is a row all the same
         for problem in recipients.problems:
             if keep_rejected:
-                summary.rejected.append(Rejected(problem.row, problem.line, {}, [f"{malformed_row.NAME}: {problem.message}"]))
+                summary.rejected.append(
+                    Rejected(problem.row, problem.line, {}, [f"{malformed_row.NAME}: {problem.message}"])
+                )
             found.append(malformed_row.diagnose(problem.message, _span(problem.line, problem.column, 1), where))
         if recipients.kind == "jsonl":
             found.extend(d for d in _header_findings(recipients.header, used, where) if d.rule == unused_column.NAME)
@@ -272,22 +285,35 @@ def _header_findings(header: list[Cell], used: list[str], where: str, delimiter:
         # One column that holds the others: the file is separated by another character.
         said, meant = ("tab" if d == "\t" else d for d in (delimiter, other))
         yield malformed_row.diagnose(
-            f"the header is one column, `{names[0]}`: its names are separated by `{meant}`, and the values are read as separated by `{said}`",
+            f"the header is one column, `{names[0]}`: its names are separated by `{meant}`, and the values are read "
+            f"as separated by `{said}`",
             _cell_span(header[0]),
             where,
-            f'set `recipients_delimiter = "{meant if meant != "tab" else chr(92) + "t"}"` in ivrc.toml or [tool.ivrc], or leave it out to have it told from the header',
+            f'set `recipients_delimiter = "{meant if meant != "tab" else chr(92) + "t"}"` in ivrc.toml or '
+            "[tool.ivrc], or leave it out to have it told from the header",
         )
         return
     start = header[0] if header else None
     for name in used:
         if name not in names:
             close = difflib.get_close_matches(name, names, n=1)
-            hint = f"did you mean `{close[0]}`? (`recipient.{name}` names the column `{name}`)" if close else f"add a column `{name}`"
+            hint = (
+                f"did you mean `{close[0]}`? (`recipient.{name}` names the column `{name}`)"
+                if close
+                else f"add a column `{name}`"
+            )
             span = _span(start.line, start.column, sum(c.width + 1 for c in header) - 1) if start else _span(1, 1, 1)
-            yield missing_column.diagnose(f"the flow uses `recipient.{name}`, and the header has no column `{name}`", span, where, hint)
+            yield missing_column.diagnose(
+                f"the flow uses `recipient.{name}`, and the header has no column `{name}`", span, where, hint
+            )
     for cell in header:
         if cell.value not in used and cell.value != ID_COLUMN:
-            yield unused_column.diagnose(f"the flow does not use the column `{cell.value}`", _cell_span(cell), where, f"use it as `recipient.{cell.value}`, or leave it: it is not sent")
+            yield unused_column.diagnose(
+                f"the flow does not use the column `{cell.value}`",
+                _cell_span(cell),
+                where,
+                f"use it as `recipient.{cell.value}`, or leave it: it is not sent",
+            )
 
 
 def _check_row(
@@ -305,7 +331,14 @@ def _check_row(
             continue
         text = cell.value.strip()
         if not text:
-            found.append(empty_value.diagnose(f"row {row.number} has no `{name}`, which the flow uses", _cell_span(cell), where, "fill in the value, or remove the row"))
+            found.append(
+                empty_value.diagnose(
+                    f"row {row.number} has no `{name}`, which the flow uses",
+                    _cell_span(cell),
+                    where,
+                    "fill in the value, or remove the row",
+                )
+            )
             errors = True
             continue
         if roles & {"number", "call number"}:
@@ -314,7 +347,9 @@ def _check_row(
                 found.append(hidden)
             reading = _read_phone(text, region)
             if reading.status in ("impossible", "local", "misfit"):
-                found.append(invalid_phone_number.diagnose_value(text, reading, _cell_span(cell), where))
+                refused = invalid_phone_number.diagnose_value(text, reading, _cell_span(cell), where)
+                if refused is not None:  # always, for these readings
+                    found.append(refused)
                 errors = True
                 continue
             if reading.status == "unallocated":
@@ -323,12 +358,28 @@ def _check_row(
             if "number" in roles:
                 identity = (reading.digits or "0", cell)
         if "placeholder" in roles:
-            if _PLACEHOLDER.search(text):
-                found.append(placeholder_in_value.diagnose(f"`{name}` of row {row.number} holds a placeholder: `{_PLACEHOLDER.search(text).group(0)}`", _cell_span(cell), where, "remove the `$` signs from the value"))  # type: ignore[union-attr]
+            placeholder = _PLACEHOLDER.search(text)
+            if placeholder is not None:
+                found.append(
+                    placeholder_in_value.diagnose(
+                        f"`{name}` of row {row.number} holds a placeholder: `{placeholder.group(0)}`",
+                        _cell_span(cell),
+                        where,
+                        "remove the `$` signs from the value",
+                    )
+                )
                 errors = True
             foreign = _foreign(text)
             if foreign is not None:
-                found.append(unspeakable_value.diagnose(f"text to speech speaks Hebrew, English and Russian; `{name}` of row {row.number} has {foreign[2]} letters", _cell_span(cell), where, "write the value in Hebrew, English or Russian letters"))
+                found.append(
+                    unspeakable_value.diagnose(
+                        f"text to speech speaks Hebrew, English and Russian; `{name}` of row {row.number} has "
+                        f"{foreign[2]} letters",
+                        _cell_span(cell),
+                        where,
+                        "write the value in Hebrew, English or Russian letters",
+                    )
+                )
                 errors = True
             values.setdefault(name, text)
     return values, identity, errors
@@ -336,10 +387,18 @@ def _check_row(
 
 def _identity_key(digits: str, told_apart_by: str) -> int:
     """A number and an `id` as one 64-bit integer, for the duplicate check."""
-    return int.from_bytes(hashlib.blake2b(f"{digits}\x00{told_apart_by}".encode("utf-8"), digest_size=8).digest(), "big")
+    return int.from_bytes(hashlib.blake2b(f"{digits}\x00{told_apart_by}".encode(), digest_size=8).digest(), "big")
 
 
-def _duplicates(numbers: array, rows: array, lines: array, columns: array, widths: array, where: str, with_ids: bool = False) -> Iterator[Diagnostic]:
+def _duplicates(
+    numbers: array[int],
+    rows: array[int],
+    lines: array[int],
+    columns: array[int],
+    widths: array[int],
+    where: str,
+    with_ids: bool = False,
+) -> Iterator[Diagnostic]:
     """Every row whose number an earlier row has, naming the first such row. The rows are sorted
     by a hash of their number packed with their index into one 64-bit integer each, so sorting a
     million rows takes tens of megabytes; rows whose hashes meet are compared by number."""

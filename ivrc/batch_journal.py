@@ -13,6 +13,7 @@ journal and the flow."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -61,10 +62,8 @@ def journal_key() -> bytes:
         try:
             with os.fdopen(descriptor, "wb") as out:
                 out.write(secrets.token_bytes(32))
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.link(draft, path)
-            except FileExistsError:
-                pass
         finally:
             draft.unlink(missing_ok=True)
         key = path.read_bytes()
@@ -125,7 +124,8 @@ class BatchJournal:
             self._db.close()
             raise JournalError(
                 f"{self.path} was written by an earlier ivrc, which named each recipient's campaign after the flow's "
-                f"text; its {sent} recipients cannot be matched with the names this ivrc gives, and a deploy would call "
+                f"text; its {sent} recipients cannot be matched with the names this ivrc gives, and a deploy would "
+                "call "
                 "them again. Finish that campaign with the ivrc that began it, or move the journal away to begin a new "
                 "campaign (its recipients are called again)"
             )
@@ -155,7 +155,8 @@ class BatchJournal:
     def state(self, unique_id: str) -> Known | None:
         """What was sent to the recipient whose first unique_id this is, on this service."""
         found = self._db.execute(
-            "SELECT digest, generation, created, started FROM recipients WHERE recipient = ?", (self._recipient(unique_id),)
+            "SELECT digest, generation, created, started FROM recipients WHERE recipient = ?",
+            (self._recipient(unique_id),),
         ).fetchone()
         return None if found is None else Known(found[0], int(found[1]), bool(found[2]), bool(found[3]))
 
@@ -165,23 +166,35 @@ class BatchJournal:
             self._db.execute(
                 "INSERT INTO recipients (recipient, service, campaign, digest, generation, created, started) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(recipient) DO UPDATE SET "
-                "created = CASE WHEN excluded.generation = generation THEN MAX(created, excluded.created) ELSE excluded.created END, "
-                "started = CASE WHEN excluded.generation = generation THEN MAX(started, excluded.started) ELSE excluded.started END, "
+                "created = CASE WHEN excluded.generation = generation THEN MAX(created, excluded.created) ELSE "
+                "excluded.created END, "
+                "started = CASE WHEN excluded.generation = generation THEN MAX(started, excluded.started) ELSE "
+                "excluded.started END, "
                 "digest = excluded.digest, generation = excluded.generation",
-                (self._recipient(unique_id), self.service, self.campaign, digest, generation, int(created), int(started)),
+                (
+                    self._recipient(unique_id),
+                    self.service,
+                    self.campaign,
+                    digest,
+                    generation,
+                    int(created),
+                    int(started),
+                ),
             )
 
     def counts(self) -> tuple[int, int]:
         """Recipients of this campaign on this service: created, started."""
         created, started = self._db.execute(
-            "SELECT COALESCE(SUM(created), 0), COALESCE(SUM(started), 0) FROM recipients WHERE campaign = ?", (self.campaign,)
+            "SELECT COALESCE(SUM(created), 0), COALESCE(SUM(started), 0) FROM recipients WHERE campaign = ?",
+            (self.campaign,),
         ).fetchone()
         return int(created), int(started)
 
     def other_campaigns(self) -> int:
         """Recipients sent campaigns of this flow under another name, on this service."""
         found = self._db.execute(
-            "SELECT COUNT(*) FROM recipients WHERE service = ? AND campaign != ? AND created", (self.service, self.campaign)
+            "SELECT COUNT(*) FROM recipients WHERE service = ? AND campaign != ? AND created",
+            (self.service, self.campaign),
         ).fetchone()
         return int(found[0])
 

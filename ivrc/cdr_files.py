@@ -30,7 +30,11 @@ def read_records(path: Path) -> Iterator[CdrRecord]:
         return
     words = head.split()
     if any(tuple(words[: len(t)]) == t for t in _TABLE_HEADERS):
-        raise CdrError("this is the table `ivrc cdr` shows people; write the records with `--format csv` or `--format json` for a report", 1)
+        raise CdrError(
+            "this is the table `ivrc cdr` shows people; write the records with `--format csv` or `--format json` for "
+            "a report",
+            1,
+        )
     columns = next(csv.reader([first]), [])
     if RECORDS in columns:
         yield from _results_csv(itertools.chain([first], lines))

@@ -14,12 +14,20 @@ def _keys(record: CdrRecord) -> str:
 def table(records: list[CdrRecord]) -> str:
     headers = ("number", "answered", "duration", "billed", "hangup cause", "marks", "keys")
     rows = [
-        (r.phone_number, "yes" if r.answered else "no", f"{r.duration} s", f"{r.billsec} s", r.cause_in_words, " ".join(r.marks) or "-", _keys(r))
+        (
+            r.phone_number,
+            "yes" if r.answered else "no",
+            f"{r.duration} s",
+            f"{r.billsec} s",
+            r.cause_in_words,
+            " ".join(r.marks) or "-",
+            _keys(r),
+        )
         for r in records
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in rows]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     if not rows:
         lines.append("(no calls yet)")
     return "\n".join(lines) + "\n"
@@ -35,7 +43,9 @@ def summary_text(records: list[CdrRecord]) -> str:
         lines.append(f"  {cause} ({HANGUP_CAUSES.get(cause, 'not in the document')}): {count}")
     marks = Counter(mark for r in records for mark in r.marks)
     lines.append("marks:")
-    lines += [f"  {mark}: {count}" for mark, count in sorted(marks.items(), key=lambda item: (-item[1], item[0]))] or ["  (none)"]
+    lines += [f"  {mark}: {count}" for mark, count in sorted(marks.items(), key=lambda item: (-item[1], item[0]))] or [
+        "  (none)"
+    ]
     steps: dict[str, Counter[str]] = {}
     for record in records:
         for step, keys in record.keys:

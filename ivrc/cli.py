@@ -9,7 +9,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn, Optional, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
@@ -104,21 +104,27 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
 ) -> None:
     """Compile and check .ivr call flows for the Paycall Dynamic Dialer."""
 
 
 RegionOption = Annotated[
-    Optional[str],
-    typer.Option("--region", metavar="CODE", help="How to read local phone numbers (ISO 3166, e.g. IL) in files with no `region` line."),
+    str | None,
+    typer.Option(
+        "--region",
+        metavar="CODE",
+        help="How to read local phone numbers (ISO 3166, e.g. IL) in files with no `region` line.",
+    ),
 ]
 RecordingsOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--recordings", metavar="DIR", help="Check that every recording the flow names is a file in DIR."),
 ]
 RecipientsOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--recipients",
         metavar="FILE",
@@ -127,42 +133,68 @@ RecipientsOption = Annotated[
     ),
 ]
 ConfigOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--config", metavar="FILE", help="Use this ivrc.toml or pyproject.toml instead of the nearest one."),
 ]
 SkipInvalidOption = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option(
         "--skip-invalid",
         metavar="REJECTS",
-        help="With --recipients: leave out the rows with errors (the rest go ahead) and write them, with their findings, to REJECTS (.csv, readable by you only).",
+        help=(
+            "With --recipients: leave out the rows with errors (the rest go ahead) and write them, with their "
+            "findings, to REJECTS (.csv, readable by you only)."
+        ),
     ),
 ]
 CampaignOption = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--campaign",
         metavar="NAME",
-        help="With --recipients: the campaign's name, from which each recipient's unique_id comes (default: the flow's unique_id, else its file name). A new name calls everyone again.",
+        help=(
+            "With --recipients: the campaign's name, from which each recipient's unique_id comes (default: the flow's "
+            "unique_id, else its file name). A new name calls everyone again."
+        ),
     ),
 ]
 _CAMPAIGN_NAME = re.compile(r"[^/\\\x00-\x1f\x7f\s]{1,100}")
 
 
 def _name_campaign(result: Result, campaign: str | None) -> None:
-    """`--campaign NAME` for a template: 1 to 100 characters a unique_id can hold (no `/`, `\\`, spaces or control characters)."""
+    """`--campaign NAME` for a template: 1 to 100 characters a unique_id can hold (no `/`, `\\`,
+    spaces or control characters)."""
     if campaign is None or result.template is None:
         return
     if not _CAMPAIGN_NAME.fullmatch(campaign):
-        _fail(f"--campaign {campaign!r}: a campaign's name is 1 to 100 characters, without `/`, `\\`, spaces or control characters")
+        _fail(
+            f"--campaign {campaign!r}: a campaign's name is 1 to 100 characters, without `/`, `\\`, spaces or control "
+            "characters"
+        )
     result.template.rename(campaign)
 
 
 @app.command("compile", cls=Command)
 def compile_command(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE", help="The .ivr file (several with --check).", show_default=False, autocompletion=complete_files(".ivr"))],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="OUT", help="Write the JSON here instead of to stdout.")] = None,
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; fail when FILE.json (or OUT) is missing or differs from what FILE compiles to.")] = False,
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILE",
+            help="The .ivr file (several with --check).",
+            show_default=False,
+            autocompletion=complete_files(".ivr"),
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", metavar="OUT", help="Write the JSON here instead of to stdout.")
+    ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Write nothing; fail when FILE.json (or OUT) is missing or differs from what FILE compiles to.",
+        ),
+    ] = False,
     region: RegionOption = None,
     recordings: RecordingsOption = None,
     recipients: RecipientsOption = None,
@@ -176,7 +208,7 @@ def compile_command(
 
     if len(files) > 1 and (not check or output is not None):
         _fail("compile takes one FILE; with --check it takes several, each compared with its FILE.json")
-    flags = {"region": _region(region), "recordings": _folder(recordings, "--recordings")}
+    flags: dict[str, object] = {"region": _region(region), "recordings": _folder(recordings, "--recordings")}
     if check:
         from ivrc import cli_compile_check
 
@@ -205,15 +237,19 @@ def compile_command(
 
 
 def _compile_batch(
-    file: Path, output: Path | None, named: Path | None, config_file: Path | None, flags: dict[str, object], campaign: str | None = None, skip_invalid: Path | None = None
+    file: Path,
+    output: Path | None,
+    named: Path | None,
+    config_file: Path | None,
+    flags: dict[str, object],
+    campaign: str | None = None,
+    skip_invalid: Path | None = None,
 ) -> None:
     """One request per recipient, as JSON Lines in row order; nothing is written when a row or
     the flow has errors, so a batch is never half there."""
-    from ivrc import render
-
     import shutil
 
-    from ivrc import checks, cli_recipients
+    from ivrc import checks, cli_recipients, render
 
     try:
         source = _read(file)
@@ -227,11 +263,18 @@ def _compile_batch(
     _report(result, source, sys.stderr)  # its warnings
     target = output
     folder = (target.parent if str(target.parent) else Path(".")) if target is not None else None
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="\n", dir=folder, prefix=".ivrc-batch-", suffix=".jsonl", delete=False) as sink:
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="\n", dir=folder, prefix=".ivrc-batch-", suffix=".jsonl", delete=False
+    ) as sink:
         temporary = Path(sink.name)
+        assert result.template is not None  # _template said so
         try:
             summary = cli_recipients.run(
-                result.template, path, _flow_region(result, config), lambda row, unique_id, line: sink.write(line + "\n"), keep_rejected=skip_invalid is not None
+                result.template,
+                path,
+                _flow_region(result, config),
+                lambda row, unique_id, line: sink.write(line + "\n"),
+                keep_rejected=skip_invalid is not None,
             )
         except BaseException:
             temporary.unlink(missing_ok=True)
@@ -244,7 +287,10 @@ def _compile_batch(
     left_out = ""
     if has_errors(findings) and skip_invalid is not None and summary.row_errors_only(str(path), findings):
         _write_rejected(skip_invalid, summary)
-        left_out = f"; {len(summary.rejected)} row{'s' if len(summary.rejected) != 1 else ''} with errors left out, written to {skip_invalid}"
+        left_out = (
+            f"; {len(summary.rejected)} row{'s' if len(summary.rejected) != 1 else ''} with errors left out, written "
+            f"to {skip_invalid}"
+        )
     elif has_errors(findings):
         temporary.unlink(missing_ok=True)
         typer.echo(f"ivrc: nothing was written: {path} has errors", err=True)
@@ -261,8 +307,16 @@ def _compile_batch(
         except OSError as error:
             temporary.unlink(missing_ok=True)
             _fail(f"{target}: cannot write: {error.strerror or error}")
-    empty = f" ({summary.empty_rows} empty row{'s' if summary.empty_rows != 1 else ''} skipped)" if summary.empty_rows else ""
-    typer.echo(f"{summary.requests} request{'s' if summary.requests != 1 else ''} for {summary.rows} row{'s' if summary.rows != 1 else ''} of {path}{empty}{left_out}", err=True)
+    empty = (
+        f" ({summary.empty_rows} empty row{'s' if summary.empty_rows != 1 else ''} skipped)"
+        if summary.empty_rows
+        else ""
+    )
+    typer.echo(
+        f"{summary.requests} request{'s' if summary.requests != 1 else ''} for {summary.rows} "
+        f"row{'s' if summary.rows != 1 else ''} of {path}{empty}{left_out}",
+        err=True,
+    )
 
 
 def _write_rejected(target: Path, summary: Summary) -> None:
@@ -290,17 +344,43 @@ def _template(file: Path, source: str, config: Config) -> Result:
 
 @app.command("lint", cls=Command)
 def lint_command(
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help=".ivr files, request .json files, or folders to search for both.", show_default=False, autocompletion=complete_files(".ivr", ".json"))],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH",
+            help=".ivr files, request .json files, or folders to search for both.",
+            show_default=False,
+            autocompletion=complete_files(".ivr", ".json"),
+        ),
+    ],
     output_format: Annotated[
-        Optional[str],
-        typer.Option("--format", **choices(*LINT_FORMATS), help="text for people; json, sarif or github for machines. Default: github under GitHub Actions, else text."),
+        str | None,
+        typer.Option(
+            "--format",
+            **choices(*LINT_FORMATS),
+            help=(
+                "text for people; json, sarif or github for machines. Default: github under GitHub Actions, else text."
+            ),
+        ),
     ] = None,
     region: RegionOption = None,
     recordings: RecordingsOption = None,
-    select: Annotated[Optional[list[str]], typer.Option("--select", metavar="RULES", help="Run only these rules (comma-separated).", autocompletion=complete_rules)] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option("--ignore", metavar="RULES", help="Do not run these rules (comma-separated).", autocompletion=complete_rules)] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--select", metavar="RULES", help="Run only these rules (comma-separated).", autocompletion=complete_rules
+        ),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ignore", metavar="RULES", help="Do not run these rules (comma-separated).", autocompletion=complete_rules
+        ),
+    ] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
-    no_suppress: Annotated[bool, typer.Option("--no-suppress", help="Report findings that `# ivrc: ignore[...]` comments suppress.")] = False,
+    no_suppress: Annotated[
+        bool, typer.Option("--no-suppress", help="Report findings that `# ivrc: ignore[...]` comments suppress.")
+    ] = False,
     recipients: RecipientsOption = None,
     config_file: ConfigOption = None,
 ) -> None:
@@ -326,15 +406,26 @@ def lint_command(
 
 @app.command("fmt", cls=Command)
 def fmt_command(
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help=".ivr files, or folders to search for them.", show_default=False, autocompletion=complete_files(".ivr"))],
-    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 and list the files that would change.")] = False,
-    diff: Annotated[bool, typer.Option("--diff", help="Write nothing; print what would change as a unified diff.")] = False,
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH",
+            help=".ivr files, or folders to search for them.",
+            show_default=False,
+            autocompletion=complete_files(".ivr"),
+        ),
+    ],
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 and list the files that would change.")
+    ] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Write nothing; print what would change as a unified diff.")
+    ] = False,
 ) -> None:
     """Rewrite .ivr files in the canonical layout, keeping every comment."""
-    from ivrc import render
-
     import difflib
 
+    from ivrc import render
     from ivrc.library import CompileError, FormatError, fmt
 
     found, missing = _discover(paths, (".ivr",))
@@ -368,7 +459,11 @@ def fmt_command(
         changed.append(file)
         if diff:
             name = str(file)
-            sys.stdout.writelines(difflib.unified_diff(source.splitlines(True), formatted.splitlines(True), f"{name} (original)", f"{name} (formatted)"))
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    source.splitlines(True), formatted.splitlines(True), f"{name} (original)", f"{name} (formatted)"
+                )
+            )
         elif check:
             typer.echo(f"would reformat {file}")
         else:
@@ -379,7 +474,16 @@ def fmt_command(
     sys.stdout.flush()
     for problem in problems:
         typer.echo(f"ivrc: error: {problem}", err=True)
-    typer.echo(_fmt_summary(len(changed), len(files) - len(changed) - broken - unreadable, broken, unreadable + len(missing), check or diff), err=True)
+    typer.echo(
+        _fmt_summary(
+            len(changed),
+            len(files) - len(changed) - broken - unreadable,
+            broken,
+            unreadable + len(missing),
+            check or diff,
+        ),
+        err=True,
+    )
     if problems:
         raise typer.Exit(EXIT_USAGE)
     if broken or (check and changed):
@@ -399,11 +503,25 @@ def _fmt_summary(changed: int, unchanged: int, broken: int, unreadable: int, dry
 
 @app.command("decompile", cls=Command)
 def decompile_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A dialer or simple dialer request (.json).", show_default=False, autocompletion=complete_files(".json"))],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="OUT", help="Write the .ivr here instead of to stdout.")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A dialer or simple dialer request (.json).",
+            show_default=False,
+            autocompletion=complete_files(".json"),
+        ),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", metavar="OUT", help="Write the .ivr here instead of to stdout.")
+    ] = None,
     region: Annotated[
-        Optional[str],
-        typer.Option("--region", metavar="CODE", help="The region the request's local numbers belong to; written as the file's `region` line."),
+        str | None,
+        typer.Option(
+            "--region",
+            metavar="CODE",
+            help="The region the request's local numbers belong to; written as the file's `region` line.",
+        ),
     ] = None,
 ) -> None:
     """Turn a JSON request into .ivr that compiles back to the same request."""
@@ -424,7 +542,7 @@ def decompile_command(
     _deliver(written, output)
 
 
-def _request(file: Path, region: str | None, config_file: Path | None) -> dict:
+def _request(file: Path, region: str | None, config_file: Path | None) -> dict[str, Any]:
     """The request FILE stands for (a .ivr compiled, or JSON read); exit 1 with its errors when none."""
     from ivrc.library import request_of
 
@@ -439,13 +557,13 @@ def _request(file: Path, region: str | None, config_file: Path | None) -> dict:
     return result.request
 
 
-def _personal_request(file: Path, region: str | None, config_file: Path | None, named: Path | None, row: int | None) -> dict:
+def _personal_request(
+    file: Path, region: str | None, config_file: Path | None, named: Path | None, row: int | None
+) -> dict[str, Any]:
     """The request of one recipient of a template flow: its row checked and filled in."""
-    from ivrc import render
-
     import json
 
-    from ivrc import checks, cli_recipients
+    from ivrc import checks, cli_recipients, render
     from ivrc.diagnostics import has_errors
 
     source = _read_or_fail(file)
@@ -456,8 +574,15 @@ def _personal_request(file: Path, region: str | None, config_file: Path | None, 
     if row < 1:
         _fail(f"--row {row}: rows are counted from 1, the first row after the header")
     result = _template(file, source, config)
+    assert result.template is not None  # _template said so
     found: list[str] = []
-    summary = cli_recipients.run(result.template, path, _flow_region(result, config), lambda r, _, line: found.append(line) if r.number == row else None, stop_after=row)
+    summary = cli_recipients.run(
+        result.template,
+        path,
+        _flow_region(result, config),
+        lambda r, _, line: found.append(line) if r.number == row else None,
+        stop_after=row,
+    )
     own = [d for d in checks.configure(summary.diagnostics, config) if d.rule != "unused-column"]
     if summary.rows < row:
         _fail(f"--row {row}: {path} has {summary.rows} row{'s' if summary.rows != 1 else ''} of recipients")
@@ -466,7 +591,8 @@ def _personal_request(file: Path, region: str | None, config_file: Path | None, 
         if not has_errors(own):
             typer.echo(f"ivrc: error: row {row} of {path} cannot be read", err=True)
         raise typer.Exit(EXIT_FINDINGS)
-    return json.loads(found[0])
+    request: dict[str, Any] = json.loads(found[0])
+    return request
 
 
 def _read_or_fail(file: Path) -> str:
@@ -501,12 +627,33 @@ class _Terminal:
 
 @app.command("simulate", cls=Command)
 def simulate_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .ivr flow or a JSON request.", show_default=False, autocompletion=complete_files(".ivr", ".json"))],
-    keys: Annotated[Optional[str], typer.Option("--keys", metavar="KEYS", help='The caller\'s entries, comma-separated: "1,11,timeout".')] = None,
-    output_format: Annotated[str, typer.Option("--format", **choices("text", "json"), help="text (a transcript) or json.")] = "text",
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A .ivr flow or a JSON request.",
+            show_default=False,
+            autocompletion=complete_files(".ivr", ".json"),
+        ),
+    ],
+    keys: Annotated[
+        str | None,
+        typer.Option("--keys", metavar="KEYS", help='The caller\'s entries, comma-separated: "1,11,timeout".'),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", **choices("text", "json"), help="text (a transcript) or json.")
+    ] = "text",
     region: RegionOption = None,
     recipients: RecipientsOption = None,
-    row: Annotated[Optional[int], typer.Option("--row", metavar="N", parser=whole_number, help="With --recipients: the recipient whose call to play (1 is the first row after the header).")] = None,
+    row: Annotated[
+        int | None,
+        typer.Option(
+            "--row",
+            metavar="N",
+            parser=whole_number,
+            help="With --recipients: the recipient whose call to play (1 is the first row after the header).",
+        ),
+    ] = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Run one call of FILE without a phone: scripted with --keys, or typed at a terminal."""
@@ -514,7 +661,11 @@ def simulate_command(
 
     from ivrc.simulate import Call, parse_keys, run, scripted, transcript
 
-    request = _personal_request(file, region, config_file, recipients, row) if recipients is not None or row is not None else _request(file, region, config_file)
+    request = (
+        _personal_request(file, region, config_file, recipients, row)
+        if recipients is not None or row is not None
+        else _request(file, region, config_file)
+    )
     call = Call()
     if keys is not None:
         try:
@@ -522,7 +673,7 @@ def simulate_command(
         except ValueError as error:
             _fail(f"--keys: {error}")
     elif sys.stdin.isatty() and output_format == "text":
-        caller = _Terminal(call)
+        caller = _Terminal(call)  # type: ignore[assignment]  # a caller at a keyboard, not a script
     else:
         caller = scripted([])  # no terminal and no keys: a caller who presses nothing
     try:
@@ -544,15 +695,37 @@ def simulate_command(
 
 @app.command("test", cls=Command)
 def test_command(
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH", help=".ivrtest files, .ivr files with one beside them, or folders.", show_default=False, autocompletion=complete_files(".ivr", ".ivrtest"))],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH",
+            help=".ivrtest files, .ivr files with one beside them, or folders.",
+            show_default=False,
+            autocompletion=complete_files(".ivr", ".ivrtest"),
+        ),
+    ],
     region: RegionOption = None,
     config_file: ConfigOption = None,
-    coverage: Annotated[bool, typer.Option("--coverage", help="Count the steps, keys and ends the scenarios reach, and print a table.")] = False,
+    coverage: Annotated[
+        bool, typer.Option("--coverage", help="Count the steps, keys and ends the scenarios reach, and print a table.")
+    ] = False,
     fail_under: Annotated[
-        Optional[float], typer.Option("--fail-under", metavar="PCT", min=0, max=100, help="With coverage: exit 1 when the total is under PCT percent.")
+        float | None,
+        typer.Option(
+            "--fail-under",
+            metavar="PCT",
+            min=0,
+            max=100,
+            help="With coverage: exit 1 when the total is under PCT percent.",
+        ),
     ] = None,
     coverage_report: Annotated[
-        Optional[Path], typer.Option("--report", metavar="FILE", help="With coverage: write an HTML page with the untested parts marked on each flow.")
+        Path | None,
+        typer.Option(
+            "--report",
+            metavar="FILE",
+            help="With coverage: write an HTML page with the untested parts marked on each flow.",
+        ),
     ] = None,
 ) -> None:
     """Run the scenarios of flow tests (*.ivrtest) and end with `N passed, M failed`."""
@@ -627,14 +800,14 @@ def test_command(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-def _scenario_rows(result: Result, config: Config, suite: object) -> dict[int, dict]:
+def _scenario_rows(result: Result, config: Config, suite: object) -> dict[int, dict[str, Any]]:
     """The requests of the recipients that a template flow's scenarios name by `row`."""
     import json
 
     from ivrc import cli_recipients
 
     wanted = {s.row for s in suite.scenarios}  # type: ignore[attr-defined]
-    rows: dict[int, dict] = {}
+    rows: dict[int, dict[str, Any]] = {}
 
     def keep(row: object, _: str, line: str) -> None:
         if row.number in wanted:  # type: ignore[attr-defined]
@@ -649,19 +822,36 @@ _NOTHING_TO_DRAW = frozenset({"syntax-error", "missing-request", "multiple-reque
 
 @app.command("graph", cls=Command)
 def graph_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="A .ivr flow or a JSON request.", show_default=False, autocompletion=complete_files(".ivr", ".json"))],
-    output_format: Annotated[str, typer.Option("--format", **choices("mermaid", "dot", "svg"), help="mermaid (renders on GitHub), dot, or svg (needs Graphviz).")] = "mermaid",
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="OUT", help="Write the diagram here instead of to stdout.")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE",
+            help="A .ivr flow or a JSON request.",
+            show_default=False,
+            autocompletion=complete_files(".ivr", ".json"),
+        ),
+    ],
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            **choices("mermaid", "dot", "svg"),
+            help="mermaid (renders on GitHub), dot, or svg (needs Graphviz).",
+        ),
+    ] = "mermaid",
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", metavar="OUT", help="Write the diagram here instead of to stdout."),
+    ] = None,
     region: RegionOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Draw FILE's steps and where each key leads; unreachable steps stand out."""
-    from ivrc import render
-
     import shutil
 
     from ivrc import graph as diagrams
     from ivrc import model as semantics
+    from ivrc import render
     from ivrc.library import analyze
 
     try:
@@ -682,7 +872,10 @@ def graph_command(
     text = diagrams.mermaid(drawn) if output_format == "mermaid" else diagrams.dot(drawn, file.stem)
     if output_format == "svg":
         if shutil.which("dot") is None:
-            _fail("--format svg needs Graphviz's `dot` program; install Graphviz (e.g. `apt-get install graphviz`), or use --format dot")
+            _fail(
+                "--format svg needs Graphviz's `dot` program; install Graphviz (e.g. `apt-get install graphviz`), or "
+                "use --format dot"
+            )
         try:
             text = diagrams.svg(text)
         except diagrams.DrawError as error:
@@ -692,9 +885,7 @@ def graph_command(
 
 # The commands that talk to the service live in their own module; importing it here registers
 # them on `app` in this place, so that `ivrc --help` lists the commands in this order.
-from ivrc import cli_service  # noqa: E402,F401
-from ivrc import cli_cdr  # noqa: E402,F401
-from ivrc import cli_insight  # noqa: E402,F401
+from ivrc import cli_cdr, cli_insight, cli_service  # noqa: E402,F401  isort: skip
 
 
 @app.command("lsp", cls=Command)
@@ -718,7 +909,17 @@ def rules_command() -> None:
 
 
 @app.command("rule", cls=Command)
-def rule_command(name: Annotated[str, typer.Argument(metavar="NAME", help="A rule name, such as dangling-goto.", show_default=False, autocompletion=complete_rules)]) -> None:
+def rule_command(
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="A rule name, such as dangling-goto.",
+            show_default=False,
+            autocompletion=complete_rules,
+        ),
+    ],
+) -> None:
     """Show a rule's documentation."""
     from ivrc.checks import BY_NAME
 

@@ -55,7 +55,11 @@ def deploy(file: Path, result: Result, path: Path, region: str | None, client: A
     assert template is not None
     tally = _send(file, template, path, region, client, journal, requests, how)
     journal.close()
-    left_out = f" {len(rejected)} row{'s' if len(rejected) != 1 else ''} with errors left out ({how.skip_invalid})." if rejected else ""
+    left_out = (
+        f" {len(rejected)} row{'s' if len(rejected) != 1 else ''} with errors left out ({how.skip_invalid})."
+        if rejected
+        else ""
+    )
     typer.echo(f"Deployed: {tally.line()}{left_out}")
     for failure in tally.failures:
         typer.echo(f"ivrc: error: {failure}", err=True)
@@ -66,7 +70,11 @@ def deploy(file: Path, result: Result, path: Path, region: str | None, client: A
             err=True,
         )
     if tally.failed:
-        typer.echo(f"ivrc: {tally.failed} request{'s' if tally.failed != 1 else ''} failed; run the same command again to retry them (journal: {journal.path})", err=True)
+        typer.echo(
+            f"ivrc: {tally.failed} request{'s' if tally.failed != 1 else ''} failed; run the same command again to "
+            f"retry them (journal: {journal.path})",
+            err=True,
+        )
         raise typer.Exit(EXIT_FINDINGS)
 
 
@@ -75,10 +83,15 @@ def _people(count: int) -> str:
 
 
 def _keep(count: int) -> str:
-    return f"{_people(count)} {'keeps' if count == 1 else 'keep'} the version {'it was' if count == 1 else 'they were'} sent"
+    return (
+        f"{_people(count)} {'keeps' if count == 1 else 'keep'} the version {'it was' if count == 1 else 'they were'} "
+        "sent"
+    )
 
 
-def _prepare(file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending) -> tuple[BatchJournal, int, list[Rejected]] | None:
+def _prepare(
+    file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending
+) -> tuple[BatchJournal, int, list[Rejected]] | None:
     """Everything before the first request: the checks, the journal, the credentials, the plan
     and the question. Returns the open journal when there is something to send and the user said yes."""
     import sys
@@ -86,8 +99,9 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
     import typer
 
     from ivrc import batch_journal, deploy_batch
-    from ivrc.cli import EXIT_FINDINGS, EXIT_USAGE, _colour, _fail
+    from ivrc.cli import EXIT_FINDINGS, EXIT_USAGE, _fail
     from ivrc.cli_insight import changes_since
+    from ivrc.cli_lint import colour as _colour
     from ivrc.diagnostics import has_errors
 
     template = result.template
@@ -105,7 +119,11 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
             _fail(f"--skip-invalid {how.skip_invalid}: cannot write: {error.strerror or error}")
     elif has_errors(checked.diagnostics):
         client.close()
-        why = " that are not a row's own (--skip-invalid leaves out rows, not the file's header)" if how.skip_invalid is not None else ""
+        why = (
+            " that are not a row's own (--skip-invalid leaves out rows, not the file's header)"
+            if how.skip_invalid is not None
+            else ""
+        )
         typer.echo(f"ivrc: nothing was sent: {path} has errors{why}", err=True)
         raise typer.Exit(EXIT_USAGE if unreadable(checked.diagnostics) else EXIT_FINDINGS)
     if checked.requests == 0:
@@ -144,7 +162,11 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
     if not (seen.new or seen.start or seen.resend):
         journal.close()
         client.close()
-        parts = [f"{_people(seen.done)} {'has' if seen.done == 1 else 'have'} what this deploy would send them"] if seen.done else []
+        parts = (
+            [f"{_people(seen.done)} {'has' if seen.done == 1 else 'have'} what this deploy would send them"]
+            if seen.done
+            else []
+        )
         parts += [_keep(seen.changed)] if seen.changed else []
         typer.echo(f"Nothing to send: {'; '.join(parts)}.")
         return None
@@ -159,7 +181,9 @@ def _prepare(file: Path, result: Result, path: Path, region: str | None, client:
             client.close()
             _fail("not on a terminal, so nothing can be confirmed; add --yes to send without asking")
         sending = seen.new + seen.resend
-        question = f"Send {sending} campaign{'s' if sending != 1 else ''}" + (f" and start {seen.start} more" if seen.start else "")
+        question = f"Send {sending} campaign{'s' if sending != 1 else ''}" + (
+            f" and start {seen.start} more" if seen.start else ""
+        )
         question += f" ({seen.second_calls} of them second calls)?" if seen.second_calls else "?"
         if not typer.confirm(question, default=False):
             journal.close()
@@ -185,23 +209,49 @@ def _confirm_credentials(client: Any, unique_id: str, journal: BatchJournal) -> 
         _service_failure(error, "the service could not be asked before sending; nothing was sent")
 
 
-def _plan(file: Path, url: str, path: Path, template: Template, checked: Summary, seen: Outlook, journal: BatchJournal, how: Sending) -> None:
+def _plan(
+    file: Path,
+    url: str,
+    path: Path,
+    template: Template,
+    checked: Summary,
+    seen: Outlook,
+    journal: BatchJournal,
+    how: Sending,
+) -> None:
     """Whom this deploy calls and why, before anything is sent."""
     import typer
 
     requests = checked.requests
 
-    origin = "--campaign" if template.campaign != template.flow_id and template.named else ("the flow's unique_id" if template.named else "the flow's file name")
-    typer.echo(f"Deploying {file} to {url}, campaign {template.campaign} ({origin}), one dialer campaign per recipient of {path}:")
-    request = template.request
-    when = f"at {local_time(int(request['schedule']))}" if request.get("schedule_type") == "timestamp" else (
-        f"{request['schedule']} s after each is started" if "schedule" in request else "as soon as each is started"
+    origin = (
+        "--campaign"
+        if template.campaign != template.flow_id and template.named
+        else ("the flow's unique_id" if template.named else "the flow's file name")
     )
-    typer.echo(f"  {requests} recipient{'s' if requests != 1 else ''}, each called {when}" + ("; each is started" if how.start else "; none is started (add --start)"))
+    typer.echo(
+        f"Deploying {file} to {url}, campaign {template.campaign} ({origin}), one dialer campaign per recipient of "
+        f"{path}:"
+    )
+    request = template.request
+    when = (
+        f"at {local_time(int(request['schedule']))}"
+        if request.get("schedule_type") == "timestamp"
+        else (
+            f"{request['schedule']} s after each is started" if "schedule" in request else "as soon as each is started"
+        )
+    )
+    typer.echo(
+        f"  {requests} recipient{'s' if requests != 1 else ''}, each called {when}"
+        + ("; each is started" if how.start else "; none is started (add --start)")
+    )
     if checked.empty_rows:
         typer.echo(f"  {checked.empty_rows} empty row{'s' if checked.empty_rows != 1 else ''} of {path} skipped")
     if checked.rejected:
-        typer.echo(f"  {len(checked.rejected)} row{'s' if len(checked.rejected) != 1 else ''} with errors left out, not sent (--skip-invalid: written to {how.skip_invalid})")
+        typer.echo(
+            f"  {len(checked.rejected)} row{'s' if len(checked.rejected) != 1 else ''} with errors left out, not sent "
+            f"(--skip-invalid: written to {how.skip_invalid})"
+        )
     sent = seen.done + seen.start + seen.changed + seen.resend
     if sent:
         typer.echo(f"  {seen.new} new, {sent} sent before (the journal: {journal.path})")
@@ -215,11 +265,15 @@ def _plan(file: Path, url: str, path: Path, template: Template, checked: Summary
     if seen.resend:
         typer.echo(
             f"  --resend-changed: {_people(seen.resend)} changed since they were sent get it again as a new campaign; "
-            f"{seen.second_calls} of them {'were' if seen.second_calls != 1 else 'was'} called already and get a second call"
+            f"{seen.second_calls} of them {'were' if seen.second_calls != 1 else 'was'} called already and get a "
+            "second call"
         )
     others = journal.other_campaigns()
     if others:
-        typer.echo(f"  the journal also knows {_people(others)} sent this flow under another campaign name; each campaign calls its own recipients once")
+        typer.echo(
+            f"  the journal also knows {_people(others)} sent this flow under another campaign name; each campaign "
+            "calls its own recipients once"
+        )
     typer.echo(f"  at most {how.concurrency} requests at a time" + (f", {how.rate:g} a second" if how.rate else ""))
 
 
@@ -243,13 +297,31 @@ def _sample(sample: tuple[Row, str, str], template: Template, whole: bool) -> No
         typer.echo(f"The request of the first recipient (row {row.number}):")
         typer.echo(json.dumps(json.loads(line), ensure_ascii=False, indent=2))
         return
-    values = ", ".join(f"{name} = {json.dumps(row.cells[name].value.strip(), ensure_ascii=False)}" for name in template.roles if name in row.cells)
+    values = ", ".join(
+        f"{name} = {json.dumps(row.cells[name].value.strip(), ensure_ascii=False)}"
+        for name in template.roles
+        if name in row.cells
+    )
     typer.echo(f"The first recipient (row {row.number}): unique_id {unique_id}, {values}.")
-    typer.echo("  What differs per recipient: the unique_id and " + ", ".join(f"`recipient.{name}`" for name in template.roles) + "; the rest of the request is the same for all (--show-request prints it whole).")
+    typer.echo(
+        "  What differs per recipient: the unique_id and "
+        + ", ".join(f"`recipient.{name}`" for name in template.roles)
+        + "; the rest of the request is the same for all (--show-request prints it whole)."
+    )
 
 
-def _send(file: Path, template: Template, path: Path, region: str | None, client: Any, journal: BatchJournal, requests: int, how: Sending) -> Tally:
+def _send(
+    file: Path,
+    template: Template,
+    path: Path,
+    region: str | None,
+    client: Any,
+    journal: BatchJournal,
+    requests: int,
+    how: Sending,
+) -> Tally:
     """Send what the plan said, a Ctrl-C or a refusal of the credentials stopping it at once."""
+    import contextlib
     import os
     import queue
     import sys
@@ -282,18 +354,14 @@ def _send(file: Path, template: Template, path: Path, region: str | None, client
 
     def produce() -> None:
         """The rows stream from the file into the sender through a small queue: memory stays flat."""
-        try:
+        with contextlib.suppress(Stopped):
             run_batch(template, path, region, hand)
-        except Stopped:
-            pass
-        finally:
-            while True:
-                try:
-                    handoff.put(None, timeout=0.1)
-                    return
-                except queue.Full:
-                    if stop.is_set():
-                        return
+        while not stop.is_set():  # the end, unless the sender has stopped listening
+            try:
+                handoff.put(None, timeout=0.1)
+                break
+            except queue.Full:
+                continue
 
     def each_row() -> Iterator[tuple[int, str, str]]:
         while not stop.is_set():
@@ -319,15 +387,25 @@ def _send(file: Path, template: Template, path: Path, region: str | None, client
         reader.join(timeout=5)
         if stop.reason == "interrupt":
             journal.close()
-            typer.echo(f"ivrc: interrupted: {tally.created} created and {tally.started} started before the stop; nothing more was sent.", err=True)
+            typer.echo(
+                f"ivrc: interrupted: {tally.created} created and {tally.started} started before the stop; nothing "
+                "more was sent.",
+                err=True,
+            )
             if tally.abandoned:
                 many = tally.abandoned != 1
                 typer.echo(
-                    f"ivrc: {tally.abandoned} request{'s' if many else ''} in flight had no answer after {deploy_batch.IN_FLIGHT_GRACE:g} s and "
-                    f"{'were' if many else 'was'} left; the next run asks again, and the service takes a repeated unique_id for the campaign it has.",
+                    f"ivrc: {tally.abandoned} request{'s' if many else ''} in flight had no answer after "
+                    f"{deploy_batch.IN_FLIGHT_GRACE:g} s and "
+                    f"{'were' if many else 'was'} left; the next run asks again, and the service takes a repeated "
+                    "unique_id for the campaign it has.",
                     err=True,
                 )
-            typer.echo(f"ivrc: run the same command again to finish: what the service has is not sent twice (journal: {journal.path})", err=True)
+            typer.echo(
+                "ivrc: run the same command again to finish: what the service has is not sent twice (journal: "
+                f"{journal.path})",
+                err=True,
+            )
             if tally.abandoned:  # their threads may wait on the network for long: leave without them
                 sys.stderr.flush()
                 sys.stdout.flush()
@@ -337,7 +415,11 @@ def _send(file: Path, template: Template, path: Path, region: str | None, client
             journal.close()
             for failure in tally.failures:
                 typer.echo(f"ivrc: error: {failure}", err=True)
-            typer.echo(f"ivrc: the service refused the credentials, so the deploy stopped at once: nothing more was sent ({tally.created} created before).", err=True)
+            typer.echo(
+                "ivrc: the service refused the credentials, so the deploy stopped at once: nothing more was sent "
+                f"({tally.created} created before).",
+                err=True,
+            )
             typer.echo(f"ivrc: {credentials_advice()}.", err=True)
             raise typer.Exit(EXIT_FINDINGS)
         if not tally.failed:

@@ -6,11 +6,22 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from ivrc.cli import CampaignOption, RecipientsOption, _fail, _flow_region, _name_campaign, _read_or_fail, _region, _report, _settings, app
+from ivrc.cli import (
+    CampaignOption,
+    RecipientsOption,
+    _fail,
+    _flow_region,
+    _name_campaign,
+    _read_or_fail,
+    _region,
+    _report,
+    _settings,
+    app,
+)
 from ivrc.cli_help import Command, choices, whole_number
 from ivrc.cli_service import BaseUrlOption, PasswordOption, TimeoutOption, UserOption, _client
 
@@ -30,21 +41,52 @@ def _phone_option(number: str, region: str | None) -> str:
 
 @app.command("cdr", cls=Command)
 def cdr_command(
-    campaign: Annotated[Optional[str], typer.Argument(metavar="[CAMPAIGN_ID]", help="The campaign's unique_id (not with --recipients).", show_default=False)] = None,
-    number: Annotated[Optional[str], typer.Option("--number", metavar="PHONE", help="Only this number's records.")] = None,
-    output_format: Annotated[str, typer.Option("--format", **choices("table", "csv", "json"), help="table, csv (as the service sent it) or json.")] = "table",
-    summary: Annotated[bool, typer.Option("--summary", help="Answer rate, hangup causes, marks, and the keys pressed at each step.")] = False,
+    campaign: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[CAMPAIGN_ID]", help="The campaign's unique_id (not with --recipients).", show_default=False
+        ),
+    ] = None,
+    number: Annotated[str | None, typer.Option("--number", metavar="PHONE", help="Only this number's records.")] = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format", **choices("table", "csv", "json"), help="table, csv (as the service sent it) or json."
+        ),
+    ] = "table",
+    summary: Annotated[
+        bool, typer.Option("--summary", help="Answer rate, hangup causes, marks, and the keys pressed at each step.")
+    ] = False,
     region: Annotated[
-        Optional[str],
-        typer.Option("--region", metavar="CODE", help="How to read a local --number (default: `region` in ivrc.toml or [tool.ivrc])."),
+        str | None,
+        typer.Option(
+            "--region",
+            metavar="CODE",
+            help="How to read a local --number (default: `region` in ivrc.toml or [tool.ivrc]).",
+        ),
     ] = None,
     recipients: RecipientsOption = None,
-    flow: Annotated[Optional[Path], typer.Option("--flow", metavar="FILE", help="With --recipients: the template flow the recipients were called with.")] = None,
+    flow: Annotated[
+        Path | None,
+        typer.Option(
+            "--flow", metavar="FILE", help="With --recipients: the template flow the recipients were called with."
+        ),
+    ] = None,
     campaign_name: CampaignOption = None,
     columns: Annotated[
-        Optional[str], typer.Option("--columns", metavar="NAMES", help="With --recipients: columns of the recipients file to carry into each result (e.g. name,phone).")
+        str | None,
+        typer.Option(
+            "--columns",
+            metavar="NAMES",
+            help="With --recipients: columns of the recipients file to carry into each result (e.g. name,phone).",
+        ),
     ] = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", parser=whole_number, help="With --recipients: campaigns fetched at once.")] = 8,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", metavar="N", parser=whole_number, help="With --recipients: campaigns fetched at once."
+        ),
+    ] = 8,
     base_url: BaseUrlOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -61,7 +103,10 @@ def cdr_command(
 
     if recipients is not None or flow is not None:
         if recipients is None or flow is None or campaign is not None:
-            _fail("--recipients FILE and --flow FILE go together, and take no CAMPAIGN_ID: each recipient has a campaign of its own")
+            _fail(
+                "--recipients FILE and --flow FILE go together, and take no CAMPAIGN_ID: each recipient has a "
+                "campaign of its own"
+            )
         if not 1 <= concurrency <= 64:
             _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
         chosen = [name.strip() for name in columns.split(",") if name.strip()] if columns else []
@@ -104,7 +149,16 @@ class Asked:
     campaign: str | None
 
 
-def _recipient_results(flow: Path, recipients: Path, asked: Asked, region: str | None, base_url: str | None, user: str | None, password: str | None, timeout: float) -> None:
+def _recipient_results(
+    flow: Path,
+    recipients: Path,
+    asked: Asked,
+    region: str | None,
+    base_url: str | None,
+    user: str | None,
+    password: str | None,
+    timeout: float,
+) -> None:
     """Who answered, who confirmed and who cancelled: each recipient's campaign's records."""
     from ivrc import cli_recipients, recipient_results
     from ivrc.api import ServiceError
@@ -124,7 +178,14 @@ def _recipient_results(flow: Path, recipients: Path, asked: Asked, region: str |
     try:
         with client:
             header, rows = recipient_results.gather(
-                result.template, recipients, _flow_region(result, config), client, asked.columns, generations, asked.concurrency, cli_recipients.run
+                result.template,
+                recipients,
+                _flow_region(result, config),
+                client,
+                asked.columns,
+                generations,
+                asked.concurrency,
+                cli_recipients.run,
             )
             if asked.summary:
                 records: list[CdrRecord] = [from_json(r) for row in rows for r in row[recipient_results.RECORDS]]

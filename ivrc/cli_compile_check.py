@@ -20,7 +20,9 @@ class Verdict:
     failed: bool = False
 
 
-def check(files: list[Path], output: Path | None, recipients: Path | None, config_file: Path | None, flags: dict[str, object]) -> Verdict:
+def check(
+    files: list[Path], output: Path | None, recipients: Path | None, config_file: Path | None, flags: dict[str, object]
+) -> Verdict:
     """Each flow (and each template flow of each recipients file named) against what is committed."""
     verdict = Verdict()
     flows: list[Path] = []
@@ -34,7 +36,14 @@ def check(files: list[Path], output: Path | None, recipients: Path | None, confi
     return verdict
 
 
-def _check_flow(file: Path, output: Path | None, named: Path | None, config_file: Path | None, flags: dict[str, object], verdict: Verdict) -> None:
+def _check_flow(
+    file: Path,
+    output: Path | None,
+    named: Path | None,
+    config_file: Path | None,
+    flags: dict[str, object],
+    verdict: Verdict,
+) -> None:
     from ivrc.files import Unreadable, read_text
     from ivrc.library import analyze, dumps
 
@@ -49,7 +58,9 @@ def _check_flow(file: Path, output: Path | None, named: Path | None, config_file
         _check_template(file, result, output, named, config, verdict)
         return
     if named is not None and result.request is not None:
-        raise UsageError(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
+        raise UsageError(
+            f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields"
+        )
     if result.request is None:
         verdict.stale.append(f"{file}: has errors, so it was not compiled; see `ivrc lint {file}`")
         verdict.failed = True
@@ -58,7 +69,9 @@ def _check_flow(file: Path, output: Path | None, named: Path | None, config_file
     if not target.is_file():
         verdict.stale.append(f"{target}: missing; run `ivrc compile {file} -o {target}`")
     elif target.read_bytes() != dumps(result.request).encode("utf-8"):
-        verdict.stale.append(f"{target}: stale, {file} compiles to something else; run `ivrc compile {file} -o {target}`")
+        verdict.stale.append(
+            f"{target}: stale, {file} compiles to something else; run `ivrc compile {file} -o {target}`"
+        )
 
 
 def _check_template(file: Path, result, output: Path | None, named: Path | None, config, verdict: Verdict) -> None:  # type: ignore[no-untyped-def]
@@ -73,9 +86,16 @@ def _check_template(file: Path, result, output: Path | None, named: Path | None,
     people = shown(people)
     target = output or file.with_suffix(".jsonl")
     written = hashlib.sha256()
-    summary = cli_recipients.run(result.template, people, flow_region(result, config), lambda row, unique_id, line: written.update(line.encode("utf-8") + b"\n"))
+    summary = cli_recipients.run(
+        result.template,
+        people,
+        flow_region(result, config),
+        lambda row, unique_id, line: written.update(line.encode("utf-8") + b"\n"),
+    )
     if has_errors(checks.configure(summary.diagnostics, config)):
-        verdict.stale.append(f"{people}: has errors, so {file} was not compiled for it; see `ivrc lint {file} --recipients {people}`")
+        verdict.stale.append(
+            f"{people}: has errors, so {file} was not compiled for it; see `ivrc lint {file} --recipients {people}`"
+        )
         verdict.failed = True
         return
     command = f"`ivrc compile {file} --recipients {people} -o {target}`"
@@ -89,4 +109,3 @@ def _check_template(file: Path, result, output: Path | None, named: Path | None,
             committed.update(block)
     if committed.digest() != written.digest():
         verdict.stale.append(f"{target}: stale, {file} with {people} compiles to something else; run {command}")
-

@@ -5,13 +5,24 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from collections.abc import Iterator
-from typing import Annotated, Any, Optional
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
-from ivrc.cli import EXIT_FINDINGS, ConfigOption, RegionOption, _deliver, _fail, _read_or_fail, _region, _report, _settings, app
+from ivrc.cli import (
+    EXIT_FINDINGS,
+    ConfigOption,
+    RegionOption,
+    _deliver,
+    _fail,
+    _read_or_fail,
+    _region,
+    _report,
+    _settings,
+    app,
+)
 from ivrc.cli_help import Command, choices, complete_files
 
 
@@ -39,13 +50,36 @@ def checked_flow(file: Path, config_file: Path | None, region: str | None) -> tu
 
 @app.command("report", cls=Command)
 def report_command(
-    flow: Annotated[Path, typer.Argument(metavar="FLOW", help="The .ivr (or JSON request) the calls were placed with.", show_default=False, autocompletion=complete_files(".ivr", ".json"))],
+    flow: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FLOW",
+            help="The .ivr (or JSON request) the calls were placed with.",
+            show_default=False,
+            autocompletion=complete_files(".ivr", ".json"),
+        ),
+    ],
     cdr: Annotated[
         list[Path],
-        typer.Option("--cdr", metavar="FILE", help="Call records as `ivrc cdr` writes them (csv or json, a campaign's or --recipients'); repeat for more.", show_default=False),
+        typer.Option(
+            "--cdr",
+            metavar="FILE",
+            help=(
+                "Call records as `ivrc cdr` writes them (csv or json, a campaign's or --recipients'); repeat for more."
+            ),
+            show_default=False,
+        ),
     ],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")] = None,
-    output_format: Annotated[str, typer.Option("--format", **choices("html", "json"), help="html: one self-contained page; json: the same figures.")] = "html",
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout."),
+    ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format", **choices("html", "json"), help="html: one self-contained page; json: the same figures."
+        ),
+    ] = "html",
     region: RegionOption = None,
     config_file: ConfigOption = None,
 ) -> None:
@@ -137,14 +171,18 @@ class Coverage:
         typer.echo(coverage.table(measured), nl=False)
         if page_file is not None:
             try:
-                drawings = [diagrams.svg(diagrams.dot(m.graph, Path(m.flow).stem, coverage.overlay(m))) for m in measured]
+                drawings = [
+                    diagrams.svg(diagrams.dot(m.graph, Path(m.flow).stem, coverage.overlay(m))) for m in measured
+                ]
             except diagrams.DrawError as error:
                 _fail(f"--report: {error}")
             _deliver(page.coverage([m.as_json() for m in measured], drawings), page_file)
             typer.echo(f"Wrote {page_file}")
         total = coverage.total_percent(measured)
         if fail_under is not None and total < fail_under:
-            typer.echo(f"ivrc: coverage failure: the total, {total:.1f}%, is under --fail-under {fail_under:g}%", err=True)
+            typer.echo(
+                f"ivrc: coverage failure: the total, {total:.1f}%, is under --fail-under {fail_under:g}%", err=True
+            )
             return True
         return False
 
@@ -195,8 +233,17 @@ def diff_command(
             autocompletion=complete_files(".ivr", ".json"),
         ),
     ],
-    output_format: Annotated[str, typer.Option("--format", **choices("text", "json", "markdown"), help="text, json, or markdown (for a pull-request comment).")] = "text",
-    exit_code: Annotated[bool, typer.Option("--exit-code", help="Exit 1 when the flows differ for a caller, as `git diff --exit-code`.")] = False,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            **choices("text", "json", "markdown"),
+            help="text, json, or markdown (for a pull-request comment).",
+        ),
+    ] = "text",
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when the flows differ for a caller, as `git diff --exit-code`.")
+    ] = False,
     region: RegionOption = None,
     config_file: ConfigOption = None,
 ) -> None:
@@ -226,10 +273,14 @@ def diff_command(
         import difflib
 
         typer.echo(f"ivrc: {broken}: does not parse; showing the lines that changed", err=True)
-        lines = difflib.unified_diff((old_source or "").splitlines(True), (new_source or "").splitlines(True), f"a/{name}", f"b/{name}")
+        lines = difflib.unified_diff(
+            (old_source or "").splitlines(True), (new_source or "").splitlines(True), f"a/{name}", f"b/{name}"
+        )
         sys.stdout.write("".join(lines))
         return
-    diff = flowdiff.compare(old, new, old_label if not git_driver else f"a/{name}", new_label if not git_driver else f"b/{name}")
+    diff = flowdiff.compare(
+        old, new, old_label if not git_driver else f"a/{name}", new_label if not git_driver else f"b/{name}"
+    )
     if output_format == "json":
         shown = json.dumps(flowdiff.as_json(diff), ensure_ascii=False, indent=2) + "\n"
     elif output_format == "markdown":

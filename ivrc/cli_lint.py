@@ -73,7 +73,9 @@ def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
 
 
-def discover(paths: list[Path], suffixes: tuple[str, ...] = (".ivr", ".json")) -> tuple[list[tuple[Path, bool]], list[Path]]:
+def discover(
+    paths: list[Path], suffixes: tuple[str, ...] = (".ivr", ".json")
+) -> tuple[list[tuple[Path, bool]], list[Path]]:
     """Files to check, each with whether it was named (not found in a folder); and the named
     paths that do not exist.
 
@@ -120,7 +122,9 @@ def recipients_report(file: Path, result: Result, config: Config, named: Path | 
     template = cli_recipients.template_of(result, config)
     if template is None:
         if named is not None:
-            raise UsageError(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
+            raise UsageError(
+                f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields"
+            )
         return []
     summary = cli_recipients.run(template, path, flow_region(result, config))
     return [cli_recipients.report(path, checks.configure(summary.diagnostics, config))]
@@ -134,7 +138,12 @@ def flows_of_recipients(data: Path, config_file: Path | None) -> list[Path]:
     configuration's folder (hidden folders left out) that the same configuration governs. A
     change to the data then runs the data checks of the flows that use it."""
     config = settings(data, config_file)
-    if config.recipients is None or config.source is None or not data.is_file() or not _same_file(config.recipients, data):
+    if (
+        config.recipients is None
+        or config.source is None
+        or not data.is_file()
+        or not _same_file(config.recipients, data)
+    ):
         return []
     root = config.source.parent
     found = [p for p in root.rglob("*.ivr") if p.is_file() and not _hidden(p, root)]

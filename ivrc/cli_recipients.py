@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ivrc import render
 from ivrc.checks import malformed_row, unreadable_file
@@ -49,11 +49,17 @@ PROGRESS_ABOVE = 2 * 1024 * 1024  # bytes: a recipients file this large shows it
 
 
 def run(
-    template: Template, path: Path, region: str | None, emit: Callable[[Row, str, str], None] | None = None, stop_after: int | None = None, keep_rejected: bool = False
+    template: Template,
+    path: Path,
+    region: str | None,
+    emit: Callable[[Row, str, str], object] | None = None,
+    stop_after: int | None = None,
+    keep_rejected: bool = False,
 ) -> Summary:
     """`ivrc.batch.run`, with a file that cannot be read at all turned into one finding, and a
     progress bar on a terminal for a file over PROGRESS_ABOVE bytes, as deploy shows one."""
-    from ivrc.batch import Summary, run as run_batch
+    from ivrc.batch import Summary
+    from ivrc.batch import run as run_batch
     from ivrc.files import Unreadable
     from ivrc.recipients import RecipientsError
 
@@ -84,7 +90,15 @@ def _progress(path: Path) -> tuple[Callable[[int], None] | None, Callable[[], No
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TaskProgressColumn, TimeRemainingColumn
 
-    bar = Progress(f"checking {path.name}", BarColumn(), DownloadColumn(), TaskProgressColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+    bar = Progress(
+        f"checking {path.name}",
+        BarColumn(),
+        DownloadColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     bar.start()
     task = bar.add_task("rows", total=size)
     return (lambda read: bar.update(task, completed=read)), bar.stop
@@ -137,6 +151,12 @@ def write_rejected(target: Path, summary: Summary) -> None:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["row", "line", *summary.columns, "findings"])
     for rejected in summary.rejected:
-        writer.writerow([rejected.row, rejected.line, *(rejected.values.get(name, "") for name in summary.columns), "; ".join(rejected.findings)])
+        writer.writerow(
+            [
+                rejected.row,
+                rejected.line,
+                *(rejected.values.get(name, "") for name in summary.columns),
+                "; ".join(rejected.findings),
+            ]
+        )
     write_atomically(target, out.getvalue(), private=True)
-

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -21,30 +21,40 @@ from ivrc.cli import (
     RecordingsOption,
     RegionOption,
     SkipInvalidOption,
-    UsageError,
     _fail,
     _flow_region,
-    _name_campaign,
     _folder,
+    _name_campaign,
     _read,
-    _read_or_fail,
     _region,
     _report,
     _settings,
     app,
 )
-from ivrc.cli_help import Command, choices, complete_files, seconds, whole_number
+from ivrc.cli_help import Command, complete_files, seconds, whole_number
 from ivrc.cli_insight import changes_since
+from ivrc.cli_lint import UsageError
 
 BaseUrlOption = Annotated[
-    Optional[str],
-    typer.Option("--base-url", metavar="URL", help="The service's address (default: IVRC_BASE_URL, else the API document's)."),
+    str | None,
+    typer.Option(
+        "--base-url", metavar="URL", help="The service's address (default: IVRC_BASE_URL, else the API document's)."
+    ),
 ]
-UserOption = Annotated[Optional[str], typer.Option("--user", metavar="NAME", help="User name (default: IVRC_USERNAME, else netrc).")]
-PasswordOption = Annotated[Optional[str], typer.Option("--password", metavar="SECRET", help="Password (default: IVRC_PASSWORD, else netrc).")]
+UserOption = Annotated[
+    str | None, typer.Option("--user", metavar="NAME", help="User name (default: IVRC_USERNAME, else netrc).")
+]
+PasswordOption = Annotated[
+    str | None, typer.Option("--password", metavar="SECRET", help="Password (default: IVRC_PASSWORD, else netrc).")
+]
 
 
-TimeoutOption = Annotated[float, typer.Option("--timeout", metavar="SECONDS", parser=seconds, help="How long to wait for each answer of the service.")]
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout", metavar="SECONDS", parser=seconds, help="How long to wait for each answer of the service."
+    ),
+]
 
 
 def _client(base_url: str | None, user: str | None, password: str | None, timeout: float = 30.0, connections: int = 10):  # type: ignore[no-untyped-def]
@@ -66,15 +76,32 @@ def _client(base_url: str | None, user: str | None, password: str | None, timeou
         url = urlunsplit((parts.scheme, host, parts.path, "", ""))
     credentials = credentials_for(url, user, password)
     if credentials is None:
-        _fail("no credentials: set IVRC_USERNAME and IVRC_PASSWORD, add a netrc entry for the service, or pass --user and --password")
+        _fail(
+            "no credentials: set IVRC_USERNAME and IVRC_PASSWORD, add a netrc entry for the service, or pass --user "
+            "and --password"
+        )
     notice = lambda line: typer.echo(f"ivrc: {line}", err=True)  # noqa: E731
-    return DialerClient(credentials, url, read_timeout=timeout, retry=Retry(notice=notice), connections=connections), url
+    return DialerClient(
+        credentials, url, read_timeout=timeout, retry=Retry(notice=notice), connections=connections
+    ), url
 
 
 @app.command("deploy", cls=Command)
 def deploy_command(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="The .ivr flow to deploy.", show_default=False, autocompletion=complete_files(".ivr"))],
-    phones: Annotated[Optional[Path], typer.Option("--phones", metavar="LIST", help="The phone list (.csv, .txt, .zip or .gz) for a flow with `numbers from …`.")] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="The .ivr flow to deploy.", show_default=False, autocompletion=complete_files(".ivr")
+        ),
+    ],
+    phones: Annotated[
+        Path | None,
+        typer.Option(
+            "--phones",
+            metavar="LIST",
+            help="The phone list (.csv, .txt, .zip or .gz) for a flow with `numbers from …`.",
+        ),
+    ] = None,
     recordings: RecordingsOption = None,
     start: Annotated[bool, typer.Option("--start", help="Start the campaign once everything is uploaded.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and print the plan; send nothing.")] = False,
@@ -85,14 +112,33 @@ def deploy_command(
     timeout: TimeoutOption = 30.0,
     region: RegionOption = None,
     recipients: RecipientsOption = None,
-    concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", parser=whole_number, help="With --recipients: requests in flight at once.")] = 4,
-    rate: Annotated[Optional[float], typer.Option("--rate", metavar="R", parser=seconds, help="With --recipients: at most R requests a second.")] = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", metavar="N", parser=whole_number, help="With --recipients: requests in flight at once."
+        ),
+    ] = 4,
+    rate: Annotated[
+        float | None,
+        typer.Option("--rate", metavar="R", parser=seconds, help="With --recipients: at most R requests a second."),
+    ] = None,
     resend_changed: Annotated[
         bool,
-        typer.Option("--resend-changed", help="Send a changed flow again, as a new campaign, to those an earlier version was sent to (a second call); with --recipients, to each recipient whose request changed."),
+        typer.Option(
+            "--resend-changed",
+            help=(
+                "Send a changed flow again, as a new campaign, to those an earlier version was sent to (a second "
+                "call); with --recipients, to each recipient whose request changed."
+            ),
+        ),
     ] = False,
     campaign: CampaignOption = None,
-    show_request: Annotated[bool, typer.Option("--show-request", help="With --recipients: print the first recipient's whole request in the plan.")] = False,
+    show_request: Annotated[
+        bool,
+        typer.Option(
+            "--show-request", help="With --recipients: print the first recipient's whole request in the plan."
+        ),
+    ] = False,
     skip_invalid: SkipInvalidOption = None,
     config_file: ConfigOption = None,
 ) -> None:
@@ -125,7 +171,11 @@ def deploy_command(
             client, url = _client(base_url, user, password, timeout, connections=concurrency)
             how = cli_batch.Sending(start, dry_run, yes, concurrency, rate, resend_changed, show_request, skip_invalid)
             return lambda: cli_batch.deploy(file, result, personal, _flow_region(result, config), client, url, how)
-        for flag, given in (("--campaign", campaign is not None), ("--show-request", show_request), ("--skip-invalid", skip_invalid is not None)):
+        for flag, given in (
+            ("--campaign", campaign is not None),
+            ("--show-request", show_request),
+            ("--skip-invalid", skip_invalid is not None),
+        ):
             if given:
                 _fail(f"{flag} is for a personal campaign: a template flow with --recipients")
         if result.request is not None and recipients is not None:
@@ -156,7 +206,10 @@ def deploy_command(
             done = " (already done)" if the_plan.journal.done(step.key) else ""
             typer.echo(f"  {number}. {step.words}{done}")
         if the_plan.generated:
-            typer.echo(f"The flow has no unique_id; this deploy uses {the_plan.unique_id}, derived from the flow and the service, so a re-run uses it too.")
+            typer.echo(
+                f"The flow has no unique_id; this deploy uses {the_plan.unique_id}, derived from the flow and the "
+                "service, so a re-run uses it too."
+            )
         changes_since(the_plan.journal.last_deployed(), model, file, config)
         if all(the_plan.journal.done(step.key) for step in the_plan.steps):
             client.close()
@@ -167,13 +220,20 @@ def deploy_command(
             # The flow has no unique_id of its own, so its campaign's id changed with its text:
             # sending it would call the same people again. That is a choice to make by name.
             who = "the numbers of its phone list" if the_plan.phones is not None else "its number"
-            typer.echo(f"The flow changed since campaign {earlier} was started on this service: this deploy creates campaign {the_plan.unique_id}, which calls {who} again.")
+            typer.echo(
+                f"The flow changed since campaign {earlier} was started on this service: this deploy creates campaign "
+                f"{the_plan.unique_id}, which calls {who} again."
+            )
             if not resend_changed:
                 client.close()
                 if dry_run:
                     typer.echo("Dry run: nothing was sent. Add --resend-changed to call them again.")
                     return None
-                typer.echo("ivrc: nothing was sent: add --resend-changed to call them again, or give the flow a unique_id to name its campaigns", err=True)
+                typer.echo(
+                    "ivrc: nothing was sent: add --resend-changed to call them again, or give the flow a unique_id to "
+                    "name its campaigns",
+                    err=True,
+                )
                 raise typer.Exit(EXIT_FINDINGS)
         if dry_run:
             client.close()
@@ -216,13 +276,26 @@ def _send_one(the_plan, client, source: str, start: bool) -> None:  # type: igno
         the_plan.journal.deployed(source)
     except ServiceError as error:
         done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
-        _service_failure(error, "the deploy stopped part way. Done: " + ("; ".join(done) if done else "nothing") + ".", the_plan.journal.path)
+        _service_failure(
+            error,
+            "the deploy stopped part way. Done: " + ("; ".join(done) if done else "nothing") + ".",
+            the_plan.journal.path,
+        )
     except KeyboardInterrupt:
         done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
-        typer.echo("\nivrc: interrupted while sending. Done: " + ("; ".join(done) if done else "nothing") + ".", err=True)
-        typer.echo(f"ivrc: run the same command again to finish: what is done is not sent twice (journal: {the_plan.journal.path})", err=True)
+        typer.echo(
+            "\nivrc: interrupted while sending. Done: " + ("; ".join(done) if done else "nothing") + ".", err=True
+        )
+        typer.echo(
+            "ivrc: run the same command again to finish: what is done is not sent twice (journal: "
+            f"{the_plan.journal.path})",
+            err=True,
+        )
         raise typer.Exit(130) from None
-    typer.echo(f"Deployed: campaign {the_plan.unique_id}" + (" is started." if start else ". Start it with --start when ready."))
+    typer.echo(
+        f"Deployed: campaign {the_plan.unique_id}"
+        + (" is started." if start else ". Start it with --start when ready.")
+    )
 
 
 def _service_failure(error: Exception, what: str, journal: Path | None = None) -> NoReturn:
@@ -234,17 +307,25 @@ def _service_failure(error: Exception, what: str, journal: Path | None = None) -
     if status in (401, 403):
         advice = credentials_advice()
     elif not getattr(error, "reached", True):
-        advice = "check the service's address (--base-url or IVRC_BASE_URL) and that the service is up; nothing answered there"
+        advice = (
+            "check the service's address (--base-url or IVRC_BASE_URL) and that the service is up; nothing answered "
+            "there"
+        )
     elif status is not None and 400 <= status < 500 and status != 429:
         advice = "the service refused the request; fix what it says, then run the same command again"
     else:
-        advice = "it may pass: run the same command again to finish it" + (f"; what is done is not sent twice (journal: {journal})" if journal else "")
+        advice = "it may pass: run the same command again to finish it" + (
+            f"; what is done is not sent twice (journal: {journal})" if journal else ""
+        )
     typer.echo(f"ivrc: {advice}.", err=True)
     raise typer.Exit(EXIT_FINDINGS)
 
 
 def credentials_advice() -> str:
-    return "check the credentials (--user and --password, IVRC_USERNAME and IVRC_PASSWORD, or netrc); running again will not help until they are right"
+    return (
+        "check the credentials (--user and --password, IVRC_USERNAME and IVRC_PASSWORD, or netrc); running again will "
+        "not help until they are right"
+    )
 
 
 def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
@@ -271,15 +352,41 @@ def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
 @app.command("emulator", cls=Command)
 def emulator_command(
     host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="The address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", metavar="PORT", parser=whole_number, help="The port to listen on.")] = 8080,
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", parser=whole_number, help="The port to listen on.")
+    ] = 8080,
     user: UserOption = None,
     password: PasswordOption = None,
-    data: Annotated[Optional[Path], typer.Option("--data", metavar="DIR", help="Keep state here (default: a new temporary folder).")] = None,
-    callee_script: Annotated[Optional[Path], typer.Option("--callee-script", metavar="FILE", help="JSON: number (or \"*\") -> {answer, keys, hangup_cause}.")] = None,
-    allow_callbacks_to: Annotated[Optional[list[str]], typer.Option("--allow-callbacks-to", metavar="HOST", help="Also report calls to this host (loopback always).")] = None,
-    region: Annotated[str, typer.Option("--region", metavar="CODE", help="How the service reads local numbers.")] = "IL",
-    no_wait: Annotated[bool, typer.Option("--no-wait", help="Call a campaign scheduled for later as soon as it is started (its records keep the scheduled times).")] = False,
-    header_timeout: Annotated[float, typer.Option("--header-timeout", metavar="SECONDS", parser=seconds, help="Close a connection whose request headers have not all arrived by then.")] = 10.0,
+    data: Annotated[
+        Path | None, typer.Option("--data", metavar="DIR", help="Keep state here (default: a new temporary folder).")
+    ] = None,
+    callee_script: Annotated[
+        Path | None,
+        typer.Option("--callee-script", metavar="FILE", help='JSON: number (or "*") -> {answer, keys, hangup_cause}.'),
+    ] = None,
+    allow_callbacks_to: Annotated[
+        list[str] | None,
+        typer.Option("--allow-callbacks-to", metavar="HOST", help="Also report calls to this host (loopback always)."),
+    ] = None,
+    region: Annotated[
+        str, typer.Option("--region", metavar="CODE", help="How the service reads local numbers.")
+    ] = "IL",
+    no_wait: Annotated[
+        bool,
+        typer.Option(
+            "--no-wait",
+            help="Call a campaign scheduled for later as soon as it is started (its records keep the scheduled times).",
+        ),
+    ] = False,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            "--header-timeout",
+            metavar="SECONDS",
+            parser=seconds,
+            help="Close a connection whose request headers have not all arrived by then.",
+        ),
+    ] = 10.0,
 ) -> None:
     """Run a local Paycall Dynamic Dialer for development and CI."""
     import json
@@ -312,7 +419,16 @@ def emulator_command(
     except OSError as error:
         _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
     folder = data or Path(tempfile.mkdtemp(prefix="ivrc-emulator-"))
-    settings = Settings(user, password, folder, _region(region) or "IL", script, set(allow_callbacks_to or ()), no_wait=no_wait, header_seconds=header_timeout)
+    settings = Settings(
+        user,
+        password,
+        folder,
+        _region(region) or "IL",
+        script,
+        set(allow_callbacks_to or ()),
+        no_wait=no_wait,
+        header_seconds=header_timeout,
+    )
     typer.echo(f"ivrc emulator on http://{host}:{port} (state in {folder})", err=True)
     try:
         serve(settings, host, port)

@@ -63,7 +63,8 @@ def _load_toml(path: Path) -> dict[str, Any]:
 
     tomllib = toml()
     try:
-        return tomllib.loads(read_text(path))
+        loaded: dict[str, Any] = tomllib.loads(read_text(path))
+        return loaded
     except Unreadable as problem:
         raise ConfigError(str(problem)) from None
     except tomllib.TOMLDecodeError as error:
@@ -133,7 +134,11 @@ def _read_key(key: str, value: Any, base: Path) -> dict[str, Any]:
     if key == "severity":
         if not isinstance(value, dict):
             raise ValueError('expected a table such as { unreachable-step = "error" }')
-        return {"severity": {name: severity_level(level) for name, level in zip(rule_names(list(value)), value.values())}}
+        return {
+            "severity": {
+                name: severity_level(level) for name, level in zip(rule_names(list(value)), value.values(), strict=True)
+            }
+        }
     return {"long_wait_limit": duration(value)}
 
 

@@ -79,7 +79,9 @@ def measure(flow: str, model: Model, graph: diagrams.Graph, tally: Tally) -> Flo
         step = model.by_name.get(name)
         for index, handler in enumerate(step.handlers if step is not None else ()):
             key = f"{name}:{index}"
-            result.items.append(Item("key", f"{name}: on {key_text(handler.key)}", tally.edges[key] > 0, edge=edge_index.get(key)))
+            result.items.append(
+                Item("key", f"{name}: on {key_text(handler.key)}", tally.edges[key] > 0, edge=edge_index.get(key))
+            )
         if step is not None and step.handlers:
             waiting.append(name)
     for node_id, (label, kind) in graph.nodes.items():
@@ -111,13 +113,21 @@ def table(flows: list[FlowCoverage]) -> str:
         rows.append(
             (
                 item.flow,
-                *(str(n) for kind in ("step", "key", "end") for n in (item.count(kind), item.count(kind, covered=False))),
+                *(
+                    str(n)
+                    for kind in ("step", "key", "end")
+                    for n in (item.count(kind), item.count(kind, covered=False))
+                ),
                 shown(item.percent, item.covered, item.total),
             )
         )
     covered = sum(f.covered for f in flows)
     total = sum(f.total for f in flows)
-    totals = ("TOTAL", *(str(sum(int(row[i]) for row in rows)) for i in range(1, 7)), shown(total_percent(flows), covered, total))
+    totals = (
+        "TOTAL",
+        *(str(sum(int(row[i]) for row in rows)) for i in range(1, 7)),
+        shown(total_percent(flows), covered, total),
+    )
     widths = [max(len(row[i]) for row in (headers, *rows, totals)) for i in range(len(headers))]
 
     def line(row: tuple[str, ...]) -> str:
@@ -142,9 +152,13 @@ def overlay(coverage: FlowCoverage) -> diagrams.Overlay:
     drawn = diagrams.Overlay()
     for item in coverage.items:
         state = "tested" if item.covered else "untested"
-        mark = diagrams.Mark(caption="" if item.covered else "untested", tooltip=f"{item.name}: {state}", css=f"{state}")
+        mark = diagrams.Mark(
+            caption="" if item.covered else "untested", tooltip=f"{item.name}: {state}", css=f"{state}"
+        )
         if item.node is not None:
-            drawn.nodes[item.node] = diagrams.Mark(caption=mark.caption, tooltip=mark.tooltip, css=state, link=f"#{anchor(coverage.flow)}")
+            drawn.nodes[item.node] = diagrams.Mark(
+                caption=mark.caption, tooltip=mark.tooltip, css=state, link=f"#{anchor(coverage.flow)}"
+            )
         elif item.edge is not None:
             drawn.edges[item.edge] = mark
     return drawn

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
-from typing import Any
+from typing import Any, overload
 
 from ivrc import ast, checks, from_json, phone, printer
 from ivrc import model as semantics
@@ -83,16 +83,26 @@ def decompile(text: str, *, region: str | None = None) -> tuple[str | None, list
     if flow is None or plain is None:
         return None, problems
     if problems:  # two values for one field: .ivr can hold one
-        return None, [not_expressible.diagnose(d.message + "; .ivr holds one value", d.span, "remove one of the two") for d in problems]
+        return None, [
+            not_expressible.diagnose(d.message + "; .ivr holds one value", d.span, "remove one of the two")
+            for d in problems
+        ]
     # What the checks find that .ivr cannot write at all (a range bound `9#`, a leg's caller id
     # with no leg): those findings, where lint reports them, rather than a text that fails.
-    blocking = [d for d in checks.run(semantics.build(flow, Config(region=region))) if d.rule in _UNWRITABLE and d.severity.value == "error"]
+    blocking = [
+        d
+        for d in checks.run(semantics.build(flow, Config(region=region)))
+        if d.rule in _UNWRITABLE and d.severity.value == "error"
+    ]
     if blocking:
         return None, blocking
     written = printer.Printer().flow(_for_print(flow, region))
     back = parse(written, "<decompiled>")
     if back.flow is None or back.diagnostics:  # the printer wrote something the parser refuses: a bug, said plainly
-        return None, [not_expressible.diagnose(f"the decompiled text does not parse: {d.message}", plain.span(())) for d in back.diagnostics]
+        return None, [
+            not_expressible.diagnose(f"the decompiled text does not parse: {d.message}", plain.span(()))
+            for d in back.diagnostics
+        ]
     request = emit(semantics.build(back.flow, Config(region=region))).request
     differences = _differences(normalise(plain.data, region), normalise(request, region), ())
     if differences:
@@ -108,8 +118,17 @@ def _for_print(flow: ast.Flow, region: str | None) -> ast.Flow:
     for item in flow.items:
         if isinstance(item, ast.Step):
             derived = [h.key for h in item.handlers]
-            body = tuple(s for s in item.body if not (isinstance(s, ast.Keys) and semantics.offered(list(s.entries)) == semantics.offered(derived)))
-            body = tuple(replace(s, actions=tuple(_call_numbers(a, region) for a in s.actions)) if isinstance(s, ast.Handler) else s for s in body)
+            body = tuple(
+                s
+                for s in item.body
+                if not (isinstance(s, ast.Keys) and semantics.offered(list(s.entries)) == semantics.offered(derived))
+            )
+            body = tuple(
+                replace(s, actions=tuple(_call_numbers(a, region) for a in s.actions))
+                if isinstance(s, ast.Handler)
+                else s
+                for s in body
+            )
             item = replace(item, body=body)
         elif isinstance(item, ast.Request):
             item = replace(item, body=tuple(_setting_numbers(s, region) for s in item.body))
@@ -117,6 +136,10 @@ def _for_print(flow: ast.Flow, region: str | None) -> ast.Flow:
     return replace(flow, items=tuple(items))
 
 
+@overload
+def _stable(text: ast.Text, region: str | None) -> ast.Text: ...
+@overload
+def _stable(text: None, region: str | None) -> None: ...
 def _stable(text: ast.Text | None, region: str | None) -> ast.Text | None:
     """A number of the request as .ivr must write it: as it was, unless the region would read
     it as another number (`50000000` in IL is 97250000000); then with its `+`, as E.164."""
@@ -135,7 +158,9 @@ def _setting_numbers(statement: ast.RequestStatement, region: str | None) -> ast
     if statement.field in ("number", "cli") and isinstance(value, ast.Text):
         return replace(statement, value=_stable(value, region))
     if isinstance(value, ast.Leg):
-        return replace(statement, value=replace(value, number=_stable(value.number, region), cli=_stable(value.cli, region)))
+        return replace(
+            statement, value=replace(value, number=_stable(value.number, region), cli=_stable(value.cli, region))
+        )
     return statement
 
 
@@ -156,7 +181,7 @@ def _differences(want: Any, got: Any, path: JsonPath) -> list[tuple[JsonPath, An
             found += _differences(want.get(key, _MISSING), got.get(key, _MISSING), (*path, key))
         return found
     if isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
-        return [d for i, (a, b) in enumerate(zip(want, got)) for d in _differences(a, b, (*path, i))]
+        return [d for i, (a, b) in enumerate(zip(want, got, strict=False)) for d in _differences(a, b, (*path, i))]
     return [] if want == got else [(path, want, got)]
 
 
@@ -164,11 +189,8 @@ def _written(path: JsonPath, plain: from_json.Plain, normalised: Any) -> Any:
     """The value at `path` as the request writes it (a number as it was, not its E.164 form)."""
     value: Any = plain.data
     for part in path:
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        elif isinstance(value, list) and isinstance(part, int) and part < len(value):
-            value = value[part]
-        else:
+        there, value = from_json.child(value, part)
+        if not there:
             return normalised
     return value
 
@@ -181,18 +203,33 @@ def _explain(path: JsonPath, want: Any, got: Any, plain: from_json.Plain) -> Dia
     if field == "have_dependency":
         flows = "has a goto" if got == "true" else "has no goto"
         return not_expressible.diagnose(
-            f"`{where}` is {json.dumps(want if want is not _MISSING else 'false')}, but the flow {flows}; .ivr derives have_dependency from its gotos",
+            f"`{where}` is {json.dumps(want if want is not _MISSING else 'false')}, but the flow {flows}; .ivr "
+            "derives have_dependency from its gotos",
             span,
-            "with gotos the request needs \"true\", without them \"false\"",
+            'with gotos the request needs "true", without them "false"',
         )
     if field == "count_steps":
         stated = "is not given" if want is _MISSING else f"is {_shown(want)}"
-        return not_expressible.diagnose(f"`{where}` {stated} but there are {got} steps; .ivr counts the steps itself", span, f"set count_steps to {got}")
+        return not_expressible.diagnose(
+            f"`{where}` {stated} but there are {got} steps; .ivr counts the steps itself",
+            span,
+            f"set count_steps to {got}",
+        )
     if got is _MISSING:
-        return not_expressible.diagnose(f"`{where}` ({_shown(want)}) has no .ivr form and would be dropped", span, "remove it, or correct it to a field of the API document")
+        return not_expressible.diagnose(
+            f"`{where}` ({_shown(want)}) has no .ivr form and would be dropped",
+            span,
+            "remove it, or correct it to a field of the API document",
+        )
     if want is _MISSING:
-        return not_expressible.diagnose(f"the .ivr form would add `{where}` ({_shown(got)}), which the request does not have", span)
-    return not_expressible.diagnose(f"`{where}` is {_shown(want)}, but its .ivr form compiles to {_shown(got)}", span, "correct the value to one the API document allows")
+        return not_expressible.diagnose(
+            f"the .ivr form would add `{where}` ({_shown(got)}), which the request does not have", span
+        )
+    return not_expressible.diagnose(
+        f"`{where}` is {_shown(want)}, but its .ivr form compiles to {_shown(got)}",
+        span,
+        "correct the value to one the API document allows",
+    )
 
 
 def _nearest(path: JsonPath, plain: from_json.Plain) -> Any:

@@ -53,7 +53,9 @@ class Journal:
     def __init__(self, flow: Path, base_url: str, request: dict[str, Any]) -> None:
         self.path = flow.parent / ".ivrc" / "deploys" / f"{flow.name}.json"
         self.base_url = base_url
-        self.fingerprint = hashlib.sha256(json.dumps({"base_url": base_url, "request": request}, sort_keys=True).encode()).hexdigest()
+        self.fingerprint = hashlib.sha256(
+            json.dumps({"base_url": base_url, "request": request}, sort_keys=True).encode()
+        ).hexdigest()
         self.data: dict[str, Any] = {}
         try:
             stored = json.loads(self.path.read_text(encoding="utf-8"))
@@ -113,7 +115,9 @@ def check_recordings(names: list[str], folder: Path | None) -> list[Path]:
     if not names:
         return []
     if folder is None:
-        raise DeployError(f"the flow plays recordings ({', '.join(names)}); give the folder they are in with --recordings")
+        raise DeployError(
+            f"the flow plays recordings ({', '.join(names)}); give the folder they are in with --recordings"
+        )
     found = []
     for name in dict.fromkeys(names):
         path = folder / name
@@ -230,14 +234,19 @@ def _rows(path: Path, region: str | None, problems: list[str], header: list[bool
             if cli:
                 caller = phone.read(cli, region)
                 if caller.status in ("impossible", "local"):
-                    problems.append(f"{path}:{line_number}:{len(row[0]) + 2}: the caller id `{cli}` is not a phone number ({caller.reason})")
+                    problems.append(
+                        f"{path}:{line_number}:{len(row[0]) + 2}: the caller id `{cli}` is not a phone number "
+                        f"({caller.reason})"
+                    )
                     bad = True
                 else:
                     cli = caller.digits or cli
             dtmf = cells[2] if len(cells) > 2 else ""
             if dtmf and not set(dtmf) <= DTMF:
                 column = len(row[0]) + len(row[1]) + 3
-                problems.append(f"{path}:{line_number}:{column}: the DTMF `{dtmf}` has characters other than 0-9, *, #, W and w")
+                problems.append(
+                    f"{path}:{line_number}:{column}: the DTMF `{dtmf}` has characters other than 0-9, *, #, W and w"
+                )
                 bad = True
             if not bad:
                 yield ",".join([number.digits or cells[0], cli, dtmf]).rstrip(",")
@@ -293,21 +302,38 @@ def plan(
     kind = "dialer" if "ivr" in request else "simple_dialer"
     from_list = request.get("numbers_from_queue") == "true" or request.get("from_campaign") == "true"
     if from_list and phones is None:
-        raise DeployError(f"{flow}: the flow calls the numbers of a phone list (`numbers from …`); give it with --phones")
+        raise DeployError(
+            f"{flow}: the flow calls the numbers of a phone list (`numbers from …`); give it with --phones"
+        )
     if phones is not None and not from_list:
-        raise DeployError(f"{flow}: the flow calls one number; a phone list needs `numbers from queue` (or `numbers from campaign`)")
+        raise DeployError(
+            f"{flow}: the flow calls one number; a phone list needs `numbers from queue` (or `numbers from campaign`)"
+        )
     files = check_recordings(recording_names, recordings)
     phone_list = check_phones(phones, region) if phones is not None else None
     journal = Journal(flow, base_url, request)
     generated = not request.get("unique_id")
     unique_id = request.get("unique_id") or derived_unique_id(base_url, request)
-    the_plan = Plan(flow, kind, {**request, "unique_id": unique_id}, unique_id, generated, files, phone_list, start, journal)
+    the_plan = Plan(
+        flow, kind, {**request, "unique_id": unique_id}, unique_id, generated, files, phone_list, start, journal
+    )
     if files:
-        the_plan.steps.append(Step("recordings", f"upload {len(files)} recording{'s' if len(files) > 1 else ''}: {', '.join(f.name for f in files)}"))
+        the_plan.steps.append(
+            Step(
+                "recordings",
+                f"upload {len(files)} recording{'s' if len(files) > 1 else ''}: {', '.join(f.name for f in files)}",
+            )
+        )
     the_plan.steps.append(Step("campaign", f"create the {kind} campaign {unique_id}"))
     if phone_list is not None:
-        notes = [note for note, present in (("header row skipped", phone_list.header), ("gzip-compressed", _packed(phone_list))) if present]
-        words = f"upload {phone_list.count} phone number{'s' if phone_list.count != 1 else ''} from {phone_list.path.name}"
+        notes = [
+            note
+            for note, present in (("header row skipped", phone_list.header), ("gzip-compressed", _packed(phone_list)))
+            if present
+        ]
+        words = (
+            f"upload {phone_list.count} phone number{'s' if phone_list.count != 1 else ''} from {phone_list.path.name}"
+        )
         the_plan.steps.append(Step("phones", words + (f" ({', '.join(notes)})" if notes else "")))
     if start:
         the_plan.steps.append(Step("start", f"start campaign {unique_id}"))
@@ -341,7 +367,12 @@ def refresh(the_plan: Plan, client: Any) -> str | None:
     return f"the service confirms that campaign {the_plan.unique_id} exists"
 
 
-def execute(the_plan: Plan, client: Any, say: Callable[[str], None], progress: Callable[[int, int], Callable[[int], None]] | None = None) -> None:
+def execute(
+    the_plan: Plan,
+    client: Any,
+    say: Callable[[str], None],
+    progress: Callable[[int, int], Callable[[int], None]] | None = None,
+) -> None:
     """Send each step not done yet, recording each in the journal as it succeeds. A failure
     propagates; the journal then says what was done, for the next run to skip."""
     journal = the_plan.journal
@@ -363,7 +394,9 @@ def execute(the_plan: Plan, client: Any, say: Callable[[str], None], progress: C
         say(f"done: {step.words}")
 
 
-def _upload_phones(phone_list: PhoneList, unique_id: str, client: Any, progress: Callable[[int, int], Callable[[int], None]] | None) -> None:
+def _upload_phones(
+    phone_list: PhoneList, unique_id: str, client: Any, progress: Callable[[int, int], Callable[[int], None]] | None
+) -> None:
     """The list as checked: E.164 numbers, no header, CRLF lines; gzip-compressed when large.
     It is written to a temporary file a line at a time, so a long list is never held whole."""
     with tempfile.TemporaryDirectory() as folder:

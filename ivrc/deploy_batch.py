@@ -36,7 +36,12 @@ class Tally:
     failures: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        parts = [f"{self.created} created", f"{self.started} started", f"{self.skipped} skipped as already done", f"{self.failed} failed"]
+        parts = [
+            f"{self.created} created",
+            f"{self.started} started",
+            f"{self.skipped} skipped as already done",
+            f"{self.failed} failed",
+        ]
         if self.resent:
             parts.append(f"{self.resent} sent again (--resend-changed)")
         if self.changed:
@@ -47,7 +52,12 @@ class Tally:
 class RateLimit:
     """At most `rate` requests a second across every worker (none when rate is None)."""
 
-    def __init__(self, rate: float | None, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        rate: float | None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.interval = 1.0 / rate if rate else 0.0
         self._next = 0.0
         self._lock = threading.Lock()
@@ -120,7 +130,12 @@ def outlook(rows: Iterator[tuple[int, str, str]], journal: BatchJournal, start: 
 
 
 def jobs_for(
-    rows: Iterator[tuple[int, str, str]], journal: BatchJournal, start: bool, tally: Tally, progress: Callable[[], None], resend_changed: bool = False
+    rows: Iterator[tuple[int, str, str]],
+    journal: BatchJournal,
+    start: bool,
+    tally: Tally,
+    progress: Callable[[], None],
+    resend_changed: bool = False,
 ) -> Iterator[Job]:
     """The work left for each (row, unique_id, request line), as `decide` says. Recipients are
     known by their unique_id, wherever their row is now."""
@@ -184,11 +199,17 @@ class Stop:
 
     def on_interrupt(self, signum: int, frame: Any) -> None:
         if self.reason == "interrupt":
-            os.write(2, b"\nivrc: stopped at once. A request in flight may have reached the service; run the same command to finish: what the service has is not sent twice.\n")
+            os.write(
+                2,
+                b"\nivrc: stopped at once. A request in flight may have reached the service; run the same command to "
+                b"finish: what the service has is not sent twice.\n",
+            )
             os._exit(130)
         self.set("interrupt")
         count = self.in_flight
-        waiting = f"waiting for the {count} request{'s' if count != 1 else ''} in flight" if count else "nothing is in flight"
+        waiting = (
+            f"waiting for the {count} request{'s' if count != 1 else ''} in flight" if count else "nothing is in flight"
+        )
         os.write(2, f"\nivrc: stopping: nothing more is sent; {waiting} (Ctrl-C again to stop at once)\n".encode())
 
     def installed(self) -> Callable[[], None]:
@@ -196,7 +217,11 @@ class Stop:
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
         previous = signal.signal(signal.SIGINT, self.on_interrupt)
-        return lambda: signal.signal(signal.SIGINT, previous)
+
+        def undo() -> None:
+            signal.signal(signal.SIGINT, previous)
+
+        return undo
 
 
 AUTH_STATUSES = frozenset({401, 403})
@@ -299,19 +324,36 @@ def send(
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def progress_printer(total: int, say: Callable[[str], None], interactive: bool) -> tuple[Callable[[], None], Callable[[], None]]:
+def progress_printer(
+    total: int, say: Callable[[str], None], interactive: bool
+) -> tuple[Callable[[], None], Callable[[], None]]:
     """A bar with rate and time left on a terminal; off one, a line at every tenth."""
     done = 0
     began = time.monotonic()
     if interactive:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TaskProgressColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            TaskProgressColumn,
+            TimeRemainingColumn,
+        )
         from rich.text import Text
 
         class Rate(ProgressColumn):
             def render(self, task: Any) -> Text:
                 return Text(f"{task.speed or 0:.0f} a second")
 
-        bar = Progress("sending", BarColumn(), MofNCompleteColumn(), TaskProgressColumn(), Rate(), TimeRemainingColumn(), transient=True)
+        bar = Progress(
+            "sending",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TaskProgressColumn(),
+            Rate(),
+            TimeRemainingColumn(),
+            transient=True,
+        )
         bar.start()
         task = bar.add_task("requests", total=total)
 
@@ -327,6 +369,9 @@ def progress_printer(total: int, say: Callable[[str], None], interactive: bool) 
         if done in marks:
             elapsed = max(time.monotonic() - began, 1e-9)
             left = (total - done) / (done / elapsed)
-            say(f"{done}/{total} recipients ({done * 100 // total}%), {done / elapsed:.0f} a second, about {left:.0f} s left")
+            say(
+                f"{done}/{total} recipients ({done * 100 // total}%), {done / elapsed:.0f} a second, about {left:.0f} "
+                "s left"
+            )
 
     return line, lambda: None

@@ -77,6 +77,7 @@ class _Emitter:
                 self._setting(fields, statement)
             elif isinstance(statement, ast.Say):
                 self._sound(fields, statement)
+        order: tuple[str, ...]
         if request.kind == "dialer":
             fields["ivr"] = self._ivr()
             order = DIALER_FIELDS
@@ -88,7 +89,7 @@ class _Emitter:
 
     def _put(self, target: dict[str, Any], path: JsonPath, name: str, value: Any, span: ast.Span) -> None:
         target[name] = value
-        self.spans[(*path, name)] = span
+        self.spans[path + (name,)] = span
 
     def _phone(self, text: ast.Text | ast.Field) -> str:
         # An empty caller id means a hidden one; anything else was read by the model.
@@ -177,7 +178,10 @@ class _Emitter:
         if isinstance(prompt, ast.FilePrompt):
             return prompt.file.value
         if prompt.with_bindings:
-            values = {b.name.text: Slot(b.value.name, phone=False) if isinstance(b.value, ast.Field) else b.value.value for b in prompt.bindings}
+            values = {
+                b.name.text: Slot(b.value.name, phone=False) if isinstance(b.value, ast.Field) else b.value.value
+                for b in prompt.bindings
+            }
             # api-notes 11: `fields` counts the placeholder values.
             return {"text": prompt.texts[0].value, "fields": len(values), **values}
         texts = [t.value for t in prompt.texts]
@@ -187,10 +191,10 @@ class _Emitter:
         self.spans[path] = handler.span
         key = handler.key
         key_json: Any = key.text if isinstance(key, ast.Key) else {"min": key.low.text, "max": key.high.text}
-        self.spans[(*path, "key")] = key.span
+        self.spans[path + ("key",)] = key.span
         actions = []
         for i, action in enumerate(handler.actions):
-            self.spans[(*path, "actions", i)] = action.span
+            self.spans[path + ("actions", i)] = action.span
             actions.append(self._action(action))
         return {"key": key_json, "actions": actions}
 
@@ -217,4 +221,3 @@ class _Emitter:
         if action.value is not None:
             mark["value"] = action.value.value
         return {"action": "mark", "params": mark}
-

@@ -130,9 +130,14 @@ def compare(old: Model | None, new: Model | None, old_name: str = "old", new_nam
     new_request = new.request if new is not None else None
     if _request_label(old_request) != _request_label(new_request):
         changes.append(Change("request", "request", _request_label(old_request), _request_label(new_request)))
-    where = new_request.kind if new_request is not None else (old_request.kind if old_request is not None else "request")
+    where = (
+        new_request.kind if new_request is not None else (old_request.kind if old_request is not None else "request")
+    )
     changes += _block(
-        _settings(old_request.body) if old_request else {}, _settings(new_request.body) if new_request else {}, where, "setting"
+        _settings(old_request.body) if old_request else {},
+        _settings(new_request.body) if new_request else {},
+        where,
+        "setting",
     )
     changes += _prompt_changes(old_request, new_request, where)
     old_steps = dict(old.by_name) if old is not None else {}
@@ -141,7 +146,10 @@ def compare(old: Model | None, new: Model | None, old_name: str = "old", new_nam
     added = [n for n in new_steps if n not in old_steps]
     renamed: dict[str, str] = {}
     for name in removed:
-        twin = next((a for a in added if a not in renamed.values() and _content(new_steps[a]) == _content(old_steps[name])), None)
+        twin = next(
+            (a for a in added if a not in renamed.values() and _content(new_steps[a]) == _content(old_steps[name])),
+            None,
+        )
         if twin is not None:
             renamed[name] = twin
     for name in removed:
@@ -162,7 +170,9 @@ def compare(old: Model | None, new: Model | None, old_name: str = "old", new_nam
         if order_old != order_new:
             changes.append(Change("step-order", "steps", ", ".join(order_old), ", ".join(order_new)))
     if new is not None and new.dependency:
-        reachable_before = {renamed.get(n, n) for n in (old.reachable if old is not None and old.dependency else old_steps)}
+        reachable_before = {
+            renamed.get(n, n) for n in (old.reachable if old is not None and old.dependency else old_steps)
+        }
         for name in new_steps:
             if name not in new.reachable and (name in reachable_before or name in added):
                 changes.append(Change("unreachable", f"step {name}", None, "no call reaches it"))
@@ -189,7 +199,11 @@ def _step_changes(old: ast.Step, new: ast.Step, where: str, renamed: dict[str, s
         old_route, new_route = before.get(key), after.get(key)
         if followed.get(key) == new_route:
             continue
-        kind = "route" if old_route is not None and new_route is not None else ("route-added" if old_route is None else "route-removed")
+        kind = (
+            "route"
+            if old_route is not None and new_route is not None
+            else ("route-added" if old_route is None else "route-removed")
+        )
         changes.append(Change(kind, f"{where}: on {key}", old_route, new_route))
     return changes
 

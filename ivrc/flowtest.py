@@ -1,15 +1,15 @@
 """Flow tests: `*.ivrtest` scenario files (TOML) beside a flow, run by `ivrc test`.
 
-    flow = "white_rabbit.ivr"        # optional: the .ivr of the same name
+flow = "white_rabbit.ivr"        # optional: the .ivr of the same name
 
-    [[scenario]]
-    name = "eleven plays the thanks"
-    keys = ["11"]                    # entries pressed; "timeout" is silence
-    path = ["foo"]                   # steps entered, in order
-    end = "hangup"                   # hangup, call, no-input or end-of-flow
-    heard = ["תודה"]                 # texts heard, in order (each a part of a prompt or play)
-    marks = [{ type = "custom", value = "hot-lead" }]
-    calls = ["972530000000"]         # numbers the call was bridged to
+[[scenario]]
+name = "eleven plays the thanks"
+keys = ["11"]                    # entries pressed; "timeout" is silence
+path = ["foo"]                   # steps entered, in order
+end = "hangup"                   # hangup, call, no-input or end-of-flow
+heard = ["תודה"]                 # texts heard, in order (each a part of a prompt or play)
+marks = [{ type = "custom", value = "hot-lead" }]
+calls = ["972530000000"]         # numbers the call was bridged to
 """
 
 from __future__ import annotations
@@ -101,10 +101,16 @@ def load(path: Path) -> Suite:
         raise ScenarioError(f"{where}: not valid TOML: {_TOML_POSITION.sub('', message)}") from None
     unknown = sorted(set(data) - {"flow", "recipients", "scenario"})
     if unknown:
-        raise ScenarioError(f"{path}:{_line_of(text, unknown[0], 0, len(text))}: unknown key `{unknown[0]}`; a scenario file has `flow`, `recipients` and `[[scenario]]` tables")
+        raise ScenarioError(
+            f"{path}:{_line_of(text, unknown[0], 0, len(text))}: unknown key `{unknown[0]}`; a scenario file has "
+            "`flow`, `recipients` and `[[scenario]]` tables"
+        )
     recipients = data.get("recipients")
     if recipients is not None and (not isinstance(recipients, str) or not recipients):
-        raise ScenarioError(f"{path}:{_line_of(text, 'recipients', 0, len(text))}: `recipients` must be the name of a .csv or .jsonl file")
+        raise ScenarioError(
+            f"{path}:{_line_of(text, 'recipients', 0, len(text))}: `recipients` must be the name of a .csv or .jsonl "
+            "file"
+        )
     flow_name = data.get("flow", path.with_suffix(".ivr").name)
     if not isinstance(flow_name, str) or not flow_name:
         raise ScenarioError(f"{path}:{_line_of(text, 'flow', 0, len(text))}: `flow` must be the name of a .ivr file")
@@ -170,7 +176,9 @@ def _scenario(table: Any, index: int, text: str, start: int, end: int) -> Scenar
     for key in ("path", "heard", "calls"):
         if key in expect and not (isinstance(expect[key], list) and all(isinstance(v, str) for v in expect[key])):
             raise malformed(key, f"`{key}` must be a list of texts")
-    if "marks" in expect and not (isinstance(expect["marks"], list) and all(isinstance(m, dict) for m in expect["marks"])):
+    if "marks" in expect and not (
+        isinstance(expect["marks"], list) and all(isinstance(m, dict) for m in expect["marks"])
+    ):
         raise malformed("marks", '`marks` must be a list of tables such as { type = "custom", value = "x" }')
     row = table.get("row", 1)
     if isinstance(row, bool) or not isinstance(row, int) or row < 1:
@@ -191,7 +199,9 @@ def toml_value(value: Any) -> str:
     if isinstance(value, dict):
         if not value:
             return "{}"
-        pairs = ", ".join(f"{k if re.fullmatch(r'[A-Za-z0-9_-]+', k) else toml_value(k)} = {toml_value(v)}" for k, v in value.items())
+        pairs = ", ".join(
+            f"{k if re.fullmatch(r'[A-Za-z0-9_-]+', k) else toml_value(k)} = {toml_value(v)}" for k, v in value.items()
+        )
         return "{ " + pairs + " }"
     return str(value)
 
@@ -213,22 +223,32 @@ def check(scenario: Scenario, call: Call, region: str | None = None) -> list[str
     if "path" in expect:
         path = _path(call)
         if path != expect["path"]:
-            failures.append(f"path: expected {' → '.join(expect['path']) or 'no step'}, got {' → '.join(path) or 'no step'}")
+            failures.append(
+                f"path: expected {' → '.join(expect['path']) or 'no step'}, got {' → '.join(path) or 'no step'}"
+            )
     if "end" in expect and call.end != expect["end"]:
         failures.append(f"end: expected {toml_value(expect['end'])}, got {toml_value(call.end)}")
     if "heard" in expect:
         texts = [e["text"] for e in call.events if e["type"] in ("prompt", "play", "invalid") and e.get("text")]
         missing = _in_order(expect["heard"], texts)
         if missing is not None:
-            failures.append(f"heard: expected to hear {toml_value(missing)} (in order), but the call said {toml_value(texts)}")
+            failures.append(
+                f"heard: expected to hear {toml_value(missing)} (in order), but the call said {toml_value(texts)}"
+            )
     if "marks" in expect:
-        marks = [{"type": e["mark"], **({"value": e["value"]} if e.get("value") is not None else {})} for e in call.events if e["type"] == "mark"]
+        marks = [
+            {"type": e["mark"], **({"value": e["value"]} if e.get("value") is not None else {})}
+            for e in call.events
+            if e["type"] == "mark"
+        ]
         if marks != expect["marks"]:
             failures.append(f"marks: expected {toml_value(expect['marks'])}, got {toml_value(marks)}")
     if "calls" in expect:
         calls = [e["number"] for e in call.events if e["type"] == "call"]
         wanted = expect["calls"]
-        if len(calls) != len(wanted) or not all(_same_number(w, c, region) for w, c in zip(wanted, calls)):
+        if len(calls) != len(wanted) or not all(
+            _same_number(w, c, region) for w, c in zip(wanted, calls, strict=False)
+        ):
             failures.append(f"calls: expected {toml_value(wanted)}, got {toml_value(calls)}")
     return failures
 
@@ -273,7 +293,9 @@ def run_suite(suite: Suite, path: Path, target: Target) -> list[Outcome]:
     for scenario in suite.scenarios:
         request = target.request_for(scenario)
         if request is None:
-            outcomes.append(Outcome(scenario, path, (f"row: {suite.recipients} has no row {scenario.row} without errors",)))
+            outcomes.append(
+                Outcome(scenario, path, (f"row: {suite.recipients} has no row {scenario.row} without errors",))
+            )
             continue
         call = run(request, scripted(list(scenario.keys)))
         outcomes.append(Outcome(scenario, path, tuple(check(scenario, call, target.region)), call, request))

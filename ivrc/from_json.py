@@ -26,14 +26,44 @@ from ivrc.printer import duration_text
 from ivrc.resources import cache_file, resource
 from ivrc.transformer import meta_span, token_span
 
-BOOLEANS = {"have_dependency", "prompt_is_file", "dtmf_invalid_text_is_file", "is_recording", "numbers_from_queue", "from_campaign", "tts"}
+BOOLEANS = {
+    "have_dependency",
+    "prompt_is_file",
+    "dtmf_invalid_text_is_file",
+    "is_recording",
+    "numbers_from_queue",
+    "from_campaign",
+    "tts",
+}
 INTEGERS = {
     "schedule", "max_retries", "ring_timeout", "retry_wait_time", "count_steps", "dtmf_ivr_timeout",
     "dtmf_ivr_retries", "answer_delay", "dial_at", "fields",
 }  # fmt: skip
 NUMBERS = {"sleep"}
-DIALER_ONLY = {"ivr", "return_address", "number", "numbers_from_queue", "schedule", "schedule_type", "cli", "dtmf_originator"}
-SIMPLE_ONLY = {"leg_a", "leg_b", "cid_a", "cid_b", "dtmf_a", "dtmf_b", "tts", "sound", "from_campaign", "dial_at", "answer_delay", "gender"}
+DIALER_ONLY = {
+    "ivr",
+    "return_address",
+    "number",
+    "numbers_from_queue",
+    "schedule",
+    "schedule_type",
+    "cli",
+    "dtmf_originator",
+}
+SIMPLE_ONLY = {
+    "leg_a",
+    "leg_b",
+    "cid_a",
+    "cid_b",
+    "dtmf_a",
+    "dtmf_b",
+    "tts",
+    "sound",
+    "from_campaign",
+    "dial_at",
+    "answer_delay",
+    "gender",
+}
 # The API document's own simple-dialer example sends `"dial_at": ""`: read as not set.
 EMPTY_IS_ABSENT = {"dial_at"}
 
@@ -82,7 +112,14 @@ class _ToValues(Transformer[Token, JValue]):
 @functools.cache
 def json_parser() -> Lark:
     grammar = resource("grammar", "json.lark").read_text(encoding="utf-8")
-    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False, cache=cache_file("json"))
+    return Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=cache_file("json"),
+    )
 
 
 def _parse(text: str) -> tuple[JValue | None, list[Diagnostic]]:
@@ -94,7 +131,14 @@ def _parse(text: str) -> tuple[JValue | None, list[Diagnostic]]:
         return _ToValues().transform(tree), []
     except Exception as error:  # json.loads of a string token: a bad escape such as \x
         cause = getattr(error, "orig_exc", error)
-        return None, [Diagnostic(syntax_error.NAME, syntax_error.SEVERITY, f"a JSON string cannot be read: {cause}", _failed_string(text, tree))]
+        return None, [
+            Diagnostic(
+                syntax_error.NAME,
+                syntax_error.SEVERITY,
+                f"a JSON string cannot be read: {cause}",
+                _failed_string(text, tree),
+            )
+        ]
 
 
 # Where every value stands when positions were not worked out: the fast reading's spans.
@@ -135,7 +179,9 @@ def decimal(literal: str) -> Decimal | float:
 def _parse_fast(text: str) -> JValue:
     """`json.loads` at C speed, every span NOWHERE; _Fallback for anything it cannot vouch for."""
     try:
-        value = json.loads(text, object_pairs_hook=_pairs, parse_float=decimal, parse_int=Decimal, parse_constant=_refuse)
+        value = json.loads(
+            text, object_pairs_hook=_pairs, parse_float=decimal, parse_int=Decimal, parse_constant=_refuse
+        )
     except (ValueError, RecursionError, ArithmeticError) as error:
         raise _Fallback(str(error)) from None
     return _wrap(value)
@@ -181,8 +227,12 @@ def _plain(value: JValue, path: JsonPath, out: Plain, name: str | None = None) -
             first = seen.setdefault(key.value, key)
             if first is not key:
                 message = f"`{key.value}` is already set on line {first.span.line}"
-                out.duplicates.append(Diagnostic(duplicate_setting.NAME, duplicate_setting.SEVERITY, message, key.span, "keep one of the two"))
-            out.keys[(*path, key.value)] = key.span
+                out.duplicates.append(
+                    Diagnostic(
+                        duplicate_setting.NAME, duplicate_setting.SEVERITY, message, key.span, "keep one of the two"
+                    )
+                )
+            out.keys[path + (key.value,)] = key.span
             result[key.value] = _plain(item, (*path, key.value), out, key.value)
         return result
     if isinstance(raw, list):
@@ -237,7 +287,13 @@ def _too_deep(text: str) -> Diagnostic | None:
                 line = text.count("\n", 0, start) + 1
                 column = start - (text.rfind("\n", 0, start) + 1) + 1
                 span = ast.Span(line, column, line, column + 1, start, start + 1)
-                return Diagnostic(syntax_error.NAME, syntax_error.SEVERITY, f"the JSON nests deeper than {MAX_DEPTH} levels here", span, "a request nests a few levels deep; this is not one")
+                return Diagnostic(
+                    syntax_error.NAME,
+                    syntax_error.SEVERITY,
+                    f"the JSON nests deeper than {MAX_DEPTH} levels here",
+                    span,
+                    "a request nests a few levels deep; this is not one",
+                )
         elif token in "]}":
             depth -= 1
     return None
@@ -267,9 +323,22 @@ def read(text: str, exact: bool = True) -> tuple[ast.Flow | None, Plain | None, 
     data = plain.data
     kind = request_kind(data)
     if kind is None:
-        message = "this JSON is not a dialer or simple_dialer request" if isinstance(data, dict) else "a request is a JSON object"
+        message = (
+            "this JSON is not a dialer or simple_dialer request"
+            if isinstance(data, dict)
+            else "a request is a JSON object"
+        )
         help_text = "a dialer request has `ivr` and `return_address`; a simple dialer request has `leg_a` or `sound`"
-        return None, plain, [*plain.duplicates, Diagnostic(missing_request.NAME, missing_request.SEVERITY, message, _opening(plain.span(())), help_text)]
+        return (
+            None,
+            plain,
+            [
+                *plain.duplicates,
+                Diagnostic(
+                    missing_request.NAME, missing_request.SEVERITY, message, _opening(plain.span(())), help_text
+                ),
+            ],
+        )
     builder = _Builder(plain)
     flow = builder.flow(kind)
     return flow, plain, plain.duplicates
@@ -313,9 +382,8 @@ class _Builder:
     def _get(self, path: JsonPath) -> Any:
         value = self.plain.data
         for part in path:
-            if isinstance(value, dict) and isinstance(part, str) and part in value or isinstance(value, list) and isinstance(part, int) and part < len(value):
-                value = value[part]
-            else:
+            there, value = child(value, part)
+            if not there:
                 return None
         return value
 
@@ -329,11 +397,19 @@ class _Builder:
 
     def _integer(self, path: JsonPath) -> ast.Integer | None:
         value = self._get(path)
-        return ast.Integer(value, self.plain.span(path)) if isinstance(value, int) and not isinstance(value, bool) else None
+        return (
+            ast.Integer(value, self.plain.span(path))
+            if isinstance(value, int) and not isinstance(value, bool)
+            else None
+        )
 
     def _duration(self, path: JsonPath) -> ast.Duration | None:
         value = self._get(path)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (isinstance(value, float) and not math.isfinite(value))
+        ):
             return None  # the schema says what is wrong with it
         seconds = Decimal(str(value))
         return ast.Duration(seconds, duration_text(seconds), self.plain.span(path))
@@ -385,7 +461,9 @@ class _Builder:
         dependency = self._get(("ivr", "have_dependency"))
         if dependency in ("true", "false"):
             path = ("ivr", "have_dependency")
-            value: ast.Value = ast.Flag(self.plain.span(path)) if dependency == "true" else ast.Name("false", self.plain.span(path))
+            value: ast.Value = (
+                ast.Flag(self.plain.span(path)) if dependency == "true" else ast.Name("false", self.plain.span(path))
+            )
             declared += self._setting(path, "have_dependency", value)
         return tuple(declared)
 
@@ -405,7 +483,11 @@ class _Builder:
         body += self._setting(("from_campaign",), "from_campaign", self._flag(("from_campaign",)))
         sound = self._text(("sound",))
         if sound is not None:
-            prompt: ast.Prompt = ast.FilePrompt(sound, sound.span) if self._get(("tts",)) == "false" else ast.SpokenPrompt((sound,), (), False, sound.span)
+            prompt: ast.Prompt = (
+                ast.FilePrompt(sound, sound.span)
+                if self._get(("tts",)) == "false"
+                else ast.SpokenPrompt((sound,), (), False, sound.span)
+            )
             body.append(ast.Say(prompt, self.plain.key(("sound",)).cover(sound.span)))
         body += self._setting(("gender",), "gender", self._name(("gender",)))
         body += self._setting(("answer_delay",), "answer_delay", self._duration(("answer_delay",)))
@@ -441,12 +523,20 @@ class _Builder:
             keys = ast.Keys((), _opening(self.plain.span(path)))
         if keys is not None:
             body.append(keys)
-        body += self._setting((*path, "dtmf_ivr_timeout"), "dtmf_ivr_timeout", self._duration((*path, "dtmf_ivr_timeout")))
-        body += self._setting((*path, "dtmf_ivr_retries"), "dtmf_ivr_retries", self._integer((*path, "dtmf_ivr_retries")))
+        body += self._setting(
+            (*path, "dtmf_ivr_timeout"), "dtmf_ivr_timeout", self._duration((*path, "dtmf_ivr_timeout"))
+        )
+        body += self._setting(
+            (*path, "dtmf_ivr_retries"), "dtmf_ivr_retries", self._integer((*path, "dtmf_ivr_retries"))
+        )
         invalid = self._text((*path, "dtmf_ivr_invalid_text"))
         if invalid is not None:
             is_file = self._get((*path, "dtmf_invalid_text_is_file")) == "true"
-            message: ast.Prompt = ast.FilePrompt(invalid, invalid.span) if is_file else ast.SpokenPrompt((invalid,), (), False, invalid.span)
+            message: ast.Prompt = (
+                ast.FilePrompt(invalid, invalid.span)
+                if is_file
+                else ast.SpokenPrompt((invalid,), (), False, invalid.span)
+            )
             body.append(ast.Invalid(message, self.plain.key((*path, "dtmf_ivr_invalid_text")).cover(invalid.span)))
         handlers = self._get((*path, "actions"))
         for index, _ in enumerate(handlers if isinstance(handlers, list) else []):
@@ -469,7 +559,11 @@ class _Builder:
             return ast.SpokenPrompt(texts, (), False, span) if texts else None  # type: ignore[arg-type]
         if isinstance(value, dict) and isinstance(value.get("text"), str):
             bindings = tuple(
-                ast.Binding(ast.Name(k, self.plain.key((*where, k))), ast.Text(v, self.plain.span((*where, k))), self.plain.key((*where, k)).cover(self.plain.span((*where, k))))
+                ast.Binding(
+                    ast.Name(k, self.plain.key((*where, k))),
+                    ast.Text(v, self.plain.span((*where, k))),
+                    self.plain.key((*where, k)).cover(self.plain.span((*where, k))),
+                )
                 for k, v in value.items()
                 if k not in ("text", "fields") and isinstance(v, str)
             )
@@ -533,3 +627,12 @@ class _Builder:
             if mark in ("remove", "custom"):
                 return ast.Mark(mark, self._text((*params, "value")), span)
         return None
+
+
+def child(value: Any, part: str | int) -> tuple[bool, Any]:
+    """Whether a JSON value has this key or index, and what is there."""
+    if isinstance(value, dict) and isinstance(part, str) and part in value:
+        return True, value[part]
+    if isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+        return True, value[part]
+    return False, None

@@ -91,7 +91,9 @@ def build(model: Model) -> Graph:
     return graph
 
 
-def _exits(graph: Graph, step: ast.Step, ids: dict[str, str], dependency: bool, following: str | None) -> Iterator[tuple[str, str, str]]:
+def _exits(
+    graph: Graph, step: ast.Step, ids: dict[str, str], dependency: bool, following: str | None
+) -> Iterator[tuple[str, str, str]]:
     """Where each key of a step leads (a step, or an end node), with the handler's index."""
 
     def end_of_flow() -> str:
@@ -102,7 +104,14 @@ def _exits(graph: Graph, step: ast.Step, ids: dict[str, str], dependency: bool, 
         return
     for index, handler in enumerate(step.handlers):
         label = key_text(handler.key)
-        ending = next((a for a in handler.actions if isinstance(a, ast.ENDING_ACTIONS) and not (isinstance(a, ast.Goto) and not dependency)), None)
+        ending = next(
+            (
+                a
+                for a in handler.actions
+                if isinstance(a, ast.ENDING_ACTIONS) and not (isinstance(a, ast.Goto) and not dependency)
+            ),
+            None,
+        )
         if isinstance(ending, ast.Hangup):
             yield label, graph.node("hangup", "hang up", "end"), str(index)
         elif isinstance(ending, ast.Call):
@@ -183,7 +192,12 @@ def _marked(mark: Mark | None, element: str) -> list[str]:
 
 
 def dot(graph: Graph, title: str = "flow", overlay: Overlay | None = None) -> str:
-    lines = [f"digraph {_dot_string(title)} {{", "  rankdir=TB;", '  node [fontname="Helvetica"];', '  edge [fontname="Helvetica"];']
+    lines = [
+        f"digraph {_dot_string(title)} {{",
+        "  rankdir=TB;",
+        '  node [fontname="Helvetica"];',
+        '  edge [fontname="Helvetica"];',
+    ]
     for node_id, (label, kind) in graph.nodes.items():
         mark = overlay.nodes.get(node_id) if overlay else None
         if mark is not None and mark.caption:
@@ -194,7 +208,9 @@ def dot(graph: Graph, title: str = "flow", overlay: Overlay | None = None) -> st
     for index, (source, target, label) in enumerate(graph.edges):
         mark = overlay.edges.get(index) if overlay else None
         if mark is not None and mark.caption:
-            label = f" {label} · {mark.caption} " if label else f" {mark.caption} "  # spaced: labels side by side stay apart
+            label = (
+                f" {label} · {mark.caption} " if label else f" {mark.caption} "
+            )  # spaced: labels side by side stay apart
         attributes = ([f"label={_dot_string(label)}"] if label else []) + _marked(mark, f"edge-{index}")
         suffix = f" [{', '.join(attributes)}]" if attributes else ""
         lines.append(f"  {source} -> {target}{suffix};")
@@ -222,7 +238,13 @@ def svg(dot_text: str) -> str:
 
 # ---- Mermaid --------------------------------------------------------------------------------
 
-_MERMAID_SHAPES = {"start": ('(("', '"))'), "step": ('["', '"]'), "unreachable": ('["', '"]'), "missing": ('["', '"]'), "end": ('((("', '")))')}
+_MERMAID_SHAPES = {
+    "start": ('(("', '"))'),
+    "step": ('["', '"]'),
+    "unreachable": ('["', '"]'),
+    "missing": ('["', '"]'),
+    "end": ('((("', '")))'),
+}
 
 
 def _mermaid_text(text: str) -> str:

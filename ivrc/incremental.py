@@ -14,8 +14,8 @@ without it."""
 from __future__ import annotations
 
 import re
-from dataclasses import fields, is_dataclass
 from collections.abc import Callable
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 from ivrc import ast
@@ -58,7 +58,10 @@ def parse_reusing(text: str, reuse: Reuse, path: str = "<string>") -> Parsed:
             reuse.reused += 1
         was_line, was_start, item, inner = known
         if (was_line, was_start) != (line, start):  # the block moved: only lines and offsets change
-            item, inner = _shift(item, line - was_line, start - was_start), _shift(inner, line - was_line, start - was_start)
+            item, inner = (
+                _shift(item, line - was_line, start - was_start),
+                _shift(inner, line - was_line, start - was_start),
+            )
         kept[source] = (line, start, item, inner)
         items.append(item)
         comments.extend(inner)
@@ -84,7 +87,9 @@ def _cut(text: str) -> tuple[list[tuple[int, int, str]], list[ast.Comment], list
         elif char == "#":
             end = _COMMENT.match(text, index).end()  # type: ignore[union-attr]
             column = index - line_start + 1
-            comments.append(ast.Comment(text[index:end], ast.Span(line, column, line, column + end - index, index, end)))
+            comments.append(
+                ast.Comment(text[index:end], ast.Span(line, column, line, column + end - index, index, end))
+            )
             index = end
         elif char == ";":
             column = index - line_start + 1
@@ -135,7 +140,18 @@ def _block_end(text: str, start: int) -> int | None:
                 return None
 
 
-_PLAIN = frozenset({"str", "int", "bool", "Decimal", "int | None", 'Literal["remove", "custom"]', 'Literal["in", "at"]', 'Literal["dialer", "simple_dialer"]'})
+_PLAIN = frozenset(
+    {
+        "str",
+        "int",
+        "bool",
+        "Decimal",
+        "int | None",
+        'Literal["remove", "custom"]',
+        'Literal["in", "at"]',
+        'Literal["dialer", "simple_dialer"]',
+    }
+)
 _SHIFTERS: dict[type, Callable[[Any, int, int], Any]] = {}
 
 
@@ -152,15 +168,18 @@ def _shifter(kind: type) -> Callable[[Any, int, int], Any]:
     """A function that moves one kind of node: written out for its fields, as dataclasses
     write `__init__`, because a big document moves tens of thousands of nodes per edit."""
     if kind is ast.Span:
-        return lambda s, l, o: ast.Span(s[0] + l, s[1], s[2] + l, s[3], s[4] + o, s[5] + o)
+        return lambda s, lines, o: ast.Span(s[0] + lines, s[1], s[2] + lines, s[3], s[4] + o, s[5] + o)
     if kind is tuple:
-        return lambda t, l, o: tuple([_shift(child, l, o) for child in t])
+        return lambda t, lines, o: tuple([_shift(child, lines, o) for child in t])
     if not is_dataclass(kind):
-        return lambda node, l, o: node
+        return lambda node, lines, o: node
     parts = []
     for field in fields(kind):
         if field.type == "Span":
-            parts.append(f"Span(n.{field.name}[0] + l, n.{field.name}[1], n.{field.name}[2] + l, n.{field.name}[3], n.{field.name}[4] + o, n.{field.name}[5] + o)")
+            parts.append(
+                f"Span(n.{field.name}[0] + l, n.{field.name}[1], n.{field.name}[2] + l, n.{field.name}[3], "
+                f"n.{field.name}[4] + o, n.{field.name}[5] + o)"
+            )
         elif field.type in _PLAIN:
             parts.append(f"n.{field.name}")
         else:

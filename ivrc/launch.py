@@ -58,6 +58,22 @@ def where_to_report(project_urls: list[str] | None = None) -> str:
     return 'as the README\'s "Reporting a bug" says'
 
 
+INTERRUPTED = 130  # the exit code of a command stopped by Ctrl-C, as shells report it
+
+
+def _leave_now() -> None:
+    """Exit with INTERRUPTED once what was said is out, without the interpreter's shutdown: it
+    would wait for threads still on the network, and while it runs a second Ctrl-C finds no
+    handler and ends the process by the signal instead of the exit code. What ivrc keeps is
+    already written (the journals commit as they go)."""
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(INTERRUPTED)
+
+
 def main() -> None:
     import gc
 
@@ -83,11 +99,19 @@ def main() -> None:
         else:
             from ivrc.cli import app
 
-            app(prog_name="ivrc", standalone_mode=True)
+            try:
+                app(prog_name="ivrc", standalone_mode=True)
+            except SystemExit as done:
+                if done.code == INTERRUPTED:
+                    _leave_now()
+                raise
             return
     except KeyboardInterrupt:  # before a command began; each command that sends says its own
-        sys.stderr.write("\nivrc: interrupted" + (" before sending: nothing was sent" if args[:1] == ["deploy"] else "") + "\n")
-        code = 130
+        sys.stderr.write(
+            "\nivrc: interrupted" + (" before sending: nothing was sent" if args[:1] == ["deploy"] else "") + "\n"
+        )
+        _leave_now()
+        code = INTERRUPTED
     except BrokenPipeError:  # `ivrc lint . | head`: the reader has gone, and nothing is lost
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the flush at exit
         code = 1

@@ -161,12 +161,16 @@ def parse(text: str, *, path: str = "<string>") -> ast.Flow:
     return parsed.flow
 
 
-def lint(text: str, *, path: str = "<string>", region: str | None = None, config: Config | None = None) -> list[Diagnostic]:
+def lint(
+    text: str, *, path: str = "<string>", region: str | None = None, config: Config | None = None
+) -> list[Diagnostic]:
     """Every finding in .ivr text: syntax errors, or else the checks' findings."""
     return list(analyze(text, path=path, region=region, config=config).diagnostics)
 
 
-def compile(text: str, *, path: str = "<string>", region: str | None = None, config: Config | None = None) -> dict[str, Any]:  # noqa: A001
+def compile(
+    text: str, *, path: str = "<string>", region: str | None = None, config: Config | None = None
+) -> dict[str, Any]:  # noqa: A001
     """The request dict for .ivr text, ready for `dumps`; CompileError when it has errors."""
     result = analyze(text, path=path, region=region, config=config, emit_request=True)
     if result.request is None:
@@ -191,7 +195,11 @@ def fmt(text: str, *, path: str = "<string>") -> str:
     again = None if reparsed.diagnostics else reparsed.flow
     # Statements may move into the canonical order, and their comments with them: the same
     # tree in that order, and the same comments, or nothing is written.
-    same_comments = Counter(c.text.rstrip() for c in again.comments) == Counter(c.text.rstrip() for c in flow.comments) if again else False
+    same_comments = (
+        Counter(c.text.rstrip() for c in again.comments) == Counter(c.text.rstrip() for c in flow.comments)
+        if again
+        else False
+    )
     if again is None or shape(again) != shape(canonical_flow(flow)) or not same_comments:
         raise FormatError(f"{path}: formatting would change the file's meaning or comments; it is left as it is")
     return formatted

@@ -25,7 +25,11 @@ from ivrc import __version__, ast
 from ivrc.diagnostics import Diagnostic, Severity
 
 DEBOUNCE = 0.3  # seconds of quiet typing before a document is checked again
-_SEVERITIES = {Severity.ERROR: lsp.DiagnosticSeverity.Error, Severity.WARNING: lsp.DiagnosticSeverity.Warning, Severity.INFO: lsp.DiagnosticSeverity.Information}
+_SEVERITIES = {
+    Severity.ERROR: lsp.DiagnosticSeverity.Error,
+    Severity.WARNING: lsp.DiagnosticSeverity.Warning,
+    Severity.INFO: lsp.DiagnosticSeverity.Information,
+}
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,7 +57,12 @@ def guarded(default: Any = None) -> Callable[[F], F]:
             try:
                 return handler(*args, **kwargs)
             except Exception:
-                server.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error, message=f"ivrc: {handler.__name__} failed:\n{traceback.format_exc()}"))
+                server.window_log_message(
+                    lsp.LogMessageParams(
+                        type=lsp.MessageType.Error,
+                        message=f"ivrc: {handler.__name__} failed:\n{traceback.format_exc()}",
+                    )
+                )
                 return default
 
         return inner  # type: ignore[return-value]
@@ -83,7 +92,9 @@ def to_range(lines: list[str], span: ast.Span) -> lsp.Range:
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         return lsp.Position(line=line - 1, character=utf16_units(text, column))
 
-    return lsp.Range(start=position(span.line, span.column), end=position(span.end_line, max(span.end_column, span.column)))
+    return lsp.Range(
+        start=position(span.line, span.column), end=position(span.end_line, max(span.end_column, span.column))
+    )
 
 
 def inside(span: ast.Span, line: int, column: int) -> bool:
@@ -135,7 +146,9 @@ def _publish(ls: IvrServer, uri: str, text: str, result: Any, version: int | Non
     ls.results[uri] = (text, result)
     lines = text.split("\n")
     diagnostics = [_diagnostic(lines, d) for d in result.diagnostics]
-    ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
+    ls.text_document_publish_diagnostics(
+        lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version)
+    )
 
 
 async def _check_later(ls: IvrServer, uri: str) -> None:
@@ -152,7 +165,11 @@ async def _check_later(ls: IvrServer, uri: str) -> None:
         try:
             return _analyze(uri, text, said.append)
         except Exception:
-            said.append(lsp.LogMessageParams(type=lsp.MessageType.Error, message=f"ivrc: check failed:\n{traceback.format_exc()}"))
+            said.append(
+                lsp.LogMessageParams(
+                    type=lsp.MessageType.Error, message=f"ivrc: check failed:\n{traceback.format_exc()}"
+                )
+            )
             return None
 
     work = asyncio.get_running_loop().run_in_executor(ls.checker, check)

@@ -25,36 +25,72 @@ KEYWORD_DOCS = {
     "step": ("One step of the IVR; its name is the step_id.", "step_id"),
     "return_address": ("Where the service reports each call. Required.", "return_address"),
     "number": ("The number to call.", "number"),
-    "numbers": ("`numbers from queue` / `numbers from campaign`: call the uploaded phone list.", "numbers_from_queue / from_campaign"),
+    "numbers": (
+        "`numbers from queue` / `numbers from campaign`: call the uploaded phone list.",
+        "numbers_from_queue / from_campaign",
+    ),
     "cli": ("The caller id; leave it out (or empty) to hide it.", "cli / cid_a / cid_b"),
-    "dtmf": ("Keys sent on answer: 0-9 * #, W waits 1 s, w waits 0.5 s.", "dtmf_originator / dtmf_keys / dtmf_a / dtmf_b"),
+    "dtmf": (
+        "Keys sent on answer: 0-9 * #, W waits 1 s, w waits 0.5 s.",
+        "dtmf_originator / dtmf_keys / dtmf_a / dtmf_b",
+    ),
     "max_retries": ("Retries of each question on an invalid key or timeout (0-10000).", "max_retries"),
     "ring_timeout": ("How long to ring before giving up, in whole seconds.", "ring_timeout"),
     "retry_wait_time": ("How long to wait between retries, in whole seconds.", "retry_wait_time"),
-    "schedule": ("`schedule in 5m` (seconds from now) or `schedule at <time>` (a Unix timestamp).", "schedule_type, schedule"),
+    "schedule": (
+        "`schedule in 5m` (seconds from now) or `schedule at <time>` (a Unix timestamp).",
+        "schedule_type, schedule",
+    ),
     "leg_a": ("The number the simple dialer calls, with its cli and dtmf.", "leg_a, cid_a, dtmf_a"),
     "leg_b": ("The number to bridge to after the sound.", "leg_b, cid_b, dtmf_b"),
     "answer_delay": ("Seconds to wait after the answer before the sound.", "answer_delay"),
     "dial_at": ("When the simple dialer starts, as an ISO 8601 time with offset.", "dial_at"),
     "voice": ("`male` or `female` text to speech.", "gender"),
-    "say": ("The prompt: a text, several texts, a text `with` placeholder values, or `file` a recording.", "prompt, prompt_is_file / sound, tts"),
+    "say": (
+        "The prompt: a text, several texts, a text `with` placeholder values, or `file` a recording.",
+        "prompt, prompt_is_file / sound, tts",
+    ),
     "keys": ("The keys offered, written out; without it, every handled key. `keys none` offers none.", "dtmf_ivr"),
     "timeout": ("How long to wait for a key, in whole seconds.", "dtmf_ivr_timeout"),
     "retries": ("Retries of this step on an invalid key or timeout.", "dtmf_ivr_retries"),
-    "invalid": ("`invalid say …`: what is played after a key that is not offered.", "dtmf_ivr_invalid_text, dtmf_invalid_text_is_file"),
-    "on": ("A key (`1`, `11`, `\"#\"`) or range (`10..12`) and its actions.", "actions[].key"),
+    "invalid": (
+        "`invalid say …`: what is played after a key that is not offered.",
+        "dtmf_ivr_invalid_text, dtmf_invalid_text_is_file",
+    ),
+    "on": ('A key (`1`, `11`, `"#"`) or range (`10..12`) and its actions.', "actions[].key"),
     "play": ("Play a text (with an optional voice) or `file` a recording.", "action play: text, gender, is_recording"),
     "wait": ("Wait; the service rounds fractions of a second up.", "action wait: sleep"),
     "goto": ("Go to another step (only in a flow with goto).", "action goto: step_id"),
     "call": ("Bridge the call to a number, with a caller id and DTMF.", "action call: number, cli, dtmf_keys"),
-    "mark": ("`mark remove` or `mark custom \"value\"`: reported with the step.", "action mark: type, value"),
+    "mark": ('`mark remove` or `mark custom "value"`: reported with the step.', "action mark: type, value"),
     "hangup": ("Hang up.", "action hangup"),
 }
 TOP_KEYWORDS = ["region", "dialer", "simple_dialer", "step"]
 STEP_KEYWORDS = ["voice", "say", "keys", "timeout", "retries", "invalid", "on"]
 ACTION_KEYWORDS = ["play", "wait", "goto", "call", "mark", "hangup"]
-DIALER_KEYWORDS = ["return_address", "number", "numbers from queue", "cli", "dtmf", "max_retries", "ring_timeout", "retry_wait_time", "schedule"]
-SIMPLE_KEYWORDS = ["leg_a", "leg_b", "numbers from campaign", "say", "voice", "answer_delay", "dial_at", "max_retries", "ring_timeout", "retry_wait_time"]
+DIALER_KEYWORDS = [
+    "return_address",
+    "number",
+    "numbers from queue",
+    "cli",
+    "dtmf",
+    "max_retries",
+    "ring_timeout",
+    "retry_wait_time",
+    "schedule",
+]
+SIMPLE_KEYWORDS = [
+    "leg_a",
+    "leg_b",
+    "numbers from campaign",
+    "say",
+    "voice",
+    "answer_delay",
+    "dial_at",
+    "max_retries",
+    "ring_timeout",
+    "retry_wait_time",
+]
 
 # ---- steps: definition, references, rename, symbols ------------------------------------------------
 
@@ -111,7 +147,9 @@ def _field_at(flow: ast.Flow | None, line: int, column: int) -> ast.Field | None
     return next((use.field for use in semantics.build(flow).fields if inside(use.field.span, line, column)), None)
 
 
-def _at(ls: IvrServer, params: lsp.TextDocumentPositionParams) -> tuple[Any, list[str], str, int, int]:
+def _at(
+    ls: IvrServer, params: lsp.TextDocumentPositionParams | lsp.DefinitionParams | lsp.HoverParams
+) -> tuple[Any, list[str], str, int, int]:
     """The document's analysis and lines, and the cursor: its line's text, 1-based line and column."""
     text, result = current(ls, params.text_document.uri)
     lines = text.split("\n")
@@ -130,7 +168,10 @@ def definition(ls: IvrServer, params: lsp.DefinitionParams) -> lsp.Location | No
             return None
         at_line, at_column = header[1][field.name]
         start = lsp.Position(line=at_line - 1, character=at_column - 1)
-        return lsp.Location(uri=header[0].resolve().as_uri(), range=lsp.Range(start=start, end=lsp.Position(line=at_line - 1, character=at_column - 1 + len(field.name))))
+        return lsp.Location(
+            uri=header[0].resolve().as_uri(),
+            range=lsp.Range(start=start, end=lsp.Position(line=at_line - 1, character=at_column - 1 + len(field.name))),
+        )
     wanted = _name_at(result.flow, params.position, lines)
     for name, span, defines in _step_names(result.flow):
         if defines and name == wanted:
@@ -145,7 +186,11 @@ def references(ls: IvrServer, params: lsp.ReferenceParams) -> list[lsp.Location]
     lines = text.split("\n")
     wanted = _name_at(result.flow, params.position, lines)
     include = params.context.include_declaration
-    return [lsp.Location(uri=params.text_document.uri, range=to_range(lines, span)) for name, span, defines in _step_names(result.flow) if name == wanted and (include or not defines)]
+    return [
+        lsp.Location(uri=params.text_document.uri, range=to_range(lines, span))
+        for name, span, defines in _step_names(result.flow)
+        if name == wanted and (include or not defines)
+    ]
 
 
 @server.feature(lsp.TEXT_DOCUMENT_RENAME)
@@ -157,7 +202,11 @@ def rename(ls: IvrServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
     if wanted is None or not params.new_name:
         return None
     new = printer.name(params.new_name)
-    edits = [lsp.TextEdit(range=to_range(lines, span), new_text=new) for name, span, _ in _step_names(result.flow) if name == wanted]
+    edits = [
+        lsp.TextEdit(range=to_range(lines, span), new_text=new)
+        for name, span, _ in _step_names(result.flow)
+        if name == wanted
+    ]
     return lsp.WorkspaceEdit(changes={params.text_document.uri: edits})
 
 
@@ -169,10 +218,26 @@ def symbols(ls: IvrServer, params: lsp.DocumentSymbolParams) -> list[lsp.Documen
     found = []
     for item in result.flow.items if result.flow else ():
         if isinstance(item, ast.Step):
-            found.append(lsp.DocumentSymbol(name=item.name.text, kind=lsp.SymbolKind.Function, range=to_range(lines, item.span), selection_range=to_range(lines, item.name.span), detail="step"))
+            found.append(
+                lsp.DocumentSymbol(
+                    name=item.name.text,
+                    kind=lsp.SymbolKind.Function,
+                    range=to_range(lines, item.span),
+                    selection_range=to_range(lines, item.name.span),
+                    detail="step",
+                )
+            )
         elif isinstance(item, ast.Request):
             detail = item.unique_id.value if item.unique_id else None
-            found.append(lsp.DocumentSymbol(name=item.kind, kind=lsp.SymbolKind.Module, range=to_range(lines, item.span), selection_range=to_range(lines, item.keyword.span), detail=detail))
+            found.append(
+                lsp.DocumentSymbol(
+                    name=item.kind,
+                    kind=lsp.SymbolKind.Module,
+                    range=to_range(lines, item.span),
+                    selection_range=to_range(lines, item.keyword.span),
+                    detail=detail,
+                )
+            )
     return found
 
 
@@ -192,13 +257,22 @@ def _block(text: str) -> str:
                 stack.pop()
             continue
         before = plain[: match.start()].rstrip()
-        kind = "handler" if re.search(r"\bon\s+\S+$", before) else next((k for k in ("simple_dialer", "dialer", "step") if re.search(rf"\b{k}\b[^{{}}]*$", before)), "top")
+        kind = (
+            "handler"
+            if re.search(r"\bon\s+\S+$", before)
+            else next(
+                (k for k in ("simple_dialer", "dialer", "step") if re.search(rf"\b{k}\b[^{{}}]*$", before)), "top"
+            )
+        )
         stack.append(kind)
     return stack[-1] if stack else "top"
 
 
 def _items(words: list[str], kind: lsp.CompletionItemKind) -> list[lsp.CompletionItem]:
-    return [lsp.CompletionItem(word, kind=kind, documentation=KEYWORD_DOCS.get(word.split()[0], ("", None))[0] or None) for word in words]
+    return [
+        lsp.CompletionItem(word, kind=kind, documentation=KEYWORD_DOCS.get(word.split()[0], ("", None))[0] or None)
+        for word in words
+    ]
 
 
 @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[" ", "[", "$", ","]))
@@ -217,11 +291,22 @@ def completion(ls: IvrServer, params: lsp.CompletionParams) -> list[lsp.Completi
         where = f"a column of {header[0].name}" if header else "a column of the recipients file"
         return [lsp.CompletionItem(n, kind=lsp.CompletionItemKind.Field, detail=where) for n in names]
     if re.search(r"(=|\bnumber|\bcall)\s+\w*$", before) and not re.search(r"\bkeys\b", before):
-        extra = [lsp.CompletionItem("recipient.", kind=lsp.CompletionItemKind.Module, detail="a value each recipient has (a column of the recipients file)")]
+        extra = [
+            lsp.CompletionItem(
+                "recipient.",
+                kind=lsp.CompletionItemKind.Module,
+                detail="a value each recipient has (a column of the recipients file)",
+            )
+        ]
     else:
         extra = []
     if re.search(r"#\s*ivrc:\s*ignore\[[^\]]*$", before):
-        return [lsp.CompletionItem(name, kind=lsp.CompletionItemKind.Value, detail=rule.severity.value, documentation=rule.summary) for name, rule in BY_NAME.items()]
+        return [
+            lsp.CompletionItem(
+                name, kind=lsp.CompletionItemKind.Value, detail=rule.severity.value, documentation=rule.summary
+            )
+            for name, rule in BY_NAME.items()
+        ]
     placeholder = re.search(r'\bsay\s+"[^"]*\$([A-Za-z0-9_]*)$', before)
     if placeholder:
         names = re.findall(r"(\w+)\s*=", line.split(" with ", 1)[1]) if " with " in line else []
@@ -229,12 +314,21 @@ def completion(ls: IvrServer, params: lsp.CompletionParams) -> list[lsp.Completi
     if before.count('"') % 2 == 1 or "#" in before.replace('"#"', ""):
         return []  # inside a text or a comment
     if re.search(r"\bgoto\s+\S*$", before):
-        return [lsp.CompletionItem(printer.name(s.name.text), kind=lsp.CompletionItemKind.Function) for s in (result.flow.steps if result.flow else [])]
+        return [
+            lsp.CompletionItem(printer.name(s.name.text), kind=lsp.CompletionItemKind.Function)
+            for s in (result.flow.steps if result.flow else [])
+        ]
     if re.search(r"\bvoice\s+\S*$", before):
         return _items(["male", "female"], lsp.CompletionItemKind.EnumMember)
     if re.search(r"\bmark\s+\S*$", before):
         return _items(["remove", "custom"], lsp.CompletionItemKind.Keyword)
-    words = {"top": TOP_KEYWORDS, "dialer": DIALER_KEYWORDS, "simple_dialer": SIMPLE_KEYWORDS, "step": STEP_KEYWORDS, "handler": ACTION_KEYWORDS}[_block(upto)]
+    words = {
+        "top": TOP_KEYWORDS,
+        "dialer": DIALER_KEYWORDS,
+        "simple_dialer": SIMPLE_KEYWORDS,
+        "step": STEP_KEYWORDS,
+        "handler": ACTION_KEYWORDS,
+    }[_block(upto)]
     if re.search(r"->\s*\S*$", before):
         words = ACTION_KEYWORDS
     if extra:
@@ -267,15 +361,25 @@ def hover(ls: IvrServer, params: lsp.HoverParams) -> lsp.Hover | None:
     if field is not None:
         header = _recipients_header(params.text_document.uri)
         if header is None:
-            return _markdown(f"**{field.written}**: each recipient's value of `{field.name}`; set `recipients` in ivrc.toml or [tool.ivrc] to check it here")
+            return _markdown(
+                f"**{field.written}**: each recipient's value of `{field.name}`; set `recipients` in ivrc.toml or "
+                "[tool.ivrc] to check it here"
+            )
         if field.name not in header[1]:
             return _markdown(f"**{field.written}**: {header[0].name} has no column `{field.name}`")
         at_line, at_column = header[1][field.name]
-        return _markdown(f"**{field.written}**: each recipient's value in the column `{field.name}` of {header[0].name} (line {at_line}, column {at_column})")
+        return _markdown(
+            f"**{field.written}**: each recipient's value in the column `{field.name}` of {header[0].name} (line "
+            f"{at_line}, column {at_column})"
+        )
     for match in re.finditer(r"[A-Za-z_]+", line_text):
-        if match.start() < column <= match.end() + 1 and match.group() in KEYWORD_DOCS and not _in_string(line_text, match.start()):
-            words, field = KEYWORD_DOCS[match.group()]
-            return _markdown(f"**{match.group()}**: {words}" + (f"\n\nAPI field: `{field}`" if field else ""))
+        if (
+            match.start() < column <= match.end() + 1
+            and match.group() in KEYWORD_DOCS
+            and not _in_string(line_text, match.start())
+        ):
+            words, api_field = KEYWORD_DOCS[match.group()]
+            return _markdown(f"**{match.group()}**: {words}" + (f"\n\nAPI field: `{api_field}`" if api_field else ""))
     return None
 
 
@@ -296,7 +400,10 @@ def _phone_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None
         if inside(use.text.span, line, column):
             reading = use.reading
             if reading.digits:
-                return _markdown(f"`{use.text.value}` is **+{reading.digits}** ({reading.region or 'unknown region'}, {reading.status})")
+                return _markdown(
+                    f"`{use.text.value}` is **+{reading.digits}** ({reading.region or 'unknown region'}, "
+                    f"{reading.status})"
+                )
             return _markdown(f"`{use.text.value}`: {reading.reason}")
     return None
 
@@ -347,7 +454,9 @@ def _tokens(text: str) -> list[tuple[int, int, int, int]]:
     return sorted(set(found))
 
 
-@server.feature(lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, lsp.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=[]))
+@server.feature(
+    lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, lsp.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=[])
+)
 @guarded(default=lsp.SemanticTokens(data=[]))
 def semantic_tokens(ls: IvrServer, params: lsp.SemanticTokensParams) -> lsp.SemanticTokens:
     text = ls.workspace.get_text_document(params.text_document.uri).source
@@ -378,14 +487,40 @@ def code_actions(ls: IvrServer, params: lsp.CodeActionParams) -> list[lsp.CodeAc
             match = re.search(r"did you mean `([^`]+)`", help_text)
             if match:
                 edit = lsp.TextEdit(range=d.range, new_text=printer.name(match.group(1)))
-                actions.append(lsp.CodeAction(f"Change to `{match.group(1)}`", kind=lsp.CodeActionKind.QuickFix, diagnostics=[d], edit=lsp.WorkspaceEdit(changes={uri: [edit]}), is_preferred=True))
+                actions.append(
+                    lsp.CodeAction(
+                        f"Change to `{match.group(1)}`",
+                        kind=lsp.CodeActionKind.QuickFix,
+                        diagnostics=[d],
+                        edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
+                        is_preferred=True,
+                    )
+                )
         if d.code == "unreachable-action":
-            actions.append(lsp.CodeAction("Remove the actions that never run", kind=lsp.CodeActionKind.QuickFix, diagnostics=[d], edit=lsp.WorkspaceEdit(changes={uri: [_removal(lines, d.range)]})))
+            actions.append(
+                lsp.CodeAction(
+                    "Remove the actions that never run",
+                    kind=lsp.CodeActionKind.QuickFix,
+                    diagnostics=[d],
+                    edit=lsp.WorkspaceEdit(changes={uri: [_removal(lines, d.range)]}),
+                )
+            )
         if d.code and d.code in BY_NAME and d.code != "syntax-error":
             row = d.range.start.line
-            indent = re.match(r"\s*", lines[row] if row < len(lines) else "").group()
-            comment = lsp.TextEdit(range=lsp.Range(start=lsp.Position(line=row, character=0), end=lsp.Position(line=row, character=0)), new_text=f"{indent}# ivrc: ignore[{d.code}]\n")
-            actions.append(lsp.CodeAction(f"Suppress {d.code} on this line", kind=lsp.CodeActionKind.QuickFix, diagnostics=[d], edit=lsp.WorkspaceEdit(changes={uri: [comment]})))
+            here = lines[row] if row < len(lines) else ""
+            indent = here[: len(here) - len(here.lstrip())]
+            comment = lsp.TextEdit(
+                range=lsp.Range(start=lsp.Position(line=row, character=0), end=lsp.Position(line=row, character=0)),
+                new_text=f"{indent}# ivrc: ignore[{d.code}]\n",
+            )
+            actions.append(
+                lsp.CodeAction(
+                    f"Suppress {d.code} on this line",
+                    kind=lsp.CodeActionKind.QuickFix,
+                    diagnostics=[d],
+                    edit=lsp.WorkspaceEdit(changes={uri: [comment]}),
+                )
+            )
     return actions
 
 
@@ -395,7 +530,14 @@ def _removal(lines: list[str], span: lsp.Range) -> lsp.TextEdit:
     first = lines[start.line]
     head = first[: start.character].rstrip()
     if head.endswith(";"):
-        return lsp.TextEdit(range=lsp.Range(start=lsp.Position(line=start.line, character=len(head) - 1), end=end), new_text="")
+        return lsp.TextEdit(
+            range=lsp.Range(start=lsp.Position(line=start.line, character=len(head) - 1), end=end), new_text=""
+        )
     if not head.strip():
-        return lsp.TextEdit(range=lsp.Range(start=lsp.Position(line=start.line, character=0), end=lsp.Position(line=end.line + 1, character=0)), new_text="")
+        return lsp.TextEdit(
+            range=lsp.Range(
+                start=lsp.Position(line=start.line, character=0), end=lsp.Position(line=end.line + 1, character=0)
+            ),
+            new_text="",
+        )
     return lsp.TextEdit(range=span, new_text="")

@@ -80,12 +80,28 @@ def build(flow: ast.Flow, config: Config | None = None, now: float | None = None
     request = requests[0] if requests else None
     readings: dict[str, phone.Reading] = {}  # a flow repeats its numbers (a clinic's, a desk's) in many steps
     phones = tuple(
-        PhoneUse(text, name, readings.get(text.value) or readings.setdefault(text.value, phone.read(text.value, region, config.prefix_lengths)))
+        PhoneUse(
+            text,
+            name,
+            readings.get(text.value)
+            or readings.setdefault(text.value, phone.read(text.value, region, config.prefix_lengths)),
+        )
         for text, name in _phone_texts(request, steps)
     )
     dependency = _dependency(request, steps)
     reachable = _reachable(steps, by_name)
-    return Model(flow, region, request, steps, by_name, phones, dependency, reachable, config, time.time() if now is None else now)
+    return Model(
+        flow,
+        region,
+        request,
+        steps,
+        by_name,
+        phones,
+        dependency,
+        reachable,
+        config,
+        time.time() if now is None else now,
+    )
 
 
 def _dependency(request: ast.Request | None, steps: tuple[ast.Step, ...]) -> bool:
@@ -274,7 +290,9 @@ def timestamp(time: ast.Time) -> int:
     """A Unix timestamp; ValueError says what is wrong with the time as written."""
     if time.epoch is not None:
         if not FIRST_EPOCH <= time.epoch <= LAST_EPOCH:
-            raise ValueError(f"`{time.epoch}` is a Unix time outside the years 1 to 9999, so no date can be written for it")
+            raise ValueError(
+                f"`{time.epoch}` is a Unix time outside the years 1 to 9999, so no date can be written for it"
+            )
         return time.epoch
     from datetime import datetime
 

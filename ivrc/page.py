@@ -28,7 +28,8 @@ figure { margin: 0; overflow-x: auto; }
 figcaption { color: #4a4a4a; }
 #detail { min-height: 3rem; border-inline-start: 4px solid #0b57d0; padding: .25rem .75rem; white-space: pre-line; }
 svg a:focus { outline: 3px solid #0b57d0; }
-.node.unused path, .node.unused polygon, .node.untested path, .node.untested polygon, .edge.untested path { stroke-dasharray: 5 4; }
+.node.unused path, .node.unused polygon, .node.untested path, .node.untested polygon,
+.edge.untested path { stroke-dasharray: 5 4; }
 .node.untested text, .edge.untested text { fill: #a1271b; }
 .node.untested path, .node.untested polygon, .edge.untested path, .edge.untested polygon { stroke: #a1271b; }
 .node.unused text, .edge.unused text { fill: #595959; }
@@ -63,7 +64,12 @@ def _svg_inline(svg: str, label: str, description: str, number: int = 0) -> str:
         "<svg ",
         f'<svg class="flow" role="img" aria-labelledby="flow-title{suffix} flow-desc{suffix}" ',
         1,
-    ).replace(">", f'><title id="flow-title{suffix}">{escape(label)}</title><desc id="flow-desc{suffix}">{escape(description)}</desc>', 1)
+    ).replace(
+        ">",
+        f'><title id="flow-title{suffix}">{escape(label)}</title><desc '
+        f'id="flow-desc{suffix}">{escape(description)}</desc>',
+        1,
+    )
 
 
 def _page(title: str, body: list[str]) -> str:
@@ -87,9 +93,17 @@ def _page(title: str, body: list[str]) -> str:
     )
 
 
-def _table(caption: str, headers: list[str], rows: list[list[Any]], numeric: set[int] | None = None, row_ids: list[str] | None = None) -> str:
+def _table(
+    caption: str,
+    headers: list[str],
+    rows: list[list[Any]],
+    numeric: set[int] | None = None,
+    row_ids: list[str] | None = None,
+) -> str:
     numeric = numeric or set()
-    head = "".join(f'<th scope="col"{" class=n" if i in numeric else ""}>{escape(h)}</th>' for i, h in enumerate(headers))
+    head = "".join(
+        f'<th scope="col"{" class=n" if i in numeric else ""}>{escape(h)}</th>' for i, h in enumerate(headers)
+    )
     lines = [f"<table><caption>{escape(caption)}</caption><thead><tr>{head}</tr></thead><tbody>"]
     for r, row in enumerate(rows):
         cells = []
@@ -107,14 +121,22 @@ def _bars(title: str, items: list[tuple[str, int, int | None]], unit: str) -> st
     width, height, gap = 640, 180, 2
     top = max([max(v, w or 0) for _, v, w in items] or [0]) or 1
     bar = (width - 40) / max(len(items), 1)
-    parts = [f'<svg role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height + 30}" width="{width}" height="{height + 30}">']
+    parts = [
+        f'<svg role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height + 30}" width="{width}" '
+        f'height="{height + 30}">'
+    ]
     for i, (label, value, behind) in enumerate(items):
         x = 30 + i * bar
         for amount, css in ((behind, "bar light"), (value, "bar")):
             if amount:
                 h = height * amount / top
-                parts.append(f'<rect class="{css}" x="{x + gap:.1f}" y="{height - h:.1f}" width="{bar - 2 * gap:.1f}" height="{h:.1f}"><title>{escape(label)}: {amount} {unit}</title></rect>')
-        parts.append(f'<text x="{x + bar / 2:.1f}" y="{height + 14}" font-size="10" text-anchor="middle">{escape(label)}</text>')
+                parts.append(
+                    f'<rect class="{css}" x="{x + gap:.1f}" y="{height - h:.1f}" width="{bar - 2 * gap:.1f}" '
+                    f'height="{h:.1f}"><title>{escape(label)}: {amount} {unit}</title></rect>'
+                )
+        parts.append(
+            f'<text x="{x + bar / 2:.1f}" y="{height + 14}" font-size="10" text-anchor="middle">{escape(label)}</text>'
+        )
     parts.append(f'<line x1="28" y1="{height}" x2="{width - 8}" y2="{height}" stroke="#595959"/>')
     parts.append(f'<text x="2" y="10" font-size="10">{top}</text></svg>')
     return "".join(parts)
@@ -141,11 +163,17 @@ def campaign(figures: dict[str, Any], svg: str) -> str:
         f"<header><h1>Campaign report: {escape(figures['flow'])}</h1>",
         f'<p class="sources">Call records: {escape(sources_in_words(figures["sources"]))}</p></header>',
         "<main>",
-        '<ul class="cards" aria-label="summary">' + "".join(f'<li data-figure="{escape(name)}">{escape(name)}<strong>{escape(str(value))}</strong></li>' for name, value in cards) + "</ul>",
+        '<ul class="cards" aria-label="summary">'
+        + "".join(
+            f'<li data-figure="{escape(name)}">{escape(name)}<strong>{escape(str(value))}</strong></li>'
+            for name, value in cards
+        )
+        + "</ul>",
     ]
     if calls["not_on_flow"]:
         body.append(
-            f'<p class="missing">{calls["not_on_flow"]} answered calls have keys that do not fit this flow (another flow\'s records, '
+            f'<p class="missing">{calls["not_on_flow"]} answered calls have keys that do not fit this flow (another '
+            "flow's records, "
             "or the flow changed since): they are counted here and left out of the drawing.</p>"
         )
     description = "; ".join(f"{s['step']}: {s['reached']} calls, {s['left']} left" for s in figures["steps"])
@@ -153,27 +181,57 @@ def campaign(figures: dict[str, Any], svg: str) -> str:
         "<h2>The flow, with its calls</h2>",
         "<figure>",
         _svg_inline(svg, f"Flow diagram of {figures['flow']} with call counts", description),
-        "<figcaption>Each step shows the calls that reached it and those that hung up or timed out there; each key's line is as wide "
+        "<figcaption>Each step shows the calls that reached it and those that hung up or timed out there; each key's "
+        "line is as wide "
         "as the calls that took it. Point at a step, or move to it with Tab, to read its figures.</figcaption>",
         "</figure>",
         '<p id="detail" aria-live="polite">Point at a step to see its figures and its prompt.</p>',
         _steps_table(figures),
         "<h2>Outcomes</h2>",
-        _table("How answered calls ended", ["end", "in words", "calls"], [[e["end"], e["in_words"], e["calls"]] for e in figures["ends"]], {2}),
+        _table(
+            "How answered calls ended",
+            ["end", "in words", "calls"],
+            [[e["end"], e["in_words"], e["calls"]] for e in figures["ends"]],
+            {2},
+        ),
         _table(
             "Marks set during calls",
             ["mark", "calls", "set at"],
-            [[m["mark"], m["calls"], ", ".join(f"{s} ({n})" for s, n in m["steps"].items())] for m in figures["marks"]] or [["(none)", 0, ""]],
+            [[m["mark"], m["calls"], ", ".join(f"{s} ({n})" for s, n in m["steps"].items())] for m in figures["marks"]]
+            or [["(none)", 0, ""]],
             {1},
         ),
         "<h2>Main path</h2>",
-        _table("Calls along the path most calls took", ["step", "calls"], [[f["step"], f["calls"]] for f in figures["funnel"]], {1}),
+        _table(
+            "Calls along the path most calls took",
+            ["step", "calls"],
+            [[f["step"], f["calls"]] for f in figures["funnel"]],
+            {1},
+        ),
         "<h2>Calls by hour</h2>",
-        _bars("Calls placed (light) and answered (dark) by hour of the day", [(f"{h['hour']:02d}", h["answered"], h["placed"]) for h in figures["hours"]], "calls"),
-        _table("Calls by hour", ["hour", "placed", "answered"], [[f"{h['hour']:02d}", h["placed"], h["answered"]] for h in figures["hours"] if h["placed"]], {1, 2}),
+        _bars(
+            "Calls placed (light) and answered (dark) by hour of the day",
+            [(f"{h['hour']:02d}", h["answered"], h["placed"]) for h in figures["hours"]],
+            "calls",
+        ),
+        _table(
+            "Calls by hour",
+            ["hour", "placed", "answered"],
+            [[f"{h['hour']:02d}", h["placed"], h["answered"]] for h in figures["hours"] if h["placed"]],
+            {1, 2},
+        ),
         "<h2>Hangup causes</h2>",
-        _bars("Calls by hangup cause", [(c["cause"] or "(none)", c["calls"], None) for c in figures["hangup_causes"]], "calls"),
-        _table("Hangup causes", ["cause", "in words", "calls"], [[c["cause"], c["in_words"], c["calls"]] for c in figures["hangup_causes"]], {2}),
+        _bars(
+            "Calls by hangup cause",
+            [(c["cause"] or "(none)", c["calls"], None) for c in figures["hangup_causes"]],
+            "calls",
+        ),
+        _table(
+            "Hangup causes",
+            ["cause", "in words", "calls"],
+            [[c["cause"], c["in_words"], c["calls"]] for c in figures["hangup_causes"]],
+            {2},
+        ),
         "</main>",
     ]
     return _page(f"Campaign report: {figures['flow']}", body)
@@ -183,9 +241,15 @@ def _steps_table(figures: dict[str, Any]) -> str:
     rows = []
     for step in figures["steps"]:
         keys = ", ".join(f"{k['key']} → {k['to']}: {k['calls']}" for k in step["keys"]) or "–"
-        rows.append([step["step"] or "(the call)", step["prompt"], step["reached"], step["left"], step["refused"], keys])
+        rows.append(
+            [step["step"] or "(the call)", step["prompt"], step["reached"], step["left"], step["refused"], keys]
+        )
     return _table(
-        "Calls by step", ["step", "prompt", "reached", "hung up or timed out", "pressed a wrong key", "keys"], rows, {2, 3, 4}, [f"step-{s['node']}" for s in figures["steps"]]
+        "Calls by step",
+        ["step", "prompt", "reached", "hung up or timed out", "pressed a wrong key", "keys"],
+        rows,
+        {2, 3, 4},
+        [f"step-{s['node']}" for s in figures["steps"]],
     )
 
 
@@ -196,15 +260,22 @@ def coverage(flows: list[dict[str, Any]], svgs: list[str]) -> str:
     body = ["<header><h1>Flow test coverage</h1></header>", "<main>"]
     rows = [[f["flow"], f["covered"], f["total"], f["cover"]] for f in flows]
     body.append(_table("Coverage by flow", ["flow", "covered", "items", "cover"], rows, {1, 2, 3}))
-    for number, (figures, svg) in enumerate(zip(flows, svgs), start=1):
+    for number, (figures, svg) in enumerate(zip(flows, svgs, strict=True), start=1):
         missing = [item["name"] for item in figures["items"] if not item["covered"]]
         body += [
             f'<h2 id="{anchor(figures["flow"])}">{escape(figures["flow"])}: {figures["cover"]}</h2>',
             "<figure>",
-            _svg_inline(svg, f"Flow diagram of {figures['flow']} with untested parts marked", "untested: " + (", ".join(missing) or "none"), number),
+            _svg_inline(
+                svg,
+                f"Flow diagram of {figures['flow']} with untested parts marked",
+                "untested: " + (", ".join(missing) or "none"),
+                number,
+            ),
             "<figcaption>Untested steps and keys are drawn dashed and red, and say so in their label.</figcaption>",
             "</figure>",
-            '<p class="missing">Not tested: ' + escape(", ".join(missing)) + "</p>" if missing else "<p>Every step, key and end is tested.</p>",
+            '<p class="missing">Not tested: ' + escape(", ".join(missing)) + "</p>"
+            if missing
+            else "<p>Every step, key and end is tested.</p>",
         ]
     body += ['<p id="detail" aria-live="polite">Point at a step to see whether it is tested.</p>', "</main>"]
     return _page("Flow test coverage", body)
@@ -221,4 +292,3 @@ def sources_in_words(sources: list[str]) -> str:
     folder = f" in {folders.pop()}/" if len(folders) == 1 and "" not in folders else ""
     names = [os.path.basename(source) if folder else source for source in sources]
     return f"{len(sources)} files{folder}: {names[0]} … {names[-1]}"
-

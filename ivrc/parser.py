@@ -91,11 +91,12 @@ class _Recovery:
 
     def _resume(self, error: UnexpectedInput) -> bool:
         if isinstance(error, UnexpectedCharacters):
-            if self.text[error.pos_in_stream] == '"':
+            pos = error.pos_in_stream or 0
+            lexer = error.interactive_parser.lexer_thread.state
+            if self.text[pos] == '"' and lexer is not None:
                 # An unterminated string: skip the rest of its line rather than re-read its words.
-                lexer = error.interactive_parser.lexer_thread.state
-                line_end = self.text.find("\n", error.pos_in_stream)
-                lexer.line_ctr.feed(self.text[error.pos_in_stream : len(self.text) if line_end < 0 else line_end])
+                line_end = self.text.find("\n", pos)
+                lexer.line_ctr.feed(self.text[pos : len(self.text) if line_end < 0 else line_end])
             return True
         assert isinstance(error, UnexpectedToken)
         if error.token.type == "$END":
@@ -188,4 +189,3 @@ def _parse(text: str, path: str) -> Parsed:
     flow = ToAst().transform(tree)
     kept = tuple(ast.Comment(str(c), token_span(c)) for c in comments)
     return Parsed(replace(flow, comments=kept), diagnostics)
-

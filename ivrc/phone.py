@@ -27,7 +27,9 @@ _WRITTEN = set("0123456789+-(). ")
 # Format characters that text copied from a right-to-left spreadsheet or a web page carries
 # around and inside numbers, unseen: bidi marks, embeddings and isolates, zero-width spaces and
 # joiners, the BOM, and the no-break spaces. A number is read past them.
-INVISIBLE = frozenset("\u200e\u200f\u061c\u200b\u200c\u200d\u2060\ufeff\u00a0\u202f\u2007\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+INVISIBLE = frozenset(
+    "\u200e\u200f\u061c\u200b\u200c\u200d\u2060\ufeff\u00a0\u202f\u2007\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 
 
 def invisible(text: str) -> list[str]:
@@ -102,7 +104,12 @@ def _try(text: str, region: str | None) -> Reading:
         # `00053-000-0000` in IL: no country code after the international prefix 00, so it
         # is read as an Israeli number with two leading zeros, +97200530000000, and those
         # digits, read again, are +9720530000000: no number can be sent as they are.
-        return Reading("impossible", reason=f"it has zeros after its country code (+{number.country_code}) that a number sent as digits cannot keep")
+        return Reading(
+            "impossible",
+            reason=(
+                f"it has zeros after its country code (+{number.country_code}) that a number sent as digits cannot keep"
+            ),
+        )
     if possible == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
         return Reading("impossible", digits, where, reason="it lacks an area code")
     if phonenumbers.is_valid_number(number):
@@ -125,7 +132,18 @@ def _reads_back(digits: str) -> bool:
 
 _OUTSIDE = "it is outside the numbering plan known for its country"
 # The kinds of number a numbering plan lists, each with the pattern of its national numbers.
-_KINDS = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip", "pager", "uan", "voicemail")
+_KINDS = (
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "personal_number",
+    "voip",
+    "pager",
+    "uan",
+    "voicemail",
+)
 
 
 def _misfit(number: phonenumbers.PhoneNumber) -> str:
@@ -138,9 +156,10 @@ def _misfit(number: phonenumbers.PhoneNumber) -> str:
 
     national = phonenumbers.national_significant_number(number)
     reasons = []
-    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(number.country_code, ()):
-        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(number.country_code, region)
-        if metadata is None:
+    code = number.country_code or 0
+    for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code, ()):
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
+        if metadata is None or metadata.general_desc is None:
             continue
         longer: set[int] = set()  # lengths of the numbers its digits begin
         whole: set[int] = set()  # lengths at which its first digits already make a number
@@ -158,9 +177,14 @@ def _misfit(number: phonenumbers.PhoneNumber) -> str:
         country = f"+{number.country_code}" if region == phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY else region
         counted = f"(it has {len(national)}, not counting the country code or a leading 0)"
         if whole:
-            reasons.append(f"it is too long for {country}, where numbers that begin like it have {max(whole)} digits {counted}")
+            reasons.append(
+                f"it is too long for {country}, where numbers that begin like it have {max(whole)} digits {counted}"
+            )
         else:
-            reasons.append(f"it is too short for {country}, where numbers that begin like it have at least {min(longer)} digits {counted}")
+            reasons.append(
+                f"it is too short for {country}, where numbers that begin like it have at least {min(longer)} digits "
+                f"{counted}"
+            )
     return reasons[0] if reasons else ""
 
 
@@ -178,7 +202,7 @@ def possible_e164(text: str) -> str | None:
         if not regions:
             continue
         metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0])
-        if metadata is None:
+        if metadata is None or metadata.general_desc is None:
             return None
         return digits if len(digits) - size in metadata.general_desc.possible_length else None
     return None

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Any, Union
+from typing import Any
 
 from ivrc import ast
 
@@ -15,9 +15,38 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _BARE_KEY = re.compile(r"[0-9*]+")
 # Words that start a statement cannot be bare names (grammar/ivr.lark).
 RESERVED = frozenset(
-    "region dialer simple_dialer step return_address number numbers cli dtmf max_retries ring_timeout "
-    "retry_wait_time schedule leg_a leg_b answer_delay dial_at voice say keys timeout retries invalid on "
-    "play wait goto call mark hangup".split()
+    [
+        "region",
+        "dialer",
+        "simple_dialer",
+        "step",
+        "return_address",
+        "number",
+        "numbers",
+        "cli",
+        "dtmf",
+        "max_retries",
+        "ring_timeout",
+        "retry_wait_time",
+        "schedule",
+        "leg_a",
+        "leg_b",
+        "answer_delay",
+        "dial_at",
+        "voice",
+        "say",
+        "keys",
+        "timeout",
+        "retries",
+        "invalid",
+        "on",
+        "play",
+        "wait",
+        "goto",
+        "call",
+        "mark",
+        "hangup",
+    ]
 )
 # API field -> the keyword that writes it.
 KEYWORDS = {
@@ -74,7 +103,10 @@ def prompt(value: ast.Prompt) -> str:
         return f"file {text(value.file.value)}"
     written = ", ".join(text(t.value) for t in value.texts)
     if value.with_bindings:
-        written += " with " + ", ".join(f"{name(b.name.text) if not b.name.text.isdigit() else b.name.text} = {value_text(b.value)}" for b in value.bindings)
+        written += " with " + ", ".join(
+            f"{name(b.name.text) if not b.name.text.isdigit() else b.name.text} = {value_text(b.value)}"
+            for b in value.bindings
+        )
     return written
 
 
@@ -90,7 +122,9 @@ def action(value: ast.Action) -> str:
         dtmf = f" dtmf {text(value.dtmf.value)}" if value.dtmf is not None else ""
         return f"call {value_text(value.number)} cli {text(value.cli.value)}{dtmf}"
     if isinstance(value, ast.Mark):
-        return "mark remove" if value.kind == "remove" else f"mark custom {text(value.value.value if value.value else '')}"
+        return (
+            "mark remove" if value.kind == "remove" else f"mark custom {text(value.value.value if value.value else '')}"
+        )
     return "hangup"
 
 
@@ -140,8 +174,29 @@ def statement_head(statement: ast.StepStatement | ast.RequestStatement) -> tuple
 # when; a step's voice and prompt, then what it waits for); a step's handlers come last, in
 # the order written, since that order is the order of `dtmf_ivr`.
 _ORDERS = {
-    "dialer": ("return_address", "numbers_from_queue", "number", "cli", "dtmf_originator", "max_retries", "ring_timeout", "retry_wait_time", "schedule"),
-    "simple_dialer": ("leg_a", "from_campaign", "sound", "gender", "answer_delay", "leg_b", "ring_timeout", "max_retries", "retry_wait_time", "dial_at"),
+    "dialer": (
+        "return_address",
+        "numbers_from_queue",
+        "number",
+        "cli",
+        "dtmf_originator",
+        "max_retries",
+        "ring_timeout",
+        "retry_wait_time",
+        "schedule",
+    ),
+    "simple_dialer": (
+        "leg_a",
+        "from_campaign",
+        "sound",
+        "gender",
+        "answer_delay",
+        "leg_b",
+        "ring_timeout",
+        "max_retries",
+        "retry_wait_time",
+        "dial_at",
+    ),
     "step": ("gender", "sound", "dtmf_ivr", "dtmf_ivr_timeout", "dtmf_ivr_retries", "dtmf_ivr_invalid_text"),
 }
 
@@ -192,7 +247,7 @@ def canonical_flow(flow: ast.Flow) -> ast.Flow:
 
 # ---- layout with comments -----------------------------------------------------------------
 
-Node = Union[ast.Item, ast.StepStatement, ast.RequestStatement, ast.Action]
+Node = ast.Item | ast.StepStatement | ast.RequestStatement | ast.Action
 
 
 @dataclass
@@ -246,7 +301,12 @@ class Printer:
                 holder.inner.append(comment)  # type: ignore[union-attr]
                 continue
             before = next((e for e in reversed(entries) if e.node.span.end <= comment.span.start), None)  # type: ignore[union-attr]
-            if before is not None and before.last_line == comment.span.line and before.trailing is None and not self.own_line(comment):
+            if (
+                before is not None
+                and before.last_line == comment.span.line
+                and before.trailing is None
+                and not self.own_line(comment)
+            ):
                 before.trailing = comment
                 continue
             loose.append(_Entry(None, comment, comment.span.line, comment.span.line))
@@ -265,6 +325,7 @@ class Printer:
                 pending = []
         ordered = [entry for _, group in sorted(groups, key=lambda g: rank(g[0], block)) for entry in group]
         return ordered + pending
+
     def _emit(self, depth: int, line: str, trailing: ast.Comment | None = None) -> None:
         suffix = f"  {trailing.text.rstrip()}" if trailing is not None else ""
         self.out.append(f"{INDENT * depth}{line}{suffix}")
@@ -275,8 +336,10 @@ class Printer:
             return
         node = entry.node
         inner = entry.inner or []
-        if isinstance(node, (ast.Step, ast.Request)) or (isinstance(node, ast.Handler) and (len(node.actions) > 1 or inner)):
-            self._block(node, inner, entry.trailing, depth)  # type: ignore[arg-type]
+        if isinstance(node, (ast.Step, ast.Request)) or (
+            isinstance(node, ast.Handler) and (len(node.actions) > 1 or inner)
+        ):
+            self._block(node, inner, entry.trailing, depth)
             return
         for comment in inner:  # a comment inside a one-line statement moves above it
             self._emit(depth, comment.text.rstrip())
@@ -296,7 +359,14 @@ class Printer:
             return keyword
         return f"{keyword.ljust(width)} {rest}" if width else f"{keyword} {rest}"
 
-    def _block(self, node: ast.Step | ast.Request | ast.Handler, comments: list[ast.Comment], trailing: ast.Comment | None, depth: int) -> None:
+    def _block(
+        self,
+        node: ast.Step | ast.Request | ast.Handler,
+        comments: list[ast.Comment],
+        trailing: ast.Comment | None,
+        depth: int,
+    ) -> None:
+        children: list[Any]
         if isinstance(node, ast.Step):
             header, children = f"step {name(node.name.text)}", list(node.body)
         elif isinstance(node, ast.Request):
@@ -306,7 +376,11 @@ class Printer:
             header, children = f"on {key(node.key)}", list(node.actions)
         first_line = node.span.line
         # A comment after `{` on the header's line stays there; the rest go inside the block.
-        opening = [c for c in comments if c.span.line == first_line and not any(ch.span.start <= c.span.start for ch in children)][:1]
+        opening = [
+            c
+            for c in comments
+            if c.span.line == first_line and not any(ch.span.start <= c.span.start for ch in children)
+        ][:1]
         inside = [c for c in comments if c not in opening]
         if not children and not inside:
             self._emit(depth, f"{header} {{}}", opening[0] if opening else trailing)
@@ -330,7 +404,11 @@ class Printer:
         """One blank line sets a step's handlers apart from its prompt and settings, always;
         elsewhere a blank line of the source is kept (one at most) where the two things it
         separated are still next to each other."""
-        if previous.node is not None and not isinstance(previous.node, ast.Handler) and self._first_of_handlers(entry, entries):
+        if (
+            previous.node is not None
+            and not isinstance(previous.node, ast.Handler)
+            and self._first_of_handlers(entry, entries)
+        ):
             return True
         return entry.gap and entry.after == previous.index
 
@@ -340,7 +418,9 @@ class Printer:
         position = entries.index(entry)
         for later in entries[position:]:
             if later.node is not None:
-                return isinstance(later.node, ast.Handler) and not any(isinstance(e.node, ast.Handler) for e in entries[:position])
+                return isinstance(later.node, ast.Handler) and not any(
+                    isinstance(e.node, ast.Handler) for e in entries[:position]
+                )
         return False
 
 
@@ -352,7 +432,10 @@ def format_flow(flow: ast.Flow, source: str | None = None) -> str:
 def shape(node: Any) -> Any:
     """A node's meaning: the tree without spans and comments, for comparing two parses."""
     if is_dataclass(node):
-        return (type(node).__name__, tuple(shape(getattr(node, f.name)) for f in fields(node) if f.name not in ("span", "comments")))
+        return (
+            type(node).__name__,
+            tuple(shape(getattr(node, f.name)) for f in fields(node) if f.name not in ("span", "comments")),
+        )
     if isinstance(node, tuple):
         return tuple(shape(n) for n in node)
     return node

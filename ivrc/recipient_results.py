@@ -43,7 +43,9 @@ def marks_of(request: dict[str, Any]) -> list[str]:
         if isinstance(value, dict):
             if value.get("action") == "mark" and isinstance(value.get("params"), dict):
                 params = value["params"]
-                found.setdefault(f"custom:{params.get('value')}" if params.get("type") == "custom" else str(params.get("type")), None)
+                found.setdefault(
+                    f"custom:{params.get('value')}" if params.get("type") == "custom" else str(params.get("type")), None
+                )
             for item in value.values():
                 walk(item)
         elif isinstance(value, list):
@@ -77,7 +79,9 @@ def gather(
             missing.extend(name for name in absent if name not in missing)
             return
         # A recipient sent again on purpose (--resend-changed) has a campaign for each time.
-        wanted.append(Wanted(row.number, unique_id, generations(unique_id), tuple(row.cells[name].value for name in columns)))
+        wanted.append(
+            Wanted(row.number, unique_id, generations(unique_id), tuple(row.cells[name].value for name in columns))
+        )
 
     assert run is not None
     run(template, path, region, keep)
@@ -98,7 +102,7 @@ def gather(
         had = {mark for record in records for mark in record.marks}
         return {
             "row": item.row,
-            **dict(zip(columns, item.carried)),
+            **dict(zip(columns, item.carried, strict=True)),
             "unique_id": item.unique_id,
             "calls": len(records),
             "answered": "yes" if any(r.answered for r in records) else ("no" if records else ""),

@@ -20,7 +20,10 @@ SUFFIXES = (".csv", ".jsonl")
 DELIMITERS = (",", ";", "\t")
 _WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")  # a zip (xlsx, ods), an OLE file (xls)
-SAVE_AS_CSV = "save it as CSV: in Excel, File > Save As > \"CSV UTF-8 (Comma delimited) (*.csv)\"; in LibreOffice, File > Save As > Text CSV, UTF-8"
+SAVE_AS_CSV = (
+    'save it as CSV: in Excel, File > Save As > "CSV UTF-8 (Comma delimited) (*.csv)"; in LibreOffice, File > Save As '
+    "> Text CSV, UTF-8"
+)
 
 
 class RecipientsError(Exception):
@@ -123,13 +126,20 @@ class Recipients:
                 self.header = cells
                 break
         if not self.header:
-            raise RecipientsError(self.path, "the file is empty; a recipients CSV starts with a header row of column names")
+            raise RecipientsError(
+                self.path, "the file is empty; a recipients CSV starts with a header row of column names"
+            )
         seen: dict[str, Cell] = {}
         for cell in self.header:
             if not cell.value.strip():
                 raise RecipientsError(self.path, "a column of the header has no name", cell.line, cell.column)
             if cell.value in seen:
-                raise RecipientsError(self.path, f"the header names `{cell.value}` twice (first at column {seen[cell.value].column})", cell.line, cell.column)
+                raise RecipientsError(
+                    self.path,
+                    f"the header names `{cell.value}` twice (first at column {seen[cell.value].column})",
+                    cell.line,
+                    cell.column,
+                )
             seen[cell.value] = cell
 
     def rows(self) -> Iterator[Row]:
@@ -153,16 +163,25 @@ class Recipients:
                 # read those lines again as the rows they are.
                 self._lines.push(spanned)
                 opened = _open_quote(text)
-                self.problems.append(Problem(line, opened, f"row {number}: this quoted value has no closing `\"` on its line", number))
+                self.problems.append(
+                    Problem(line, opened, f'row {number}: this quoted value has no closing `"` on its line', number)
+                )
                 continue
             if problem is not None:
                 self.problems.append(Problem(problem.line, problem.column, f"row {number}: {problem.message}", number))
                 continue
             if len(cells) != width:
                 where = cells[width] if len(cells) > width else cells[-1]
-                self.problems.append(Problem(where.line, where.column, f"row {number} has {len(cells)} values; the header names {width} columns", number))
+                self.problems.append(
+                    Problem(
+                        where.line,
+                        where.column,
+                        f"row {number} has {len(cells)} values; the header names {width} columns",
+                        number,
+                    )
+                )
                 continue
-            yield Row(number, line, {head.value: cell for head, cell in zip(self.header, cells)})
+            yield Row(number, line, {head.value: cell for head, cell in zip(self.header, cells, strict=True)})
 
     def _json_rows(self) -> Iterator[Row]:
         number = 0
@@ -174,10 +193,19 @@ class Recipients:
             try:
                 data = json.loads(text.rstrip("\r\n"))
             except ValueError as error:
-                self.problems.append(Problem(line, getattr(error, "colno", 1), f"row {number}: not a JSON object: {getattr(error, 'msg', error)}", number))
+                self.problems.append(
+                    Problem(
+                        line,
+                        getattr(error, "colno", 1),
+                        f"row {number}: not a JSON object: {getattr(error, 'msg', error)}",
+                        number,
+                    )
+                )
                 continue
             if not isinstance(data, dict):
-                self.problems.append(Problem(line, 1, f"row {number}: each line of a .jsonl recipients file is one JSON object", number))
+                self.problems.append(
+                    Problem(line, 1, f"row {number}: each line of a .jsonl recipients file is one JSON object", number)
+                )
                 continue
             if not data or all(value == "" for value in data.values()):
                 number -= 1
@@ -188,7 +216,12 @@ class Recipients:
             for key, value in data.items():
                 column = _json_column(text, key)
                 if isinstance(value, bool) or not isinstance(value, (str, int)):
-                    bad = Problem(line, column, f"row {number}: `{key}` must be a text (or a whole number), not {type(value).__name__}", number)
+                    bad = Problem(
+                        line,
+                        column,
+                        f"row {number}: `{key}` must be a text (or a whole number), not {type(value).__name__}",
+                        number,
+                    )
                     break
                 cells[key] = Cell(str(value), line, column, len(json.dumps(key, ensure_ascii=False)))
                 if key not in columns:
@@ -244,7 +277,9 @@ def _open_quote(text: str) -> int:
     return opened
 
 
-def _split(text: str, line: int, more: _Lines, delimiter: str = ",") -> tuple[list[Cell], Problem | None, list[tuple[int, str]]]:
+def _split(
+    text: str, line: int, more: _Lines, delimiter: str = ","
+) -> tuple[list[Cell], Problem | None, list[tuple[int, str]]]:
     """The cells of one CSV record and their places, and the lines after this one that a quoted
     field went on over (to read again, should that field prove to be a quote left open)."""
     body = text.rstrip("\r\n")
@@ -267,7 +302,9 @@ def _split(text: str, line: int, more: _Lines, delimiter: str = ",") -> tuple[li
     return cells, problem, spanned
 
 
-def _split_quoted(text: str, line: int, more: Callable[[], tuple[int, str] | None], delimiter: str) -> tuple[list[Cell], Problem | None]:
+def _split_quoted(
+    text: str, line: int, more: Callable[[], tuple[int, str] | None], delimiter: str
+) -> tuple[list[Cell], Problem | None]:
     cells: list[Cell] = []
     position = 0
     column = 1
@@ -282,7 +319,7 @@ def _split_quoted(text: str, line: int, more: Callable[[], tuple[int, str] | Non
                 if position >= len(text):
                     following = more()
                     if following is None:
-                        return cells, Problem(start_line, start_column, "this quoted value has no closing `\"`")
+                        return cells, Problem(start_line, start_column, 'this quoted value has no closing `"`')
                     current_line, text = following
                     position = 0
                     continue
@@ -301,14 +338,22 @@ def _split_quoted(text: str, line: int, more: Callable[[], tuple[int, str] | Non
                 width += 1
             rest = text[position:].rstrip("\r\n")
             if rest and not rest.startswith(delimiter):
-                return cells, Problem(current_line, position + 1, f"after a quoted value, expected `{_shown(delimiter)}` or the end of the line")
+                return cells, Problem(
+                    current_line,
+                    position + 1,
+                    f"after a quoted value, expected `{_shown(delimiter)}` or the end of the line",
+                )
             cells.append(Cell("".join(value), start_line, start_column, width))
         else:
             end = text.find(delimiter, position)
             stop = len(text.rstrip("\r\n")) if end < 0 else end
             raw = text[position:stop]
             if '"' in raw:
-                return cells, Problem(current_line, position + raw.index('"') + 1, 'a `"` inside an unquoted value; quote the whole value and write the quote as `""`')
+                return cells, Problem(
+                    current_line,
+                    position + raw.index('"') + 1,
+                    'a `"` inside an unquoted value; quote the whole value and write the quote as `""`',
+                )
             cells.append(Cell(raw, current_line, position + 1, len(raw)))
             position = stop
         remainder = text[position:].rstrip("\r\n")

@@ -22,6 +22,7 @@ class FileReport:
     source: str | None
     diagnostics: tuple[Diagnostic, ...]
 
+
 # A line longer than this is shown as a window around the span.
 WINDOW = 120
 _COLOURS = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;36"}
@@ -113,7 +114,10 @@ def text_report(reports: list[FileReport], colour: bool = False) -> str:
         for rule, count in shown.items():
             if count > SHOWN_PER_RULE:
                 rest = count - SHOWN_PER_RULE
-                out.append(f"{report.path}: … and {rest} more {rule} finding{'s' if rest != 1 else ''} (--format json lists every one)\n")
+                out.append(
+                    f"{report.path}: … and {rest} more {rule} finding{'s' if rest != 1 else ''} (--format json lists "
+                    "every one)\n"
+                )
     return "".join(out)
 
 
@@ -206,7 +210,9 @@ def sarif_report(reports: list[FileReport], colour: bool = False) -> str:
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {"driver": {"name": "ivrc", "version": __version__, "semanticVersion": __version__, "rules": rules}},
+                "tool": {
+                    "driver": {"name": "ivrc", "version": __version__, "semanticVersion": __version__, "rules": rules}
+                },
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
                 "columnKind": "unicodeCodePoints",
                 "results": results,

@@ -65,12 +65,22 @@ def figures(flow: str, model: Model, graph: diagrams.Graph, traffic: Traffic, so
         for index, handler in enumerate(handlers_by_step.get(name, ())):
             key = f"{name}:{index}"
             target = graph.edges[edge_index[key]][1] if key in edge_index else ""
-            keys.append({"key": key_text(handler.key), "calls": tally.edges[key], "to": graph.nodes.get(target, ("", ""))[0].split("\n")[0]})
+            keys.append(
+                {
+                    "key": key_text(handler.key),
+                    "calls": tally.edges[key],
+                    "to": graph.nodes.get(target, ("", ""))[0].split("\n")[0],
+                }
+            )
         steps.append(
             {
                 "step": name,
                 "node": node_id,
-                "prompt": diagrams.full_prompt(step) if step is not None else diagrams.full_prompt(model.request) if model.request is not None and name == "" else "",
+                "prompt": diagrams.full_prompt(step)
+                if step is not None
+                else diagrams.full_prompt(model.request)
+                if model.request is not None and name == ""
+                else "",
                 "reached": tally.reached[name],
                 "left": tally.ended[name],
                 "refused": tally.refused[name],
@@ -89,12 +99,23 @@ def figures(flow: str, model: Model, graph: diagrams.Graph, traffic: Traffic, so
         },
         "talk_seconds": {"median": _median(traffic.talk), "p90": _percentile(traffic.talk, 0.9)},
         "hangup_causes": [
-            {"cause": cause, "in_words": HANGUP_CAUSES.get(cause, "not in the document" if cause else "not given"), "calls": count}
+            {
+                "cause": cause,
+                "in_words": HANGUP_CAUSES.get(cause, "not in the document" if cause else "not given"),
+                "calls": count,
+            }
             for cause, count in sorted(causes.items(), key=lambda item: (-item[1], item[0]))
         ],
-        "ends": [{"end": end, "in_words": ENDS_IN_WORDS.get(end, end), "calls": count} for end, count in sorted(tally.ends.items(), key=lambda i: (-i[1], i[0]))],
+        "ends": [
+            {"end": end, "in_words": ENDS_IN_WORDS.get(end, end), "calls": count}
+            for end, count in sorted(tally.ends.items(), key=lambda i: (-i[1], i[0]))
+        ],
         "marks": [
-            {"mark": mark, "calls": count, "steps": {step: n for (step, m), n in sorted(tally.marks_at.items()) if m == mark}}
+            {
+                "mark": mark,
+                "calls": count,
+                "steps": {step: n for (step, m), n in sorted(tally.marks_at.items()) if m == mark},
+            }
             for mark, count in sorted(tally.marks.items(), key=lambda item: (-item[1], item[0]))
         ],
         "funnel": funnel(graph, traffic),
@@ -121,14 +142,19 @@ def funnel(graph: diagrams.Graph, traffic: Traffic) -> list[dict[str, Any]]:
         seen.add(target)
         name = graph.steps.get(target)
         # A step counts every call that reached it; an end, the calls that came from the path.
-        path.append({"step": graph.nodes[target][0].split("\n")[0], "calls": tally.reached[name] if name is not None else calls})
+        path.append(
+            {"step": graph.nodes[target][0].split("\n")[0], "calls": tally.reached[name] if name is not None else calls}
+        )
         node = target
     return path
 
 
 def hours(traffic: Traffic) -> list[dict[str, int]]:
     """Calls placed and answered by the hour of the day they started, in the records' own time."""
-    return [{"hour": hour, "placed": traffic.placed_by_hour[hour], "answered": traffic.answered_by_hour[hour]} for hour in range(24)]
+    return [
+        {"hour": hour, "placed": traffic.placed_by_hour[hour], "answered": traffic.answered_by_hour[hour]}
+        for hour in range(24)
+    ]
 
 
 def overlay(graph: diagrams.Graph, figures_: dict[str, Any], traffic: Traffic) -> diagrams.Overlay:
@@ -141,10 +167,16 @@ def overlay(graph: diagrams.Graph, figures_: dict[str, Any], traffic: Traffic) -
         caption = f"{step['reached']} calls"
         if step["left"]:
             caption += f" · {step['left']} left here"
-        marked = sorted(((mark, n) for (name, mark), n in tally.marks_at.items() if name == step["step"]), key=lambda item: (-item[1], item[0]))
+        marked = sorted(
+            ((mark, n) for (name, mark), n in tally.marks_at.items() if name == step["step"]),
+            key=lambda item: (-item[1], item[0]),
+        )
         if marked:  # marks are outcomes: shown where they were set
             caption += "\nmarked " + ", ".join(f"{mark.removeprefix('custom:')} {n}" for mark, n in marked)
-        tooltip = f"{step['step']}: {step['reached']} calls reached it, {step['left']} hung up or timed out here, {step['refused']} pressed a key it does not take"
+        tooltip = (
+            f"{step['step']}: {step['reached']} calls reached it, {step['left']} hung up or timed out here, "
+            f"{step['refused']} pressed a key it does not take"
+        )
         if marked:
             tooltip += "\nMarks: " + ", ".join(f"{mark} {n}" for mark, n in marked)
         if step["prompt"]:

@@ -38,7 +38,8 @@ _CHECKED = {
 
 @functools.cache
 def schema(kind: str) -> dict[str, Any]:
-    return json.loads(resource("schemas", f"{kind}.schema.json").read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(resource("schemas", f"{kind}.schema.json").read_text(encoding="utf-8"))
+    return loaded
 
 
 @functools.cache
@@ -78,7 +79,10 @@ def _errors(kind: str, data: Any) -> list[ValidationError]:
 
 def validate(kind: str, request: dict[str, Any], spans: dict[JsonPath, Span]) -> list[Diagnostic]:
     """The compiler's gate: violations, each at the source of the nearest part of the request."""
-    return [schema_violation.diagnose(error, _nearest(tuple(error.absolute_path), spans)) for error in _errors(kind, request)]
+    return [
+        schema_violation.diagnose(error, _nearest(tuple(error.absolute_path), spans))
+        for error in _errors(kind, request)
+    ]
 
 
 def _nearest(path: JsonPath, spans: dict[JsonPath, Span]) -> Span:
@@ -94,14 +98,20 @@ def validate_json(kind: str, plain: Plain) -> list[Diagnostic]:
     for error in _leaves(_errors(kind, plain.data)):
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties":
-            allowed = list(error.schema.get("properties", {}))
-            for extra in (k for k in error.instance if k not in allowed):
+            schema_of: Any = error.schema
+            instance: Any = error.instance
+            allowed = list(schema_of.get("properties", {}))
+            for extra in (k for k in instance if k not in allowed):
                 import difflib
 
                 close = difflib.get_close_matches(extra, allowed, n=1)
                 where = f"`{'/'.join(map(str, path))}`" if path else "the request"
                 message = f"{where} has an unknown field `{extra}`"
-                found.append(schema_violation.diagnose(error, plain.key((*path, extra)), message, f"did you mean `{close[0]}`?" if close else None))
+                found.append(
+                    schema_violation.diagnose(
+                        error, plain.key((*path, extra)), message, f"did you mean `{close[0]}`?" if close else None
+                    )
+                )
             continue
         field = _field(error)
         if (error.validator, field) in _CHECKED or _fractional(error, field):
@@ -115,7 +125,12 @@ def validate_json(kind: str, plain: Plain) -> list[Diagnostic]:
 
 def _fractional(error: ValidationError, field: str | None) -> bool:
     """A fraction of a second where whole seconds are due: fractional-duration says it better."""
-    return error.validator == "type" and field in WHOLE_SECONDS and isinstance(error.instance, float) and math.isfinite(error.instance)
+    return (
+        error.validator == "type"
+        and field in WHOLE_SECONDS
+        and isinstance(error.instance, float)
+        and math.isfinite(error.instance)
+    )
 
 
 def _leaves(errors: list[ValidationError]) -> list[ValidationError]:

@@ -11,6 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+
+def mapping(value: Any) -> dict[str, Any]:
+    """A JSON object of a request, or an empty one in its place (the request may be malformed)."""
+    return value if isinstance(value, dict) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """A JSON array of a request, or an empty one in its place."""
+    return value if isinstance(value, list) else []
+
+
 DEFAULT_RETRIES = 3  # max_retries: "Default, if non provided is 3"
 DEFAULT_TIMEOUT = 3  # dtmf_ivr_timeout: "Default, if none provided will be 3 seconds"
 ENDS = ("hangup", "call", "no-input", "end-of-flow", "limit")
@@ -151,13 +162,18 @@ def parse_keys(text: str) -> list[str | None]:
             wrong.append(item)
     if wrong:
         listed = ", ".join(f"`{w}`" for w in wrong)
-        raise ValueError(f"{listed} {'is not an entry' if len(wrong) == 1 else 'are not entries'} a phone can press; an entry is made of 0-9, * and #, or is `timeout`")
+        raise ValueError(
+            f"{listed} {'is not an entry' if len(wrong) == 1 else 'are not entries'} a phone can press; an entry is "
+            "made of 0-9, * and #, or is `timeout`"
+        )
     return entries
 
 
 def _simple(request: dict[str, Any], call: Call) -> None:
     is_file = not _true(request.get("tts", "true"))
-    call.event("prompt", step=None, text=str(request.get("sound", "")), voice=request.get("gender", "female"), file=is_file)
+    call.event(
+        "prompt", step=None, text=str(request.get("sound", "")), voice=request.get("gender", "female"), file=is_file
+    )
     if request.get("leg_b"):
         call.event("call", number=request["leg_b"], cli=request.get("cid_b", ""), dtmf=request.get("dtmf_b", ""))
         call.end = "call"
@@ -167,14 +183,14 @@ def _simple(request: dict[str, Any], call: Call) -> None:
 
 
 def _dialer(request: dict[str, Any], caller: Caller, call: Call) -> None:
-    ivr = request.get("ivr") if isinstance(request.get("ivr"), dict) else {}
+    ivr = mapping(request.get("ivr"))
     listed = ivr.get("steps")
     steps = [s for s in listed if isinstance(s, dict)] if isinstance(listed, list) else []
     # api-notes 6: the service stops at the smaller of count_steps and the steps given.
     count = int(_number(ivr.get("count_steps"), len(steps)))
     steps = steps[: max(count, 0)]
     dependency = _true(ivr.get("have_dependency", "false"))
-    by_id = {}
+    by_id: dict[str, dict[str, Any]] = {}
     for step in steps:
         by_id.setdefault(str(step.get("step_id")), step)
     retries_default = int(_number(request.get("max_retries"), DEFAULT_RETRIES))
@@ -200,7 +216,9 @@ def _dialer(request: dict[str, Any], caller: Caller, call: Call) -> None:
     call.end = "end-of-flow"
 
 
-def _step(step: dict[str, Any], caller: Caller, call: Call, retries_default: int, dependency: bool) -> str | bool | None:
+def _step(
+    step: dict[str, Any], caller: Caller, call: Call, retries_default: int, dependency: bool
+) -> str | bool | None:
     """Run one step. None: the call ended; a str: goto that step; True: the step is done."""
     step_id = str(step.get("step_id", ""))
     prompt_is_file = _true(step.get("prompt_is_file"))
@@ -227,7 +245,7 @@ def _step(step: dict[str, Any], caller: Caller, call: Call, retries_default: int
             call.event("key", step=step_id, dtmf=entry)
             report = {"dtmf": entry, "step_name": step_id}
             call.report["steps"].append(report)
-            handlers = step.get("actions") if isinstance(step.get("actions"), list) else []
+            handlers = items(step.get("actions"))
             handler = next((h for h in handlers if isinstance(h, dict) and handles(h.get("key"), entry)), None)
             return _actions(handler.get("actions") if handler else None, step_id, call, report, dependency)
         else:
@@ -242,14 +260,22 @@ def _step(step: dict[str, Any], caller: Caller, call: Call, retries_default: int
 
 
 def _actions(actions: Any, step_id: str, call: Call, report: dict[str, Any], dependency: bool) -> str | bool | None:
-    for action in actions if isinstance(actions, list) else []:  # null or empty: as a list without an ending (api-notes 9)
+    for action in (
+        actions if isinstance(actions, list) else []
+    ):  # null or empty: as a list without an ending (api-notes 9)
         if not isinstance(action, dict):
             continue
         kind = action.get("action")
-        params = action.get("params") if isinstance(action.get("params"), dict) else {}
+        params = mapping(action.get("params"))
         if kind == "play":
             is_file = _true(params.get("is_recording"))
-            call.event("play", step=step_id, text=str(params.get("text", "")), voice=params.get("gender") or "female", file=is_file)
+            call.event(
+                "play",
+                step=step_id,
+                text=str(params.get("text", "")),
+                voice=params.get("gender") or "female",
+                file=is_file,
+            )
         elif kind == "wait":
             seconds = math.ceil(_number(params.get("sleep"), 0))  # api-notes 10: rounded up
             call.event("wait", step=step_id, seconds=seconds)
@@ -266,7 +292,13 @@ def _actions(actions: Any, step_id: str, call: Call, report: dict[str, Any], dep
             if dependency:
                 return target
         elif kind == "call":
-            call.event("call", step=step_id, number=str(params.get("number", "")), cli=str(params.get("cli", "")), dtmf=str(params.get("dtmf_keys", "")))
+            call.event(
+                "call",
+                step=step_id,
+                number=str(params.get("number", "")),
+                cli=str(params.get("cli", "")),
+                dtmf=str(params.get("dtmf_keys", "")),
+            )
             call.end = "call"
             return None
         elif kind == "hangup":
@@ -290,7 +322,9 @@ def describe(event: dict[str, Any]) -> str:
     if kind == "timeout":
         return f"no key within {event['seconds']} s"
     if kind == "invalid":
-        heard = f"; it plays {'the recording ' if event.get('file') else ''}{event['text']}" if event.get("text") else ""
+        heard = (
+            f"; it plays {'the recording ' if event.get('file') else ''}{event['text']}" if event.get("text") else ""
+        )
         return f"caller presses {event['dtmf']}, which is not offered{heard}"
     if kind == "wait":
         return f"waits {event['seconds']} s"

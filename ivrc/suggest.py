@@ -1,4 +1,4 @@
-""""Did you mean …?": the closest known name to a word, found in time that stays linear.
+"""The closest known name to a word, for "did you mean …?", found in time that stays linear.
 
 difflib compares a word with every name; a flow of thousands of steps with thousands of
 dangling gotos would make that quadratic. Names are grouped by length, and only the groups
@@ -25,7 +25,12 @@ class Suggester:
         if word in self.found:
             return self.found[word]
         size = len(word)
-        candidates = [name for length, group in self.by_length.items() if 2 * min(size, length) >= self.cutoff * (size + length) for name in group]
+        candidates = [
+            name
+            for length, group in self.by_length.items()
+            if 2 * min(size, length) >= self.cutoff * (size + length)
+            for name in group
+        ]
         if len(candidates) > self.budget:
             return None
         self.budget -= len(candidates)

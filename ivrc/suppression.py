@@ -32,7 +32,19 @@ def suppressions(comments: tuple[ast.Comment, ...]) -> list[Suppression]:
             if name:
                 start = offset + part.index(name)
                 column = comment.span.column + start
-                names.append((name, ast.Span(comment.span.line, column, comment.span.line, column + len(name), comment.span.start + start, comment.span.start + start + len(name))))
+                names.append(
+                    (
+                        name,
+                        ast.Span(
+                            comment.span.line,
+                            column,
+                            comment.span.line,
+                            column + len(name),
+                            comment.span.start + start,
+                            comment.span.start + start + len(name),
+                        ),
+                    )
+                )
             offset += len(part) + 1
         found.append(Suppression(tuple(names), comment))
     return found

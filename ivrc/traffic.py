@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivrc.api.cdr import CdrRecord
-from ivrc.simulate import Call, Step, handles, run
+from ivrc.simulate import Call, Step, handles, items, mapping, run
 
 
 @dataclass
@@ -61,7 +61,9 @@ class Tally:
                 refused.add(str(step))
             elif kind == "mark" and step is not None:
                 value = event.get("value")
-                mark = f"custom:{value}" if event.get("mark") == "custom" and value is not None else str(event.get("mark"))
+                mark = (
+                    f"custom:{value}" if event.get("mark") == "custom" and value is not None else str(event.get("mark"))
+                )
                 self.marks[mark] += times
                 self.marks_at[(str(step), mark)] += times
         if last is not None and not moved:
@@ -78,8 +80,8 @@ class Tally:
 
 
 def _steps(request: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    ivr = request.get("ivr") if isinstance(request.get("ivr"), dict) else {}
-    listed = ivr.get("steps") if isinstance(ivr.get("steps"), list) else []
+    ivr = mapping(request.get("ivr"))
+    listed = items(ivr.get("steps"))
     found: dict[str, dict[str, Any]] = {}
     for step in listed:
         if isinstance(step, dict):
@@ -175,7 +177,11 @@ def replay(request: dict[str, Any], records: Iterable[CdrRecord]) -> Traffic:
 
 
 def _refused(record: CdrRecord) -> list[tuple[str, str]]:
-    return [(str(item.get("step_name", "")), str(item.get("dtmf", ""))) for item in record.steps.get("invalid") or [] if isinstance(item, dict)]
+    return [
+        (str(item.get("step_name", "")), str(item.get("dtmf", "")))
+        for item in record.steps.get("invalid") or []
+        if isinstance(item, dict)
+    ]
 
 
 def _replayed(request: dict[str, Any], steps: dict[str, dict[str, Any]], record: CdrRecord) -> Call | None:

@@ -110,10 +110,10 @@ class ToAst:
     a wrapper made per call, a third of the time on big flows. A rule with no method stays a
     `Tree` of its transformed children, as lark's default does."""
 
-    def transform(self, tree: Tree) -> ast.Flow:
+    def transform(self, tree: Tree[Any]) -> ast.Flow:
         methods = _rule_methods(self)
 
-        def walk(node: Tree) -> Any:
+        def walk(node: Tree[Any]) -> Any:
             children = [walk(child) if isinstance(child, Tree) else child for child in node.children]
             method = methods.get(node.data)
             return Tree(node.data, children, node.meta) if method is None else method(node.meta, children)
@@ -273,4 +273,8 @@ class ToAst:
 
 def _rule_methods(transformer: ToAst) -> dict[str, Any]:
     """The methods named after grammar rules: every public one but `transform`."""
-    return {name: getattr(transformer, name) for name in dir(type(transformer)) if not name.startswith("_") and name != "transform"}
+    return {
+        name: getattr(transformer, name)
+        for name in dir(type(transformer))
+        if not name.startswith("_") and name != "transform"
+    }

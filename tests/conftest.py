@@ -18,7 +18,9 @@ SCHEMAS = ROOT / "schemas"
 SINGLE_REQUEST_EXAMPLES = [e for e in sorted(EXAMPLES.glob("*.ivr")) if not e.with_suffix(".csv").is_file()]
 
 # CI runs property tests derandomized and bounded; `HYPOTHESIS_PROFILE=fuzz` runs a long local fuzz.
-settings.register_profile("ci", derandomize=True, max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", derandomize=True, max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.register_profile("dev", max_examples=300, deadline=None)
 settings.register_profile("fuzz", max_examples=20_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Derandomized unless asked otherwise: the same inputs on every run, for a newcomer's `pytest`
@@ -26,7 +28,9 @@ settings.register_profile("fuzz", max_examples=20_000, deadline=None, suppress_h
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def run_ivrc(*args: str, cwd: Path | None = None, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_ivrc(
+    *args: str, cwd: Path | None = None, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real command line, in a fresh interpreter."""
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     return subprocess.run(

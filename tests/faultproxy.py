@@ -55,10 +55,14 @@ class FaultProxy:
                 if action == "drop":
                     return
                 if action == "503":
-                    self.request.sendall(b'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n{"error": "try again soon"}')
+                    self.request.sendall(
+                        b'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n{"error": "try again soon"}'
+                    )
                     return
                 if action == "401":
-                    self.request.sendall(b'HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n{"error": "wrong password"}')
+                    self.request.sendall(
+                        b'HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n{"error": "wrong password"}'
+                    )
                     return
                 if action == "slow":
                     time.sleep(proxy.slow_seconds)

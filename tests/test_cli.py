@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, GOLDEN, run_ivrc
 
 import ivrc
-from conftest import EXAMPLES, GOLDEN, run_ivrc
 
 CLEAN = 'dialer { return_address "https://example.com/r"; number "+972546000000" }\nstep hello { say "Hello" }\n'
 DANGLING = 'dialer { return_address "https://example.com/r"; number "+972546000000" }\nstep hello {\n    say "Hello"\n    on 1 -> goto nowhere\n}\n'
@@ -72,7 +71,14 @@ def test_every_error_is_reported_in_one_run(tmp_path):
     )
     result = run_ivrc("compile", str(source))
     rules = [line.split("[", 1)[1].split("]", 1)[0] for line in result.stderr.splitlines() if ": error[" in line]
-    assert sorted(rules) == ["dangling-goto", "dangling-goto", "duplicate-key", "duplicate-step", "invalid-phone-number", "missing-return-address"]
+    assert sorted(rules) == [
+        "dangling-goto",
+        "dangling-goto",
+        "duplicate-key",
+        "duplicate-step",
+        "invalid-phone-number",
+        "missing-return-address",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -106,7 +112,10 @@ def test_unknown_region_flag_is_a_usage_error():
 
 def test_region_flag_reads_local_numbers(tmp_path):
     source = tmp_path / "flow.ivr"
-    source.write_text('dialer { return_address "https://example.com/r"; number "054-600-0000" }\nstep a { say "x" }\n', encoding="utf-8")
+    source.write_text(
+        'dialer { return_address "https://example.com/r"; number "054-600-0000" }\nstep a { say "x" }\n',
+        encoding="utf-8",
+    )
     assert run_ivrc("compile", str(source)).returncode == 1
     result = run_ivrc("compile", str(source), "--region", "il")
     assert result.returncode == 0, result.stderr
@@ -115,7 +124,10 @@ def test_region_flag_reads_local_numbers(tmp_path):
 
 def test_the_files_own_region_wins_over_the_flag(tmp_path):
     source = tmp_path / "flow.ivr"
-    source.write_text('region US\ndialer { return_address "https://example.com/r"; number "415 555 2671" }\nstep a { say "x" }\n', encoding="utf-8")
+    source.write_text(
+        'region US\ndialer { return_address "https://example.com/r"; number "415 555 2671" }\nstep a { say "x" }\n',
+        encoding="utf-8",
+    )
     result = run_ivrc("compile", str(source), "--region", "IL")
     assert json.loads(result.stdout)["number"] == "14155552671"
 
@@ -170,7 +182,9 @@ def test_colour_only_when_asked():
     plain = run_ivrc("lint", str(GOLDEN.parent / "rules"), env={})
     assert "\x1b[" not in plain.stdout + plain.stderr
     source = GOLDEN.parent.parent / "examples"
-    coloured = run_ivrc("compile", str(source / "white_rabbit.ivr"), "--region", "IL", env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    coloured = run_ivrc(
+        "compile", str(source / "white_rabbit.ivr"), "--region", "IL", env={"FORCE_COLOR": "1", "NO_COLOR": ""}
+    )
     assert "\x1b[" not in coloured.stdout, "JSON on stdout is never coloured"
 
 
@@ -194,7 +208,9 @@ def test_no_arguments_shows_help():
 
 def test_runs_without_a_terminal_or_home():
     env = {k: v for k, v in os.environ.items() if k not in ("HOME", "TERM", "LANG", "LC_ALL")}
-    result = subprocess.run([sys.executable, "-m", "ivrc", "compile", str(EXAMPLES / "white_rabbit.ivr")], capture_output=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "ivrc", "compile", str(EXAMPLES / "white_rabbit.ivr")], capture_output=True, env=env
+    )
     assert result.returncode == 0
     assert result.stdout.decode("utf-8") == (GOLDEN / "white_rabbit.json").read_text(encoding="utf-8")
 
@@ -240,7 +256,9 @@ def test_the_parser_cache_lives_in_the_users_cache_and_survives_damage(tmp_path)
 
 def test_one_lint_call_builds_the_parser_once(tmp_path):
     for i in range(30):
-        (tmp_path / f"flow_{i}.ivr").write_text((EXAMPLES / "age_gate.ivr").read_text(encoding="utf-8"), encoding="utf-8")
+        (tmp_path / f"flow_{i}.ivr").write_text(
+            (EXAMPLES / "age_gate.ivr").read_text(encoding="utf-8"), encoding="utf-8"
+        )
     probe = (
         "import sys\n"
         "from ivrc import parser\n"
@@ -254,12 +272,17 @@ def test_one_lint_call_builds_the_parser_once(tmp_path):
     assert misses == 1 and hits >= 29
 
 
-@pytest.mark.parametrize("command", ["compile", "lint", "fmt", "decompile", "simulate", "test", "graph", "deploy", "cdr", "emulator", "rule"])
+@pytest.mark.parametrize(
+    "command", ["compile", "lint", "fmt", "decompile", "simulate", "test", "graph", "deploy", "cdr", "emulator", "rule"]
+)
 def test_help_names_values_as_click_does_never_python_types(command):
     result = run_ivrc(command, "--help")
     assert result.returncode == 0
     text = result.stdout
-    assert not any(token in text for token in ("list[", "<path>", "<str>", "<int>", "<float>", "<text", "{files", "{paths", "{file"))
+    assert not any(
+        token in text
+        for token in ("list[", "<path>", "<str>", "<int>", "<float>", "<text", "{files", "{paths", "{file")
+    )
 
 
 def test_usage_lines_read_like_click():
@@ -272,8 +295,14 @@ def test_usage_lines_read_like_click():
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["lint", "examples", "--format", "xml"], "Error: Invalid value for '--format': 'xml' is not one of 'text', 'json', 'sarif', 'github'.\n"),
-        (["simulate", "examples/age_gate.ivr", "--format", "sarif"], "Error: Invalid value for '--format': 'sarif' is not one of 'text', 'json'.\n"),
+        (
+            ["lint", "examples", "--format", "xml"],
+            "Error: Invalid value for '--format': 'xml' is not one of 'text', 'json', 'sarif', 'github'.\n",
+        ),
+        (
+            ["simulate", "examples/age_gate.ivr", "--format", "sarif"],
+            "Error: Invalid value for '--format': 'sarif' is not one of 'text', 'json'.\n",
+        ),
         (["emulator", "--port", "eighty"], "Error: Invalid value for '--port': 'eighty' is not a whole number\n"),
     ],
 )
@@ -291,7 +320,10 @@ def test_simulate_lists_only_its_own_formats():
 def test_simulate_refuses_keys_no_phone_has():
     result = run_ivrc("simulate", "examples/age_gate.ivr", "--keys", "1,x,abc")
     assert result.returncode == 2
-    assert result.stderr == "ivrc: error: --keys: `x`, `abc` are not entries a phone can press; an entry is made of 0-9, * and #, or is `timeout`\n"
+    assert (
+        result.stderr
+        == "ivrc: error: --keys: `x`, `abc` are not entries a phone can press; an entry is made of 0-9, * and #, or is `timeout`\n"
+    )
     assert result.stdout == ""
 
 
@@ -303,7 +335,11 @@ def test_simulate_names_the_keys_left_over():
 
 
 def _complete(words: str, cwd: Path = EXAMPLES) -> list[str]:
-    env = {"_IVRC_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+    env = {
+        "_IVRC_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+    }
     result = run_ivrc(cwd=cwd, env=env)
     assert result.returncode == 0, result.stderr
     return result.stdout.split()

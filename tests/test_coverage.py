@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 from conftest import EXAMPLES, run_ivrc
 
 ONE_SCENARIO = """
@@ -50,7 +49,9 @@ def test_one_scenario_covers_what_it_walks(rabbit):
 def test_the_bundled_examples_as_a_table(tmp_path):
     result = run_ivrc("test", "examples", "--coverage")
     assert result.returncode == 0, result.stderr
-    rows = {line.split()[0]: line.split()[1:] for line in _table(result.stdout) if line.startswith(("examples/", "TOTAL"))}
+    rows = {
+        line.split()[0]: line.split()[1:] for line in _table(result.stdout) if line.startswith(("examples/", "TOTAL"))
+    }
     # What the examples' scenarios leave out of white_rabbit: a wrong key and silence in bar.
     assert rows["examples/white_rabbit.ivr"] == ["2", "0", "6", "0", "7", "2", "86%"]
     assert "examples/white_rabbit.ivr: not tested: bar: wrong key, bar: no input" in result.stdout
@@ -70,7 +71,9 @@ def test_a_named_flow_without_tests_counts_as_untested(rabbit):
     shutil.copy(EXAMPLES / "age_gate.ivr", rabbit / "age_gate.ivr")
     result = run_ivrc("test", "white_rabbit.ivr", "age_gate.ivr", "--coverage", cwd=rabbit)
     assert "age_gate.ivr has no flow tests" in result.stderr
-    assert any(line.startswith("age_gate.ivr ") and line.endswith(" 0%") for line in result.stdout.splitlines()), result.stdout
+    assert any(line.startswith("age_gate.ivr ") and line.endswith(" 0%") for line in result.stdout.splitlines()), (
+        result.stdout
+    )
 
 
 def test_the_report_marks_untested_parts_on_the_diagram(rabbit):
@@ -87,6 +90,8 @@ def test_the_report_marks_untested_parts_on_the_diagram(rabbit):
 
 
 def test_coverage_of_nothing_run_says_so(tmp_path):
-    (tmp_path / "bad.ivrtest").write_text('flow = "missing.ivr"\n[[scenario]]\nname = "x"\nkeys = []\n', encoding="utf-8")
+    (tmp_path / "bad.ivrtest").write_text(
+        'flow = "missing.ivr"\n[[scenario]]\nname = "x"\nkeys = []\n', encoding="utf-8"
+    )
     result = run_ivrc("test", "bad.ivrtest", "--coverage", "--fail-under", "10", cwd=tmp_path)
     assert result.returncode != 0 and "Traceback" not in result.stderr

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import GOLDEN, run_ivrc
 from hypothesis import given
 from hypothesis import strategies as st
 
 import ivrc
-from conftest import GOLDEN, run_ivrc
 from ivrc.config import Config
 from ivrc.decompiler import normalise
 
@@ -37,7 +37,9 @@ def test_requests_in_the_tests_round_trip(request_file):
     request = emitter.emit(model.build(back.flow, Config(region="IL"))).request
     assert normalise(request, "IL") == normalise(json.loads(text), "IL")
     # The findings come across too, so lint on the result says what lint on the request said.
-    assert sorted(d.rule for d in back.diagnostics) == sorted(d.rule for d in ivrc.lint(text, path="r.json", region="IL"))
+    assert sorted(d.rule for d in back.diagnostics) == sorted(
+        d.rule for d in ivrc.lint(text, path="r.json", region="IL")
+    )
 
 
 def test_a_request_with_findings_still_decompiles_faithfully():
@@ -48,18 +50,29 @@ def test_a_request_with_findings_still_decompiles_faithfully():
             "count_steps": 2,
             "have_dependency": "true",
             "steps": [
-                {"step_id": "menu", "dtmf_ivr": ["1", "10", "11"], "actions": [
-                    {"key": "1", "actions": [{"action": "goto", "params": {"step_id": "nowhere"}}]},
-                    {"key": {"min": "10", "max": "12"}, "actions": [{"action": "wait", "params": {"sleep": 600}}]},
-                    {"key": "11", "actions": [{"action": "hangup"}]},
-                ]},
+                {
+                    "step_id": "menu",
+                    "dtmf_ivr": ["1", "10", "11"],
+                    "actions": [
+                        {"key": "1", "actions": [{"action": "goto", "params": {"step_id": "nowhere"}}]},
+                        {"key": {"min": "10", "max": "12"}, "actions": [{"action": "wait", "params": {"sleep": 600}}]},
+                        {"key": "11", "actions": [{"action": "hangup"}]},
+                    ],
+                },
                 {"step_id": "orphan", "prompt": "Nobody hears this"},
             ],
         },
     }
     text = json.dumps(request)
     written = ivrc.decompile(text)
-    expected = ["ambiguous-key-prefix", "dangling-goto", "key-not-offered", "long-wait", "overlapping-range", "unreachable-step"]
+    expected = [
+        "ambiguous-key-prefix",
+        "dangling-goto",
+        "key-not-offered",
+        "long-wait",
+        "overlapping-range",
+        "unreachable-step",
+    ]
     assert sorted({d.rule for d in ivrc.lint(written)}) == expected
     assert sorted({d.rule for d in ivrc.lint(text, path="r.json")}) == expected
 
@@ -87,11 +100,17 @@ def test_cli_writes_the_file_and_says_nothing(tmp_path):
 
 def test_cli_reports_what_cannot_be_written_and_writes_nothing(tmp_path):
     source = tmp_path / "r.json"
-    source.write_text('{"return_address": "https://example.com/r", "number": "972546000000",\n "priority": "high",\n "ivr": {"count_steps": 1, "steps": [{"step_id": "a"}]}}', encoding="utf-8")
+    source.write_text(
+        '{"return_address": "https://example.com/r", "number": "972546000000",\n "priority": "high",\n "ivr": {"count_steps": 1, "steps": [{"step_id": "a"}]}}',
+        encoding="utf-8",
+    )
     out = tmp_path / "r.ivr"
     result = run_ivrc("decompile", str(source), "-o", str(out))
     assert result.returncode == 1
-    assert f"{source}:2:2: error[not-expressible]: `priority` (\"high\") has no .ivr form and would be dropped" in result.stderr
+    assert (
+        f'{source}:2:2: error[not-expressible]: `priority` ("high") has no .ivr form and would be dropped'
+        in result.stderr
+    )
     assert not out.exists()
 
 
@@ -134,7 +153,12 @@ def steps(draw, names: list[str], index: int) -> dict:
         listed = []
         for action in actions:
             if action == "play":
-                listed.append({"action": "play", "params": {"text": draw(words), "gender": draw(st.sampled_from(["male", "female"]))}})
+                listed.append(
+                    {
+                        "action": "play",
+                        "params": {"text": draw(words), "gender": draw(st.sampled_from(["male", "female"]))},
+                    }
+                )
             elif action == "play_file":
                 listed.append({"action": "play", "params": {"text": "song.wav", "is_recording": "true"}})
             elif action == "wait":
@@ -149,7 +173,9 @@ def steps(draw, names: list[str], index: int) -> dict:
         elif end == "goto":
             listed.append({"action": "goto", "params": {"step_id": draw(st.sampled_from(names))}})
         elif end == "call":
-            listed.append({"action": "call", "params": {"number": draw(st.sampled_from(PHONES)), "cli": "", "dtmf_keys": "w12#"}})
+            listed.append(
+                {"action": "call", "params": {"number": draw(st.sampled_from(PHONES)), "cli": "", "dtmf_keys": "w12#"}}
+            )
         handlers.append({"key": key, "actions": listed})
     if handlers:
         step["actions"] = handlers

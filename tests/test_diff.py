@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import EXAMPLES, run_ivrc
 
 BASE = """region IL
@@ -56,8 +55,10 @@ def _changes(tmp_path, new: str, old: str = BASE) -> list[tuple[str, str, str | 
 
 
 def test_formatting_comments_and_order_are_no_change(tmp_path):
-    reformatted = BASE.replace("    say \"Press", "  # the main menu\n      say   \"Press").replace("    timeout 5s\n", "").replace(
-        '    say "Press 1 for sales or 2 for support"\n', '    say "Press 1 for sales or 2 for support"\n'
+    reformatted = (
+        BASE.replace('    say "Press', '  # the main menu\n      say   "Press')
+        .replace("    timeout 5s\n", "")
+        .replace('    say "Press 1 for sales or 2 for support"\n', '    say "Press 1 for sales or 2 for support"\n')
     )
     reformatted = reformatted.replace("step menu {\n", "step menu {\n    timeout 5s\n")
     result = _diff(tmp_path, reformatted, "--exit-code")
@@ -102,16 +103,26 @@ def test_a_rename_is_found_by_content(tmp_path):
 
 
 def test_a_renamed_and_changed_step_is_removed_and_added(tmp_path):
-    changed = BASE.replace("step sales {\n    say \"Our sales", "step sales_desk {\n    say \"The sales").replace("goto sales\n", "goto sales_desk\n")
+    changed = BASE.replace('step sales {\n    say "Our sales', 'step sales_desk {\n    say "The sales').replace(
+        "goto sales\n", "goto sales_desk\n"
+    )
     changes = _changes(tmp_path, changed)
-    assert ("step-removed", "step sales", "sales", None) in changes and ("step-added", "step sales_desk", None, "sales_desk") in changes
+    assert ("step-removed", "step sales", "sales", None) in changes and (
+        "step-added",
+        "step sales_desk",
+        None,
+        "sales_desk",
+    ) in changes
 
 
 def test_newly_unreachable_steps(tmp_path):
     changed = BASE.replace("on 2 -> goto support", "on 2 -> goto sales")
     assert ("unreachable", "step support", None, "no call reaches it") in _changes(tmp_path, changed)
     # A step that no call reached before is not news.
-    assert not any(kind == "unreachable" for kind, *_ in _changes(tmp_path, changed.replace("max_retries 2", "max_retries 3"), old=changed))
+    assert not any(
+        kind == "unreachable"
+        for kind, *_ in _changes(tmp_path, changed.replace("max_retries 2", "max_retries 3"), old=changed)
+    )
 
 
 def test_order_of_a_sequential_flow_matters(tmp_path):
@@ -119,7 +130,9 @@ def test_order_of_a_sequential_flow_matters(tmp_path):
     intro = survey[survey.index("step intro") : survey.index("step service")]
     moved = survey.replace(intro, "") + "\n" + intro
     changes = _changes(tmp_path, moved, old=survey)
-    assert changes == [("step-order", "steps", "intro, service, callback, goodbye", "service, callback, goodbye, intro")]
+    assert changes == [
+        ("step-order", "steps", "intro, service, callback, goodbye", "service, callback, goodbye, intro")
+    ]
 
 
 def test_region_and_request(tmp_path):
@@ -152,10 +165,18 @@ def repository(tmp_path):
     """A real git repository with the flow committed, and `ivrc diff` as its diff driver for *.ivr."""
     if shutil.which("git") is None:
         pytest.fail("git is needed (installed by .ci/run)")
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
 
     def git(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["git", *args], cwd=tmp_path, capture_output=True, text=True, encoding="utf-8", env=env, check=False)
+        return subprocess.run(
+            ["git", *args], cwd=tmp_path, capture_output=True, text=True, encoding="utf-8", env=env, check=False
+        )
 
     git("init", "-q")
     # The two lines the README gives, with this interpreter in place of an installed `ivrc`.
@@ -200,7 +221,10 @@ def test_git_revision_paths(repository):
     (folder / "menu.ivr").write_text(BASE.replace("max_retries 2", "max_retries 5"), encoding="utf-8")
     result = run_ivrc("diff", "git:HEAD:menu.ivr", "menu.ivr", cwd=folder)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["git:HEAD:menu.ivr → menu.ivr: 1 change for a caller", "  dialer: max_retries: 2 → 5"]
+    assert result.stdout.splitlines() == [
+        "git:HEAD:menu.ivr → menu.ivr: 1 change for a caller",
+        "  dialer: max_retries: 2 → 5",
+    ]
     wrong = run_ivrc("diff", "git:HEAD:nothing.ivr", "menu.ivr", cwd=folder)
     assert wrong.returncode == 2 and "git:HEAD:nothing.ivr" in wrong.stderr and "Traceback" not in wrong.stderr
     assert "write git:REVISION:PATH" in run_ivrc("diff", "git:HEAD", "menu.ivr", cwd=folder).stderr

@@ -14,13 +14,22 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from test_service import PASSWORD, USER, Emulator
 
 VALID = {
     "return_address": "http://127.0.0.1:9/",
     "number": "972521234567",
-    "ivr": {"count_steps": 1, "steps": [{"step_id": "a", "prompt": "hello", "dtmf_ivr": "1", "actions": [{"key": "1", "actions": [{"action": "hangup"}]}]}]},
+    "ivr": {
+        "count_steps": 1,
+        "steps": [
+            {
+                "step_id": "a",
+                "prompt": "hello",
+                "dtmf_ivr": "1",
+                "actions": [{"key": "1", "actions": [{"action": "hangup"}]}],
+            }
+        ],
+    },
 }
 NINES = "9" * 4301
 
@@ -29,7 +38,14 @@ NINES = "9" * 4301
 def service(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile")
     running = Emulator(folder / "data", folder / "emulator.log", "--no-wait")
-    with httpx.Client(base_url=running.url, auth=(USER.replace("@", "%40"), PASSWORD.replace("%", "%25").replace(":", "%3A").replace("/", "%2F").replace(" ", "%20")), timeout=30) as client:
+    with httpx.Client(
+        base_url=running.url,
+        auth=(
+            USER.replace("@", "%40"),
+            PASSWORD.replace("%", "%25").replace(":", "%3A").replace("/", "%2F").replace(" ", "%20"),
+        ),
+        timeout=30,
+    ) as client:
         running.http = client  # type: ignore[attr-defined]
         yield running
     running.stop()
@@ -96,7 +112,9 @@ def test_a_number_whose_digits_read_back_as_another_is_refused(service):
 
 def test_a_key_sequence_of_thousands_of_digits_is_read_as_one_entry(service):
     # A sequence of keys is an entry of dtmf_ivr (api-notes 7), however long: no 500.
-    answer = _post(service, "/v2/calls/dialer", _with(unique_id="long-entry").replace('"dtmf_ivr": "1"', f'"dtmf_ivr": "{NINES}"'))
+    answer = _post(
+        service, "/v2/calls/dialer", _with(unique_id="long-entry").replace('"dtmf_ivr": "1"', f'"dtmf_ivr": "{NINES}"')
+    )
     assert answer.status_code == 200, answer.text
 
 
@@ -121,12 +139,16 @@ def test_a_campaign_the_worker_cannot_call_never_stops_the_others(service):
 def _campaign(service, name: str) -> None:
     """A campaign that calls an uploaded phone list."""
     request = {key: value for key, value in VALID.items() if key != "number"}
-    created = _post(service, "/v2/calls/dialer", json.dumps({**request, "unique_id": name, "numbers_from_queue": "true"}))
+    created = _post(
+        service, "/v2/calls/dialer", json.dumps({**request, "unique_id": name, "numbers_from_queue": "true"})
+    )
     assert created.status_code == 200, created.text
 
 
 def _upload(service, name: str, data: bytes, filename: str) -> httpx.Response:
-    return service.http.post(f"/v2/calls/upload_phones/{name}", files={"numbers": (filename, data, "application/octet-stream")})
+    return service.http.post(
+        f"/v2/calls/upload_phones/{name}", files={"numbers": (filename, data, "application/octet-stream")}
+    )
 
 
 @pytest.mark.parametrize(
@@ -170,8 +192,38 @@ def test_a_slow_request_does_not_stall_other_clients(service):
 
 
 requests_json = st.recursive(
-    st.none() | st.booleans() | st.integers(min_value=-(10**30), max_value=10**30) | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(["ivr", "steps", "actions", "key", "min", "max", "params", "number", "schedule", "prompt", "dtmf_ivr", "step_id", "unique_id", "return_address", "count_steps", "max_retries"]), children, max_size=5),
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**30), max_value=10**30)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "ivr",
+                    "steps",
+                    "actions",
+                    "key",
+                    "min",
+                    "max",
+                    "params",
+                    "number",
+                    "schedule",
+                    "prompt",
+                    "dtmf_ivr",
+                    "step_id",
+                    "unique_id",
+                    "return_address",
+                    "count_steps",
+                    "max_retries",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
     max_leaves=20,
 )
 
@@ -196,7 +248,7 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off(tmp_path):
                     if trickle.recv(1) == b"":
                         closed_after = second
                         break
-                except (socket.timeout, TimeoutError):
+                except TimeoutError:
                     continue
                 except OSError:
                     closed_after = second
@@ -213,7 +265,14 @@ def test_a_connection_that_sends_nothing_does_not_block_the_service(service):
         assert answer.status_code == 200
 
 
-@pytest.mark.parametrize("raw", [b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", b"GET / HTTP/1.1\r\nHost x\r\n\r\n", b"NOT HTTP AT ALL\r\n\r\n"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost x\r\n\r\n",
+        b"NOT HTTP AT ALL\r\n\r\n",
+    ],
+)
 def test_a_request_that_is_not_http_gets_a_json_400(service, raw):
     """A TLS hello, a header without its colon, a request line of no method: answered by the
     HTTP layer before the application sees them, and still as JSON."""

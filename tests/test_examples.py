@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, GOLDEN, ROOT, SCHEMAS, run_ivrc
 from jsonschema import Draft202012Validator
 
 import ivrc
-from conftest import EXAMPLES, GOLDEN, ROOT, SCHEMAS, run_ivrc
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.ivr"))
 
@@ -42,7 +41,9 @@ def test_example_compiles_to_its_golden_byte_for_byte(example):
         return
     result = run_ivrc("compile", str(example.relative_to(ROOT)), "--recipients", str(recipients.relative_to(ROOT)))
     assert result.returncode == 0, result.stderr
-    assert result.stderr == f"5 requests for 5 rows of {recipients.relative_to(ROOT)}\n", "no finding in the flow or its data"
+    assert result.stderr == f"5 requests for 5 rows of {recipients.relative_to(ROOT)}\n", (
+        "no finding in the flow or its data"
+    )
     assert result.stdout == (GOLDEN / f"{example.stem}.jsonl").read_text(encoding="utf-8")
 
 
@@ -68,7 +69,9 @@ def test_output_is_the_same_whatever_the_hash_seed(tmp_path):
     outputs = set()
     for seed in ("0", "1", "12345"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        done = subprocess.run([sys.executable, "-m", "ivrc", "compile", str(example)], capture_output=True, env=env, check=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "ivrc", "compile", str(example)], capture_output=True, env=env, check=True
+        )
         outputs.add(done.stdout)
     assert len(outputs) == 1
 
@@ -93,4 +96,14 @@ def test_white_rabbit_matches_the_api_documents_example():
     ]
     assert foo["actions"][1]["actions"] == [{"action": "goto", "params": {"step_id": "bar"}}]
     assert bar["actions"][0]["actions"][0]["params"]["dtmf_keys"] == "WWW111113"
-    assert list(request) == ["schedule", "unique_id", "return_address", "max_retries", "ivr", "ring_timeout", "retry_wait_time", "number", "cli"]
+    assert list(request) == [
+        "schedule",
+        "unique_id",
+        "return_address",
+        "max_retries",
+        "ivr",
+        "ring_timeout",
+        "retry_wait_time",
+        "number",
+        "cli",
+    ]

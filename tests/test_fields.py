@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from conftest import SCHEMAS
 
 import ivrc
-from conftest import SCHEMAS
 
 DIALER = """\
 region IL
@@ -105,18 +105,34 @@ FIELDS: dict[tuple[str, str], tuple[str, tuple[Any, ...], Any]] = {
     # play
     ("dialer", "play.text"): (DIALER, ("ivr", "steps", 0, "actions", 0, "actions", 0, "params", "text"), "Text"),
     ("dialer", "play.gender"): (DIALER, ("ivr", "steps", 0, "actions", 0, "actions", 0, "params", "gender"), "female"),
-    ("dialer", "is_recording"): (DIALER, ("ivr", "steps", 0, "actions", 1, "actions", 0, "params"), {"text": "song.wav", "is_recording": "true"}),
+    ("dialer", "is_recording"): (
+        DIALER,
+        ("ivr", "steps", 0, "actions", 1, "actions", 0, "params"),
+        {"text": "song.wav", "is_recording": "true"},
+    ),
     # wait
     ("dialer", "sleep"): (DIALER, ("ivr", "steps", 0, "actions", 2, "actions", 0, "params", "sleep"), 2.5),
     # call
-    ("dialer", "call.number"): (DIALER, ("ivr", "steps", 0, "actions", 4, "actions", 0, "params", "number"), "972520000000"),
+    ("dialer", "call.number"): (
+        DIALER,
+        ("ivr", "steps", 0, "actions", 4, "actions", 0, "params", "number"),
+        "972520000000",
+    ),
     ("dialer", "call.cli"): (DIALER, ("ivr", "steps", 0, "actions", 4, "actions", 0, "params", "cli"), "97230000000"),
     ("dialer", "dtmf_keys"): (DIALER, ("ivr", "steps", 0, "actions", 4, "actions", 0, "params", "dtmf_keys"), "ww1"),
     # mark
     ("dialer", "type"): (DIALER, ("ivr", "steps", 0, "actions", 5, "actions", 1, "params"), {"type": "remove"}),
-    ("dialer", "value"): (DIALER, ("ivr", "steps", 0, "actions", 5, "actions", 0, "params"), {"type": "custom", "value": "lead"}),
+    ("dialer", "value"): (
+        DIALER,
+        ("ivr", "steps", 0, "actions", 5, "actions", 0, "params"),
+        {"type": "custom", "value": "lead"},
+    ),
     # goto
-    ("dialer", "goto.step_id"): (DIALER, ("ivr", "steps", 0, "actions", 3, "actions", 0, "params", "step_id"), "second"),
+    ("dialer", "goto.step_id"): (
+        DIALER,
+        ("ivr", "steps", 0, "actions", 3, "actions", 0, "params", "step_id"),
+        "second",
+    ),
     # simple dialer
     ("simple_dialer", "unique_id"): (SIMPLE, ("unique_id",), "4aa2f0be"),
     ("simple_dialer", "dial_at"): (SIMPLE, ("dial_at",), 2111817600),
@@ -191,7 +207,9 @@ def test_dtmf_ivr_with_one_entry_is_a_string():
 
 
 def test_dtmf_ivr_is_derived_from_handlers_in_order_and_expands_ranges():
-    source = QUEUE.replace('say "One", "Two"', 'say "Age"; on 18..20 -> hangup; on 5 -> hangup; on "#" -> hangup; on 05..07 -> hangup')
+    source = QUEUE.replace(
+        'say "One", "Two"', 'say "Age"; on 18..20 -> hangup; on 5 -> hangup; on "#" -> hangup; on 05..07 -> hangup'
+    )
     steps = ivrc.compile(source)["ivr"]["steps"]
     assert steps[0]["dtmf_ivr"] == ["18", "19", "20", "5", "#", "05", "06", "07"]
     assert steps[0]["actions"][3]["key"] == {"min": "05", "max": "07"}

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, run_ivrc
 
 
@@ -81,9 +80,16 @@ def test_every_malformed_scenario_is_reported_at_its_line_and_the_rest_run(proje
     result = run_ivrc("test", str(project))
     tests = project / "white_rabbit.ivrtest"
     assert result.returncode == 2
-    assert result.stdout.splitlines() == [f"PASS {tests}:2: good one", f"PASS {tests}:12: another good one", "2 passed, 0 failed, 2 not run"]
+    assert result.stdout.splitlines() == [
+        f"PASS {tests}:2: good one",
+        f"PASS {tests}:12: another good one",
+        "2 passed, 0 failed, 2 not run",
+    ]
     assert f"ivrc: error: {tests}:9: scenario 2 (typo): unknown key `pth`; did you mean `path`?" in result.stderr
-    assert f"ivrc: error: {tests}:18: scenario 4 (bad end): `end` must be one of hangup, call, no-input, end-of-flow" in result.stderr
+    assert (
+        f"ivrc: error: {tests}:18: scenario 4 (bad end): `end` must be one of hangup, call, no-input, end-of-flow"
+        in result.stderr
+    )
 
 
 def test_invalid_toml_names_its_line_and_column(project: Path):
@@ -116,7 +122,9 @@ def test_local_numbers_in_scenarios_are_read_with_the_flows_region(project: Path
 def test_a_flow_with_errors_gets_one_line_and_a_summary(project: Path):
     flow = project / "white_rabbit.ivr"
     flow.write_text(flow.read_text(encoding="utf-8").replace("goto bar", "goto nowhere"), encoding="utf-8")
-    (project / "white_rabbit.ivrtest").write_text('[[scenario]]\nname = "x"\nkeys = ["11"]\nend = "hangup"\n', encoding="utf-8")
+    (project / "white_rabbit.ivrtest").write_text(
+        '[[scenario]]\nname = "x"\nkeys = ["11"]\nend = "hangup"\n', encoding="utf-8"
+    )
     result = run_ivrc("test", str(project))
     assert result.returncode == 2
     assert result.stdout == "0 passed, 0 failed, 1 not run\n"

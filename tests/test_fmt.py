@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, SINGLE_REQUEST_EXAMPLES, run_ivrc
 from hypothesis import given
 from hypothesis import strategies as st
-
-import ivrc
-from conftest import EXAMPLES, SINGLE_REQUEST_EXAMPLES, run_ivrc
-from ivrc.printer import shape
 from test_decompile import dialer_requests, simple_requests
 from test_properties import flows
+
+import ivrc
+from ivrc.printer import shape
 
 MESSY = """\
 # A header comment
@@ -150,7 +149,9 @@ def test_cli_leaves_a_file_with_syntax_errors_untouched(tmp_path: Path):
     assert broken.read_text(encoding="utf-8") == "step   a {\n  on 1 -> goto\n}\n"
 
 
-comment_texts = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=15).map(lambda t: "# " + t.replace("\n", " "))
+comment_texts = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=15).map(
+    lambda t: "# " + t.replace("\n", " ")
+)
 
 
 @st.composite
@@ -179,7 +180,10 @@ def test_an_unreadable_file_is_not_counted_as_unchanged(tmp_path):
     (tmp_path / "bin.ivr").write_bytes(b"\x89PNG\r\n")
     result = run_ivrc("fmt", "bin.ivr", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr == "ivrc: error: bin.ivr:1:1: not UTF-8 text (byte 0x89)\n0 files reformatted, 0 left unchanged, 1 could not be read.\n"
+    assert (
+        result.stderr
+        == "ivrc: error: bin.ivr:1:1: not UTF-8 text (byte 0x89)\n0 files reformatted, 0 left unchanged, 1 could not be read.\n"
+    )
 
 
 def test_fmt_of_an_empty_folder_is_an_error(tmp_path):
@@ -247,7 +251,10 @@ def test_fmt_and_decompile_write_one_canonical_layout(example):
     text = example.read_text(encoding="utf-8")
     written = ivrc.decompile(ivrc.dumps(ivrc.compile(text)), region="IL")
     assert ivrc.fmt(written) == written  # fmt of decompile's output changes nothing
-    hand = ivrc.fmt("\n".join(line.split("  #")[0].rstrip() for line in text.splitlines() if not line.lstrip().startswith("#")) + "\n")
+    hand = ivrc.fmt(
+        "\n".join(line.split("  #")[0].rstrip() for line in text.splitlines() if not line.lstrip().startswith("#"))
+        + "\n"
+    )
     assert _skeleton(hand) == _skeleton(written)  # and a formatted flow is laid out as decompile writes it
     assert ivrc.decompile(ivrc.dumps(ivrc.compile(written, region="IL")), region="IL") == written
 

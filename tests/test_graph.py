@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, run_ivrc
 
 EXAMPLE_FILES = sorted(EXAMPLES.glob("*.ivr"))
@@ -37,7 +36,12 @@ def test_svg_without_graphviz_says_so_clearly(tmp_path):
     bare = tmp_path / "bin"
     bare.mkdir()
     env = {**os.environ, "PATH": str(bare)}
-    result = subprocess.run([sys.executable, "-m", "ivrc", "graph", str(EXAMPLES / "white_rabbit.ivr"), "--format", "svg"], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "ivrc", "graph", str(EXAMPLES / "white_rabbit.ivr"), "--format", "svg"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 2
     assert "--format svg needs Graphviz's `dot` program" in result.stderr
     assert shutil.which("dot"), "Graphviz itself is installed for the other tests"
@@ -45,7 +49,11 @@ def test_svg_without_graphviz_says_so_clearly(tmp_path):
 
 def test_mermaid_shows_steps_keys_ends_and_unreachable_steps(tmp_path):
     flow = tmp_path / "flow.ivr"
-    flow.write_text(HEAD + 'step menu { say "Press \\"1\\" <now>"; on 1 -> goto sales; on 10..12 -> call "054-600-0000" cli ""; on 9 -> goto nowhere }\nstep sales { say "Sales"; on 1 -> hangup }\nstep lost { say "Nobody" }\n', encoding="utf-8")
+    flow.write_text(
+        HEAD
+        + 'step menu { say "Press \\"1\\" <now>"; on 1 -> goto sales; on 10..12 -> call "054-600-0000" cli ""; on 9 -> goto nowhere }\nstep sales { say "Sales"; on 1 -> hangup }\nstep lost { say "Nobody" }\n',
+        encoding="utf-8",
+    )
     result = run_ivrc("graph", str(flow))
     assert result.returncode == 0
     lines = result.stdout.splitlines()
@@ -66,7 +74,14 @@ def test_sequential_flow_edges_follow_the_step_order():
 
 
 def test_graph_output_is_deterministic():
-    outputs = {subprocess.run([sys.executable, "-m", "ivrc", "graph", str(EXAMPLES / "white_rabbit.ivr")], capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-m", "ivrc", "graph", str(EXAMPLES / "white_rabbit.ivr")],
+            capture_output=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
     assert len(outputs) == 1
 
 
@@ -84,4 +99,6 @@ def test_graph_of_a_file_without_a_request_fails_as_lint_does(tmp_path):
     assert result.returncode == 1
     assert result.stdout == ""
     assert "empty.ivr:1:1: error[missing-request]" in result.stderr
-    assert result.stderr.endswith("ivrc: error: empty.ivr: nothing drawn; the flow has errors that leave no call to draw\n")
+    assert result.stderr.endswith(
+        "ivrc: error: empty.ivr: nothing drawn; the flow has errors that leave no call to draw\n"
+    )

@@ -20,7 +20,7 @@ BOUND = 24  # 8n against n: linear is about 8, quadratic about 64
 def _flow(steps: int) -> str:
     body = "".join(
         f'step s{i} {{\n    say "Step {i}: press 1, 2 or 3..5"\n    timeout 3s\n'
-        f'    on 1 -> goto s{(i + 1) % steps}\n    on 2 -> goto s{i}\n'
+        f"    on 1 -> goto s{(i + 1) % steps}\n    on 2 -> goto s{i}\n"
         f'    on 3..5 {{\n        play "Thanks"\n        mark custom "m{i}"\n        hangup\n    }}\n'
         f'    on 9 -> call "054-600-0000" cli "03-000-0000"\n}}\n'
         for i in range(steps)
@@ -115,6 +115,7 @@ def test_a_campaign_report_grows_linearly():
     import io
 
     from conftest import EXAMPLES
+
     from ivrc.api.cdr import iter_cdr
     from ivrc.traffic import replay
 

@@ -8,9 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import run_ivrc
 
 import ivrc
-from conftest import run_ivrc
 from ivrc import render
 from ivrc.library import analyze, request_of
 from ivrc.simulate import MAX_PROMPTS, run, scripted
@@ -19,7 +19,7 @@ NINES = "9" * 4301
 
 CASES = {
     "max_retries of 4,301 digits": f"dialer {{ max_retries {NINES} }}",
-    "retries of 4,301 digits": f'step a {{ retries {NINES} }}',
+    "retries of 4,301 digits": f"step a {{ retries {NINES} }}",
     "a range to 4,301 digits": f'step a {{ say "x"; on 0..{NINES} -> hangup }}',
     "a duration of 4,301 digits": f'simple_dialer {{ leg_a "3124567" say "x" ring_timeout {NINES}s }}',
     "a wait of 4,301 digits": f'region IL\ndialer {{ return_address "http://x/"; number "054-600-0000" }}\nstep a {{ say "x"; on 1 -> wait {NINES}s }}',
@@ -27,7 +27,9 @@ CASES = {
     "cid_b 1e5000": '{"cid_b":1e5000}',
     "count_steps 1e5000": '{"ivr":{"count_steps":1e5000,"steps":0}}',
     "max_retries 1e1000000": '{"max_retries":1e1000000}',
-    "max_retries as a numeric text of 5,000 digits": '{"return_address":"http://x/","max_retries":"' + "9" * 5000 + '","ivr":{"steps":[]}}',
+    "max_retries as a numeric text of 5,000 digits": '{"return_address":"http://x/","max_retries":"'
+    + "9" * 5000
+    + '","ivr":{"steps":[]}}',
     "nested 1,000 deep": "[" * 1000 + "]" * 1000,
     "nested 1,000 deep, unbalanced": "[" * 1000,
     "objects nested 990 deep": '{"a":' * 990 + "1" + "}" * 990,
@@ -85,7 +87,9 @@ def test_the_command_line_gives_one_clear_message(tmp_path, name):
 
 def test_deep_nesting_is_a_syntax_error_at_its_place():
     found = ivrc.lint("[" * 70 + "]" * 70, path="deep.json")
-    assert [(d.rule, d.line, d.column, d.message) for d in found] == [("syntax-error", 1, 65, "the JSON nests deeper than 64 levels here")]
+    assert [(d.rule, d.line, d.column, d.message) for d in found] == [
+        ("syntax-error", 1, 65, "the JSON nests deeper than 64 levels here")
+    ]
 
 
 def test_huge_numbers_are_findings_in_the_users_terms():
@@ -94,7 +98,14 @@ def test_huge_numbers_are_findings_in_the_users_terms():
     ]
     ranges = [d.message for d in ivrc.lint(CASES["a range to 4,301 digits"]) if d.rule == "invalid-range"]
     assert ranges == ["range `0..999999999999…` has bounds of more than 15 digits; at most 10000 entries can be listed"]
-    violations = [d.message for d in ivrc.lint('{"schedule":1e5000,"return_address":"http://x/","number":"972501234567","ivr":{"count_steps":1,"steps":[{"step_id":"a","prompt":"x"}]}}', path="x.json") if d.rule == "schema-violation"]
+    violations = [
+        d.message
+        for d in ivrc.lint(
+            '{"schedule":1e5000,"return_address":"http://x/","number":"972501234567","ivr":{"count_steps":1,"steps":[{"step_id":"a","prompt":"x"}]}}',
+            path="x.json",
+        )
+        if d.rule == "schema-violation"
+    ]
     assert violations == ["`schedule` must be a whole number or null, not a number too large to hold"]
 
 
@@ -103,7 +114,18 @@ def test_a_call_that_never_ends_is_stopped():
         "return_address": "http://x/",
         "number": "972501234567",
         "max_retries": 100000000,
-        "ivr": {"count_steps": 1, "have_dependency": "true", "steps": [{"step_id": "a", "prompt": "x", "dtmf_ivr": "1", "actions": [{"key": "1", "actions": [{"action": "goto", "params": {"step_id": "a"}}]}]}]},
+        "ivr": {
+            "count_steps": 1,
+            "have_dependency": "true",
+            "steps": [
+                {
+                    "step_id": "a",
+                    "prompt": "x",
+                    "dtmf_ivr": "1",
+                    "actions": [{"key": "1", "actions": [{"action": "goto", "params": {"step_id": "a"}}]}],
+                }
+            ],
+        },
     }
     pressing = run(loop, lambda step: "1")
     assert pressing.end == "limit" and pressing.prompts == MAX_PROMPTS + 1
@@ -134,11 +156,19 @@ def test_a_number_whose_digits_would_read_back_as_another_is_an_error():
     flow = 'region IL\ndialer { return_address "http://x/"; number "054-600-0000" }\nstep a {\n    say "x"\n    on 1 -> call "00053-000-0000" cli "054-600-0001"\n}\n'
     found = [(d.rule, d.severity.value, d.line, d.column, d.message) for d in ivrc.lint(flow)]
     assert found == [
-        ("invalid-phone-number", "error", 5, 18, "`00053-000-0000` cannot be a phone number in IL: it has zeros after its country code (+972) that a number sent as digits cannot keep")
+        (
+            "invalid-phone-number",
+            "error",
+            5,
+            18,
+            "`00053-000-0000` cannot be a phone number in IL: it has zeros after its country code (+972) that a number sent as digits cannot keep",
+        )
     ]
     with pytest.raises(ivrc.CompileError):
         ivrc.compile(flow)
-    assert [d.rule for d in ivrc.lint(flow.replace('"00053-000-0000"', '"+97200530000000"'))] == ["invalid-phone-number"]
+    assert [d.rule for d in ivrc.lint(flow.replace('"00053-000-0000"', '"+97200530000000"'))] == [
+        "invalid-phone-number"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -150,7 +180,9 @@ def test_a_number_whose_digits_would_read_back_as_another_is_an_error():
 )
 def test_empty_texts_come_back_as_they_were_written(source):
     request = ivrc.compile(source)
-    assert "" in request.values() or any(v == "" for step in request.get("ivr", {}).get("steps", []) for v in step.values())
+    assert "" in request.values() or any(
+        v == "" for step in request.get("ivr", {}).get("steps", []) for v in step.values()
+    )
     assert ivrc.compile(ivrc.decompile(ivrc.dumps(request), region="IL")) == request
 
 
@@ -158,7 +190,9 @@ def test_decompile_reports_what_lint_reports_where_it_cannot_write():
     bad_range = '{"return_address":"http://x/","number":"972521234567","ivr":{"count_steps":1,"steps":[{"step_id":"a","prompt":"x","dtmf_ivr":"1","actions":[{"key":{"min":"1","max":"9#"},"actions":[]}]}]}}'
     with pytest.raises(ivrc.CompileError) as raised:
         ivrc.decompile(bad_range, region="IL")
-    assert [(d.rule, d.line, d.column, d.message) for d in raised.value.diagnostics] == [("invalid-range", 1, 148, "range `1..9#` is not numeric")]
+    assert [(d.rule, d.line, d.column, d.message) for d in raised.value.diagnostics] == [
+        ("invalid-range", 1, 148, "range `1..9#` is not numeric")
+    ]
     no_leg = '{"cid_a":"0501234567","sound":"x","tts":"true"}'
     with pytest.raises(ivrc.CompileError) as raised:
         ivrc.decompile(no_leg, region="IL")
@@ -181,16 +215,28 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(tmp_path):
     assert done.stderr.startswith("ivrc: internal error (KeyError): this is a bug in ivrc")
     assert 'please report it as the README\'s "Reporting a bug" says' in done.stderr
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
-    debug = subprocess.run([sys.executable, "-c", script, "lint", str(flow)], capture_output=True, text=True, timeout=60, env={**__import__("os").environ, "IVRC_DEBUG": "1"})
+    debug = subprocess.run(
+        [sys.executable, "-c", script, "lint", str(flow)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**__import__("os").environ, "IVRC_DEBUG": "1"},
+    )
     assert "Traceback" in debug.stderr
 
 
 def test_the_bug_line_names_the_tracker_the_package_declares_and_the_readme_says_what_to_send():
     from ivrc.launch import where_to_report
 
-    assert where_to_report(["Homepage, https://example.org/", "Bug Tracker, https://example.org/ivrc/issues"]) == "at https://example.org/ivrc/issues"
+    assert (
+        where_to_report(["Homepage, https://example.org/", "Bug Tracker, https://example.org/ivrc/issues"])
+        == "at https://example.org/ivrc/issues"
+    )
     assert where_to_report(["Issues,https://example.org/i"]) == "at https://example.org/i"
-    assert where_to_report(["Homepage, https://example.org/", "Issues, not a link"]) == 'as the README\'s "Reporting a bug" says'
+    assert (
+        where_to_report(["Homepage, https://example.org/", "Issues, not a link"])
+        == 'as the README\'s "Reporting a bug" says'
+    )
     assert where_to_report([]) == 'as the README\'s "Reporting a bug" says'
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("\n## Reporting a bug\n", 1)[1]

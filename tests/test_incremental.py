@@ -3,15 +3,33 @@ and parses again only the blocks an edit changed."""
 
 from __future__ import annotations
 
+from conftest import EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES
 from ivrc.incremental import Reuse, parse_reusing
 from ivrc.parser import parse
 
 FLOWS = [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.ivr"))]
-PIECES = ["{", "}", '"', "#", ";", "\n", "\r\n", " ", "step x { say \"y\" }\n", "region IL", "goto ", "on 1 -> hangup\n", "}{", '"}"', "# }\n", "é", "\t"]
+PIECES = [
+    "{",
+    "}",
+    '"',
+    "#",
+    ";",
+    "\n",
+    "\r\n",
+    " ",
+    'step x { say "y" }\n',
+    "region IL",
+    "goto ",
+    "on 1 -> hangup\n",
+    "}{",
+    '"}"',
+    "# }\n",
+    "é",
+    "\t",
+]
 
 
 @st.composite

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, SINGLE_REQUEST_EXAMPLES
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 import ivrc
-from conftest import EXAMPLES, SINGLE_REQUEST_EXAMPLES
 from ivrc.config import Config
 from ivrc.diagnostics import Diagnostic
 
@@ -93,7 +93,36 @@ def test_a_goto_with_have_dependency_false_is_found_and_counts_as_sequential():
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(["ivr", "steps", "actions", "key", "min", "max", "action", "params", "prompt", "number", "leg_a", "sound", "dtmf_ivr", "step_id", "text", "sleep", "count_steps", "have_dependency", "x"]), children, max_size=6),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "ivr",
+                    "steps",
+                    "actions",
+                    "key",
+                    "min",
+                    "max",
+                    "action",
+                    "params",
+                    "prompt",
+                    "number",
+                    "leg_a",
+                    "sound",
+                    "dtmf_ivr",
+                    "step_id",
+                    "text",
+                    "sleep",
+                    "count_steps",
+                    "have_dependency",
+                    "x",
+                ]
+            ),
+            children,
+            max_size=6,
+        )
+    ),
     max_leaves=30,
 )
 

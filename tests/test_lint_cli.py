@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from jsonschema import validators
-
 from conftest import EXAMPLES, ROOT, run_ivrc
+from jsonschema import validators
 
 SARIF_SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"
 
@@ -96,7 +95,9 @@ def test_sarif_validates_against_the_oasis_schema(project):
 
 
 def test_github_format_and_its_escaping(project):
-    (project / "flows" / "menu.ivr").write_text(FLAWED.replace('goto nowhere', 'goto "no,where: 100%"'), encoding="utf-8")
+    (project / "flows" / "menu.ivr").write_text(
+        FLAWED.replace("goto nowhere", 'goto "no,where: 100%"'), encoding="utf-8"
+    )
     result = run_ivrc("lint", "flows", cwd=project, env={"GITHUB_ACTIONS": "true"})
     lines = result.stdout.splitlines()
     assert lines[1] == (
@@ -115,23 +116,36 @@ def test_github_properties_escape_commas_and_colons(tmp_path):
 
 
 def test_config_in_pyproject_is_found_by_walking_up(project):
-    (project / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.ivrc]\nignore = ["dangling-goto"]\n\n[tool.ivrc.severity]\nunreachable-action = "error"\n', encoding="utf-8")
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.ivrc]\nignore = ["dangling-goto"]\n\n[tool.ivrc.severity]\nunreachable-action = "error"\n',
+        encoding="utf-8",
+    )
     findings = _json(run_ivrc("lint", "--format", "json", "menu.ivr", cwd=project / "flows"))
-    assert [(f["rule"], f["severity"]) for f in findings] == [("ambiguous-key-prefix", "warning"), ("unreachable-action", "error")]
+    assert [(f["rule"], f["severity"]) for f in findings] == [
+        ("ambiguous-key-prefix", "warning"),
+        ("unreachable-action", "error"),
+    ]
 
 
 def test_ivrc_toml_settings_and_flags_on_top(project):
-    (project / "ivrc.toml").write_text('select = ["dangling-goto", "long-wait"]\nlong-wait-limit = "5s"\n', encoding="utf-8")
+    (project / "ivrc.toml").write_text(
+        'select = ["dangling-goto", "long-wait"]\nlong-wait-limit = "5s"\n', encoding="utf-8"
+    )
     (project / "flows" / "menu.ivr").write_text(FLAWED.replace('play "never"', "wait 10s"), encoding="utf-8")
     findings = _json(run_ivrc("lint", "--format", "json", "flows", cwd=project))
     assert [f["rule"] for f in findings] == ["dangling-goto", "long-wait"]
-    findings = _json(run_ivrc("lint", "--format", "json", "--select", "ambiguous-key-prefix,long-wait", "flows", cwd=project))
+    findings = _json(
+        run_ivrc("lint", "--format", "json", "--select", "ambiguous-key-prefix,long-wait", "flows", cwd=project)
+    )
     assert [f["rule"] for f in findings] == ["ambiguous-key-prefix", "long-wait"]
 
 
 def test_region_from_config(tmp_path):
     (tmp_path / "ivrc.toml").write_text('region = "IL"\n', encoding="utf-8")
-    (tmp_path / "a.ivr").write_text('dialer { return_address "https://example.com/r"; number "03-123-4567" }\nstep a { say "x" }\n', encoding="utf-8")
+    (tmp_path / "a.ivr").write_text(
+        'dialer { return_address "https://example.com/r"; number "03-123-4567" }\nstep a { say "x" }\n',
+        encoding="utf-8",
+    )
     assert run_ivrc("lint", "a.ivr", cwd=tmp_path).returncode == 0
     assert run_ivrc("compile", "a.ivr", cwd=tmp_path).returncode == 0
     assert run_ivrc("lint", "a.ivr", "--region", "US", cwd=tmp_path).returncode == 1
@@ -141,10 +155,19 @@ def test_region_from_config(tmp_path):
     "content,message",
     [
         ("[tool.ivrc]\nregion = 5\n", "[tool.ivrc] `region`: expected a text"),
-        ("[tool.ivrc]\nselect = [\"dangling-got\"]\n", "[tool.ivrc] `select`: no rule named `dangling-got`; did you mean `dangling-goto`?"),
+        (
+            '[tool.ivrc]\nselect = ["dangling-got"]\n',
+            "[tool.ivrc] `select`: no rule named `dangling-got`; did you mean `dangling-goto`?",
+        ),
         ("[tool.ivrc]\ncolour = true\n", "[tool.ivrc] unknown key `colour`"),
-        ("[tool.ivrc.severity]\ndangling-goto = \"fatal\"\n", "[tool.ivrc] `severity`: `fatal` is not a severity; use error, warning or info"),
-        ("[tool.ivrc]\nlong-wait-limit = \"soon\"\n", "[tool.ivrc] `long-wait-limit`: `soon` is not a duration such as `90s`"),
+        (
+            '[tool.ivrc.severity]\ndangling-goto = "fatal"\n',
+            "[tool.ivrc] `severity`: `fatal` is not a severity; use error, warning or info",
+        ),
+        (
+            '[tool.ivrc]\nlong-wait-limit = "soon"\n',
+            "[tool.ivrc] `long-wait-limit`: `soon` is not a duration such as `90s`",
+        ),
         ("[tool.ivrc\n", "not valid TOML"),
         (
             '[tool.ivrc]\nregion = "IL"\n[tool.ivrc.severity]\nunreachable-step = "error"\nignore = ["long-wait"]\n',
@@ -164,12 +187,17 @@ def test_malformed_config_is_a_clear_error_with_exit_2(project, content, message
 
 def test_pyproject_without_ivrc_table_is_passed_over(project):
     (project / "flows" / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
-    (project / "ivrc.toml").write_text('ignore = ["dangling-goto", "ambiguous-key-prefix", "unreachable-action"]\n', encoding="utf-8")
+    (project / "ivrc.toml").write_text(
+        'ignore = ["dangling-goto", "ambiguous-key-prefix", "unreachable-action"]\n', encoding="utf-8"
+    )
     assert run_ivrc("lint", "flows", cwd=project).returncode == 0
 
 
 def test_strict_fails_on_warnings(tmp_path):
-    (tmp_path / "a.ivr").write_text('region IL\ndialer { return_address "https://example.com/r"; numbers from queue }\nstep a { say "x"; on 1 { hangup; wait 1s } }\n', encoding="utf-8")
+    (tmp_path / "a.ivr").write_text(
+        'region IL\ndialer { return_address "https://example.com/r"; numbers from queue }\nstep a { say "x"; on 1 { hangup; wait 1s } }\n',
+        encoding="utf-8",
+    )
     assert run_ivrc("lint", "a.ivr", cwd=tmp_path).returncode == 0
     assert run_ivrc("lint", "--strict", "a.ivr", cwd=tmp_path).returncode == 1
 
@@ -190,7 +218,14 @@ def test_unknown_rule_flag_is_a_usage_error():
 def test_recordings_flag(tmp_path):
     (tmp_path / "recordings").mkdir()
     (tmp_path / "recordings" / "clinic_greeting.wav").write_bytes(b"RIFF")
-    result = run_ivrc("lint", "--format", "json", "--recordings", str(tmp_path / "recordings"), str(EXAMPLES / "appointment_reminder.ivr"))
+    result = run_ivrc(
+        "lint",
+        "--format",
+        "json",
+        "--recordings",
+        str(tmp_path / "recordings"),
+        str(EXAMPLES / "appointment_reminder.ivr"),
+    )
     missing = sorted(f["message"].split("`")[1] for f in _json(result))
     assert missing == ["clinic_cancelled.wav", "clinic_invalid_key.wav"]
     assert run_ivrc("lint", "--recordings", str(tmp_path / "nope"), str(EXAMPLES)).returncode == 2
@@ -245,7 +280,10 @@ def test_a_missing_file_is_a_finding_and_never_all_checks_passed(tmp_path):
     assert "All checks passed" not in result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("content,message", [(b"\x89PNG\r\n\x1a\n\x00", "not UTF-8 text (byte 0x89)"), (b"step a\n  \xb6", "not UTF-8 text (byte 0xb6)")])
+@pytest.mark.parametrize(
+    "content,message",
+    [(b"\x89PNG\r\n\x1a\n\x00", "not UTF-8 text (byte 0x89)"), (b"step a\n  \xb6", "not UTF-8 text (byte 0xb6)")],
+)
 def test_binary_and_non_utf8_files_are_findings(tmp_path, content, message):
     (tmp_path / "bin.ivr").write_bytes(content)
     result = run_ivrc("lint", "bin.ivr", cwd=tmp_path)
@@ -267,15 +305,26 @@ def test_unreadable_files_reach_ci_in_the_chosen_format(tmp_path, output_format)
     result = run_ivrc("lint", "--format", output_format, "bin.ivr", "missing.ivr", cwd=tmp_path)
     assert result.returncode == 2
     if output_format == "github":
-        assert "::error file=bin.ivr,line=2,col=1,endLine=2,endColumn=2,title=ivrc (unreadable-file)::not UTF-8 text (byte 0xff)" in result.stdout
+        assert (
+            "::error file=bin.ivr,line=2,col=1,endLine=2,endColumn=2,title=ivrc (unreadable-file)::not UTF-8 text (byte 0xff)"
+            in result.stdout
+        )
         assert "::error file=missing.ivr,line=1,col=1" in result.stdout
     elif output_format == "sarif":
         log = json.loads(result.stdout)
-        validators.validator_for(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))).validate(log)
-        found = [(r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]) for r in log["runs"][0]["results"]]
+        validators.validator_for(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))(
+            json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+        ).validate(log)
+        found = [
+            (r["ruleId"], r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"])
+            for r in log["runs"][0]["results"]
+        ]
         assert found == [("unreadable-file", "bin.ivr"), ("unreadable-file", "missing.ivr")]
     else:
-        assert [(f["path"], f["rule"], f["line"]) for f in json.loads(result.stdout)] == [("bin.ivr", "unreadable-file", 2), ("missing.ivr", "unreadable-file", 1)]
+        assert [(f["path"], f["rule"], f["line"]) for f in json.loads(result.stdout)] == [
+            ("bin.ivr", "unreadable-file", 2),
+            ("missing.ivr", "unreadable-file", 1),
+        ]
     assert result.stderr == ""
 
 

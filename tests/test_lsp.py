@@ -9,12 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
-
-from conftest import EXAMPLES
 
 FLOW = """\
 region IL
@@ -56,7 +55,9 @@ class Session:
 
     async def start(self) -> lsp.InitializeResult:
         await self.client.start_io(sys.executable, "-m", "ivrc", "lsp")
-        result = await self.client.initialize_async(lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri=self.folder.as_uri()))
+        result = await self.client.initialize_async(
+            lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri=self.folder.as_uri())
+        )
         self.client.initialized(lsp.InitializedParams())
         return result
 
@@ -65,7 +66,11 @@ class Session:
         flow.write_text(text, encoding="utf-8")
         uri = flow.as_uri()
         await self.start()
-        self.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=text)))
+        self.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=text)
+            )
+        )
         await self.diagnostics_for(uri)
         return uri
 
@@ -87,58 +92,109 @@ def test_a_full_editing_session(tmp_path: Path):
         uri = flow.as_uri()
         s = Session(tmp_path)
         capabilities = (await s.start()).capabilities
-        assert capabilities.definition_provider and capabilities.rename_provider and capabilities.document_formatting_provider
+        assert (
+            capabilities.definition_provider
+            and capabilities.rename_provider
+            and capabilities.document_formatting_provider
+        )
         doc = lsp.TextDocumentIdentifier(uri=uri)
 
-        s.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=FLOW)))
+        s.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=FLOW)
+            )
+        )
         found = await s.diagnostics_for(uri)
         assert [(d.code, d.range.start.line, d.range.start.character) for d in found] == [("unreachable-action", 7, 19)]
-        removal = await s.client.text_document_code_action_async(lsp.CodeActionParams(text_document=lsp.TextDocumentIdentifier(uri=uri), range=found[0].range, context=lsp.CodeActionContext(diagnostics=found)))
+        removal = await s.client.text_document_code_action_async(
+            lsp.CodeActionParams(
+                text_document=lsp.TextDocumentIdentifier(uri=uri),
+                range=found[0].range,
+                context=lsp.CodeActionContext(diagnostics=found),
+            )
+        )
         edit = next(a for a in removal if a.title == "Remove the actions that never run").edit.changes[uri][0]
         line = FLOW.split("\n")[7]
         assert line[: edit.range.start.character] + line[edit.range.end.character :] == "    on 3 { hangup }"
 
         # Introduce an error, then fix it: diagnostics follow, after the typing pause.
-        typo = lsp.TextDocumentContentChangePartial(range=lsp.Range(start=lsp.Position(line=5, character=17), end=lsp.Position(line=5, character=22)), text="slaes")
-        s.client.text_document_did_change(lsp.DidChangeTextDocumentParams(text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2), content_changes=[typo]))
+        typo = lsp.TextDocumentContentChangePartial(
+            range=lsp.Range(start=lsp.Position(line=5, character=17), end=lsp.Position(line=5, character=22)),
+            text="slaes",
+        )
+        s.client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2), content_changes=[typo]
+            )
+        )
         found = await s.diagnostics_for(uri)
         dangling = next(d for d in found if d.code == "dangling-goto")
         assert (dangling.range.start.line, dangling.range.start.character, dangling.range.end.character) == (5, 17, 22)
-        actions = await s.client.text_document_code_action_async(lsp.CodeActionParams(text_document=doc, range=dangling.range, context=lsp.CodeActionContext(diagnostics=[dangling])))
+        actions = await s.client.text_document_code_action_async(
+            lsp.CodeActionParams(
+                text_document=doc, range=dangling.range, context=lsp.CodeActionContext(diagnostics=[dangling])
+            )
+        )
         fix = next(a for a in actions if a.title == "Change to `sales`")
         assert fix.edit.changes[uri][0].new_text == "sales"
         assert any(a.title == "Suppress dangling-goto on this line" for a in actions)
         back = lsp.TextDocumentContentChangePartial(range=dangling.range, text="sales")
-        s.client.text_document_did_change(lsp.DidChangeTextDocumentParams(text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=3), content_changes=[back]))
+        s.client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=3), content_changes=[back]
+            )
+        )
         assert "dangling-goto" not in {d.code for d in await s.diagnostics_for(uri)}
 
         # Completion: step names after goto, keywords that fit the block.
         async def labels(line: int, character: int) -> list[str]:
-            result = await s.client.text_document_completion_async(lsp.CompletionParams(text_document=doc, position=lsp.Position(line=line, character=character)))
+            result = await s.client.text_document_completion_async(
+                lsp.CompletionParams(text_document=doc, position=lsp.Position(line=line, character=character))
+            )
             items = result.items if isinstance(result, lsp.CompletionList) else result
             return [i.label for i in items or []]
 
         assert await labels(5, 17) == ["menu", "sales"]
         assert "on" in await labels(11, 4) and "hangup" not in await labels(11, 4)
 
-        definition = await s.client.text_document_definition_async(lsp.DefinitionParams(text_document=doc, position=lsp.Position(line=5, character=19)))
+        definition = await s.client.text_document_definition_async(
+            lsp.DefinitionParams(text_document=doc, position=lsp.Position(line=5, character=19))
+        )
         assert definition.range.start.line == 10
-        refs = await s.client.text_document_references_async(lsp.ReferenceParams(text_document=doc, position=lsp.Position(line=10, character=6), context=lsp.ReferenceContext(include_declaration=True)))
+        refs = await s.client.text_document_references_async(
+            lsp.ReferenceParams(
+                text_document=doc,
+                position=lsp.Position(line=10, character=6),
+                context=lsp.ReferenceContext(include_declaration=True),
+            )
+        )
         assert sorted(r.range.start.line for r in refs) == [5, 10]
-        renamed = await s.client.text_document_rename_async(lsp.RenameParams(text_document=doc, position=lsp.Position(line=10, character=6), new_name="shop"))
+        renamed = await s.client.text_document_rename_async(
+            lsp.RenameParams(text_document=doc, position=lsp.Position(line=10, character=6), new_name="shop")
+        )
         assert sorted((e.range.start.line, e.new_text) for e in renamed.changes[uri]) == [(5, "shop"), (10, "shop")]
 
-        hover = await s.client.text_document_hover_async(lsp.HoverParams(text_document=doc, position=lsp.Position(line=4, character=5)))
+        hover = await s.client.text_document_hover_async(
+            lsp.HoverParams(text_document=doc, position=lsp.Position(line=4, character=5))
+        )
         assert "prompt" in hover.contents.value
-        number = await s.client.text_document_hover_async(lsp.HoverParams(text_document=doc, position=lsp.Position(line=6, character=20)))
+        number = await s.client.text_document_hover_async(
+            lsp.HoverParams(text_document=doc, position=lsp.Position(line=6, character=20))
+        )
         assert "+972546000000" in number.contents.value
-        rule = await s.client.text_document_hover_async(lsp.HoverParams(text_document=doc, position=lsp.Position(line=7, character=21)))
+        rule = await s.client.text_document_hover_async(
+            lsp.HoverParams(text_document=doc, position=lsp.Position(line=7, character=21))
+        )
         assert rule.contents.value.startswith("**unreachable-action** (warning)")
 
         outline = await s.client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc))
         assert [o.name for o in outline] == ["dialer", "menu", "sales"]
 
-        edits = await s.client.text_document_formatting_async(lsp.DocumentFormattingParams(text_document=doc, options=lsp.FormattingOptions(tab_size=4, insert_spaces=True)))
+        edits = await s.client.text_document_formatting_async(
+            lsp.DocumentFormattingParams(
+                text_document=doc, options=lsp.FormattingOptions(tab_size=4, insert_spaces=True)
+            )
+        )
         assert "    on 3 {\n        hangup\n" in edits[0].new_text
 
         tokens = await s.client.text_document_semantic_tokens_full_async(lsp.SemanticTokensParams(text_document=doc))
@@ -157,12 +213,20 @@ def test_completion_in_suppressions_and_placeholders(tmp_path: Path):
         uri = (tmp_path / "a.ivr").as_uri()
         s = Session(tmp_path)
         await s.start()
-        s.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=text)))
+        s.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=text)
+            )
+        )
         await s.diagnostics_for(uri)
         doc = lsp.TextDocumentIdentifier(uri=uri)
-        rules = await s.client.text_document_completion_async(lsp.CompletionParams(text_document=doc, position=lsp.Position(line=2, character=19)))
+        rules = await s.client.text_document_completion_async(
+            lsp.CompletionParams(text_document=doc, position=lsp.Position(line=2, character=19))
+        )
         assert "dangling-goto" in [i.label for i in rules]
-        names = await s.client.text_document_completion_async(lsp.CompletionParams(text_document=doc, position=lsp.Position(line=1, character=13)))
+        names = await s.client.text_document_completion_async(
+            lsp.CompletionParams(text_document=doc, position=lsp.Position(line=1, character=13))
+        )
         assert [i.label for i in names] == ["name$"]
         await s.stop()
 
@@ -170,7 +234,13 @@ def test_completion_in_suppressions_and_placeholders(tmp_path: Path):
 
 
 edits = st.lists(
-    st.tuples(st.integers(0, 400), st.integers(0, 8), st.sampled_from(["", "{", "}", '"', "on 1 ->", "goto", "\n", "step x {", "#", "..", "ש", "😀", "say \"$a$\" with"])),
+    st.tuples(
+        st.integers(0, 400),
+        st.integers(0, 8),
+        st.sampled_from(
+            ["", "{", "}", '"', "on 1 ->", "goto", "\n", "step x {", "#", "..", "ש", "😀", 'say "$a$" with']
+        ),
+    ),
     min_size=1,
     max_size=12,
 )
@@ -185,15 +255,28 @@ def test_random_edits_never_stop_the_server(changes):
         s = Session(folder)
         await s.start()
         text = (EXAMPLES / "white_rabbit.ivr").read_text(encoding="utf-8")
-        s.client.text_document_did_open(lsp.DidOpenTextDocumentParams(text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=text)))
+        s.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=text)
+            )
+        )
         for version, (offset, length, insert) in enumerate(changes, start=2):
             offset = min(offset, len(text))
             text = text[:offset] + insert + text[offset + length :]
-            s.client.text_document_did_change(lsp.DidChangeTextDocumentParams(text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)]))
+            s.client.text_document_did_change(
+                lsp.DidChangeTextDocumentParams(
+                    text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=text)],
+                )
+            )
             doc = lsp.TextDocumentIdentifier(uri=uri)
             await s.client.text_document_document_symbol_async(lsp.DocumentSymbolParams(text_document=doc))
-            await s.client.text_document_hover_async(lsp.HoverParams(text_document=doc, position=lsp.Position(line=3, character=3)))
-            await s.client.text_document_completion_async(lsp.CompletionParams(text_document=doc, position=lsp.Position(line=2, character=1)))
+            await s.client.text_document_hover_async(
+                lsp.HoverParams(text_document=doc, position=lsp.Position(line=3, character=3))
+            )
+            await s.client.text_document_completion_async(
+                lsp.CompletionParams(text_document=doc, position=lsp.Position(line=2, character=1))
+            )
             await s.client.text_document_semantic_tokens_full_async(lsp.SemanticTokensParams(text_document=doc))
         assert not any("failed" in log for log in s.logs), s.logs
         await s.stop()
@@ -227,7 +310,9 @@ vim.cmd("qa!")
 """,
         encoding="utf-8",
     )
-    subprocess.run([nvim, "--headless", "-u", "NONE", "-c", f"luafile {script}"], timeout=60, check=True, capture_output=True)
+    subprocess.run(
+        [nvim, "--headless", "-u", "NONE", "-c", f"luafile {script}"], timeout=60, check=True, capture_output=True
+    )
     found = json.loads(out.read_text(encoding="utf-8"))
     messages = {(d["line"], d["col"], d["code"]) for d in found}
     assert (5, 17, "dangling-goto") in messages
@@ -245,13 +330,21 @@ def test_recipient_fields_complete_hover_and_lead_to_their_column(tmp_path: Path
         s = Session(tmp_path)
         uri = await s.opened(tmp_path / "p.ivr", text)
         doc = lsp.TextDocumentIdentifier(uri=uri)
-        columns = await s.client.text_document_completion_async(lsp.CompletionParams(text_document=doc, position=lsp.Position(line=4, character=27)))
+        columns = await s.client.text_document_completion_async(
+            lsp.CompletionParams(text_document=doc, position=lsp.Position(line=4, character=27))
+        )
         assert [i.label for i in columns][:3] == ["id", "name", "phone"]
-        offered = await s.client.text_document_completion_async(lsp.CompletionParams(text_document=doc, position=lsp.Position(line=3, character=32)))
+        offered = await s.client.text_document_completion_async(
+            lsp.CompletionParams(text_document=doc, position=lsp.Position(line=3, character=32))
+        )
         assert "recipient." in [i.label for i in offered]
-        hovered = await s.client.text_document_hover_async(lsp.HoverParams(text_document=doc, position=lsp.Position(line=3, character=36)))
+        hovered = await s.client.text_document_hover_async(
+            lsp.HoverParams(text_document=doc, position=lsp.Position(line=3, character=36))
+        )
         assert hovered is not None and "column `name` of people.csv (line 1, column 4)" in hovered.contents.value
-        found = await s.client.text_document_definition_async(lsp.DefinitionParams(text_document=doc, position=lsp.Position(line=1, character=68)))
+        found = await s.client.text_document_definition_async(
+            lsp.DefinitionParams(text_document=doc, position=lsp.Position(line=1, character=68))
+        )
         assert found is not None and found.uri == (tmp_path / "people.csv").resolve().as_uri()
         assert (found.range.start.line, found.range.start.character, found.range.end.character) == (0, 8, 13)
         await s.stop()
@@ -270,11 +363,21 @@ def test_checks_after_edits_run_off_the_event_loop_and_say_config_problems(tmp_p
         s.logs.clear()
         # Two quick edits: the first check's text is stale by the time it would publish.
         for version, name in ((2, "slaes"), (3, "salse")):
-            change = lsp.TextDocumentContentChangePartial(range=lsp.Range(start=lsp.Position(line=5, character=17), end=lsp.Position(line=5, character=22)), text=name)
-            s.client.text_document_did_change(lsp.DidChangeTextDocumentParams(text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[change]))
+            change = lsp.TextDocumentContentChangePartial(
+                range=lsp.Range(start=lsp.Position(line=5, character=17), end=lsp.Position(line=5, character=22)),
+                text=name,
+            )
+            s.client.text_document_did_change(
+                lsp.DidChangeTextDocumentParams(
+                    text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[change],
+                )
+            )
         found = await s.diagnostics_for(uri)
         dangling = [d for d in found if d.code == "dangling-goto"]
-        assert [d.message for d in dangling] == ["`goto` names a step that does not exist: `salse`\nhelp: did you mean `sales`?"]
+        assert [d.message for d in dangling] == [
+            "`goto` names a step that does not exist: `salse`\nhelp: did you mean `sales`?"
+        ]
         assert any(log.startswith("ivrc: ") and "ivrc.toml" in log for log in s.logs), s.logs
         assert not any("failed" in log for log in s.logs), s.logs
         await s.stop()

@@ -11,12 +11,20 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, ROOT, run_ivrc
+
 from ivrc.api.cdr import parse_cdr
 
 ARTIFACTS = Path(os.environ.get("IVRC_ARTIFACTS") or ROOT / "build" / "artifacts")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SURVEY = EXAMPLES / "satisfaction_survey.ivr"
 SURVEY_RECORDS = EXAMPLES / "satisfaction_survey.cdr.csv"
 
@@ -69,7 +77,10 @@ def _open(browser, path: Path):
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url) if not request.url.startswith(("file:", "data:")) else None)
+    page.on(
+        "request",
+        lambda request: requests.append(request.url) if not request.url.startswith(("file:", "data:")) else None,
+    )
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
     return page, errors, requests
@@ -100,12 +111,19 @@ def test_the_report_figures_match_the_records(browser, survey_report):
     page, _, _ = _open(browser, survey_report)
     answered = [r for r in records if r.answered]
     assert page.locator('[data-figure="calls placed"] strong').inner_text() == str(len(records))
-    assert page.locator('[data-figure="answered"] strong').inner_text() == f"{len(answered)} ({len(answered) / len(records):.0%})"
+    assert (
+        page.locator('[data-figure="answered"] strong').inner_text()
+        == f"{len(answered)} ({len(answered) / len(records):.0%})"
+    )
     # Keys taken at each step, counted from the records' own step reports.
     pressed = Counter((step, keys) for r in records for step, keys in r.keys)
     service = page.locator("#step-s1 td").all_inner_texts()
     assert service[0] == "service" and service[2] == str(len(answered)), "every answered call hears the rating question"
-    by_range = {"1..2": pressed["service", "1"] + pressed["service", "2"], "3": pressed["service", "3"], "4..5": pressed["service", "4"] + pressed["service", "5"]}
+    by_range = {
+        "1..2": pressed["service", "1"] + pressed["service", "2"],
+        "3": pressed["service", "3"],
+        "4..5": pressed["service", "4"] + pressed["service", "5"],
+    }
     assert service[5] == ", ".join(f"{key} → callback: {count}" for key, count in by_range.items())
     callback = page.locator("#step-s2 td").all_inner_texts()
     assert callback[5] == f"1 → goodbye: {pressed['callback', '1']}, 9 → goodbye: {pressed['callback', '9']}"
@@ -114,7 +132,13 @@ def test_the_report_figures_match_the_records(browser, survey_report):
     for key, count in by_range.items():
         assert f"{key} · {count}" in labels
     marks = Counter(mark for r in records for mark in r.marks)
-    rows = {row[0]: row[1] for row in (r.split("\t") for r in page.locator("table:has(caption:text('Marks set during calls')) tbody tr").all_inner_texts())}
+    rows = {
+        row[0]: row[1]
+        for row in (
+            r.split("\t")
+            for r in page.locator("table:has(caption:text('Marks set during calls')) tbody tr").all_inner_texts()
+        )
+    }
     assert rows == {mark: str(count) for mark, count in marks.items()}
     page.close()
 
@@ -167,7 +191,9 @@ def test_the_coverage_report_renders_and_marks_what_is_untested(browser, tmp_pat
     assert page.locator("svg.flow").count() == len(list(EXAMPLES.glob("*.ivr")))
     untested = page.locator("svg.flow g.untested").count()
     listed = sum(line.count(", ") + 1 for line in result.stdout.splitlines() if ": not tested: " in line)
-    assert 0 < untested <= listed, "each untested step and key is marked (wrong keys and silences are listed, not drawn)"
+    assert 0 < untested <= listed, (
+        "each untested step and key is marked (wrong keys and silences are listed, not drawn)"
+    )
     ids = page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
     assert len(ids) == len(set(ids)), "every id is unique"
     for svg in page.locator("svg.flow").all():

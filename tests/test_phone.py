@@ -57,11 +57,27 @@ def test_problem_numbers(written, region, status):
     "written,region,reason",
     [
         # Israeli numbers that begin 09 have 8 digits after the 0; other Israeli numbers have 7.
-        ("09-774-220", "IL", "it is too short for IL, where numbers that begin like it have at least 8 digits (it has 7, not counting the country code or a leading 0)"),
+        (
+            "09-774-220",
+            "IL",
+            "it is too short for IL, where numbers that begin like it have at least 8 digits (it has 7, not counting the country code or a leading 0)",
+        ),
         # a London number read as Israeli: its first 8 digits already make one
-        ("020 7946 0958", "IL", "it is too long for IL, where numbers that begin like it have 8 digits (it has 10, not counting the country code or a leading 0)"),
-        ("05460000000", "IL", "it is too long for IL, where numbers that begin like it have 9 digits (it has 10, not counting the country code or a leading 0)"),
-        ("+44 20 7946 095", None, "it is too short for GB, where numbers that begin like it have at least 10 digits (it has 9, not counting the country code or a leading 0)"),
+        (
+            "020 7946 0958",
+            "IL",
+            "it is too long for IL, where numbers that begin like it have 8 digits (it has 10, not counting the country code or a leading 0)",
+        ),
+        (
+            "05460000000",
+            "IL",
+            "it is too long for IL, where numbers that begin like it have 9 digits (it has 10, not counting the country code or a leading 0)",
+        ),
+        (
+            "+44 20 7946 095",
+            None,
+            "it is too short for GB, where numbers that begin like it have at least 10 digits (it has 9, not counting the country code or a leading 0)",
+        ),
     ],
 )
 def test_a_length_no_number_beginning_like_it_has_is_a_misfit(written, region, reason):
@@ -77,8 +93,20 @@ def test_lint_calls_a_misfit_an_error_and_an_unallocated_number_a_warning():
     flow = 'region IL\nsimple_dialer {\n    leg_a "09-774-220"\n    leg_b "050-123-4567"\n    say "hi"\n}\n'
     found = [(d.rule, d.severity.value, d.line, d.column, d.message) for d in ivrc.lint(flow)]
     assert found == [
-        ("invalid-phone-number", "error", 3, 11, "`09-774-220` cannot be a phone number: it is too short for IL, where numbers that begin like it have at least 8 digits (it has 7, not counting the country code or a leading 0)"),
-        ("unallocated-phone-number", "warning", 4, 11, "`050-123-4567` (+972501234567) is outside the numbering plan known for IL"),
+        (
+            "invalid-phone-number",
+            "error",
+            3,
+            11,
+            "`09-774-220` cannot be a phone number: it is too short for IL, where numbers that begin like it have at least 8 digits (it has 7, not counting the country code or a leading 0)",
+        ),
+        (
+            "unallocated-phone-number",
+            "warning",
+            4,
+            11,
+            "`050-123-4567` (+972501234567) is outside the numbering plan known for IL",
+        ),
     ]
 
 

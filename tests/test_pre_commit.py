@@ -12,10 +12,19 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, ROOT
 
-GIT = ["git", "-c", "user.name=ivrc tests", "-c", "user.email=tests@example.com", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+GIT = [
+    "git",
+    "-c",
+    "user.name=ivrc tests",
+    "-c",
+    "user.email=tests@example.com",
+    "-c",
+    "commit.gpgsign=false",
+    "-c",
+    "init.defaultBranch=main",
+]
 DANGLING = 'region IL\ndialer { return_address "https://example.com/r"; numbers from queue }\nstep a {\n    say "x"\n    on 1 -> goto nowhere\n}\n'
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SNIPPETS = re.findall(r"```yaml\n(repos:\n.*?)```", README, flags=re.S)
@@ -54,7 +63,11 @@ def scratch(tmp_path: Path) -> Path:
     (repo / "flows").mkdir(parents=True)
     shutil.copy(EXAMPLES / "age_gate.ivr", repo / "flows" / "age_gate.ivr")
     shutil.copy(EXAMPLES / "age_gate.ivrtest", repo / "flows" / "age_gate.ivrtest")
-    subprocess.run([sys.executable, "-m", "ivrc", "compile", "flows/age_gate.ivr", "-o", "flows/age_gate.json"], cwd=repo, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "ivrc", "compile", "flows/age_gate.ivr", "-o", "flows/age_gate.json"],
+        cwd=repo,
+        check=True,
+    )
     _git("init", "-q", cwd=repo)
     _git("add", ".", cwd=repo)
     _git("commit", "-q", "-m", "flows", cwd=repo)
@@ -63,7 +76,11 @@ def scratch(tmp_path: Path) -> Path:
 
 def configure(repo: Path, snippet: str, ivrc_repository: Path | None = None) -> Path:
     """The README's snippet as the project's config; only the placeholder address is replaced."""
-    text = snippet if ivrc_repository is None else re.sub(r"repo: https://\S+", f"repo: {ivrc_repository.as_uri()}", snippet)
+    text = (
+        snippet
+        if ivrc_repository is None
+        else re.sub(r"repo: https://\S+", f"repo: {ivrc_repository.as_uri()}", snippet)
+    )
     config = repo / ".pre-commit-config.yaml"
     config.write_text(text, encoding="utf-8")
     _git("add", ".", cwd=repo)
@@ -74,7 +91,14 @@ def pre_commit(repo: Path, home: Path, *args: str) -> subprocess.CompletedProces
     # `language: system` hooks find the ivrc that is installed, as a team's venv would have it.
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1", "PATH": path}
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args, "--color", "never"], cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args, "--color", "never"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
 
 
 def test_the_readme_snippet_works_as_written(scratch, ivrc_repository, hook_home):
@@ -82,7 +106,11 @@ def test_the_readme_snippet_works_as_written(scratch, ivrc_repository, hook_home
     configure(scratch, REMOTE, ivrc_repository)
     clean = pre_commit(scratch, hook_home, "run", "--all-files")
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    assert [line.split(".")[0] for line in clean.stdout.splitlines() if "Passed" in line] == ["ivrc lint", "ivrc compile --check", "ivrc test"]
+    assert [line.split(".")[0] for line in clean.stdout.splitlines() if "Passed" in line] == [
+        "ivrc lint",
+        "ivrc compile --check",
+        "ivrc test",
+    ]
 
 
 def test_each_hook_reports_only_its_own_job(scratch, ivrc_repository, hook_home):
@@ -101,7 +129,10 @@ def test_stale_json_and_failing_scenarios_fail_their_hooks(scratch, ivrc_reposit
     flow = scratch / "flows" / "age_gate.ivr"
     flow.write_text(flow.read_text(encoding="utf-8").replace("max_retries    2", "max_retries    5"), encoding="utf-8")
     tests = scratch / "flows" / "age_gate.ivrtest"
-    tests.write_text(tests.read_text(encoding="utf-8").replace('calls = ["97231234568"]', 'calls = ["97231234569"]'), encoding="utf-8")
+    tests.write_text(
+        tests.read_text(encoding="utf-8").replace('calls = ["97231234568"]', 'calls = ["97231234569"]'),
+        encoding="utf-8",
+    )
     _git("add", ".", cwd=scratch)
     failing = pre_commit(scratch, hook_home, "run", "--all-files")
     assert failing.returncode == 1
@@ -137,7 +168,11 @@ def _personal(repo: Path) -> None:
     shutil.copy(EXAMPLES / "personal_reminder.ivr", repo / "reminders" / "reminder.ivr")
     shutil.copy(EXAMPLES / "personal_reminder.csv", repo / "reminders" / "patients.csv")
     (repo / "reminders" / "ivrc.toml").write_text('recipients = "patients.csv"\n', encoding="utf-8")
-    scenarios = (EXAMPLES / "personal_reminder.ivrtest").read_text(encoding="utf-8").replace('"personal_reminder.csv"', '"patients.csv"')
+    scenarios = (
+        (EXAMPLES / "personal_reminder.ivrtest")
+        .read_text(encoding="utf-8")
+        .replace('"personal_reminder.csv"', '"patients.csv"')
+    )
     (repo / "reminders" / "reminder.ivrtest").write_text(scenarios, encoding="utf-8")
 
 
@@ -156,12 +191,20 @@ def test_a_template_and_its_recipients_are_checked_by_the_hooks(scratch, ivrc_re
     bad = pre_commit(scratch, hook_home, "run")
     assert bad.returncode == 1
     assert "reminders/patients.csv:3:" in bad.stdout and "error[invalid-phone-number]" in bad.stdout
-    assert "reminders/patients.csv: has errors, so reminders/reminder.ivr was not compiled for it" in bad.stdout, bad.stdout
-    assert "FAIL reminders/reminder.ivrtest" in bad.stdout and "has no row 2 without errors" in bad.stdout, "the tests that play the rows ran"
+    assert "reminders/patients.csv: has errors, so reminders/reminder.ivr was not compiled for it" in bad.stdout, (
+        bad.stdout
+    )
+    assert "FAIL reminders/reminder.ivrtest" in bad.stdout and "has no row 2 without errors" in bad.stdout, (
+        "the tests that play the rows ran"
+    )
     # A committed JSON Lines must be what the template compiles to with its recipients.
     _git("checkout", "--", ".", cwd=scratch)
     _git("reset", "-q", "--hard", cwd=scratch)
-    subprocess.run([sys.executable, "-m", "ivrc", "compile", "reminders/reminder.ivr", "-o", "reminders/reminder.jsonl"], cwd=scratch, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "ivrc", "compile", "reminders/reminder.ivr", "-o", "reminders/reminder.jsonl"],
+        cwd=scratch,
+        check=True,
+    )
     _git("add", ".", cwd=scratch)
     assert pre_commit(scratch, hook_home, "run").returncode == 0
     patients.write_text(patients.read_text(encoding="utf-8").replace("Dana Levi", "Dana Cohen"), encoding="utf-8")

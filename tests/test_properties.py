@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 
+from conftest import SCHEMAS
 from hypothesis import given
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import ivrc
-from conftest import SCHEMAS
 from ivrc.diagnostics import Diagnostic
 
 # Pieces of the language, so that generated text often gets far into the grammar.
@@ -24,7 +24,9 @@ WORDS = [
 ]  # fmt: skip
 
 fragments = st.lists(st.sampled_from(WORDS), max_size=60).map(" ".join)
-anything = st.one_of(st.text(max_size=300), fragments, st.binary(max_size=200).map(lambda b: b.decode("utf-8", "replace")))
+anything = st.one_of(
+    st.text(max_size=300), fragments, st.binary(max_size=200).map(lambda b: b.decode("utf-8", "replace"))
+)
 
 
 def _only_diagnostics(found: list) -> None:
@@ -59,12 +61,22 @@ texts = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_s
 def flows(draw):
     """Well-formed flows: steps with handlers, some gotos, ranges and texts in any script."""
     names = draw(st.lists(step_names, min_size=1, max_size=5, unique=True))
-    lines = ['region IL', 'dialer "id" { return_address "https://example.com/r"; numbers from queue }']
+    lines = ["region IL", 'dialer "id" { return_address "https://example.com/r"; numbers from queue }']
     for name in names:
         body = [f"say {json.dumps(draw(texts), ensure_ascii=False)}"]
         keys = draw(st.lists(st.integers(0, 30), max_size=4, unique=True))
         for key in keys:
-            action = draw(st.sampled_from(["hangup", "wait 1.5s", f"goto {draw(st.sampled_from(names))}", 'mark custom "m"', 'play "p" voice male']))
+            action = draw(
+                st.sampled_from(
+                    [
+                        "hangup",
+                        "wait 1.5s",
+                        f"goto {draw(st.sampled_from(names))}",
+                        'mark custom "m"',
+                        'play "p" voice male',
+                    ]
+                )
+            )
             body.append(f"on {key} -> {action}")
         if draw(st.booleans()):
             low = draw(st.integers(31, 60))

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-import ivrc
 from conftest import ROOT
+
+import ivrc
 from ivrc.checks import RULES
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

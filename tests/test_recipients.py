@@ -8,9 +8,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLES, run_ivrc
 
 import ivrc
-from conftest import EXAMPLES, run_ivrc
 from ivrc.recipients import Recipients
 
 FLOW = """\
@@ -28,7 +28,7 @@ step a {
     on 3 -> call recipient.office cli "03-000-0000"
 }
 """
-CSV = "name,phone,time,office\nDana,054-600-0001,09:30,03-555-9876\n\"Cohen, Avi\",054-600-0002,10:00,03-555-9877\n"
+CSV = 'name,phone,time,office\nDana,054-600-0001,09:30,03-555-9876\n"Cohen, Avi",054-600-0002,10:00,03-555-9877\n'
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def _cells(path: Path) -> list[list[tuple[str, int, int]]]:
 @pytest.mark.parametrize("line_end", ["\n", "\r\n"])
 @pytest.mark.parametrize("bom", ["", "\ufeff"])
 def test_csv_with_or_without_bom_and_crlf_keeps_every_position(tmp_path, line_end, bom):
-    text = bom + line_end.join(["name,phone", 'Dana,054', '"Cohen, ""Avi""",055', '"two', 'lines",056']) + line_end
+    text = bom + line_end.join(["name,phone", "Dana,054", '"Cohen, ""Avi""",055', '"two', 'lines",056']) + line_end
     (tmp_path / "r.csv").write_bytes(text.encode("utf-8"))
     assert _cells(tmp_path / "r.csv") == [
         [("Dana", 2, 1), ("054", 2, 6)],
@@ -69,7 +69,12 @@ def test_json_lines_give_the_same_requests_as_csv(project):
     assert from_csv.stdout == from_jsonl.stdout
     requests = [json.loads(line) for line in from_csv.stdout.splitlines()]
     assert [r["number"] for r in requests] == ["972546000001", "972546000002"]
-    assert requests[1]["ivr"]["steps"][0]["prompt"] == {"text": "Hello $name$, see you at $time$", "fields": 2, "name": "Cohen, Avi", "time": "10:00"}
+    assert requests[1]["ivr"]["steps"][0]["prompt"] == {
+        "text": "Hello $name$, see you at $time$",
+        "fields": 2,
+        "name": "Cohen, Avi",
+        "time": "10:00",
+    }
     assert requests[0]["ivr"]["steps"][0]["actions"][1]["actions"][0]["params"]["number"] == "97235559876"
 
 
@@ -81,11 +86,17 @@ def test_unique_ids_are_derived_from_the_campaign_and_the_recipient_never_the_fl
     ids = [json.loads(line)["unique_id"] for line in (project / "a.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(set(ids)) == 2 and all(i.startswith("reminder-") for i in ids)
     # The same person keeps the same id when rows move or other values change.
-    (project / "moved.csv").write_text("name,phone,time,office\nCohen A.,054-600-0002,11:00,03-555-9877\nDana,054-600-0001,09:30,03-555-9876\n", encoding="utf-8")
+    (project / "moved.csv").write_text(
+        "name,phone,time,office\nCohen A.,054-600-0002,11:00,03-555-9877\nDana,054-600-0001,09:30,03-555-9876\n",
+        encoding="utf-8",
+    )
     moved = run_ivrc("compile", "flow.ivr", "--recipients", "moved.csv", cwd=project)
     assert [json.loads(line)["unique_id"] for line in moved.stdout.splitlines()] == ids[::-1]
     # An `id` column tells apart people who share a phone.
-    (project / "family.csv").write_text("id,name,phone,time,office\n1,Dana,054-600-0001,09:30,03-555-9876\n2,Noa,054-600-0001,09:45,03-555-9876\n", encoding="utf-8")
+    (project / "family.csv").write_text(
+        "id,name,phone,time,office\n1,Dana,054-600-0001,09:30,03-555-9876\n2,Noa,054-600-0001,09:45,03-555-9876\n",
+        encoding="utf-8",
+    )
     family = run_ivrc("compile", "flow.ivr", "--recipients", "family.csv", cwd=project)
     assert family.returncode == 0
     assert len({json.loads(line)["unique_id"] for line in family.stdout.splitlines()}) == 2
@@ -94,17 +105,21 @@ def test_unique_ids_are_derived_from_the_campaign_and_the_recipient_never_the_fl
     changed = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
     assert [json.loads(line)["unique_id"] for line in changed.stdout.splitlines()] == ids
     # A new campaign, named by choice: new ids, with its name as their prefix.
-    renamed = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "--campaign", "reminder-2037-01", cwd=project)
+    renamed = run_ivrc(
+        "compile", "flow.ivr", "--recipients", "people.csv", "--campaign", "reminder-2037-01", cwd=project
+    )
     new_ids = [json.loads(line)["unique_id"] for line in renamed.stdout.splitlines()]
     assert all(i.startswith("reminder-2037-01-") for i in new_ids) and not set(new_ids) & set(ids)
     bad = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "--campaign", "a/b", cwd=project)
-    assert (bad.returncode, bad.stderr) == (2, "ivrc: error: --campaign 'a/b': a campaign's name is 1 to 100 characters, without `/`, `\\`, spaces or control characters\n")
+    assert (bad.returncode, bad.stderr) == (
+        2,
+        "ivrc: error: --campaign 'a/b': a campaign's name is 1 to 100 characters, without `/`, `\\`, spaces or control characters\n",
+    )
 
 
 def test_every_request_validates_against_the_schema(project):
-    from jsonschema import Draft202012Validator
-
     from conftest import SCHEMAS
+    from jsonschema import Draft202012Validator
 
     schema = json.loads((SCHEMAS / "dialer.schema.json").read_text(encoding="utf-8"))
     result = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
@@ -115,7 +130,10 @@ def test_every_request_validates_against_the_schema(project):
 def test_a_template_without_recipients_says_how_to_give_them(project):
     result = run_ivrc("compile", "flow.ivr", cwd=project)
     assert result.returncode == 1
-    assert "error[missing-recipients]: this flow is a template: it takes `recipient.phone`, `recipient.name`, `recipient.time`, `recipient.office`" in result.stderr
+    assert (
+        "error[missing-recipients]: this flow is a template: it takes `recipient.phone`, `recipient.name`, `recipient.time`, `recipient.office`"
+        in result.stderr
+    )
     assert "give one with --recipients FILE (.csv or .jsonl)" in result.stderr
     assert result.stdout == ""
     assert run_ivrc("lint", "flow.ivr", cwd=project).returncode == 0, "the template alone is checked and clean"
@@ -126,7 +144,10 @@ def test_the_configured_recipients_file_is_used(project):
     (project / "people.csv").write_text(CSV + "Gil,054-6,11:00,03-555-9876\n", encoding="utf-8")
     linted = run_ivrc("lint", "flow.ivr", cwd=project)
     assert linted.returncode == 1
-    assert "people.csv:4:5: error[invalid-phone-number]: `054-6` cannot be a phone number: it is too short" in linted.stdout
+    assert (
+        "people.csv:4:5: error[invalid-phone-number]: `054-6` cannot be a phone number: it is too short"
+        in linted.stdout
+    )
 
 
 def test_a_recipient_number_of_a_length_no_number_beginning_like_it_has_is_an_error(project):
@@ -135,7 +156,10 @@ def test_a_recipient_number_of_a_length_no_number_beginning_like_it_has_is_an_er
     (project / "people.csv").write_text(CSV + "Gil,09-774-220,11:00,03-555-9876\n", encoding="utf-8")
     linted = run_ivrc("lint", "flow.ivr", "--recipients", "people.csv", cwd=project)
     assert linted.returncode == 1
-    assert "people.csv:4:5: error[invalid-phone-number]: `09-774-220` cannot be a phone number: it is too short for IL, where numbers that begin like it have at least 8 digits" in linted.stdout
+    assert (
+        "people.csv:4:5: error[invalid-phone-number]: `09-774-220` cannot be a phone number: it is too short for IL, where numbers that begin like it have at least 8 digits"
+        in linted.stdout
+    )
 
 
 def test_a_batch_with_errors_writes_nothing(project):
@@ -229,12 +253,22 @@ def test_duplicates_are_found_among_many_rows_as_a_plain_search_finds_them():
     rng = random.Random(7)
     numbers = array("Q", (rng.choice([972500000000 + rng.randrange(400), rng.randrange(10**12)]) for _ in range(3000)))
     rows = array("I", range(1, 3001))
-    found = [(d.line, d.message) for d in _duplicates(numbers, rows, array("I", range(2, 3002)), array("I", [1] * 3000), array("I", [12] * 3000), "r.csv")]
+    found = [
+        (d.line, d.message)
+        for d in _duplicates(
+            numbers, rows, array("I", range(2, 3002)), array("I", [1] * 3000), array("I", [12] * 3000), "r.csv"
+        )
+    ]
     first: dict[int, int] = {}
     expected = []
     for index, number in enumerate(numbers):
         if number in first:
-            expected.append((index + 2, f"row {index + 1} has the same number as row {first[number] + 1} (line {first[number] + 2})"))
+            expected.append(
+                (
+                    index + 2,
+                    f"row {index + 1} has the same number as row {first[number] + 1} (line {first[number] + 2})",
+                )
+            )
         else:
             first[number] = index
     assert found == expected and len(found) > 100
@@ -306,7 +340,9 @@ def test_the_journal_keeps_each_recipient_apart_by_service_campaign_and_key(tmp_
     journal.record("spring-00aa", journal.digest("{}"), 1, created=True, started=False)
     assert journal.state("spring-00aa") == Known(journal.digest("{}"), 1, True, False)
     journal.record("spring-00aa", journal.digest("{2}"), 2, created=True, started=False)
-    assert journal.state("spring-00aa") == Known(journal.digest("{2}"), 2, True, False), "sent again: a generation of its own"
+    assert journal.state("spring-00aa") == Known(journal.digest("{2}"), 2, True, False), (
+        "sent again: a generation of its own"
+    )
     journal.close()
     again = BatchJournal(flow, "http://127.0.0.1:9", "spring", b"k" * 32)
     assert again.counts() == (1, 0), "the same flow, service and key: kept"
@@ -330,9 +366,19 @@ def test_a_journal_of_an_earlier_layout_that_sent_campaigns_stops_the_deploy(tmp
         BatchJournal(tmp_path / "flow.ivr", "http://127.0.0.1:9", "spring", b"k" * 32)
     shutil.copy(EXAMPLES / "personal_reminder.ivr", tmp_path / "flow.ivr")
     shutil.copy(EXAMPLES / "personal_reminder.csv", tmp_path / "people.csv")
-    result = run_ivrc("deploy", "flow.ivr", "--recipients", "people.csv", "--yes", cwd=tmp_path, env={"IVRC_BASE_URL": "http://127.0.0.1:9", "IVRC_USERNAME": "u", "IVRC_PASSWORD": "p"})
+    result = run_ivrc(
+        "deploy",
+        "flow.ivr",
+        "--recipients",
+        "people.csv",
+        "--yes",
+        cwd=tmp_path,
+        env={"IVRC_BASE_URL": "http://127.0.0.1:9", "IVRC_USERNAME": "u", "IVRC_PASSWORD": "p"},
+    )
     assert result.returncode == 2
-    assert result.stderr.startswith("ivrc: error: ") and result.stderr.rstrip().endswith("(its recipients are called again); nothing was sent")
+    assert result.stderr.startswith("ivrc: error: ") and result.stderr.rstrip().endswith(
+        "(its recipients are called again); nothing was sent"
+    )
     assert len(result.stderr.strip().splitlines()) == 1
 
 
@@ -343,11 +389,24 @@ def test_a_damaged_journal_key_is_one_line_that_says_how_to_mend_it(tmp_path):
     key.parent.mkdir(parents=True)
     key.write_bytes(b"short")
     result = run_ivrc(
-        "deploy", "flow.ivr", "--recipients", "people.csv", "--dry-run", cwd=tmp_path,
-        env={"XDG_STATE_HOME": str(tmp_path / "state"), "IVRC_BASE_URL": "http://127.0.0.1:9", "IVRC_USERNAME": "u", "IVRC_PASSWORD": "p"},
+        "deploy",
+        "flow.ivr",
+        "--recipients",
+        "people.csv",
+        "--dry-run",
+        cwd=tmp_path,
+        env={
+            "XDG_STATE_HOME": str(tmp_path / "state"),
+            "IVRC_BASE_URL": "http://127.0.0.1:9",
+            "IVRC_USERNAME": "u",
+            "IVRC_PASSWORD": "p",
+        },
     )
     assert result.returncode == 2
-    assert result.stderr == f"ivrc: error: the deploy journal's key cannot be kept: {key} is not a journal key (32 bytes); remove it and a new one is made\n"
+    assert (
+        result.stderr
+        == f"ivrc: error: the deploy journal's key cannot be kept: {key} is not a journal key (32 bytes); remove it and a new one is made\n"
+    )
 
 
 # ---- Excel's habits ----------------------------------------------------------------------------
@@ -368,12 +427,16 @@ def test_every_row_after_a_malformed_one_keeps_its_number_and_place(tmp_path, ki
     from ivrc.library import analyze
 
     data = tmp_path / "people.csv"
-    data.write_text(f"name,phone\nAvi,054-600-0002\n{MALFORMED_CSV[kind]}\nGil,054-6\nNoa,054-600-0004\n", encoding="utf-8")
+    data.write_text(
+        f"name,phone\nAvi,054-600-0002\n{MALFORMED_CSV[kind]}\nGil,054-6\nNoa,054-600-0004\n", encoding="utf-8"
+    )
     template = analyze(TEMPLATE_FLOW, path="flow.ivr", emit_request=True, recipients=True).template
     sent: list[tuple[int, int]] = []
     summary = batch.run(template, data, "IL", lambda row, unique_id, line: sent.append((row.number, row.line)))
     malformed = [d for d in summary.diagnostics if d.rule == "malformed-row"]
-    assert len(malformed) == 1 and malformed[0].line == 3 and malformed[0].message.startswith(("row 2:", "row 2 has")), malformed
+    assert (
+        len(malformed) == 1 and malformed[0].line == 3 and malformed[0].message.startswith(("row 2:", "row 2 has"))
+    ), malformed
     bad_number = [d for d in summary.diagnostics if d.rule == "invalid-phone-number"]
     assert [(d.line, d.column) for d in bad_number] == [(4, 5)]
     assert sent == [(1, 2), (4, 5)], "Avi is row 1 on line 2, Noa row 4 on line 5"
@@ -384,7 +447,10 @@ def test_jsonl_rows_after_a_bad_line_keep_their_numbers(tmp_path):
     from ivrc.library import analyze
 
     data = tmp_path / "people.jsonl"
-    data.write_text('{"name": "Avi", "phone": "054-600-0002"}\n[1]\n{"name": "Noa", "phone": 5\n{"name": "Gil", "phone": "054-600-0004"}\n', encoding="utf-8")
+    data.write_text(
+        '{"name": "Avi", "phone": "054-600-0002"}\n[1]\n{"name": "Noa", "phone": 5\n{"name": "Gil", "phone": "054-600-0004"}\n',
+        encoding="utf-8",
+    )
     template = analyze(TEMPLATE_FLOW, path="flow.ivr", emit_request=True, recipients=True).template
     sent: list[int] = []
     batch.run(template, data, "IL", lambda row, unique_id, line: sent.append(row.number))
@@ -397,7 +463,10 @@ TEMPLATE_FLOW = 'region IL\ndialer "r" { return_address "https://example.com/r";
 @pytest.mark.parametrize("separator", [";", "\t", ","], ids=["semicolon", "tab", "comma"])
 def test_the_separator_is_told_from_the_header(project, separator):
     (project / "people.csv").write_text(
-        separator.join(["name", "phone", "time", "office"]) + "\n" + separator.join(["Cohen, Avi" if separator != "," else "Avi", "054-600-0002", "10:00", "03-555-9877"]) + "\n",
+        separator.join(["name", "phone", "time", "office"])
+        + "\n"
+        + separator.join(["Cohen, Avi" if separator != "," else "Avi", "054-600-0002", "10:00", "03-555-9877"])
+        + "\n",
         encoding="utf-8",
     )
     result = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
@@ -407,12 +476,16 @@ def test_the_separator_is_told_from_the_header(project, separator):
 
 
 def test_a_configured_separator_that_the_file_does_not_use_is_one_error(project):
-    (project / "people.csv").write_text("name;phone;time;office\nAvi;054-600-0002;10:00;03-555-9877\n", encoding="utf-8")
+    (project / "people.csv").write_text(
+        "name;phone;time;office\nAvi;054-600-0002;10:00;03-555-9877\n", encoding="utf-8"
+    )
     (project / "ivrc.toml").write_text('recipients_delimiter = ","\n', encoding="utf-8")
     result = run_ivrc("lint", "flow.ivr", "--recipients", "people.csv", cwd=project)
     assert result.returncode == 1
     errors = [line for line in result.stdout.splitlines() if "error[" in line]
-    assert errors == ["people.csv:1:1: error[malformed-row]: the header is one column, `name;phone;time;office`: its names are separated by `;`, and the values are read as separated by `,`"]
+    assert errors == [
+        "people.csv:1:1: error[malformed-row]: the header is one column, `name;phone;time;office`: its names are separated by `;`, and the values are read as separated by `,`"
+    ]
     assert 'set `recipients_delimiter = ";"`' in result.stdout
     (project / "ivrc.toml").write_text('recipients_delimiter = "|"\n', encoding="utf-8")
     bad = run_ivrc("lint", "flow.ivr", "--recipients", "people.csv", cwd=project)
@@ -420,7 +493,9 @@ def test_a_configured_separator_that_the_file_does_not_use_is_one_error(project)
 
 
 def test_empty_rows_are_skipped_and_counted(project):
-    (project / "people.csv").write_text("name,phone,time,office\nAvi,054-600-0002,10:00,03-555-9877\n,,,\n , ,,\r\n\n", encoding="utf-8")
+    (project / "people.csv").write_text(
+        "name,phone,time,office\nAvi,054-600-0002,10:00,03-555-9877\n,,,\n , ,,\r\n\n", encoding="utf-8"
+    )
     result = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", cwd=project)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 1
@@ -436,7 +511,9 @@ def test_a_spreadsheet_workbook_says_how_to_save_it_as_csv(project):
     for name in ("people.xlsx", "people.csv"):
         result = run_ivrc("lint", "flow.ivr", "--recipients", name, cwd=project)
         assert result.returncode == 2, result.stdout + result.stderr
-        assert "Excel" in result.stdout and 'Save As > "CSV UTF-8 (Comma delimited) (*.csv)"' in result.stdout, result.stdout
+        assert "Excel" in result.stdout and 'Save As > "CSV UTF-8 (Comma delimited) (*.csv)"' in result.stdout, (
+            result.stdout
+        )
 
 
 def test_a_missing_recipients_file_is_a_usage_error_like_a_missing_flow(project):
@@ -456,11 +533,21 @@ def test_a_large_recipients_file_shows_progress_on_a_terminal(project):
     rows = "".join(f"Patient {n},+9725200{n:05d},10:00,03-555-9877\n" for n in range(50_000))
     (project / "people.csv").write_text("name,phone,time,office\n" + rows, encoding="utf-8")
     assert (project / "people.csv").stat().st_size > 2 * 1024 * 1024
-    for command in (["lint", "flow.ivr", "--recipients", "people.csv", "--select", "invalid-phone-number"], ["compile", "flow.ivr", "--recipients", "people.csv", "-o", "out.jsonl"]):
+    for command in (
+        ["lint", "flow.ivr", "--recipients", "people.csv", "--select", "invalid-phone-number"],
+        ["compile", "flow.ivr", "--recipients", "people.csv", "-o", "out.jsonl"],
+    ):
         leader, follower = pty.openpty()
         env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
         env.pop("NO_COLOR", None)
-        process = subprocess.Popen([sys.executable, "-m", "ivrc", *command], cwd=project, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower, env=env)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ivrc", *command],
+            cwd=project,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=follower,
+            env=env,
+        )
         os.close(follower)
         seen = b""
         while True:

@@ -8,7 +8,9 @@ from ivrc.diagnostics import Diagnostic, Severity
 
 
 def _diag(line: int, column: int, end_column: int, help: str | None = None) -> Diagnostic:  # noqa: A002
-    return Diagnostic("dangling-goto", Severity.ERROR, "no such step", Span(line, column, line, end_column), help, "f.ivr")
+    return Diagnostic(
+        "dangling-goto", Severity.ERROR, "no such step", Span(line, column, line, end_column), help, "f.ivr"
+    )
 
 
 def test_layout_with_help():

@@ -8,8 +8,8 @@ import json
 import re
 
 import pytest
-
 from conftest import EXAMPLES, run_ivrc
+
 from ivrc.api.cdr import COLUMNS, parse_cdr
 from ivrc.traffic import replay
 
@@ -43,12 +43,26 @@ def _record(number: str, hour: int, billsec: int, cause: str, steps: str, answer
 # Seven calls on the age gate, each chosen for one thing it shows.
 RECORDS = [
     _record("972520000001", 9, 0, "NO_ANSWER", _steps(), answered=False),  # not answered
-    _record("972520000002", 9, 20, "NORMAL_CLEARING", _steps(("ask_age", "25", None), ("offer", "1", {"mark": "custom", "value": "offer-heard"}))),
-    _record("972520000003", 10, 30, "NORMAL_CLEARING", _steps(("ask_age", "70", None), ("senior_offer", "1", None), invalid=(("ask_age", "9"),))),
+    _record(
+        "972520000002",
+        9,
+        20,
+        "NORMAL_CLEARING",
+        _steps(("ask_age", "25", None), ("offer", "1", {"mark": "custom", "value": "offer-heard"})),
+    ),
+    _record(
+        "972520000003",
+        10,
+        30,
+        "NORMAL_CLEARING",
+        _steps(("ask_age", "70", None), ("senior_offer", "1", None), invalid=(("ask_age", "9"),)),
+    ),
     _record("972520000004", 10, 8, "NORMAL_CLEARING", _steps()),  # answered, pressed nothing
     _record("972520000005", 11, 12, "NORMAL_CLEARING", _steps(("ask_age", "13", None), ("too_young", "0", None))),
     _record("972520000006", 11, 5, "NORMAL_CLEARING", _steps(("menu", "1", None))),  # another flow's step
-    _record("972520000007", 12, 10, "NORMAL_CLEARING", _steps(("ask_age", "25", None), ("offer", "9", None))),  # 9 marks remove here; the record has no mark
+    _record(
+        "972520000007", 12, 10, "NORMAL_CLEARING", _steps(("ask_age", "25", None), ("offer", "9", None))
+    ),  # 9 marks remove here; the record has no mark
 ]
 
 
@@ -102,7 +116,12 @@ def test_figures_match_the_hand_count(records_file):
     assert figures["marks"] == [{"mark": "custom:offer-heard", "calls": 1, "steps": {"offer": 1}}]
     # The main path: every on-flow call reached ask_age; of its three targets with one call each,
     # the first drawn (too_young) is taken, then its one call's hang-up.
-    assert figures["funnel"] == [{"step": "answered", "calls": 4}, {"step": "ask_age", "calls": 4}, {"step": "too_young", "calls": 1}, {"step": "hang up", "calls": 1}]
+    assert figures["funnel"] == [
+        {"step": "answered", "calls": 4},
+        {"step": "ask_age", "calls": 4},
+        {"step": "too_young", "calls": 1},
+        {"step": "hang up", "calls": 1},
+    ]
     hours = {h["hour"]: (h["placed"], h["answered"]) for h in figures["hours"] if h["placed"]}
     assert hours == {9: (2, 1), 10: (2, 2), 11: (2, 2), 12: (1, 1)}
 
@@ -128,7 +147,15 @@ def test_keys_left_over_make_a_record_off_the_flow():
     from ivrc import compile as compile_flow
 
     request = compile_flow(AGE_GATE.read_text(encoding="utf-8"), path=str(AGE_GATE))
-    extra = _record("972520000008", 9, 9, "NORMAL_CLEARING", _steps(("ask_age", "25", None), ("offer", "1", {"mark": "custom", "value": "offer-heard"}), ("offer", "1", None)))
+    extra = _record(
+        "972520000008",
+        9,
+        9,
+        "NORMAL_CLEARING",
+        _steps(
+            ("ask_age", "25", None), ("offer", "1", {"mark": "custom", "value": "offer-heard"}), ("offer", "1", None)
+        ),
+    )
     traffic = replay(request, parse_cdr(_csv([extra])))
     assert (traffic.answered, traffic.off_flow, traffic.tally.calls) == (1, 1, 0)
 
@@ -189,7 +216,14 @@ def test_missing_records_file_is_one_clear_error(tmp_path):
 
 
 def test_the_bundled_records_fit_the_survey():
-    result = run_ivrc("report", str(EXAMPLES / "satisfaction_survey.ivr"), "--cdr", str(EXAMPLES / "satisfaction_survey.cdr.csv"), "--format", "json")
+    result = run_ivrc(
+        "report",
+        str(EXAMPLES / "satisfaction_survey.ivr"),
+        "--cdr",
+        str(EXAMPLES / "satisfaction_survey.cdr.csv"),
+        "--format",
+        "json",
+    )
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
     records = parse_cdr((EXAMPLES / "satisfaction_survey.cdr.csv").read_text(encoding="utf-8"))
@@ -205,5 +239,8 @@ def test_many_call_record_files_are_summarised_in_the_header():
     from ivrc.page import sources_in_words
 
     assert sources_in_words(["a.csv", "b.csv"]) == "a.csv, b.csv"
-    assert sources_in_words([f"records/day{n:02d}.csv" for n in range(1, 21)]) == "20 files in records/: day01.csv … day20.csv"
+    assert (
+        sources_in_words([f"records/day{n:02d}.csv" for n in range(1, 21)])
+        == "20 files in records/: day01.csv … day20.csv"
+    )
     assert sources_in_words(["x/a.csv", "y/b.csv", "c.csv", "d.csv"]) == "4 files: x/a.csv … d.csv"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 import ivrc
 from ivrc.checks import BY_NAME, RULES
@@ -17,7 +17,16 @@ FIXTURES = Path(__file__).resolve().parent / "rules"
 # Appended (not prepended) to a case that needs a request, so the case's own positions stay as written.
 PRELUDE = '\nregion IL\ndialer { return_address "https://example.com/r"; numbers from queue }\n'
 SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead")
-RECIPIENT_RULES = {"invisible-characters", "missing-column", "unused-column", "empty-value", "duplicate-recipient", "placeholder-in-value", "unspeakable-value", "malformed-row"}
+RECIPIENT_RULES = {
+    "invisible-characters",
+    "missing-column",
+    "unused-column",
+    "empty-value",
+    "duplicate-recipient",
+    "placeholder-in-value",
+    "unspeakable-value",
+    "malformed-row",
+}
 
 
 def _load(rule: str) -> dict:
@@ -109,7 +118,7 @@ def test_every_rule_has_a_fixture_and_every_fixture_a_rule():
 def test_rule_is_documented_in_fixed_sections(rule):
     assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.name)
     positions = [rule.docs.find(f"\n{s}\n") if i else rule.docs.find(f"{s}\n") for i, s in enumerate(SECTIONS)]
-    assert positions[0] == 0 and all(a < b for a, b in zip(positions, positions[1:])), rule.docs[:80]
+    assert positions[0] == 0 and all(a < b for a, b in zip(positions, positions[1:], strict=False)), rule.docs[:80]
     assert rule.docs.count("```") >= 4
 
 
@@ -123,12 +132,19 @@ def test_rule_has_failing_and_passing_cases(rule):
 def test_failing_case_is_found_where_expected(rule, case, tmp_path):
     found = [d for d in _lint(case, tmp_path) if d.rule == rule]
     got = [
-        {"line": d.line, "column": d.column, "end_line": d.end_line, "end_column": d.end_column, "message": d.message, "help": d.help}
+        {
+            "line": d.line,
+            "column": d.column,
+            "end_line": d.end_line,
+            "end_column": d.end_column,
+            "message": d.message,
+            "help": d.help,
+        }
         for d in found
     ]
     expected = case["expect"]
     assert len(got) == len(expected), got
-    for have, want in zip(got, expected):
+    for have, want in zip(got, expected, strict=False):
         for optional in ("help", "message"):  # a message may name the time or a folder
             if optional not in want:
                 del have[optional]
@@ -149,7 +165,9 @@ def test_rule_examples_in_docs_are_true(rule, tmp_path):
     blocks = re.findall(r"```\n(.*?)```", rule.docs, flags=re.S)
     example, instead = blocks[0], blocks[1]
     if rule.name in RECIPIENT_RULES:  # the examples are recipients files for TEMPLATE (with a `time` field)
-        flow = TEMPLATE.replace('with name = recipient.name', 'with name = recipient.name, time = recipient.time').replace("Hello $name$", "Hello $name$ at $time$")
+        flow = TEMPLATE.replace(
+            "with name = recipient.name", "with name = recipient.name, time = recipient.time"
+        ).replace("Hello $name$", "Hello $name$ at $time$")
         flow = flow if "time" in example.splitlines()[0] or "time" in instead.splitlines()[0] else TEMPLATE
         assert rule.name in {d.rule for d in _batch({"csv": example, "flow": flow}, tmp_path)}
         assert rule.name not in {d.rule for d in _batch({"csv": instead, "flow": flow}, tmp_path)}
@@ -178,7 +196,9 @@ def test_rule_examples_in_docs_are_true(rule, tmp_path):
         assert rule.name in {d.rule for d in ivrc.lint(example, path="example.json")}
         assert rule.name not in {d.rule for d in ivrc.lint(instead, path="example.json")}
         return
-    needs_request = not re.search(r"^\s*(dialer|simple_dialer)\b", example, flags=re.M) and rule.name != "missing-request"
+    needs_request = (
+        not re.search(r"^\s*(dialer|simple_dialer)\b", example, flags=re.M) and rule.name != "missing-request"
+    )
     suffix = PRELUDE if needs_request else ""
     config = Config(recordings=tmp_path) if rule.name == "missing-recording" else Config()
     for name in re.findall(r'file "([^"]+)"', instead):

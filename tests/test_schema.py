@@ -7,10 +7,10 @@ import json
 import re
 
 import pytest
+from conftest import EXAMPLES, SCHEMAS
 from jsonschema import Draft202012Validator
 
 import ivrc
-from conftest import EXAMPLES, SCHEMAS
 from ivrc import schema as schema_module
 from ivrc.checks import BY_NAME
 

@@ -21,9 +21,9 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-
 from conftest import EXAMPLES, ROOT, SINGLE_REQUEST_EXAMPLES
 from faultproxy import FaultProxy
+
 from ivrc.api import Credentials, DialerClient, Retry, ServiceError
 from ivrc.api.cdr import COLUMNS, parse_cdr
 from ivrc.emulator.calls import callback_allowed
@@ -49,13 +49,31 @@ def free_port() -> int:
 class Emulator:
     """`ivrc emulator` in a process of its own."""
 
-    def __init__(self, data: Path, log: Path, *extra: str, port: int | None = None, callees: dict | None = None) -> None:
+    def __init__(
+        self, data: Path, log: Path, *extra: str, port: int | None = None, callees: dict | None = None
+    ) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data, self.log = data, log
         script = data.parent / f"{data.name}-callees.json"
         script.write_text(json.dumps(SCRIPT if callees is None else callees), encoding="utf-8")
-        command = [sys.executable, "-m", "ivrc", "emulator", "--port", str(self.port), "--user", USER, "--password", PASSWORD, "--data", str(data), "--callee-script", str(script), *extra]
+        command = [
+            sys.executable,
+            "-m",
+            "ivrc",
+            "emulator",
+            "--port",
+            str(self.port),
+            "--user",
+            USER,
+            "--password",
+            PASSWORD,
+            "--data",
+            str(data),
+            "--callee-script",
+            str(script),
+            *extra,
+        ]
         self.process = subprocess.Popen(command, stdout=log.open("ab"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -74,7 +92,9 @@ class Emulator:
         return DialerClient(Credentials(USER, PASSWORD), url or self.url, retry=Retry(backoff=0.05), **options)
 
     def post(self, path: str, **kwargs) -> httpx.Response:
-        response = httpx.post(self.url + path, auth=(quote(USER, safe=""), quote(PASSWORD, safe="")), timeout=30, **kwargs)
+        response = httpx.post(
+            self.url + path, auth=(quote(USER, safe=""), quote(PASSWORD, safe="")), timeout=30, **kwargs
+        )
         CAPTURED.append(response.text)
         return response
 
@@ -91,8 +111,12 @@ def emulator(tmp_path_factory):
 def ivrc_cli(*args: str, url: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     """The CLI against a service; output decoded as is, CRLF kept."""
     env = {**os.environ, "IVRC_BASE_URL": url, "IVRC_USERNAME": USER, "IVRC_PASSWORD": PASSWORD, "NO_COLOR": "1"}
-    done = subprocess.run([sys.executable, "-m", "ivrc", *args], capture_output=True, env=env, cwd=cwd or ROOT, timeout=120)
-    result = subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+    done = subprocess.run(
+        [sys.executable, "-m", "ivrc", *args], capture_output=True, env=env, cwd=cwd or ROOT, timeout=120
+    )
+    result = subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+    )
     CAPTURED.extend([result.stdout, result.stderr])
     return result
 
@@ -151,16 +175,27 @@ def test_every_example_deploys_starts_and_has_call_records(emulator, example, tm
 
 def test_age_gate_records_follow_the_callees(emulator, tmp_path):
     flow = tmp_path / "age_gate.ivr"
-    flow.write_text((EXAMPLES / "age_gate.ivr").read_text(encoding="utf-8").replace('"age-gate-2026-11"', '"age-gate-records"'), encoding="utf-8")
+    flow.write_text(
+        (EXAMPLES / "age_gate.ivr").read_text(encoding="utf-8").replace('"age-gate-2026-11"', '"age-gate-records"'),
+        encoding="utf-8",
+    )
     (tmp_path / "phones.csv").write_text(PHONES, encoding="utf-8")
-    assert ivrc_cli("deploy", str(flow), "--phones", str(tmp_path / "phones.csv"), "--yes", "--start", url=emulator.url).returncode == 0
+    assert (
+        ivrc_cli(
+            "deploy", str(flow), "--phones", str(tmp_path / "phones.csv"), "--yes", "--start", url=emulator.url
+        ).returncode
+        == 0
+    )
     by_number = {r["phone_number"]: r for r in records(emulator, "age-gate-records", 3)}
     busy = by_number["972521111111"]
     assert (busy["answer_time"], busy["billsec"], busy["hangup_cause"]) == (None, 0, "USER_BUSY")
     adult = by_number["972522222222"]
     assert adult["hangup_cause"] == "NORMAL_CLEARING" and adult["answer_time"] is not None
     # api-notes 19: the step where a mark ran carries it.
-    assert adult["steps"]["steps"] == [{"dtmf": "35", "step_name": "ask_age"}, {"dtmf": "1", "step_name": "offer", "mark": "custom", "value": "offer-heard"}]
+    assert adult["steps"]["steps"] == [
+        {"dtmf": "35", "step_name": "ask_age"},
+        {"dtmf": "1", "step_name": "offer", "mark": "custom", "value": "offer-heard"},
+    ]
     assert by_number["972523333333"]["cli"] == "97231234567"
 
 
@@ -182,7 +217,9 @@ def test_cdr_formats(emulator, tmp_path):
     assert "USER_BUSY (busy): 1" in summary
     assert "ask_age: 35: 1, 70: 1" in summary
     assert "marks:\n  custom:offer-heard: 1\n" in summary
-    one = json.loads(ivrc_cli("cdr", "age-gate-records", "--number", "972522222222", "--format", "json", url=emulator.url).stdout)
+    one = json.loads(
+        ivrc_cli("cdr", "age-gate-records", "--number", "972522222222", "--format", "json", url=emulator.url).stdout
+    )
     assert [r["phone_number"] for r in one] == ["972522222222"]
 
 
@@ -190,7 +227,10 @@ def test_a_scheduled_campaign_waits_without_no_wait(tmp_path):
     emulator = Emulator(tmp_path / "data", tmp_path / "log")
     try:
         flow = tmp_path / "later.ivr"
-        flow.write_text('region IL\ndialer "later" { return_address "https://example.com/r"; number "054-600-0000"; schedule in 1h }\nstep a { say "Hi" }\n', encoding="utf-8")
+        flow.write_text(
+            'region IL\ndialer "later" { return_address "https://example.com/r"; number "054-600-0000"; schedule in 1h }\nstep a { say "Hi" }\n',
+            encoding="utf-8",
+        )
         assert ivrc_cli("deploy", str(flow), "--yes", "--start", url=emulator.url).returncode == 0
         time.sleep(1)
         assert json.loads(ivrc_cli("cdr", "later", "--format", "json", url=emulator.url).stdout) == []
@@ -224,23 +264,88 @@ def bomb(name: str) -> bytes:
 
 
 def test_bad_requests_get_a_4xx_with_a_json_error_never_a_500(emulator):
-    good = {"unique_id": "bad-requests", "return_address": "http://127.0.0.1:9/", "numbers_from_queue": "true", "ivr": {"count_steps": 1, "steps": [{"step_id": "a", "prompt": "Hi"}]}}
+    good = {
+        "unique_id": "bad-requests",
+        "return_address": "http://127.0.0.1:9/",
+        "numbers_from_queue": "true",
+        "ivr": {"count_steps": 1, "steps": [{"step_id": "a", "prompt": "Hi"}]},
+    }
     assert emulator.post("/v2/calls/dialer", json=good).status_code == 200
     cases = [
         ("malformed JSON", "/v2/calls/dialer", {"content": b'{"return_address": '}, 400, "expected a JSON value"),
-        ("no return_address", "/v2/calls/dialer", {"json": {k: v for k, v in good.items() if k != "return_address"} | {"unique_id": "x2"}}, 400, "return_address"),
-        ("a simple dialer sent to dialer", "/v2/calls/dialer", {"json": {"leg_a": "+972546000000", "tts": "true", "sound": "x"}}, 400, "send it to /v2/calls/simple_dialer"),
+        (
+            "no return_address",
+            "/v2/calls/dialer",
+            {"json": {k: v for k, v in good.items() if k != "return_address"} | {"unique_id": "x2"}},
+            400,
+            "return_address",
+        ),
+        (
+            "a simple dialer sent to dialer",
+            "/v2/calls/dialer",
+            {"json": {"leg_a": "+972546000000", "tts": "true", "sound": "x"}},
+            400,
+            "send it to /v2/calls/simple_dialer",
+        ),
         ("same id, other settings", "/v2/calls/dialer", {"json": good | {"max_retries": 7}}, 409, "already exists"),
-        ("a schedule in the past", "/v2/calls/dialer", {"json": good | {"unique_id": "past", "schedule_type": "timestamp", "schedule": 1000}}, 400, "not in the future"),
-        ("a recording never uploaded", "/v2/calls/simple_dialer", {"json": {"leg_a": "+972546000000", "tts": "false", "sound": "ghost.wav", "from_campaign": "false"}}, 400, "ghost.wav was not uploaded"),
-        ("unknown campaign: phones", "/v2/calls/upload_phones/nope", {"files": {"numbers": ("n.csv", b"+972546000000\n", "text/csv")}}, 404, "no campaign nope"),
+        (
+            "a schedule in the past",
+            "/v2/calls/dialer",
+            {"json": good | {"unique_id": "past", "schedule_type": "timestamp", "schedule": 1000}},
+            400,
+            "not in the future",
+        ),
+        (
+            "a recording never uploaded",
+            "/v2/calls/simple_dialer",
+            {"json": {"leg_a": "+972546000000", "tts": "false", "sound": "ghost.wav", "from_campaign": "false"}},
+            400,
+            "ghost.wav was not uploaded",
+        ),
+        (
+            "unknown campaign: phones",
+            "/v2/calls/upload_phones/nope",
+            {"files": {"numbers": ("n.csv", b"+972546000000\n", "text/csv")}},
+            404,
+            "no campaign nope",
+        ),
         ("unknown campaign: start", "/v2/calls/start_campaign/nope", {}, 404, "no campaign nope"),
-        ("a tarball", "/v2/calls/upload_phones/bad-requests", {"files": {"numbers": ("n.tar.gz", gzip.compress(b"x"), "application/gzip")}}, 415, "tarballs"),
-        ("a zip bomb", "/v2/calls/upload_phones/bad-requests", {"files": {"numbers": ("n.zip", bomb("n.zip"), "application/zip")}}, 413, "unpacks to more than"),
-        ("a gzip bomb", "/v2/calls/upload_phones/bad-requests", {"files": {"numbers": ("n.gz", bomb("n.gz"), "application/gzip")}}, 413, "unpacks to more than"),
-        ("not E.164", "/v2/calls/upload_phones/bad-requests", {"files": {"numbers": ("n.csv", b"+972546000000\n054-600-0000\n", "text/csv")}}, 400, "line 2"),
+        (
+            "a tarball",
+            "/v2/calls/upload_phones/bad-requests",
+            {"files": {"numbers": ("n.tar.gz", gzip.compress(b"x"), "application/gzip")}},
+            415,
+            "tarballs",
+        ),
+        (
+            "a zip bomb",
+            "/v2/calls/upload_phones/bad-requests",
+            {"files": {"numbers": ("n.zip", bomb("n.zip"), "application/zip")}},
+            413,
+            "unpacks to more than",
+        ),
+        (
+            "a gzip bomb",
+            "/v2/calls/upload_phones/bad-requests",
+            {"files": {"numbers": ("n.gz", bomb("n.gz"), "application/gzip")}},
+            413,
+            "unpacks to more than",
+        ),
+        (
+            "not E.164",
+            "/v2/calls/upload_phones/bad-requests",
+            {"files": {"numbers": ("n.csv", b"+972546000000\n054-600-0000\n", "text/csv")}},
+            400,
+            "line 2",
+        ),
         ("no file field", "/v2/calls/upload", {"files": {"other": ("a.wav", b"RIFF", "audio/wav")}}, 400, "recs[]"),
-        ("an oversize upload", "/v2/calls/upload", {"files": {"recs[]": ("big.wav", b"0" * (21 * 1024 * 1024), "audio/wav")}}, 413, "larger than"),
+        (
+            "an oversize upload",
+            "/v2/calls/upload",
+            {"files": {"recs[]": ("big.wav", b"0" * (21 * 1024 * 1024), "audio/wav")}},
+            413,
+            "larger than",
+        ),
         ("not multipart", "/v2/calls/upload", {"content": b"hello"}, 400, "multipart"),
         ("start without numbers", "/v2/calls/start_campaign/bad-requests", {}, 400, "none was uploaded"),
         ("no such endpoint", "/v2/calls/nothing", {}, 404, "no such endpoint"),
@@ -259,9 +364,19 @@ def test_what_clients_in_the_wild_send_is_accepted(emulator):
                 "actions": [{"key": "1", "actions": [{"action": "wait", "params": {"sleep": "1.5"}}]}]}]},
     }  # fmt: skip
     assert emulator.post("/v2/calls/dialer", json=wild).json() == {"status": "created", "unique_id": "wild"}
-    simple = {"unique_id": "wild-simple", "from_campaign": False, "leg_a": "+972546000000", "tts": True, "sound": "Hi", "dial_at": 0}
+    simple = {
+        "unique_id": "wild-simple",
+        "from_campaign": False,
+        "leg_a": "+972546000000",
+        "tts": True,
+        "sound": "Hi",
+        "dial_at": 0,
+    }
     assert emulator.post("/v2/calls/simple_dialer", json=simple).status_code == 200
-    no_id = emulator.post("/v2/calls/simple_dialer", json={"from_campaign": "false", "leg_a": "972546000000", "tts": "true", "sound": "Hi", "dial_at": ""})
+    no_id = emulator.post(
+        "/v2/calls/simple_dialer",
+        json={"from_campaign": "false", "leg_a": "972546000000", "tts": "true", "sound": "Hi", "dial_at": ""},
+    )
     assert no_id.status_code == 200 and len(no_id.json()["unique_id"]) == 36, "a request without unique_id gets one"
 
 
@@ -285,16 +400,25 @@ def test_the_api_documents_curl_commands_as_written(fresh_emulator, tmp_path):
     del campaign["number"]  # this campaign calls the uploaded list
     campaign |= {"unique_id": "2743976e-6030-455a-821f-8d671463d3ba", "numbers_from_queue": "true"}
     (tmp_path / "campaign.json").write_text(json.dumps(campaign, ensure_ascii=False), encoding="utf-8")
-    (tmp_path / "upload_numbers1.csv").write_text("+972540000000\n972723000000,0720000000\n+14155552671,4155551111,w1#113\n972212345678,,1#2\n", encoding="utf-8")
+    (tmp_path / "upload_numbers1.csv").write_text(
+        "+972540000000\n972723000000,0720000000\n+14155552671,4155551111,w1#113\n972212345678,,1#2\n", encoding="utf-8"
+    )
 
     def curl(*args: str) -> tuple[int, str]:
-        done = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", *args], capture_output=True, cwd=tmp_path, timeout=60)
+        done = subprocess.run(
+            ["curl", "-s", "-w", "\n%{http_code}", *args], capture_output=True, cwd=tmp_path, timeout=60
+        )
         out = done.stdout.decode("utf-8")
         CAPTURED.extend([out, done.stderr.decode("utf-8", "replace")])
         body, _, code = out.rpartition("\n")
         return int(code), body
 
-    assert curl("-X", "POST", "-F", "recs[]=@cembalo-6.wav", "-F", "recs[]=@hello_welcome.wav", f"{base}/v2/calls/upload")[0] == 200
+    assert (
+        curl("-X", "POST", "-F", "recs[]=@cembalo-6.wav", "-F", "recs[]=@hello_welcome.wav", f"{base}/v2/calls/upload")[
+            0
+        ]
+        == 200
+    )
     status, body = curl("-X", "POST", "-d", "@test.json", f"{base}/v2/calls/dialer")
     assert status == 200, body
     assert curl("-X", "POST", "-d", "@simple_test.json", f"{base}/v2/calls/simple_dialer")[0] == 200
@@ -302,7 +426,16 @@ def test_the_api_documents_curl_commands_as_written(fresh_emulator, tmp_path):
     # The document's upload_phones command leaves out the campaign id that its own path requires.
     status, body = curl("-X", "POST", "-F", "numbers=@upload_numbers1.csv", f"{base}/v2/calls/upload_phones")
     assert status == 400 and "/v2/calls/upload_phones/{unique_id}" in json.loads(body)["error"]
-    assert curl("-X", "POST", "-F", "numbers=@upload_numbers1.csv", f"{base}/v2/calls/upload_phones/2743976e-6030-455a-821f-8d671463d3ba")[0] == 200
+    assert (
+        curl(
+            "-X",
+            "POST",
+            "-F",
+            "numbers=@upload_numbers1.csv",
+            f"{base}/v2/calls/upload_phones/2743976e-6030-455a-821f-8d671463d3ba",
+        )[0]
+        == 200
+    )
     assert curl("-X", "POST", f"{base}/v2/calls/start_campaign/2743976e-6030-455a-821f-8d671463d3ba")[0] == 200
     time.sleep(1)
     status, body = curl(f"{base}/v2/calls/cdr_by_campaign/2743976e-6030-455a-821f-8d671463d3ba")
@@ -367,12 +500,24 @@ def test_reports_go_to_a_loopback_return_address(emulator, tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         flow = tmp_path / "reported.ivr"
-        flow.write_text(f'region IL\ndialer "reported" {{ return_address "http://127.0.0.1:{server.server_address[1]}/report"; number "052-222-2222" }}\nstep ask {{ say "Age?"; on 35 -> goto thanks }}\nstep thanks {{ say "Thanks"; on 1 {{ mark custom "ok"; hangup }} }}\n', encoding="utf-8")
+        flow.write_text(
+            f'region IL\ndialer "reported" {{ return_address "http://127.0.0.1:{server.server_address[1]}/report"; number "052-222-2222" }}\nstep ask {{ say "Age?"; on 35 -> goto thanks }}\nstep thanks {{ say "Thanks"; on 1 {{ mark custom "ok"; hangup }} }}\n',
+            encoding="utf-8",
+        )
         assert ivrc_cli("deploy", str(flow), "--yes", "--start", url=emulator.url).returncode == 0
         deadline = time.monotonic() + 10
         while not received and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert received == [{"steps": [{"dtmf": "35", "step_name": "ask"}, {"dtmf": "1", "step_name": "thanks", "mark": "custom", "value": "ok"}], "invalid": [], "unique_id": "reported"}]
+        assert received == [
+            {
+                "steps": [
+                    {"dtmf": "35", "step_name": "ask"},
+                    {"dtmf": "1", "step_name": "thanks", "mark": "custom", "value": "ok"},
+                ],
+                "invalid": [],
+                "unique_id": "reported",
+            }
+        ]
     finally:
         server.shutdown()
     assert callback_allowed("http://[::1]:80/x", set()) and callback_allowed("http://localhost/x", set())
@@ -386,7 +531,14 @@ def test_reports_go_to_a_loopback_return_address(emulator, tmp_path):
 def test_gets_are_retried_on_503_and_slow_answers(emulator):
     with FaultProxy(emulator.port, slow_seconds=2) as proxy:
         client = emulator.client(f"http://127.0.0.1:{proxy.port}", read_timeout=0.5)
-        client.dialer({"unique_id": "faults-get", "return_address": "http://127.0.0.1:9/", "number": "+972546000000", "ivr": {"count_steps": 1, "steps": [{"step_id": "a"}]}})
+        client.dialer(
+            {
+                "unique_id": "faults-get",
+                "return_address": "http://127.0.0.1:9/",
+                "number": "+972546000000",
+                "ivr": {"count_steps": 1, "steps": [{"step_id": "a"}]},
+            }
+        )
         proxy.plan.extend(["503", "503", "slow"])
         text, found = client.cdr_by_campaign("faults-get")
         assert text.startswith("cli,")
@@ -397,8 +549,18 @@ def test_a_post_that_reached_the_service_is_repeated_only_with_a_unique_id(emula
     with FaultProxy(emulator.port) as proxy:
         client = emulator.client(f"http://127.0.0.1:{proxy.port}")
         proxy.plan.append("drop-after")
-        answer = client.simple_dialer({"unique_id": "dropped-once", "from_campaign": "false", "leg_a": "+972546000000", "tts": "true", "sound": "Hi"})
-        assert answer == {"status": "exists", "unique_id": "dropped-once"}, "the repeat found the campaign the first try made"
+        answer = client.simple_dialer(
+            {
+                "unique_id": "dropped-once",
+                "from_campaign": "false",
+                "leg_a": "+972546000000",
+                "tts": "true",
+                "sound": "Hi",
+            }
+        )
+        assert answer == {"status": "exists", "unique_id": "dropped-once"}, (
+            "the repeat found the campaign the first try made"
+        )
         before = _campaigns(emulator)
         proxy.plan.append("drop-after")
         with pytest.raises(ServiceError) as raised:
@@ -416,7 +578,10 @@ def _campaigns(emulator: Emulator) -> int:
 
 def test_a_deploy_cut_short_reports_what_was_done_and_a_rerun_finishes_it(emulator, tmp_path):
     flow = tmp_path / "resumed.ivr"
-    flow.write_text('region IL\ndialer { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi"; on 1 -> hangup }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi"; on 1 -> hangup }\n',
+        encoding="utf-8",
+    )
     (tmp_path / "phones.csv").write_text("+972546000000\n+972546000001\n", encoding="utf-8")
     before = _campaigns(emulator)
     with FaultProxy(emulator.port) as proxy:
@@ -449,29 +614,43 @@ def test_a_service_that_is_not_there(tmp_path):
 
 def test_deploy_checks_everything_before_sending(emulator, tmp_path):
     flow = tmp_path / "checked.ivr"
-    flow.write_text('region IL\ndialer "checked" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say file "hello.wav"; on 1 -> hangup }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer "checked" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say file "hello.wav"; on 1 -> hangup }\n',
+        encoding="utf-8",
+    )
     bad_list = tmp_path / "phones.csv"
     bad_list.write_text("+972546000000\n054-600\n", encoding="utf-8")
     (tmp_path / "rec").mkdir()
     write_wav(tmp_path / "rec" / "hello.wav")
     before = _campaigns(emulator)
-    result = ivrc_cli("deploy", str(flow), "--phones", str(bad_list), "--recordings", str(tmp_path / "rec"), "--yes", url=emulator.url)
+    result = ivrc_cli(
+        "deploy", str(flow), "--phones", str(bad_list), "--recordings", str(tmp_path / "rec"), "--yes", url=emulator.url
+    )
     assert result.returncode == 1
     assert f"{bad_list}:2:1: `054-600` is not a phone number" in result.stderr
     (tmp_path / "rec" / "hello.wav").write_bytes(b"not a wav")
     bad_list.write_text("+972546000000\n", encoding="utf-8")
-    result = ivrc_cli("deploy", str(flow), "--phones", str(bad_list), "--recordings", str(tmp_path / "rec"), "--yes", url=emulator.url)
+    result = ivrc_cli(
+        "deploy", str(flow), "--phones", str(bad_list), "--recordings", str(tmp_path / "rec"), "--yes", url=emulator.url
+    )
     assert result.returncode == 1 and "not a readable WAV file" in result.stderr
     broken = tmp_path / "broken.ivr"
     broken.write_text('region IL\ndialer { numbers from queue }\nstep a { say "x" }\n', encoding="utf-8")
     result = ivrc_cli("deploy", str(broken), "--phones", str(bad_list), "--yes", url=emulator.url)
-    assert result.returncode == 1 and "error[missing-return-address]" in result.stderr and "nothing was sent" in result.stderr
+    assert (
+        result.returncode == 1
+        and "error[missing-return-address]" in result.stderr
+        and "nothing was sent" in result.stderr
+    )
     assert _campaigns(emulator) == before
 
 
 def test_dry_run_and_confirmation(emulator, tmp_path):
     flow = tmp_path / "asked.ivr"
-    flow.write_text('region IL\ndialer "asked" { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer "asked" { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n',
+        encoding="utf-8",
+    )
     before = _campaigns(emulator)
     dry = ivrc_cli("deploy", str(flow), "--dry-run", url=emulator.url)
     assert dry.returncode == 0
@@ -483,7 +662,10 @@ def test_dry_run_and_confirmation(emulator, tmp_path):
 
 def test_large_phone_lists_are_sent_gzip_compressed(emulator, tmp_path):
     flow = tmp_path / "big.ivr"
-    flow.write_text('region IL\ndialer "big-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer "big-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n',
+        encoding="utf-8",
+    )
     numbers = tmp_path / "phones.csv"
     numbers.write_text("".join(f"+97254{n:07d},,w1\n" for n in range(80_000)), encoding="utf-8")
     assert numbers.stat().st_size > 1024 * 1024
@@ -496,22 +678,33 @@ def test_missing_credentials_and_a_bad_base_url(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("IVRC_")} | {"HOME": str(tmp_path)}
     result = subprocess.run([sys.executable, "-m", "ivrc", "cdr", "x"], capture_output=True, text=True, env=env)
     assert result.returncode == 2 and "no credentials" in result.stderr
-    result = subprocess.run([sys.executable, "-m", "ivrc", "cdr", "x", "--base-url", "ftp://x"], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "ivrc", "cdr", "x", "--base-url", "ftp://x"], capture_output=True, text=True, env=env
+    )
     assert result.returncode == 2 and "is not an http(s) address" in result.stderr
 
 
 def test_netrc_credentials(emulator, tmp_path):
-    (tmp_path / ".netrc").write_text(f"machine 127.0.0.1 login {USER} password {PASSWORD.replace(' ', '')}\n", encoding="utf-8")
+    (tmp_path / ".netrc").write_text(
+        f"machine 127.0.0.1 login {USER} password {PASSWORD.replace(' ', '')}\n", encoding="utf-8"
+    )
     os.chmod(tmp_path / ".netrc", 0o600)
     env = {k: v for k, v in os.environ.items() if not k.startswith("IVRC_")} | {"HOME": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "ivrc", "cdr", "no-such", "--base-url", emulator.url], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "ivrc", "cdr", "no-such", "--base-url", emulator.url],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     CAPTURED.extend([result.stdout, result.stderr])
     # The netrc password lacks the space, so the emulator refuses it: proof that netrc was read and sent.
     assert result.returncode == 2 and "HTTP 401" in result.stderr
 
 
 def test_the_password_never_appears_in_anything_captured(emulator, tmp_path_factory):
-    journals = [p.read_text(encoding="utf-8") for p in Path(tmp_path_factory.getbasetemp()).rglob(".ivrc/deploys/*.json")]
+    journals = [
+        p.read_text(encoding="utf-8") for p in Path(tmp_path_factory.getbasetemp()).rglob(".ivrc/deploys/*.json")
+    ]
     CAPTURED.append(emulator.log.read_text(encoding="utf-8", errors="replace"))
     everything = "\n".join(CAPTURED + journals)
     assert len(CAPTURED) > 20
@@ -524,7 +717,12 @@ def test_the_emulator_says_when_its_port_is_taken():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-m", "ivrc", "emulator", "--port", str(port), "--user", "u", "--password", "p"], capture_output=True, text=True, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "ivrc", "emulator", "--port", str(port), "--user", "u", "--password", "p"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     assert result.returncode == 2
     assert result.stderr == f"ivrc: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
 
@@ -534,7 +732,10 @@ def test_the_emulator_says_when_its_port_is_taken():
 
 def test_phone_lists_are_read_with_the_flows_region_and_sent_as_e164(emulator, tmp_path):
     flow = tmp_path / "local.ivr"
-    flow.write_text('region IL\ndialer "local-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer "local-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n',
+        encoding="utf-8",
+    )
     phones = tmp_path / "phones.csv"
     phones.write_text("phone,cli\r\n054-600-0001,03-123-4567\r\n+972546000002\r\n", encoding="utf-8")
     result = ivrc_cli("deploy", str(flow), "--phones", str(phones), "--yes", "--start", url=emulator.url)
@@ -546,7 +747,10 @@ def test_phone_lists_are_read_with_the_flows_region_and_sent_as_e164(emulator, t
 
 def test_every_bad_line_of_a_phone_list_is_reported_with_a_cap(tmp_path):
     flow = tmp_path / "list.ivr"
-    flow.write_text('region IL\ndialer "bad-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer "bad-list" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n',
+        encoding="utf-8",
+    )
     phones = tmp_path / "phones.csv"
     phones.write_text("number\n" + "".join(f"12{n}\n" for n in range(25)) + "+972546000000,,12x\n", encoding="utf-8")
     result = ivrc_cli("deploy", str(flow), "--phones", str(phones), "--dry-run", url=f"http://127.0.0.1:{free_port()}")
@@ -560,7 +764,10 @@ def test_every_bad_line_of_a_phone_list_is_reported_with_a_cap(tmp_path):
 
 def test_a_dry_run_shows_the_unique_id_the_deploy_then_uses(emulator, tmp_path):
     flow = tmp_path / "anonymous.ivr"
-    flow.write_text('region IL\ndialer { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n',
+        encoding="utf-8",
+    )
     dry = ivrc_cli("deploy", str(flow), "--dry-run", url=emulator.url)
     real = ivrc_cli("deploy", str(flow), "--yes", url=emulator.url)
     assert dry.returncode == 0 and real.returncode == 0, real.stderr
@@ -571,7 +778,10 @@ def test_a_dry_run_shows_the_unique_id_the_deploy_then_uses(emulator, tmp_path):
 
 def test_a_rerun_confirms_with_the_service_and_says_each_step_once(emulator, tmp_path):
     flow = tmp_path / "finished.ivr"
-    flow.write_text('region IL\ndialer { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n',
+        encoding="utf-8",
+    )
     first = ivrc_cli("deploy", str(flow), "--yes", "--start", url=emulator.url)
     assert first.returncode == 0, first.stderr
     again = ivrc_cli("deploy", str(flow), "--yes", "--start", url=emulator.url)
@@ -583,7 +793,9 @@ def test_a_rerun_confirms_with_the_service_and_says_each_step_once(emulator, tmp
     env_wrong = {"IVRC_PASSWORD": "wrong"}
     wrong = subprocess.run(
         [sys.executable, "-m", "ivrc", "deploy", str(flow), "--yes", "--start"],
-        capture_output=True, text=True, env={**os.environ, "IVRC_BASE_URL": emulator.url, "IVRC_USERNAME": USER, **env_wrong},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "IVRC_BASE_URL": emulator.url, "IVRC_USERNAME": USER, **env_wrong},
     )
     CAPTURED.extend([wrong.stdout, wrong.stderr])
     assert wrong.returncode == 1
@@ -593,7 +805,10 @@ def test_a_rerun_confirms_with_the_service_and_says_each_step_once(emulator, tmp
 
 def test_a_journal_the_service_does_not_know_is_sent_again(tmp_path):
     flow = tmp_path / "reset.ivr"
-    flow.write_text('region IL\ndialer "reset-me" { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer "reset-me" { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n',
+        encoding="utf-8",
+    )
     first = Emulator(tmp_path / "first", tmp_path / "first.log", "--no-wait")
     try:
         assert ivrc_cli("deploy", str(flow), "--yes", url=first.url).returncode == 0
@@ -613,7 +828,10 @@ def test_a_journal_the_service_does_not_know_is_sent_again(tmp_path):
 
 def test_retrying_says_so_as_it_starts(tmp_path):
     flow = tmp_path / "down.ivr"
-    flow.write_text('region IL\ndialer "down" { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer "down" { return_address "http://127.0.0.1:9/"; number "054-600-0000" }\nstep a { say "Hi" }\n',
+        encoding="utf-8",
+    )
     result = ivrc_cli("cdr", "down", url=f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 2
     first = result.stderr.splitlines()[0]
@@ -626,7 +844,10 @@ def test_retrying_says_so_as_it_starts(tmp_path):
 
 def test_cdr_reads_a_local_number_with_the_region(emulator, tmp_path):
     flow = tmp_path / "one.ivr"
-    flow.write_text('region IL\ndialer "cdr-local" { return_address "http://127.0.0.1:9/"; number "054-600-0002" }\nstep a { say "Hi" }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer "cdr-local" { return_address "http://127.0.0.1:9/"; number "054-600-0002" }\nstep a { say "Hi" }\n',
+        encoding="utf-8",
+    )
     assert ivrc_cli("deploy", str(flow), "--yes", "--start", url=emulator.url).returncode == 0
     records(emulator, "cdr-local", 1)
     local = ivrc_cli("cdr", "cdr-local", "--number", "054-600-0002", "--region", "IL", url=emulator.url)
@@ -641,8 +862,15 @@ def test_cdr_reads_a_local_number_with_the_region(emulator, tmp_path):
 
 
 def test_cdr_summary_of_a_campaign_without_calls(emulator):
-    created = emulator.post("/v2/calls/dialer", json={"unique_id": "no-calls-yet", "return_address": "http://127.0.0.1:9/", "number": "972546000000",
-                                                     "ivr": {"count_steps": 1, "steps": [{"step_id": "a", "prompt": "Hi"}]}})
+    created = emulator.post(
+        "/v2/calls/dialer",
+        json={
+            "unique_id": "no-calls-yet",
+            "return_address": "http://127.0.0.1:9/",
+            "number": "972546000000",
+            "ivr": {"count_steps": 1, "steps": [{"step_id": "a", "prompt": "Hi"}]},
+        },
+    )
     assert created.status_code == 200, created.text
     summary = ivrc_cli("cdr", "no-calls-yet", "--summary", url=emulator.url)
     assert summary.returncode == 0
@@ -651,7 +879,10 @@ def test_cdr_summary_of_a_campaign_without_calls(emulator):
 
 def test_a_phone_list_that_is_not_utf8_is_placed_like_a_flow(tmp_path):
     flow = tmp_path / "list.ivr"
-    flow.write_text('region IL\ndialer "enc" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n', encoding="utf-8")
+    flow.write_text(
+        'region IL\ndialer "enc" { return_address "http://127.0.0.1:9/"; numbers from queue }\nstep a { say "Hi" }\n',
+        encoding="utf-8",
+    )
     phones = tmp_path / "phones.csv"
     phones.write_bytes(b"+972546000000\n+9725\xb6\n")
     result = ivrc_cli("deploy", str(flow), "--phones", str(phones), "--dry-run", url=f"http://127.0.0.1:{free_port()}")
@@ -672,7 +903,9 @@ step a {
 
 
 def _people(path: Path, count: int) -> None:
-    path.write_text("id,name,phone\n" + "".join(f"{n},Patient Number{n},+97252{n:07d}\n" for n in range(count)), encoding="utf-8")
+    path.write_text(
+        "id,name,phone\n" + "".join(f"{n},Patient Number{n},+97252{n:07d}\n" for n in range(count)), encoding="utf-8"
+    )
 
 
 def _journal_counts(journal: Path) -> tuple[int, int]:
@@ -680,7 +913,9 @@ def _journal_counts(journal: Path) -> tuple[int, int]:
 
     try:
         with sqlite3.connect(f"file:{journal}?mode=ro", uri=True, timeout=1) as db:
-            created, started = db.execute("SELECT COALESCE(SUM(created), 0), COALESCE(SUM(started), 0) FROM recipients").fetchone()
+            created, started = db.execute(
+                "SELECT COALESCE(SUM(created), 0), COALESCE(SUM(started), 0) FROM recipients"
+            ).fetchone()
             return int(created), int(started)
     except sqlite3.Error:
         return 0, 0
@@ -701,8 +936,26 @@ def test_a_batch_killed_at_any_moment_is_finished_by_the_same_command(emulator, 
     people = tmp_path / "people.csv"
     _people(people, 400)
     journal = tmp_path / ".ivrc" / "deploys" / "nine.ivr.batch.sqlite3"
-    command = [sys.executable, "-m", "ivrc", "deploy", str(flow), "--recipients", str(people), "--yes", "--start", "--concurrency", "4"]
-    env = {**os.environ, "IVRC_BASE_URL": emulator.url, "IVRC_USERNAME": USER, "IVRC_PASSWORD": PASSWORD, "NO_COLOR": "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "ivrc",
+        "deploy",
+        str(flow),
+        "--recipients",
+        str(people),
+        "--yes",
+        "--start",
+        "--concurrency",
+        "4",
+    ]
+    env = {
+        **os.environ,
+        "IVRC_BASE_URL": emulator.url,
+        "IVRC_USERNAME": USER,
+        "IVRC_PASSWORD": PASSWORD,
+        "NO_COLOR": "1",
+    }
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while _journal_counts(journal)[0] < 40 and process.poll() is None and time.monotonic() < deadline:
@@ -713,7 +966,9 @@ def test_a_batch_killed_at_any_moment_is_finished_by_the_same_command(emulator, 
     process.stderr.close()  # type: ignore[union-attr]
     created_before, _ = _journal_counts(journal)
     assert 40 <= created_before < 400, "killed part way"
-    rerun = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", "--concurrency", "4", url=emulator.url)
+    rerun = ivrc_cli(
+        "deploy", str(flow), "--recipients", str(people), "--yes", "--start", "--concurrency", "4", url=emulator.url
+    )
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     summary = rerun.stdout.splitlines()[-1]
     assert summary.startswith("Deployed: 400 recipients: ")
@@ -733,11 +988,16 @@ def test_a_changed_row_is_reported_and_not_sent_again(emulator, tmp_path):
     people = tmp_path / "people.csv"
     _people(people, 3)
     assert ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url).returncode == 0
-    people.write_text(people.read_text(encoding="utf-8").replace("Patient Number1,", "Patient Renamed,"), encoding="utf-8")
+    people.write_text(
+        people.read_text(encoding="utf-8").replace("Patient Number1,", "Patient Renamed,"), encoding="utf-8"
+    )
     rerun = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url)
     assert rerun.returncode == 0
     assert "  the flow changed since: 1 recipient keeps the version it was sent;" in rerun.stdout
-    assert rerun.stdout.splitlines()[-1] == "Nothing to send: 2 recipients have what this deploy would send them; 1 recipient keeps the version it was sent."
+    assert (
+        rerun.stdout.splitlines()[-1]
+        == "Nothing to send: 2 recipients have what this deploy would send them; 1 recipient keeps the version it was sent."
+    )
 
 
 def test_a_recipient_added_or_moved_anywhere_in_the_file_is_known_by_who_they_are(emulator, tmp_path):
@@ -748,14 +1008,23 @@ def test_a_recipient_added_or_moved_anywhere_in_the_file_is_known_by_who_they_ar
     header, *rows = people.read_text(encoding="utf-8").splitlines(keepends=True)
     people.write_text(header + rows[0] + rows[2], encoding="utf-8")
     first = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url)
-    assert first.stdout.splitlines()[-1] == "Deployed: 2 recipients: 2 created, 0 started, 0 skipped as already done, 0 failed."
+    assert (
+        first.stdout.splitlines()[-1]
+        == "Deployed: 2 recipients: 2 created, 0 started, 0 skipped as already done, 0 failed."
+    )
     people.write_text(header + rows[0] + rows[1] + rows[2], encoding="utf-8")  # one more, in the middle
     added = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url)
-    assert added.stdout.splitlines()[-1] == "Deployed: 3 recipients: 1 created, 0 started, 2 skipped as already done, 0 failed."
+    assert (
+        added.stdout.splitlines()[-1]
+        == "Deployed: 3 recipients: 1 created, 0 started, 2 skipped as already done, 0 failed."
+    )
     assert _campaigns_like(emulator, "moved-rows-") == 3
     people.write_text(header + rows[2] + rows[1] + rows[0], encoding="utf-8")  # every row moved
     moved = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url)
-    assert moved.stdout.splitlines()[-1] == "Deployed: 3 recipients: 0 created, 3 started, 0 skipped as already done, 0 failed."
+    assert (
+        moved.stdout.splitlines()[-1]
+        == "Deployed: 3 recipients: 0 created, 3 started, 0 skipped as already done, 0 failed."
+    )
     # Nothing in the journal leads back to a person: not a number, and not a unique_id (a hash
     # of the number that anyone with the flow could compute for every number there is).
     import sqlite3
@@ -775,11 +1044,26 @@ def test_a_journal_key_that_cannot_be_kept_stops_the_deploy_before_sending(emula
     _people(people, 2)
     blocked = tmp_path / "state"
     blocked.write_text("a file where the state folder should be", encoding="utf-8")
-    env = {**os.environ, "IVRC_BASE_URL": emulator.url, "IVRC_USERNAME": USER, "IVRC_PASSWORD": PASSWORD, "XDG_STATE_HOME": str(blocked)}
-    done = subprocess.run([sys.executable, "-m", "ivrc", "deploy", str(flow), "--recipients", str(people), "--yes"], capture_output=True, text=True, env=env, timeout=120)
+    env = {
+        **os.environ,
+        "IVRC_BASE_URL": emulator.url,
+        "IVRC_USERNAME": USER,
+        "IVRC_PASSWORD": PASSWORD,
+        "XDG_STATE_HOME": str(blocked),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "ivrc", "deploy", str(flow), "--recipients", str(people), "--yes"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 2
     assert done.stderr.startswith("ivrc: error: the deploy journal's key cannot be kept: ")
-    assert done.stderr.rstrip().endswith("set XDG_STATE_HOME to a folder that can be written") and "Traceback" not in done.stderr
+    assert (
+        done.stderr.rstrip().endswith("set XDG_STATE_HOME to a folder that can be written")
+        and "Traceback" not in done.stderr
+    )
     assert _campaigns_like(emulator, "keyless-") == 0
 
 
@@ -790,7 +1074,10 @@ def test_a_batch_with_bad_rows_sends_nothing(emulator, tmp_path):
     people.write_text("name,phone\nDana,054-600-0001\nAvi,054-6\n", encoding="utf-8")
     result = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url)
     assert result.returncode == 1
-    assert f"{people.name}:3:5: error[invalid-phone-number]" in result.stderr or "people.csv:3:5: error[invalid-phone-number]" in result.stderr
+    assert (
+        f"{people.name}:3:5: error[invalid-phone-number]" in result.stderr
+        or "people.csv:3:5: error[invalid-phone-number]" in result.stderr
+    )
     assert "ivrc: nothing was sent" in result.stderr
     assert _campaigns_like(emulator, "bad-rows-") == 0
 
@@ -801,13 +1088,21 @@ def test_the_personal_example_deploys_and_each_recipient_has_a_result(emulator, 
     flow, people = tmp_path / "personal_reminder.ivr", tmp_path / "personal_reminder.csv"
     dry = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--dry-run", url=emulator.url)
     assert dry.returncode == 0 and "5 recipients, each called at 2036-12-01 07:00 UTC (UTC+00:00)" in dry.stdout
-    assert 'The first recipient (row 1): unique_id clinic-personal-2036-12-' in dry.stdout and 'name = "Dana Levi"' in dry.stdout, "the plan shows what differs per recipient"
+    assert (
+        "The first recipient (row 1): unique_id clinic-personal-2036-12-" in dry.stdout
+        and 'name = "Dana Levi"' in dry.stdout
+    ), "the plan shows what differs per recipient"
     deployed = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", url=emulator.url)
     assert deployed.returncode == 0, deployed.stderr
-    assert deployed.stdout.splitlines()[-1] == "Deployed: 5 recipients: 5 created, 5 started, 0 skipped as already done, 0 failed."
+    assert (
+        deployed.stdout.splitlines()[-1]
+        == "Deployed: 5 recipients: 5 created, 5 started, 0 skipped as already done, 0 failed."
+    )
     deadline = time.monotonic() + 90  # the emulator's worker may still be calling earlier tests' campaigns
     while True:
-        results = ivrc_cli("cdr", "--recipients", str(people), "--flow", str(flow), "--format", "json", url=emulator.url)
+        results = ivrc_cli(
+            "cdr", "--recipients", str(people), "--flow", str(flow), "--format", "json", url=emulator.url
+        )
         assert results.returncode == 0, results.stderr
         rows = json.loads(results.stdout)
         if all(r["calls"] for r in rows) or time.monotonic() > deadline:
@@ -817,7 +1112,18 @@ def test_the_personal_example_deploys_and_each_recipient_has_a_result(emulator, 
     assert all(r["calls"] == 1 and r["answered"] == "yes" for r in rows), rows
     assert {r["marks"] for r in rows} <= {"custom:confirmed", "custom:cancelled", ""}
     table = ivrc_cli("cdr", "--recipients", str(people), "--flow", str(flow), url=emulator.url)
-    assert table.stdout.splitlines()[0].split() == ["row", "unique_id", "calls", "answered", "hangup_cause", "billsec", "marks", "keys", "mark:custom:confirmed", "mark:custom:cancelled"]
+    assert table.stdout.splitlines()[0].split() == [
+        "row",
+        "unique_id",
+        "calls",
+        "answered",
+        "hangup_cause",
+        "billsec",
+        "marks",
+        "keys",
+        "mark:custom:confirmed",
+        "mark:custom:cancelled",
+    ]
 
 
 def test_the_emulator_takes_a_batch_at_concurrency_16(emulator, tmp_path):
@@ -825,15 +1131,22 @@ def test_the_emulator_takes_a_batch_at_concurrency_16(emulator, tmp_path):
     flow.write_text(TEMPLATE.replace("kill-nine", "sixteen"), encoding="utf-8")
     people = tmp_path / "people.csv"
     _people(people, 300)
-    result = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", "--start", "--concurrency", "16", url=emulator.url)
+    result = ivrc_cli(
+        "deploy", str(flow), "--recipients", str(people), "--yes", "--start", "--concurrency", "16", url=emulator.url
+    )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "Deployed: 300 recipients: 300 created, 300 started, 0 skipped as already done, 0 failed."
+    assert (
+        result.stdout.splitlines()[-1]
+        == "Deployed: 300 recipients: 300 created, 300 started, 0 skipped as already done, 0 failed."
+    )
     import sqlite3
 
     deadline = time.monotonic() + 30
     while True:
         with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
-            waiting = db.execute("SELECT COUNT(*) FROM campaigns WHERE unique_id LIKE 'sixteen-%' AND done = 0").fetchone()[0]
+            waiting = db.execute(
+                "SELECT COUNT(*) FROM campaigns WHERE unique_id LIKE 'sixteen-%' AND done = 0"
+            ).fetchone()[0]
             recorded = db.execute("SELECT COUNT(*) FROM cdr WHERE unique_id LIKE 'sixteen-%'").fetchone()[0]
         if not waiting or time.monotonic() > deadline:
             break
@@ -843,31 +1156,44 @@ def test_the_emulator_takes_a_batch_at_concurrency_16(emulator, tmp_path):
 
 def test_the_plan_shows_what_changed_since_the_last_deploy(emulator, tmp_path):
     flow = tmp_path / "white_rabbit.ivr"
-    text = (EXAMPLES / "white_rabbit.ivr").read_text(encoding="utf-8").replace("f096c975-caca-4cd4-9819-1cef62237479", "plan-diff-1")
+    text = (
+        (EXAMPLES / "white_rabbit.ivr")
+        .read_text(encoding="utf-8")
+        .replace("f096c975-caca-4cd4-9819-1cef62237479", "plan-diff-1")
+    )
     flow.write_text(text, encoding="utf-8")
     first = ivrc_cli("deploy", str(flow), "--yes", url=emulator.url)
     assert first.returncode == 0, first.stderr
     assert "Since the last deploy" not in first.stdout, "a first deploy has nothing to compare with"
     again = ivrc_cli("deploy", str(flow), "--dry-run", url=emulator.url)
     assert "Since the last deploy to this service: no change for a caller." in again.stdout
-    flow.write_text(text.replace("plan-diff-1", "plan-diff-2").replace("on 2 -> hangup", "on 2 -> goto foo"), encoding="utf-8")
+    flow.write_text(
+        text.replace("plan-diff-1", "plan-diff-2").replace("on 2 -> hangup", "on 2 -> goto foo"), encoding="utf-8"
+    )
     changed = ivrc_cli("deploy", str(flow), "--dry-run", url=emulator.url)
     assert changed.returncode == 0, changed.stderr
     lines = changed.stdout.splitlines()
     start = lines.index("Since the last deploy to this service, 2 changes for a caller:")
-    assert lines[start + 1 : start + 3] == ['  request: dialer "plan-diff-1" → dialer "plan-diff-2"', "  step bar: on 2: hangup → goto foo"]
+    assert lines[start + 1 : start + 3] == [
+        '  request: dialer "plan-diff-1" → dialer "plan-diff-2"',
+        "  step bar: on 2: hangup → goto foo",
+    ]
 
 
 def test_a_batch_plan_shows_what_changed_since_the_last_deploy(emulator, tmp_path):
     for name in ("personal_reminder.ivr", "personal_reminder.csv"):
         shutil.copy(EXAMPLES / name, tmp_path / name)
     flow, people = tmp_path / "personal_reminder.ivr", tmp_path / "personal_reminder.csv"
-    flow.write_text(flow.read_text(encoding="utf-8").replace('"clinic-personal-2036-12"', '"plan-diff-batch"'), encoding="utf-8")
+    flow.write_text(
+        flow.read_text(encoding="utf-8").replace('"clinic-personal-2036-12"', '"plan-diff-batch"'), encoding="utf-8"
+    )
     assert ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url).returncode == 0
     flow.write_text(flow.read_text(encoding="utf-8").replace("retries 2", "retries 3"), encoding="utf-8")
     dry = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--dry-run", url=emulator.url)
     assert dry.returncode == 0, dry.stderr
-    assert "Since the last deploy to this service, 1 change for a caller:\n  step reminder: retries: 2 → 3\n" in dry.stdout
+    assert (
+        "Since the last deploy to this service, 1 change for a caller:\n  step reminder: retries: 2 → 3\n" in dry.stdout
+    )
 
 
 def test_the_bundled_call_records_are_what_the_emulator_places(tmp_path):
@@ -875,11 +1201,18 @@ def test_the_bundled_call_records_are_what_the_emulator_places(tmp_path):
     tests/data's callee script and phone list; doing it again gives the same calls (the times
     follow the clock)."""
     data = ROOT / "tests" / "data"
-    emulator = Emulator(tmp_path / "data", tmp_path / "log", "--no-wait", callees=json.loads((data / "survey-callees.json").read_text(encoding="utf-8")))
+    emulator = Emulator(
+        tmp_path / "data",
+        tmp_path / "log",
+        "--no-wait",
+        callees=json.loads((data / "survey-callees.json").read_text(encoding="utf-8")),
+    )
     try:
         flow = tmp_path / "satisfaction_survey.ivr"
         shutil.copy(EXAMPLES / "satisfaction_survey.ivr", flow)
-        deployed = ivrc_cli("deploy", str(flow), "--phones", str(data / "survey-phones.csv"), "--yes", "--start", url=emulator.url)
+        deployed = ivrc_cli(
+            "deploy", str(flow), "--phones", str(data / "survey-phones.csv"), "--yes", "--start", url=emulator.url
+        )
         assert deployed.returncode == 0, deployed.stderr
         records(emulator, "survey-q4", 60)
         placed = parse_cdr(ivrc_cli("cdr", "survey-q4", "--format", "csv", url=emulator.url).stdout)
@@ -888,6 +1221,9 @@ def test_the_bundled_call_records_are_what_the_emulator_places(tmp_path):
     bundled = parse_cdr((EXAMPLES / "satisfaction_survey.cdr.csv").read_text(encoding="utf-8"))
 
     def calls(found: list) -> list[tuple]:
-        return [(r.cli, r.phone_number, r.answered, r.duration, r.billsec, r.hangup_cause, r.unique_campaign_id, r.steps) for r in found]
+        return [
+            (r.cli, r.phone_number, r.answered, r.duration, r.billsec, r.hangup_cause, r.unique_campaign_id, r.steps)
+            for r in found
+        ]
 
     assert calls(placed) == calls(bundled)

@@ -11,8 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-import ivrc
 from conftest import EXAMPLES, ROOT, run_ivrc
+
+import ivrc
 from ivrc.simulate import parse_keys, run, scripted
 
 HEAD = 'region IL\ndialer { return_address "https://example.com/r"; numbers from queue }\n'
@@ -70,7 +71,9 @@ def test_spec_7_dtmf_ivr_as_string_or_array_and_multi_key_entries():
 
 
 def test_spec_8_ranges_are_inclusive_numeric_and_a_lone_key_is_its_own():
-    request = flow('step age { say "Age"; on 10..12 -> mark custom "teen"; on 13 -> mark custom "thirteen"; on 14..17 -> mark custom "teen" }\n')
+    request = flow(
+        'step age { say "Age"; on 10..12 -> mark custom "teen"; on 13 -> mark custom "thirteen"; on 14..17 -> mark custom "teen" }\n'
+    )
     for entry, value in (("10", "teen"), ("12", "teen"), ("13", "thirteen"), ("17", "teen")):
         call = simulate(request, [entry])
         assert [e["value"] for e in call.events if e["type"] == "mark"] == [value]
@@ -80,7 +83,9 @@ def test_spec_8_ranges_are_inclusive_numeric_and_a_lone_key_is_its_own():
 
 
 def test_spec_9_a_list_without_an_ending_ends_the_call_in_dependency_mode():
-    request = flow('step a { say "A"; on 1 -> play "one"; on 2 -> goto b; on 3 {} }\nstep b { say "B"; on 1 -> hangup }\n')
+    request = flow(
+        'step a { say "A"; on 1 -> play "one"; on 2 -> goto b; on 3 {} }\nstep b { say "B"; on 1 -> hangup }\n'
+    )
     assert simulate(request, ["1"]).end == "end-of-flow"
     assert steps_entered(simulate(request, ["1"])) == ["a"]
     request["ivr"]["steps"][0]["actions"][2]["actions"] = None  # null behaves as empty
@@ -107,17 +112,24 @@ def test_spec_11_placeholders_are_filled_and_an_unfilled_one_is_said_as_written(
     from ivrc.diagnostics import Severity
 
     lowered = Config(severity={"undefined-placeholder": Severity.WARNING})
-    request = ivrc.compile(HEAD + 'step a { say "Hi $name$, on $day$ at $4$" with name = "Dana", day = "Monday" }\n', config=lowered)
+    request = ivrc.compile(
+        HEAD + 'step a { say "Hi $name$, on $day$ at $4$" with name = "Dana", day = "Monday" }\n', config=lowered
+    )
     prompt = simulate(request, []).events[0]
     assert prompt["text"] == "Hi Dana, on Monday at $4$"
 
 
 def test_spec_19_marks_go_into_the_step_report():
-    request = flow('step a { say "A"; on 1 { mark custom "hot-lead"; goto b } }\nstep b { say "B"; on 9 { mark remove; hangup } }\n')
+    request = flow(
+        'step a { say "A"; on 1 { mark custom "hot-lead"; goto b } }\nstep b { say "B"; on 9 { mark remove; hangup } }\n'
+    )
     request["unique_id"] = "campaign-1"
     call = simulate(request, ["1", "9"])
     assert call.report == {
-        "steps": [{"dtmf": "1", "step_name": "a", "mark": "custom", "value": "hot-lead"}, {"dtmf": "9", "step_name": "b", "mark": "remove"}],
+        "steps": [
+            {"dtmf": "1", "step_name": "a", "mark": "custom", "value": "hot-lead"},
+            {"dtmf": "9", "step_name": "b", "mark": "remove"},
+        ],
         "invalid": [],
         "unique_id": "campaign-1",
     }
@@ -134,7 +146,10 @@ def test_invalid_keys_play_the_invalid_text_and_retry_up_to_the_step_retries():
 
 
 def test_retries_default_to_max_retries_and_timeouts_use_the_step_timeout():
-    request = ivrc.compile(HEAD.replace("numbers from queue", "numbers from queue; max_retries 2") + 'step a { say "A"; timeout 4s; on 1 -> hangup }\n')
+    request = ivrc.compile(
+        HEAD.replace("numbers from queue", "numbers from queue; max_retries 2")
+        + 'step a { say "A"; timeout 4s; on 1 -> hangup }\n'
+    )
     call = simulate(request, [])
     assert kinds(call) == ["prompt", "timeout", "prompt", "timeout", "prompt", "timeout", "end"]
     assert {e["seconds"] for e in call.events if e["type"] == "timeout"} == {4}
@@ -144,7 +159,14 @@ def test_retries_default_to_max_retries_and_timeouts_use_the_step_timeout():
 def test_call_bridges_and_ends():
     request = flow('step a { say "A"; on 1 -> call "054-600-0000" cli "03-000-0000" dtmf "w1" }\n')
     call = simulate(request, ["1"])
-    assert call.events[-2] == {"type": "call", "time": 0, "step": "a", "number": "972546000000", "cli": "97230000000", "dtmf": "w1"}
+    assert call.events[-2] == {
+        "type": "call",
+        "time": 0,
+        "step": "a",
+        "number": "972546000000",
+        "cli": "97230000000",
+        "dtmf": "w1",
+    }
     assert call.end == "call"
 
 
@@ -173,7 +195,19 @@ def test_cli_json_output_has_events_report_and_end():
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     assert set(out) == {"events", "report", "end"}
-    assert {e["type"] for e in out["events"]} <= {"prompt", "play", "wait", "key", "invalid", "timeout", "goto", "call", "mark", "hangup", "end"}
+    assert {e["type"] for e in out["events"]} <= {
+        "prompt",
+        "play",
+        "wait",
+        "key",
+        "invalid",
+        "timeout",
+        "goto",
+        "call",
+        "mark",
+        "hangup",
+        "end",
+    }
     assert out["end"] == "hangup"
     assert out["report"]["steps"] == [{"dtmf": "1", "step_name": "foo"}, {"dtmf": "2", "step_name": "bar"}]
 
@@ -198,7 +232,9 @@ def test_cli_text_transcript():
 
 def test_cli_simulates_a_json_request(tmp_path: Path):
     request = tmp_path / "r.json"
-    request.write_text((ROOT / "tests" / "requests" / "age_gate_teens.json").read_text(encoding="utf-8"), encoding="utf-8")
+    request.write_text(
+        (ROOT / "tests" / "requests" / "age_gate_teens.json").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     out = json.loads(run_ivrc("simulate", str(request), "--keys", "13", "--format", "json").stdout)
     assert [e["text"] for e in out["events"] if e["type"] == "play"] == ["Happy Bar Mitzva"]
 
@@ -215,7 +251,11 @@ def test_interactive_on_a_terminal():
     """Without --keys on a terminal, the simulator shows each prompt and reads the keys typed."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: ivrc on the terminal's side
-        os.execve(sys.executable, [sys.executable, "-m", "ivrc", "simulate", str(EXAMPLES / "white_rabbit.ivr")], {**os.environ, "NO_COLOR": "1"})
+        os.execve(
+            sys.executable,
+            [sys.executable, "-m", "ivrc", "simulate", str(EXAMPLES / "white_rabbit.ivr")],
+            {**os.environ, "NO_COLOR": "1"},
+        )
     screen = b""
 
     def read_until(marker: bytes, seconds: float = 30) -> None:
@@ -229,7 +269,7 @@ def test_interactive_on_a_terminal():
                 except OSError:
                     break
 
-    read_until("[foo] keys".encode())
+    read_until(b"[foo] keys")
     assert "says (female voice): לחץ על אחד".encode() in screen
     os.write(fd, b"1\r")
     read_until(b"[bar] keys")
@@ -243,6 +283,11 @@ def test_interactive_on_a_terminal():
 
 
 def test_without_keys_or_terminal_the_caller_is_silent():
-    result = subprocess.run([sys.executable, "-m", "ivrc", "simulate", str(EXAMPLES / "white_rabbit.ivr")], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-m", "ivrc", "simulate", str(EXAMPLES / "white_rabbit.ivr")],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0
     assert result.stdout.rstrip().endswith("the call ends: no-input")

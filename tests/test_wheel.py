@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, GOLDEN, ROOT
 
 
@@ -27,7 +26,11 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_carries_grammar_and_schemas(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert {"ivrc/grammar/ivr.lark", "ivrc/schemas/dialer.schema.json", "ivrc/schemas/simple_dialer.schema.json"} <= names
+    assert {
+        "ivrc/grammar/ivr.lark",
+        "ivrc/schemas/dialer.schema.json",
+        "ivrc/schemas/simple_dialer.schema.json",
+    } <= names
     assert not any(name.startswith(("tests/", "examples/")) for name in names)
 
 
@@ -38,7 +41,13 @@ def test_installed_wheel_compiles_an_example_in_a_fresh_venv(wheel, tmp_path):
     subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(wheel)], check=True, capture_output=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    where = subprocess.run([str(python), "-c", "import ivrc; print(ivrc.__file__)"], cwd=elsewhere, capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [str(python), "-c", "import ivrc; print(ivrc.__file__)"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert where.stdout.startswith(str(env_dir)), "ivrc comes from the wheel, not the source tree"
     result = subprocess.run(
         [str(env_dir / "bin" / "ivrc"), "compile", str(EXAMPLES / "white_rabbit.ivr")],

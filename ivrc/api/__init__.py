@@ -3,4 +3,13 @@
 from ivrc.api.cdr import CdrRecord, parse_cdr
 from ivrc.api.client import DEFAULT_BASE_URL, Credentials, DialerClient, Retry, ServiceError, credentials_for
 
-__all__ = ["DEFAULT_BASE_URL", "CdrRecord", "Credentials", "DialerClient", "Retry", "ServiceError", "credentials_for", "parse_cdr"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "CdrRecord",
+    "Credentials",
+    "DialerClient",
+    "Retry",
+    "ServiceError",
+    "credentials_for",
+    "parse_cdr",
+]

@@ -11,7 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-COLUMNS = ("cli", "phone_number", "start_time", "answer_time", "hangup_time", "duration", "billsec", "hangup_cause", "unique_campaign_id", "steps")
+COLUMNS = (
+    "cli",
+    "phone_number",
+    "start_time",
+    "answer_time",
+    "hangup_time",
+    "duration",
+    "billsec",
+    "hangup_cause",
+    "unique_campaign_id",
+    "steps",
+)
 
 # The document's table of common causes (ITU Q.850 names). Others are kept as they are (api-notes 20).
 HANGUP_CAUSES = {
@@ -66,7 +77,11 @@ class CdrRecord:
     @property
     def keys(self) -> list[tuple[str, str]]:
         """(step, keys pressed) in the order the callee went through the steps."""
-        return [(str(s.get("step_name", "")), str(s.get("dtmf", ""))) for s in self.steps.get("steps", []) if isinstance(s, dict)]
+        return [
+            (str(s.get("step_name", "")), str(s.get("dtmf", "")))
+            for s in self.steps.get("steps", [])
+            if isinstance(s, dict)
+        ]
 
     @property
     def marks(self) -> list[str]:
@@ -75,7 +90,9 @@ class CdrRecord:
         for step in self.steps.get("steps", []):
             if isinstance(step, dict) and step.get("mark"):
                 value = step.get("value")
-                found.append(f"{step['mark']}:{value}" if step["mark"] == "custom" and value is not None else str(step["mark"]))
+                found.append(
+                    f"{step['mark']}:{value}" if step["mark"] == "custom" and value is not None else str(step["mark"])
+                )
         return found
 
     def as_json(self) -> dict[str, Any]:
@@ -159,7 +176,9 @@ def iter_cdr(lines: Iterable[str]) -> Iterator[CdrRecord]:
         if row is None:
             return
         if None in row or None in row.values():
-            fields = sum(1 for key, value in row.items() if key is not None and value is not None) + len(row.get(None) or ())  # type: ignore[call-overload]
+            fields = sum(1 for key, value in row.items() if key is not None and value is not None) + len(
+                row.get(None) or ()
+            )
             raise CdrError(f"the record has {fields} fields; the header has {len(header)}", first)
         try:
             record = CdrRecord(

@@ -99,7 +99,14 @@ class DialerClient:
         timeout = httpx.Timeout(connect=connect_timeout, read=read_timeout, write=read_timeout, pool=connect_timeout)
         # trust_env=False: no credentials picked up from the environment behind our back.
         limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        self._http = httpx.Client(base_url=self.base_url, auth=credentials.auth(), timeout=timeout, transport=transport, trust_env=False, limits=limits)
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            auth=credentials.auth(),
+            timeout=timeout,
+            transport=transport,
+            trust_env=False,
+            limits=limits,
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -125,20 +132,29 @@ class DialerClient:
         return self._json("POST", "/v2/calls/dialer", json_body=request, safe_to_repeat=bool(request.get("unique_id")))
 
     def simple_dialer(self, request: dict[str, Any]) -> dict[str, Any]:
-        return self._json("POST", "/v2/calls/simple_dialer", json_body=request, safe_to_repeat=bool(request.get("unique_id")))
+        return self._json(
+            "POST", "/v2/calls/simple_dialer", json_body=request, safe_to_repeat=bool(request.get("unique_id"))
+        )
 
-    def upload_phones(self, unique_id: str, path: Path, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    def upload_phones(
+        self, unique_id: str, path: Path, progress: Callable[[int], None] | None = None
+    ) -> dict[str, Any]:
         """POST /v2/calls/upload_phones/{unique_id}, field `numbers`, with the MIME type of its
         format (api-notes 17). A second upload replaces the first, so it is safe to retry."""
         suffix = "".join(path.suffixes[-2:]) if path.name.endswith((".tar.gz", ".tgz")) else path.suffix
         mime = PHONE_LIST_TYPES.get(suffix.lower())
         if mime is None:
-            raise ServiceError(f"{path.name}: a phone list is .csv, .txt, .zip or .gz (not {suffix or 'without a suffix'})", reached=False)
+            raise ServiceError(
+                f"{path.name}: a phone list is .csv, .txt, .zip or .gz (not {suffix or 'without a suffix'})",
+                reached=False,
+            )
 
-        def parts() -> list[tuple[str, tuple[str, IO[bytes], str]]]:
+        def parts() -> list[tuple[str, tuple[str, Any, str]]]:  # a file, or one that counts what is read
             return [("numbers", (path.name, _Counting(path.open("rb"), progress), mime))]
 
-        return self._json("POST", f"/v2/calls/upload_phones/{quote(unique_id, safe='')}", files=parts, safe_to_repeat=True)
+        return self._json(
+            "POST", f"/v2/calls/upload_phones/{quote(unique_id, safe='')}", files=parts, safe_to_repeat=True
+        )
 
     def start_campaign(self, unique_id: str) -> dict[str, Any]:
         """POST /v2/calls/start_campaign/{unique_id}: starting a started campaign changes nothing."""
@@ -159,7 +175,10 @@ class DialerClient:
         try:
             body = response.json()
         except ValueError:
-            raise ServiceError(f"{method} {path}: the service answered with something that is not JSON: {response.text[:200]!r}", response.status_code) from None
+            raise ServiceError(
+                f"{method} {path}: the service answered with something that is not JSON: {response.text[:200]!r}",
+                response.status_code,
+            ) from None
         if not isinstance(body, dict):
             raise ServiceError(f"{method} {path}: the service answered {body!r}", response.status_code)
         if "error" in body:  # api-notes 21: `error` means the request was wrong
@@ -187,7 +206,9 @@ class DialerClient:
             try:
                 response = self._http.request(method, path, json=json_body, files=opened)
             except (httpx.ConnectError, httpx.ConnectTimeout) as error:
-                failure = ServiceError(f"{method} {path}: cannot connect to {self._where()}: {_reason(error)}", reached=False)
+                failure = ServiceError(
+                    f"{method} {path}: cannot connect to {self._where()}: {_reason(error)}", reached=False
+                )
                 retry_this = True
             except httpx.TimeoutException:
                 failure = ServiceError(f"{method} {path}: {self._where()} did not answer in time")
@@ -231,7 +252,10 @@ def _status_error(method: str, path: str, response: httpx.Response) -> ServiceEr
         said = body.get("error") or body.get("status") or response.text if isinstance(body, dict) else response.text
     except ValueError:
         said = response.text.strip()[:200]
-    return ServiceError(f"{method} {path}: HTTP {response.status_code} {response.reason_phrase}: {said}".rstrip(": "), response.status_code)
+    return ServiceError(
+        f"{method} {path}: HTTP {response.status_code} {response.reason_phrase}: {said}".rstrip(": "),
+        response.status_code,
+    )
 
 
 class _Counting:

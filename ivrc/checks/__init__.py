@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING
 
+from ivrc import suppression
 from ivrc.checks import (
     ambiguous_key_prefix,
     conflicting_settings,
@@ -64,7 +65,6 @@ from ivrc.checks import (
     unused_suppression,
     value_out_of_range,
 )
-from ivrc import suppression
 from ivrc.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -95,7 +95,9 @@ class Rule:
         made outside the checks (the parser's, the schema's), `diagnose(...)`."""
         check = getattr(module, "check", None)
         documented = check or module.diagnose
-        return cls(module.NAME, module.SEVERITY, inspect.getdoc(documented) or "", check, getattr(module, "WHOLE_FILE", False))
+        return cls(
+            module.NAME, module.SEVERITY, inspect.getdoc(documented) or "", check, getattr(module, "WHOLE_FILE", False)
+        )
 
 
 RULES: tuple[Rule, ...] = tuple(
@@ -173,7 +175,9 @@ def run(model: Model, complete: bool = True) -> list[Diagnostic]:
     return sorted(found, key=lambda d: d.sort_key)
 
 
-def configure(diagnostics: list[Diagnostic], config: Config, flow: Flow | None = None, complete: bool = True) -> list[Diagnostic]:
+def configure(
+    diagnostics: list[Diagnostic], config: Config, flow: Flow | None = None, complete: bool = True
+) -> list[Diagnostic]:
     """Findings as the config wants them: selected rules only, at their configured severity,
     less those that an inline suppression covers, plus a finding for each suppression that
     covers nothing (of a rule that ran over the whole file, so that it could have)."""

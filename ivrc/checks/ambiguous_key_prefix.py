@@ -50,7 +50,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
         reported: set[int] = set()
         ordered = sorted(located)
         # In sorted order, the entries an entry begins come right after it.
-        for entry, following in zip(ordered, ordered[1:]):
+        for entry, following in zip(ordered, ordered[1:], strict=False):
             spec = located[entry]
             longer = following if following.startswith(entry) else None
             if longer is not None and id(spec) not in reported:

@@ -41,4 +41,10 @@ def check(model: Model) -> Iterator[Diagnostic]:
     count, actual = declared.value.value, len(model.steps)
     if count != actual:
         effect = f"the service stops after step {count}" if count < actual else "the service stops at the last step"
-        yield Diagnostic(NAME, SEVERITY, f"count_steps is {count} but there are {actual} steps; {effect}", declared.value.span, f"set count_steps to {actual}")
+        yield Diagnostic(
+            NAME,
+            SEVERITY,
+            f"count_steps is {count} but there are {actual} steps; {effect}",
+            declared.value.span,
+            f"set count_steps to {actual}",
+        )

@@ -57,7 +57,15 @@ def _labels(body: tuple[Any, ...]) -> list[tuple[str, str, ast.Span]]:
         elif isinstance(statement, (ast.Say, ast.Invalid, ast.Keys)):
             word = {ast.Say: "say", ast.Invalid: "invalid", ast.Keys: "keys"}[type(statement)]
             span = statement.span
-            found.append((word, word, ast.Span(span.line, span.column, span.line, span.column + len(word), span.start, span.start + len(word))))
+            found.append(
+                (
+                    word,
+                    word,
+                    ast.Span(
+                        span.line, span.column, span.line, span.column + len(word), span.start, span.start + len(word)
+                    ),
+                )
+            )
     return found
 
 

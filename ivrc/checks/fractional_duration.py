@@ -53,4 +53,3 @@ def check(model: Model) -> Iterator[Diagnostic]:
                 duration.span,
                 "round it to whole seconds",
             )
-

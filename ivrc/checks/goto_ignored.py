@@ -45,4 +45,10 @@ def check(model: Model) -> Iterator[Diagnostic]:
     declared = model.request.declared_value("have_dependency")
     where = f" (line {declared.span.line})" if declared else ""
     for _, goto in gotos(model.steps):
-        yield Diagnostic(NAME, SEVERITY, f'this goto is ignored: have_dependency is "false"{where}', goto.span, 'set have_dependency to "true", or remove the goto')
+        yield Diagnostic(
+            NAME,
+            SEVERITY,
+            f'this goto is ignored: have_dependency is "false"{where}',
+            goto.span,
+            'set have_dependency to "true", or remove the goto',
+        )

@@ -47,7 +47,13 @@ def check(model: Model) -> Iterator[Diagnostic]:
             first, char = bad[0]
             shown = "".join(sorted({c for _, c in bad}, key=text.value.index))
             span = text.part(first, bad[-1][0] + 1)
-            yield Diagnostic(NAME, SEVERITY, f"the service drops {', '.join(f'`{c}`' for c in shown)} from DTMF `{text.value}`", span, "DTMF takes `0`-`9`, `*`, `#`, `W` (wait 1 s) and `w` (wait 0.5 s)")
+            yield Diagnostic(
+                NAME,
+                SEVERITY,
+                f"the service drops {', '.join(f'`{c}`' for c in shown)} from DTMF `{text.value}`",
+                span,
+                "DTMF takes `0`-`9`, `*`, `#`, `W` (wait 1 s) and `w` (wait 0.5 s)",
+            )
 
 
 def _dtmf_texts(model: Model) -> Iterator[ast.Text]:

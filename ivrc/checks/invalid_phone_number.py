@@ -51,7 +51,9 @@ def check(model: Model) -> Iterator[Diagnostic]:
             yield found
 
 
-def diagnose_value(written: str, reading: phone.Reading, span: Span, path: str, region: str | None = None) -> Diagnostic | None:
+def diagnose_value(
+    written: str, reading: phone.Reading, span: Span, path: str, region: str | None = None
+) -> Diagnostic | None:
     """The finding for one written number, in a flow or in a recipients file; None when it is a number."""
     if reading.status == "local":
         return Diagnostic(
@@ -59,7 +61,8 @@ def diagnose_value(written: str, reading: phone.Reading, span: Span, path: str, 
             SEVERITY,
             f"`{written}` is a local number and no region says which country it is in",
             span,
-            "add a `region` line (e.g. `region IL`), pass `--region`, or write the number with its country code (`+972…`)",
+            "add a `region` line (e.g. `region IL`), pass `--region`, or write the number with its country code "
+            "(`+972…`)",
             path,
         )
     if reading.status == "misfit":

@@ -56,9 +56,16 @@ def _problem(spec: ast.KeyRange) -> tuple[str, str] | None:
         return f"range `{label}` is not numeric", "ranges take digits only; handle `*` and `#` with their own `on`"
     first, last = ast.whole(low), ast.whole(high)
     if ast.BEYOND in (first, last):
-        return f"range `{label}` has bounds of more than {ast.MAX_DIGITS} digits; at most {MAX_RANGE_ENTRIES} entries can be listed", "split the flow into steps that ask for fewer digits"
+        return (
+            f"range `{label}` has bounds of more than {ast.MAX_DIGITS} digits; at most {MAX_RANGE_ENTRIES} entries "
+            "can be listed",
+            "split the flow into steps that ask for fewer digits",
+        )
     if first > last:
         return f"range `{label}` is empty: {low} is larger than {high}", f"write it lowest first: `{high}..{low}`"
     if last - first >= MAX_RANGE_ENTRIES:
-        return f"range `{label}` has {last - first + 1} entries; at most {MAX_RANGE_ENTRIES} can be listed", "split the flow into steps that ask for fewer digits"
+        return (
+            f"range `{label}` has {last - first + 1} entries; at most {MAX_RANGE_ENTRIES} can be listed",
+            "split the flow into steps that ask for fewer digits",
+        )
     return None

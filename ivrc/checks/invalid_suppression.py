@@ -45,10 +45,22 @@ def check(model: Model) -> Iterator[Diagnostic]:
     from ivrc.checks import BY_NAME
 
     for comment in bare(model.flow.comments):
-        yield Diagnostic(NAME, SEVERITY, "this suppression names no rule in brackets, so it suppresses nothing", comment.span, "name the rules: `# ivrc: ignore[rule-name] reason`")
+        yield Diagnostic(
+            NAME,
+            SEVERITY,
+            "this suppression names no rule in brackets, so it suppresses nothing",
+            comment.span,
+            "name the rules: `# ivrc: ignore[rule-name] reason`",
+        )
     for suppression in suppressions(model.flow.comments):
         if not suppression.rules:
-            yield Diagnostic(NAME, SEVERITY, "this suppression names no rule", suppression.comment.span, "write the rule's name: `# ivrc: ignore[rule-name] reason`")
+            yield Diagnostic(
+                NAME,
+                SEVERITY,
+                "this suppression names no rule",
+                suppression.comment.span,
+                "write the rule's name: `# ivrc: ignore[rule-name] reason`",
+            )
         for name, span in suppression.rules:
             if name not in BY_NAME:
                 import difflib  # only for a name that is no rule's

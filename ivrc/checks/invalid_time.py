@@ -42,4 +42,10 @@ def check(model: Model) -> Iterator[Diagnostic]:
         try:
             timestamp(time)
         except ValueError as error:
-            yield Diagnostic(NAME, SEVERITY, str(error), time.span, "write it as `YYYY-MM-DDTHH:MM+HH:MM`, e.g. `2036-12-01T09:00+02:00`")
+            yield Diagnostic(
+                NAME,
+                SEVERITY,
+                str(error),
+                time.span,
+                "write it as `YYYY-MM-DDTHH:MM+HH:MM`, e.g. `2036-12-01T09:00+02:00`",
+            )

@@ -52,4 +52,11 @@ def check(model: Model) -> Iterator[Diagnostic]:
             missing = [e for e in entries(handler.key) if e not in offered]
             if missing:
                 shown = ", ".join(f"`{e}`" for e in missing[:5]) + (", …" if len(missing) > 5 else "")
-                yield Diagnostic(NAME, SEVERITY, f"{shown} {'is' if len(missing) == 1 else 'are'} handled but not in the step's keys (line {written[0].span.line})", handler.key.span, "add it to `keys`, or remove the `keys` line to offer every handled key")
+                yield Diagnostic(
+                    NAME,
+                    SEVERITY,
+                    f"{shown} {'is' if len(missing) == 1 else 'are'} handled but not in the step's keys (line "
+                    f"{written[0].span.line})",
+                    handler.key.span,
+                    "add it to `keys`, or remove the `keys` line to offer every handled key",
+                )

@@ -48,4 +48,11 @@ def check(model: Model) -> Iterator[Diagnostic]:
                 unhandled = [e for e in entries(spec) if not any(covers(h, e) for h in handled)]
                 if unhandled:
                     shown = ", ".join(f"`{e}`" for e in unhandled[:5]) + (", …" if len(unhandled) > 5 else "")
-                    yield Diagnostic(NAME, SEVERITY, f"{shown} {'is' if len(unhandled) == 1 else 'are'} offered but no `on` handles {'it' if len(unhandled) == 1 else 'them'}", spec.span, "add an `on` handler, or take the key out of `keys`")
+                    yield Diagnostic(
+                        NAME,
+                        SEVERITY,
+                        f"{shown} {'is' if len(unhandled) == 1 else 'are'} offered but no `on` handles "
+                        f"{'it' if len(unhandled) == 1 else 'them'}",
+                        spec.span,
+                        "add an `on` handler, or take the key out of `keys`",
+                    )

@@ -43,8 +43,8 @@ def check(model: Model) -> Iterator[Diagnostic]:
             yield Diagnostic(
                 NAME,
                 SEVERITY,
-                f"`wait {wait.duration.text}` is {wait.duration.seconds.normalize():f} s, longer than the {limit.normalize():f} s limit",
+                f"`wait {wait.duration.text}` is {wait.duration.seconds.normalize():f} s, longer than the "
+                f"{limit.normalize():f} s limit",
                 wait.duration.span,
                 "shorten it, or raise `long-wait-limit` in the configuration",
             )
-

@@ -49,4 +49,10 @@ def check(model: Model) -> Iterator[Diagnostic]:
             'add `return_address "https://…"`: where the service reports each call',
         )
     elif not getattr(setting.value, "value", "").strip():
-        yield Diagnostic(NAME, SEVERITY, "`return_address` is empty", setting.value.span, "give the address the service reports calls to")
+        yield Diagnostic(
+            NAME,
+            SEVERITY,
+            "`return_address` is empty",
+            setting.value.span,
+            "give the address the service reports calls to",
+        )

@@ -39,4 +39,10 @@ def check(model: Model) -> Iterator[Diagnostic]:
     """
     request = model.request
     if request is not None and request.kind == "simple_dialer" and not request.statements(ast.Say):
-        yield Diagnostic(NAME, SEVERITY, "the simple_dialer has nothing to play", request.keyword.span, 'add `say "…"` or `say file "recording.wav"`')
+        yield Diagnostic(
+            NAME,
+            SEVERITY,
+            "the simple_dialer has nothing to play",
+            request.keyword.span,
+            'add `say "…"` or `say file "recording.wav"`',
+        )

@@ -39,4 +39,6 @@ def check(model: Model) -> Iterator[Diagnostic]:
     ```
     """
     if model.request is not None and model.request.kind == "dialer" and not model.steps:
-        yield Diagnostic(NAME, SEVERITY, "the dialer has no steps", model.request.keyword.span, 'add a `step NAME { say "…" }`')
+        yield Diagnostic(
+            NAME, SEVERITY, "the dialer has no steps", model.request.keyword.span, 'add a `step NAME { say "…" }`'
+        )

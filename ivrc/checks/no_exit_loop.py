@@ -60,8 +60,16 @@ def check(model: Model) -> Iterator[Diagnostic]:
         if closed and looping:
             first = model.by_name[group[0]]
             listed = ", ".join(f"`{n}`" for n in group)
-            what = f"step {listed} only goes back to itself" if len(group) == 1 else f"steps {listed} only goto each other"
-            yield Diagnostic(NAME, SEVERITY, f"{what}: no key hangs up, calls or ends the flow", first.name.span, "give one of the keys a `hangup`, or end a list without `goto`")
+            what = (
+                f"step {listed} only goes back to itself" if len(group) == 1 else f"steps {listed} only goto each other"
+            )
+            yield Diagnostic(
+                NAME,
+                SEVERITY,
+                f"{what}: no key hangs up, calls or ends the flow",
+                first.name.span,
+                "give one of the keys a `hangup`, or end a list without `goto`",
+            )
 
 
 def _targets(step: ast.Step, model: Model) -> set[str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import cast
 
 from ivrc import ast
 from ivrc.diagnostics import Diagnostic, Severity
@@ -81,13 +82,14 @@ def _help(earlier: ast.KeySpec, later: ast.KeySpec) -> str:
     """The user's own split: the range cut around what the other handler takes."""
     try:
         if isinstance(later, ast.Key):
-            return f"split `{_label(earlier)}` around it: {_listed(_around(earlier, later))}"  # type: ignore[arg-type]
+            # Two single keys overlap only as a duplicate-key: the earlier one here is a range.
+            return f"split `{_label(earlier)}` around it: {_listed(_around(cast(ast.KeyRange, earlier), later))}"
         if isinstance(earlier, ast.Key):
             return f"split `{_label(later)}` around `{earlier.text}`: {_listed(_around(later, earlier))}"
         rest = _minus(later, _bounds(earlier))
         if rest:
             return f"let `{_label(later)}` take only what `{_label(earlier)}` does not: {_listed(rest)}"
-        return f"split `{_label(earlier)}` around `{_label(later)}`: {_listed(_around(earlier, later))}"  # type: ignore[arg-type]
+        return f"split `{_label(earlier)}` around `{_label(later)}`: {_listed(_around(earlier, later))}"
     except ValueError:  # bounds that are not plain numbers: invalid-range reports them
         return "make each entry belong to one handler only"
 

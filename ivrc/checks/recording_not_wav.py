@@ -40,4 +40,10 @@ def check(model: Model) -> Iterator[Diagnostic]:
         if suffix.lower() != ".wav":
             stem = PurePosixPath(name.value).stem if suffix else name.value
             what = f"a {suffix} file" if suffix else "a name without `.wav`"
-            yield Diagnostic(NAME, SEVERITY, f"recording `{name.value}` is {what}; recordings are uploaded as WAV files", name.span, f"convert it to WAV and name it `{stem}.wav`")
+            yield Diagnostic(
+                NAME,
+                SEVERITY,
+                f"recording `{name.value}` is {what}; recordings are uploaded as WAV files",
+                name.span,
+                f"convert it to WAV and name it `{stem}.wav`",
+            )

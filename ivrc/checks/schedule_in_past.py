@@ -48,4 +48,10 @@ def check(model: Model) -> Iterator[Diagnostic]:
             from datetime import datetime, timezone  # only to say when now is
 
             now = datetime.fromtimestamp(model.now, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-            yield Diagnostic(NAME, SEVERITY, f"`{time.text}` is not in the future (it is now {now})", time.span, "move the time forward, or use `schedule in` for a time relative to sending")
+            yield Diagnostic(
+                NAME,
+                SEVERITY,
+                f"`{time.text}` is not in the future (it is now {now})",
+                time.span,
+                "move the time forward, or use `schedule in` for a time relative to sending",
+            )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ivrc.ast import Span
 from ivrc.diagnostics import Diagnostic, Severity
@@ -40,7 +40,15 @@ def diagnose(error: ValidationError, span: Span, message: str | None = None, hin
     return Diagnostic(NAME, SEVERITY, message or describe(error), span, hint)
 
 
-_TYPES = {"integer": "a whole number", "number": "a number", "string": "a text", "object": "an object", "array": "an array", "null": "null", "boolean": "true or false"}
+_TYPES = {
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "a text",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
+    "boolean": "true or false",
+}
 
 
 def describe(error: ValidationError) -> str:
@@ -56,10 +64,10 @@ def describe(error: ValidationError) -> str:
         found = json.dumps(error.instance, ensure_ascii=False)
         if len(found) > 40:
             found = found[:37] + "…"
-    expected = error.validator_value
+    expected: Any = error.validator_value
     if error.validator == "type":
         kinds = expected if isinstance(expected, list) else [expected]
-        return f"{subject} must be {' or '.join(_TYPES.get(k, k) for k in kinds)}, not {found}"
+        return f"{subject} must be {' or '.join(str(_TYPES.get(k, k)) for k in kinds)}, not {found}"
     if error.validator == "enum":
         return f"{subject} must be one of {', '.join(json.dumps(v) for v in expected)}, not {found}"
     if error.validator == "const":

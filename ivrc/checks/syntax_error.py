@@ -29,18 +29,39 @@ _WORDS = {
 _AFTER = {
     "goto": "a step name after `goto`",
     "step": "a step name after `step`",
-    "on": "a key after `on`, such as `1`, `11`, `10..12` or `\"#\"`",
+    "on": 'a key after `on`, such as `1`, `11`, `10..12` or `"#"`',
     "voice": "`male` or `female` after `voice`",
     "region": "a region code after `region`, such as `IL`",
-    "mark": "`remove` or `custom \"value\"` after `mark`",
+    "mark": '`remove` or `custom "value"` after `mark`',
     "->": "an action after `->`: `play`, `wait`, `goto`, `call`, `mark` or `hangup`",
     "..": "the last key of the range after `..`",
 }
 
 _ACTIONS = {"PLAY", "WAIT", "GOTO", "CALL", "MARK", "HANGUP"}
 _STEP = {"SAY", "ON", "VOICE", "TIMEOUT", "RETRIES", "KEYS", "INVALID"}
-_SIMPLE = {"LEG_A", "LEG_B", "NUMBERS", "SAY", "VOICE", "ANSWER_DELAY", "DIAL_AT", "MAX_RETRIES", "RING_TIMEOUT", "RETRY_WAIT_TIME"}
-_DIALER = {"RETURN_ADDRESS", "NUMBER", "NUMBERS", "CLI", "DTMF", "MAX_RETRIES", "RING_TIMEOUT", "RETRY_WAIT_TIME", "SCHEDULE"}
+_SIMPLE = {
+    "LEG_A",
+    "LEG_B",
+    "NUMBERS",
+    "SAY",
+    "VOICE",
+    "ANSWER_DELAY",
+    "DIAL_AT",
+    "MAX_RETRIES",
+    "RING_TIMEOUT",
+    "RETRY_WAIT_TIME",
+}
+_DIALER = {
+    "RETURN_ADDRESS",
+    "NUMBER",
+    "NUMBERS",
+    "CLI",
+    "DTMF",
+    "MAX_RETRIES",
+    "RING_TIMEOUT",
+    "RETRY_WAIT_TIME",
+    "SCHEDULE",
+}
 _TOP = {"STEP", "DIALER", "SIMPLE_DIALER", "REGION"}
 
 # Keyword sets that stand for one kind of statement: (a sign of the kind, all its keywords, words).
@@ -52,6 +73,7 @@ _KINDS = (
     ({"STEP", "DIALER"}, _TOP, "a `dialer`, `simple_dialer`, `step` or `region`"),
     ({"LSQB", "NUMBER", "NULL"}, {"LBRACE", "LSQB", "STRING", "NUMBER", "TRUE", "FALSE", "NULL"}, "a JSON value"),
 )
+
 
 def diagnose(error: UnexpectedInput, text: str, parser: Lark | None = None) -> Diagnostic:
     """What it does
@@ -90,14 +112,20 @@ def diagnose(error: UnexpectedInput, text: str, parser: Lark | None = None) -> D
 
 
 def _unexpected_character(error: UnexpectedCharacters, text: str, parser: Lark) -> Diagnostic:
-    pos = error.pos_in_stream
+    pos, line, column = error.pos_in_stream or 0, error.line or 1, error.column or 1
     char = text[pos] if pos < len(text) else ""
-    span = Span(error.line, error.column, error.line, error.column + 1, pos, pos + 1)
+    span = Span(line, column, line, column + 1, pos, pos + 1)
     if char == '"':
         line_end = text.find("\n", pos)
         end = len(text) if line_end < 0 else line_end
-        span = Span(error.line, error.column, error.line, error.column + (end - pos), pos, end)
-        return Diagnostic(NAME, SEVERITY, "this text has no closing `\"`", span, help='a text ends with `"` on the same line; write `\\"` for a quote inside it')
+        span = Span(line, column, line, column + (end - pos), pos, end)
+        return Diagnostic(
+            NAME,
+            SEVERITY,
+            'this text has no closing `"`',
+            span,
+            help='a text ends with `"` on the same line; write `\\"` for a quote inside it',
+        )
     shown = char if char.isprintable() else repr(char)[1:-1]
     expected = _expected_words(error.allowed or set(), _previous_token(error), parser)
     message = f"unexpected character `{shown}`"
@@ -108,7 +136,10 @@ def _unexpected_character(error: UnexpectedCharacters, text: str, parser: Lark) 
         word = _word_around(text, pos)
         plain = "".join(LOOKALIKES.get(c, c) for c in word)
         if plain != word and plain.isascii():
-            hint = f"`{word}` has letters from another script that look like Latin ones; write it in Latin letters: `{plain}`"
+            hint = (
+                f"`{word}` has letters from another script that look like Latin ones; write it in Latin letters: "
+                f"`{plain}`"
+            )
     if expected:
         message += f"; expected {expected}"
     return Diagnostic(NAME, SEVERITY, message, span, hint)
@@ -116,11 +147,11 @@ def _unexpected_character(error: UnexpectedCharacters, text: str, parser: Lark) 
 
 # Letters of other scripts that are drawn like Latin letters (Unicode's confusables, in part).
 LOOKALIKES = {
-    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y", "х": "x",
-    "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H",
-    "О": "O", "Р": "P", "С": "C", "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S", "ο": "o", "α": "a", "ν": "v",
-    "ρ": "p", "τ": "t", "ι": "i", "κ": "k", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M",
-    "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+    "а": "a", "в": "b", "е": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c", "т": "t", "у": "y",
+    "х": "x", "і": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w", "А": "A", "В": "B", "Е": "E", "К": "K",
+    "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ј": "J", "Ѕ": "S",
+    "ο": "o", "α": "a", "ν": "v", "ρ": "p", "τ": "t", "ι": "i", "κ": "k", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z",
+    "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 }  # fmt: skip
 
 
@@ -149,11 +180,13 @@ def _unexpected_token(error: UnexpectedToken, text: str, parser: Lark) -> Diagno
         line = text.count("\n", 0, pos) + 1
         column = pos - (text.rfind("\n", 0, pos) + 1) + 1
         span = Span(line, column, line, column, pos, pos)
-        return Diagnostic(NAME, SEVERITY, f"the file ends too soon; expected {expected}", span, help=_comment_help(previous, text))
+        return Diagnostic(
+            NAME, SEVERITY, f"the file ends too soon; expected {expected}", span, help=_comment_help(previous, text)
+        )
     comment = _comment_after(previous, text)
     if comment is not None and previous is not None and previous.line is not None and token.line != previous.line:
         # The value was cut off by a comment on the line before: say so there, not at the next line.
-        line, column = previous.line, previous.column + (comment - previous.start_pos)
+        line, column = previous.line, (previous.column or 1) + (comment - (previous.start_pos or 0))
         span = Span(line, column, line, column + 1, comment, comment + 1)
         message = f"expected {expected}, found a comment: `#` starts a comment that runs to the end of the line"
         return Diagnostic(NAME, SEVERITY, message, span, help=_comment_help(previous, text))
@@ -161,18 +194,24 @@ def _unexpected_token(error: UnexpectedToken, text: str, parser: Lark) -> Diagno
     if call is not None and error.expected <= {"CLI", "DTMF"}:
         number = previous if previous is not None and previous.type == "STRING" else None
         end = number if number is not None else call
-        span = Span(call.line, call.column, end.end_line, end.end_column, call.start_pos, end.end_pos)
+        span = Span(*_place(call)[:2], *_place(end)[2:4], _place(call)[4], _place(end)[5])
         written = str(number) if number is not None else '"…"'
         return Diagnostic(
             NAME,
             SEVERITY,
-            "`call` needs a caller id: `cli \"…\"` after the number",
+            '`call` needs a caller id: `cli "…"` after the number',
             span,
             help=f'write `call {written} cli "03-000-0000"` with the number to show; `cli ""` hides it',
         )
-    span = Span(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)
+    span = Span(*_place(token))
     message = f"expected {expected}, found {_describe(token)}"
     return Diagnostic(NAME, SEVERITY, message, span, help=_help(error, token, previous, parser))
+
+
+def _place(token: Token) -> tuple[int, int, int, int, int, int]:
+    """A token's line, column, end line, end column, start and end offsets (lark types them as optional)."""
+    line, column, start = token.line or 1, token.column or 1, token.start_pos or 0
+    return (line, column, token.end_line or line, token.end_column or column, start, token.end_pos or start)
 
 
 def _previous_token(error: UnexpectedInput) -> Token | None:
@@ -182,7 +221,7 @@ def _previous_token(error: UnexpectedInput) -> Token | None:
     for value in reversed(parser.parser_state.value_stack):
         if isinstance(value, Token):
             return value
-        tokens = [t for t in value.scan_values(lambda v: isinstance(v, Token))]
+        tokens: list[Token] = [t for t in value.scan_values(lambda v: isinstance(v, Token))]
         if tokens:
             return tokens[-1]
     return None
@@ -239,7 +278,7 @@ def _comment_help(previous: Token | None, text: str) -> str | None:
         return None
     if previous is not None and str(previous) in ("on", "keys", ",", ".."):
         return '`#` starts a comment; write the key as `"#"`'
-    return '`#` starts a comment; a `#` inside a value is written in quotes'
+    return "`#` starts a comment; a `#` inside a value is written in quotes"
 
 
 def _unfinished_call(error: UnexpectedToken) -> Token | None:
@@ -256,7 +295,7 @@ def _unfinished_call(error: UnexpectedToken) -> Token | None:
 def _help(error: UnexpectedToken, token: Token, previous: Token | None, parser: Lark) -> str | None:
     value = str(token)
     if token.type in _ACTIONS and error.expected >= _STEP:
-        return "`->` takes one action; put several in braces: `on 1 { play \"…\"; hangup }`"
+        return '`->` takes one action; put several in braces: `on 1 { play "…"; hangup }`'
     if "DURATION" in error.expected and token.type in ("INT", "KEY") and value.isdigit():
         return f"durations need a unit: `{value}s`, `{value}ms`, `{value}m` or `{value}h`"
     if token.type == "NAME":
@@ -264,7 +303,11 @@ def _help(error: UnexpectedToken, token: Token, previous: Token | None, parser: 
         close = difflib.get_close_matches(value, keywords, n=1, cutoff=0.6)
         if close:
             return f"did you mean `{close[0]}`?"
-    if token.type in ("NAME", "KEY", "INT") and "STRING" in error.expected and error.expected <= {"STRING", "FILE", "NAME"}:
+    if (
+        token.type in ("NAME", "KEY", "INT")
+        and "STRING" in error.expected
+        and error.expected <= {"STRING", "FILE", "NAME"}
+    ):
         return f'texts are quoted: `"{value}"`'
     same_line = previous is not None and previous.line == token.line
     if same_line and token.type in _ACTIONS | _STEP | _TOP | _DIALER | _SIMPLE and "NAME" in error.expected:

@@ -47,8 +47,17 @@ def check(model: Model) -> Iterator[Diagnostic]:
                 if close:
                     advice = f"did you mean `${close[0]}$`? (`{close[0]}` has a value)"
                 elif fillable:
-                    advice = f'add `{name} = "…"` to the `with` clause' if prompt.with_bindings else f'add `with {name} = "…"` after the text'
+                    advice = (
+                        f'add `{name} = "…"` to the `with` clause'
+                        if prompt.with_bindings
+                        else f'add `with {name} = "…"` after the text'
+                    )
                 else:
                     advice = "only a step's `say` can fill placeholders; write the words into the text"
-                yield Diagnostic(NAME, SEVERITY, f"placeholder `${name}$` has no value and will be spoken as written", text.part(start, end), advice)
-
+                yield Diagnostic(
+                    NAME,
+                    SEVERITY,
+                    f"placeholder `${name}$` has no value and will be spoken as written",
+                    text.part(start, end),
+                    advice,
+                )

@@ -45,5 +45,11 @@ def check(model: Model) -> Iterator[Diagnostic]:
                     rest = handler.actions[index + 1 :]
                     span = rest[0].span.cover(rest[-1].span)
                     word = _WORDS[type(action)]
-                    yield Diagnostic(NAME, SEVERITY, f"this never runs: the list ends at `{word}` (line {action.span.line})", span, f"move it before `{word}`, or remove it")
+                    yield Diagnostic(
+                        NAME,
+                        SEVERITY,
+                        f"this never runs: the list ends at `{word}` (line {action.span.line})",
+                        span,
+                        f"move it before `{word}`, or remove it",
+                    )
                     break

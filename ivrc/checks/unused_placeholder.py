@@ -45,6 +45,18 @@ def check(model: Model) -> Iterator[Diagnostic]:
             for binding in prompt.bindings:
                 name = binding.name.text
                 if last[name] is not binding:
-                    yield Diagnostic(NAME, SEVERITY, f"`{name}` is given a value again later; this one is never used", binding.span, "remove one of the two values")
+                    yield Diagnostic(
+                        NAME,
+                        SEVERITY,
+                        f"`{name}` is given a value again later; this one is never used",
+                        binding.span,
+                        "remove one of the two values",
+                    )
                 elif name not in used:
-                    yield Diagnostic(NAME, SEVERITY, f"the text has no `${name}$`, so this value is never spoken", binding.span, f"use `${name}$` in the text, or remove the value")
+                    yield Diagnostic(
+                        NAME,
+                        SEVERITY,
+                        f"the text has no `${name}$`, so this value is never spoken",
+                        binding.span,
+                        f"use `${name}$` in the text, or remove the value",
+                    )

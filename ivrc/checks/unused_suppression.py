@@ -36,4 +36,10 @@ def diagnose(rule: str, span: Span) -> Diagnostic:
     }
     ```
     """
-    return Diagnostic(NAME, SEVERITY, f"this suppression of `{rule}` silences nothing", span, "remove it, or the rule's name from the list")
+    return Diagnostic(
+        NAME,
+        SEVERITY,
+        f"this suppression of `{rule}` silences nothing",
+        span,
+        "remove it, or the rule's name from the list",
+    )

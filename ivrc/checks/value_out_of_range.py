@@ -43,14 +43,22 @@ def check(model: Model) -> Iterator[Diagnostic]:
     for duration in _durations(model):
         if duration.seconds > MAX_SECONDS:
             shown = duration.text if len(duration.text) <= 24 else f"{duration.text[:12]}…"
-            yield Diagnostic(NAME, SEVERITY, f"`{shown}` is longer than {MAX_SECONDS} seconds (about 31 years)", duration.span, "write the duration the call needs")
+            yield Diagnostic(
+                NAME,
+                SEVERITY,
+                f"`{shown}` is longer than {MAX_SECONDS} seconds (about 31 years)",
+                duration.span,
+                "write the duration the call needs",
+            )
     for setting in settings(model):
         value = setting.value
         if isinstance(value, ast.Integer) and value.value > MAX_RETRIES:
             yield Diagnostic(
                 NAME,
                 SEVERITY,
-                f"`{setting.keyword.text}` is {value.value if value.value < ast.BEYOND else f'a number of more than {ast.MAX_DIGITS} digits'}; the API allows 0 to {MAX_RETRIES}",
+                f"`{setting.keyword.text}` is "
+                f"{value.value if value.value < ast.BEYOND else f'a number of more than {ast.MAX_DIGITS} digits'}; "
+                f"the API allows 0 to {MAX_RETRIES}",
                 value.span,
                 f"use at most {MAX_RETRIES}",
             )

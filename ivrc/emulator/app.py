@@ -16,10 +16,10 @@ import time
 import uuid
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 from starlette.applications import Starlette
@@ -35,6 +35,7 @@ from ivrc.config import Config
 from ivrc.emulator import calls
 from ivrc.emulator.openapi import openapi
 from ivrc.emulator.store import Store
+from ivrc.simulate import mapping
 
 log = logging.getLogger("ivrc.emulator")
 MB = 1024 * 1024
@@ -111,7 +112,9 @@ class Emulator:
                 continue
             try:
                 numbers = self._numbers(campaign)
-                placed = calls.place(campaign, numbers, self.settings.callee_script, campaign["due"], self.settings.region)
+                placed = calls.place(
+                    campaign, numbers, self.settings.callee_script, campaign["due"], self.settings.region
+                )
             except Exception:  # one campaign that cannot be called must never hold up the others
                 log.exception("campaign %s cannot be called; it is marked failed", unique_id)
                 self.store.fail(unique_id)
@@ -127,7 +130,13 @@ class Emulator:
             return self.store.numbers(campaign["unique_id"])
         single = request.get("number") or request.get("leg_a") or ""
         reading = phone.read(str(single), self.settings.region)
-        return [(reading.digits or str(single).lstrip("+"), "", str(request.get("dtmf_originator") or request.get("dtmf_a") or ""))]
+        return [
+            (
+                reading.digits or str(single).lstrip("+"),
+                "",
+                str(request.get("dtmf_originator") or request.get("dtmf_a") or ""),
+            )
+        ]
 
     # ---- the HTTP side
     def authorised(self, request: Request) -> bool:
@@ -170,16 +179,24 @@ class Emulator:
         """The same reading, schema and checks as `ivrc lint`; errors refuse the request."""
         from ivrc.library import analyze
 
-        result = analyze(text, path="request.json", config=Config(region=self.settings.region, prefix_lengths=False), emit_request=True)
+        result = analyze(
+            text,
+            path="request.json",
+            config=Config(region=self.settings.region, prefix_lengths=False),
+            emit_request=True,
+        )
         flow = result.flow
         errors = [d for d in result.diagnostics if d.severity.value == "error"]
         if flow is not None and flow.requests and flow.requests[0].kind != kind:
-            raise Refused(400, f"this is a {flow.requests[0].kind} request; send it to /v2/calls/{flow.requests[0].kind}")
+            raise Refused(
+                400, f"this is a {flow.requests[0].kind} request; send it to /v2/calls/{flow.requests[0].kind}"
+            )
         if errors:
             listed = [{"rule": d.rule, "line": d.line, "column": d.column, "message": d.message} for d in errors]
             first = errors[0]
             raise Refused(400, f"{first.message} (line {first.line}, column {first.column})", errors=listed)
-        data: dict[str, Any] = result.request  # type: ignore[assignment] - error-free, so read
+        assert result.request is not None  # error-free, so it was read
+        data: dict[str, Any] = result.request
         uploaded = self.store.recordings()
         missing = sorted(name for name in _recordings(data) if name not in uploaded)
         if missing:
@@ -258,7 +275,9 @@ class Emulator:
 
         lone = re.search(r"\r(?!\n)", text)
         if lone is not None:
-            raise Refused(400, f"line {text.count(chr(10), 0, lone.start()) + 1} ends with a lone CR; lines end with CRLF or LF")
+            raise Refused(
+                400, f"line {text.count(chr(10), 0, lone.start()) + 1} ends with a lone CR; lines end with CRLF or LF"
+            )
         reader = csv.reader(io.StringIO(text))
         line_number = 0
         while True:
@@ -297,9 +316,15 @@ def _acceptable(data: dict[str, Any], unique_id: str) -> None:
     try:
         json.dumps(data, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise Refused(400, "a text of the request holds a lone surrogate (such as \\ud800); texts must be valid Unicode") from None
+        raise Refused(
+            400, "a text of the request holds a lone surrogate (such as \\ud800); texts must be valid Unicode"
+        ) from None
     if not _UNIQUE_ID.fullmatch(unique_id):
-        raise Refused(400, "the unique_id must be 1 to 200 characters, with no `/`, `\\` or control characters: it goes in the paths of the other calls")
+        raise Refused(
+            400,
+            "the unique_id must be 1 to 200 characters, with no `/`, `\\` or control characters: it goes in the paths "
+            "of the other calls",
+        )
     address = data.get("return_address")
     if isinstance(address, str) and address:
         try:
@@ -343,7 +368,7 @@ def _recordings(request: dict[str, Any]) -> list[str]:
             for action in (handler.get("actions") or []) if isinstance(handler, dict) else []:
                 if not isinstance(action, dict):
                     continue
-                params = action.get("params") if isinstance(action.get("params"), dict) else {}
+                params = mapping(action.get("params"))
                 if action.get("action") == "play" and _true(params.get("is_recording")):
                     names.append(str(params.get("text", "")))
     return names
@@ -355,9 +380,12 @@ def create_app(settings: Settings) -> Starlette:
     def guarded(handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:
             if not emulator.authorised(request):
-                return _error(401, "authentication failed: send the user name and password with HTTP Basic authentication")
+                return _error(
+                    401, "authentication failed: send the user name and password with HTTP Basic authentication"
+                )
             try:
-                return await handler(request)
+                response: Response = await handler(request)
+                return response
             except Refused as refused:
                 return _error(refused.status, str(refused), **refused.extra)
 
@@ -367,7 +395,7 @@ def create_app(settings: Settings) -> Starlette:
         form = await emulator.form(request)
         files = [item for key, item in form.multi_items() if key == "recs[]" and hasattr(item, "read")]
         if not files:
-            raise Refused(400, "no files: send each recording in a field named recs[] (curl -F \"recs[]=@hello.wav\")")
+            raise Refused(400, 'no files: send each recording in a field named recs[] (curl -F "recs[]=@hello.wav")')
         stored = [(Path(f.filename or "recording").name, await f.read()) for f in files]
         emulator.store.put_recordings(stored, time.time())
         return JSONResponse({"status": "uploaded", "files": [name for name, _ in stored]})
@@ -386,7 +414,7 @@ def create_app(settings: Settings) -> Starlette:
         form = await emulator.form(request)
         upload_file = form.get("numbers")
         if upload_file is None or not hasattr(upload_file, "read"):
-            raise Refused(400, "no file: send the phone list in a field named numbers (curl -F \"numbers=@list.csv\")")
+            raise Refused(400, 'no file: send the phone list in a field named numbers (curl -F "numbers=@list.csv")')
         unpacked = emulator.unpack(upload_file.filename or "", await upload_file.read())
         try:
             text = unpacked.decode("utf-8-sig")
@@ -425,7 +453,9 @@ def create_app(settings: Settings) -> Starlette:
     async def cdr_by_number(request: Request) -> Response:
         unique_id, number = request.path_params["unique_id"], request.path_params["phone_number"]
         emulator.known(unique_id)
-        return Response(write_cdr(emulator.store.cdr(unique_id, number.lstrip("+"))), media_type="text/csv; charset=utf-8")
+        return Response(
+            write_cdr(emulator.store.cdr(unique_id, number.lstrip("+"))), media_type="text/csv; charset=utf-8"
+        )
 
     async def openapi_document(request: Request) -> Response:
         return JSONResponse(openapi())
@@ -461,8 +491,9 @@ def create_app(settings: Settings) -> Starlette:
             emulator.stop_worker()
             emulator.store.close()
 
-    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found, Exception: server_error}, lifespan=lifespan)
+    app = Starlette(
+        routes=routes, exception_handlers={HTTPException: not_found, Exception: server_error}, lifespan=lifespan
+    )
     app.router.redirect_slashes = False  # `/v2/calls/dialer/` is no endpoint: a JSON 404, not an empty 307
     app.state.emulator = emulator
     return app
-

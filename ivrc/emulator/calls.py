@@ -74,7 +74,11 @@ def _zone() -> Any:
 
 
 def place(
-    campaign: dict[str, Any], numbers: list[tuple[str, str, str]], script: dict[str, Any] | None, start: float, region: str | None = "IL"
+    campaign: dict[str, Any],
+    numbers: list[tuple[str, str, str]],
+    script: dict[str, Any] | None,
+    start: float,
+    region: str | None = "IL",
 ) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """Call every number in turn, from `start`: (number, CDR row, step report) for each."""
     request = campaign["request"]

@@ -58,27 +58,40 @@ class Store:
 
     def campaign(self, unique_id: str) -> dict[str, Any] | None:
         with self._lock:
-            row = self._db.execute("SELECT unique_id, kind, request, created, started, due, done FROM campaigns WHERE unique_id = ?", (unique_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT unique_id, kind, request, created, started, due, done FROM campaigns WHERE unique_id = ?",
+                (unique_id,),
+            ).fetchone()
         if row is None:
             return None
         keys = ("unique_id", "kind", "request", "created", "started", "due", "done")
-        found = dict(zip(keys, row))
+        found = dict(zip(keys, row, strict=True))
         found["request"] = json.loads(found["request"])
         return found
 
     def add_campaign(self, unique_id: str, kind: str, request: dict[str, Any], now: float) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO campaigns (unique_id, kind, request, created) VALUES (?, ?, ?, ?)", (unique_id, kind, json.dumps(request, sort_keys=True), now))
+            db.execute(
+                "INSERT INTO campaigns (unique_id, kind, request, created) VALUES (?, ?, ?, ?)",
+                (unique_id, kind, json.dumps(request, sort_keys=True), now),
+            )
 
     def start(self, unique_id: str, now: float, due: float) -> bool:
         """Start a campaign once; False when it was started already."""
         with self.transaction() as db:
-            changed = db.execute("UPDATE campaigns SET started = ?, due = ? WHERE unique_id = ? AND started IS NULL", (now, due, unique_id)).rowcount
+            changed = db.execute(
+                "UPDATE campaigns SET started = ?, due = ? WHERE unique_id = ? AND started IS NULL",
+                (now, due, unique_id),
+            ).rowcount
         return changed == 1
 
     def due_campaigns(self, now: float) -> list[str]:
         with self._lock:
-            rows = self._db.execute("SELECT unique_id FROM campaigns WHERE started IS NOT NULL AND done = 0 AND due <= ? ORDER BY due, unique_id", (now,)).fetchall()
+            rows = self._db.execute(
+                "SELECT unique_id FROM campaigns WHERE started IS NOT NULL AND done = 0 AND due <= ? ORDER BY due, "
+                "unique_id",
+                (now,),
+            ).fetchall()
         return [r[0] for r in rows]
 
     def finish(self, unique_id: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
@@ -96,14 +109,21 @@ class Store:
             db.execute("UPDATE campaigns SET done = 2 WHERE unique_id = ?", (unique_id,))
 
     def cdr(self, unique_id: str, phone: str | None = None) -> list[dict[str, Any]]:
-        query = "SELECT row FROM cdr WHERE unique_id = ?" + (" AND phone_number = ?" if phone is not None else "") + " ORDER BY position"
+        query = (
+            "SELECT row FROM cdr WHERE unique_id = ?"
+            + (" AND phone_number = ?" if phone is not None else "")
+            + " ORDER BY position"
+        )
         with self._lock:
             rows = self._db.execute(query, (unique_id, phone) if phone is not None else (unique_id,)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
     def put_recordings(self, files: list[tuple[str, bytes]], now: float) -> None:
         with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO recordings (name, data, uploaded) VALUES (?, ?, ?)", [(n, d, now) for n, d in files])
+            db.executemany(
+                "INSERT OR REPLACE INTO recordings (name, data, uploaded) VALUES (?, ?, ?)",
+                [(n, d, now) for n, d in files],
+            )
 
     def recordings(self) -> set[str]:
         with self._lock:
@@ -125,7 +145,12 @@ class Store:
 
     def numbers(self, unique_id: str) -> list[tuple[str, str, str]]:
         with self._lock:
-            return [tuple(r) for r in self._db.execute("SELECT number, cli, dtmf FROM numbers WHERE unique_id = ? ORDER BY position", (unique_id,)).fetchall()]  # type: ignore[misc]
+            return [
+                tuple(r)
+                for r in self._db.execute(
+                    "SELECT number, cli, dtmf FROM numbers WHERE unique_id = ? ORDER BY position", (unique_id,)
+                ).fetchall()
+            ]
 
     def close(self) -> None:
         self._db.close()

@@ -1,0 +1,58 @@
+"""The project's own habits: ruff's lint and format hold on the whole tree, and fail on a
+planted violation (so a green run means something)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+RUFF = [sys.executable, "-m", "ruff"]
+
+
+def _ruff(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*RUFF, *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_ruff_check_and_format_hold_on_the_tree():
+    checked = _ruff("check", "--no-cache", ".")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    formatted = _ruff("format", "--no-cache", "--check", ".")
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+
+
+def test_ruff_fails_on_a_planted_violation(tmp_path):
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    (tmp_path / "ivrc").mkdir()
+    module = (ROOT / "ivrc" / "suggest.py").read_text(encoding="utf-8")
+    (tmp_path / "ivrc" / "suggest.py").write_text("import os\n" + module, encoding="utf-8")
+    checked = _ruff("check", "--no-cache", ".", cwd=tmp_path)
+    assert checked.returncode == 1 and "F401" in checked.stdout, checked.stdout
+    (tmp_path / "ivrc" / "suggest.py").write_text(module + "\nLIMITS=[1,2]\n", encoding="utf-8")
+    formatted = _ruff("format", "--no-cache", "--check", ".", cwd=tmp_path)
+    assert formatted.returncode == 1 and "ivrc/suggest.py" in formatted.stdout + formatted.stderr, formatted.stdout
+
+
+def test_mypy_strict_holds_and_fails_on_a_planted_error(tmp_path):
+    clean = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    planted = tmp_path / "planted.py"
+    planted.write_text("from ivrc.phone import read\n\nreading = read(972, None)\n", encoding="utf-8")
+    found = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", str(planted)], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert found.returncode == 1 and 'Argument 1 to "read" has incompatible type "int"' in found.stdout, found.stdout
+
+
+def test_the_projects_pre_commit_configuration_is_valid():
+    done = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "validate-config", ".pre-commit-config.yaml"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
