@@ -179,7 +179,7 @@ def repository(tmp_path):
         )
 
     git("init", "-q")
-    # The two lines the README gives, with this interpreter in place of an installed `ivrc`.
+    # The two lines the manual gives (docs/diff.md), with this interpreter in place of an installed `ivrc`.
     (tmp_path / ".gitattributes").write_text("*.ivr diff=ivr\n", encoding="utf-8")
     git("config", "diff.ivr.command", f"{sys.executable} -m ivrc diff")
     (tmp_path / "menu.ivr").write_text(BASE, encoding="utf-8")

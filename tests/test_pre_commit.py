@@ -1,4 +1,4 @@
-"""The README's pre-commit configurations, run as written by the real `pre-commit` on a scratch
+"""The manual's pre-commit configurations (docs/ci.md), run as written by the real `pre-commit` on a scratch
 repository: the hooks from ivrc's repository at `rev: main`, pinned with `autoupdate --freeze`,
 and the `repo: local` variant."""
 
@@ -26,8 +26,8 @@ GIT = [
     "init.defaultBranch=main",
 ]
 DANGLING = 'region IL\ndialer { return_address "https://example.com/r"; numbers from queue }\nstep a {\n    say "x"\n    on 1 -> goto nowhere\n}\n'
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-SNIPPETS = re.findall(r"```yaml\n(repos:\n.*?)```", README, flags=re.S)
+MANUAL = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")  # the manual's page on pre-commit and CI
+SNIPPETS = re.findall(r"```yaml\n(repos:\n.*?)```", MANUAL, flags=re.S)
 REMOTE, LOCAL = SNIPPETS[0], SNIPPETS[1]
 
 
@@ -75,7 +75,7 @@ def scratch(tmp_path: Path) -> Path:
 
 
 def configure(repo: Path, snippet: str, ivrc_repository: Path | None = None) -> Path:
-    """The README's snippet as the project's config; only the placeholder address is replaced."""
+    """The manual's snippet as the project's config; only the placeholder address is replaced."""
     text = (
         snippet
         if ivrc_repository is None
