@@ -152,6 +152,30 @@ class BatchJournal:
         """A keyed hash of one request: it tells a changed request, and gives nothing of it away."""
         return self._hash(line)
 
+    @classmethod
+    def read(cls, flow: Path, base_url: str, campaign: str, key: bytes) -> BatchJournal | None:
+        """The journal opened to read only (for `ivrc cdr`): None when there is none, it is of an
+        earlier layout, or it was kept with another key. Reading never changes it."""
+        path = journal_path(flow)
+        if not path.is_file():
+            return None
+        journal = cls.__new__(cls)
+        journal.path = path
+        journal._key = key
+        try:
+            journal._db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+            tables = {name for (name,) in journal._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            stored = dict(journal._db.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
+        except sqlite3.Error:
+            return None
+        if "recipients" not in tables or stored != {"key": journal._hash("journal key"), "layout": "2"}:
+            journal._db.close()
+            return None
+        journal._base_url = base_url
+        journal.service = journal._hash("service\x00" + base_url)
+        journal.campaign = journal._hash(f"campaign\x00{base_url}\x00{campaign}")
+        return journal
+
     def state(self, unique_id: str) -> Known | None:
         """What was sent to the recipient whose first unique_id this is, on this service."""
         found = self._db.execute(

@@ -202,14 +202,17 @@ def _recipient_results(
 
 
 def _generations(flow: Path, url: str, campaign: str):  # type: ignore[no-untyped-def]
-    """How many campaigns the deploy journal says each recipient was sent (1 without a journal)."""
-    from ivrc.batch_journal import BatchJournal, JournalError, journal_key, journal_path
+    """How many campaigns the deploy journal says each recipient was sent (1 without a journal).
+    The journal is only read: a journal kept with another key is passed over, never changed."""
+    from ivrc.batch_journal import BatchJournal, journal_key, journal_path
 
     if not journal_path(flow).is_file():
         return lambda unique_id: 1
     try:
-        journal = BatchJournal(flow, url, campaign, journal_key())
-    except (OSError, JournalError):
+        journal = BatchJournal.read(flow, url, campaign, journal_key())
+    except OSError:
+        journal = None
+    if journal is None:
         return lambda unique_id: 1
 
     def generation(unique_id: str) -> int:

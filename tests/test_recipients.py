@@ -563,3 +563,21 @@ def test_a_large_recipients_file_shows_progress_on_a_terminal(project):
         assert b"checking people.csv" in seen, seen[-500:]
     quiet = run_ivrc("compile", "flow.ivr", "--recipients", "people.csv", "-o", "out.jsonl", cwd=project)
     assert "checking" not in quiet.stderr, "off a terminal, no bar"
+
+
+def test_reading_the_journal_never_changes_it(tmp_path):
+    """`ivrc cdr --recipients` reads the journal for the campaigns sent again; with another
+    user's key it passes the journal over, where a deploy would begin it again."""
+    from ivrc.batch_journal import BatchJournal, Known
+
+    flow = tmp_path / "flow.ivr"
+    journal = BatchJournal(flow, "http://127.0.0.1:9", "spring", b"k" * 32)
+    journal.record("spring-00aa", journal.digest("{}"), 2, created=True, started=True)
+    journal.close()
+    before = journal.path.read_bytes()
+    assert BatchJournal.read(flow, "http://127.0.0.1:9", "spring", b"o" * 32) is None
+    mine = BatchJournal.read(flow, "http://127.0.0.1:9", "spring", b"k" * 32)
+    assert mine is not None and mine.state("spring-00aa") == Known(mine.digest("{}"), 2, True, True)
+    mine.close()
+    assert journal.path.read_bytes() == before
+    assert BatchJournal.read(tmp_path / "other.ivr", "http://127.0.0.1:9", "spring", b"k" * 32) is None
