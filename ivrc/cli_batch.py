@@ -40,7 +40,7 @@ def deploy(file: Path, result: Result, path: Path, region: str | None, client: A
     campaign per recipient. A Ctrl-C before the sending says that nothing was sent."""
     import typer
 
-    from ivrc.cli import EXIT_FINDINGS
+    from ivrc.cli_lint import EXIT_FINDINGS
 
     try:
         prepared = _prepare(file, result, path, region, client, url, how)
@@ -99,8 +99,9 @@ def _prepare(
     import typer
 
     from ivrc import batch_journal, deploy_batch
-    from ivrc.cli import EXIT_FINDINGS, EXIT_USAGE, _fail
+    from ivrc.cli_app import _fail
     from ivrc.cli_insight import changes_since
+    from ivrc.cli_lint import EXIT_FINDINGS, EXIT_USAGE
     from ivrc.cli_lint import colour as _colour
     from ivrc.diagnostics import has_errors
 
@@ -197,7 +198,7 @@ def _confirm_credentials(client: Any, unique_id: str, journal: BatchJournal) -> 
     """One harmless request (the first recipient's call records) before any campaign is sent:
     wrong credentials or a wrong address stop the deploy here, with nothing sent."""
     from ivrc.api import ServiceError
-    from ivrc.cli_service import _service_failure
+    from ivrc.cli_app import _service_failure
 
     try:
         client.cdr_by_campaign(unique_id)
@@ -331,8 +332,8 @@ def _send(
 
     from ivrc import deploy_batch
     from ivrc.batch import run as run_batch
-    from ivrc.cli import EXIT_FINDINGS
-    from ivrc.cli_service import credentials_advice
+    from ivrc.cli_app import credentials_advice
+    from ivrc.cli_lint import EXIT_FINDINGS
     from ivrc.files import read_text
 
     source = read_text(file)

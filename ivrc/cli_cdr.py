@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ivrc.cli import (
+from ivrc.cli_app import (
     CampaignOption,
     RecipientsOption,
     _fail,

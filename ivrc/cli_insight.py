@@ -11,8 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ivrc.cli import (
-    EXIT_FINDINGS,
+from ivrc.cli_app import (
     ConfigOption,
     RegionOption,
     _deliver,
@@ -24,6 +23,7 @@ from ivrc.cli import (
     app,
 )
 from ivrc.cli_help import Command, choices, complete_files
+from ivrc.cli_lint import EXIT_FINDINGS
 
 
 def checked_flow(file: Path, config_file: Path | None, region: str | None) -> tuple[Any, Any, dict[str, Any]]:

@@ -8,13 +8,11 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from ivrc.cli import (
-    EXIT_FINDINGS,
-    EXIT_OK,
+from ivrc.cli_app import (
     CampaignOption,
     ConfigOption,
     RecipientsOption,
@@ -28,12 +26,13 @@ from ivrc.cli import (
     _read,
     _region,
     _report,
+    _service_failure,
     _settings,
     app,
 )
 from ivrc.cli_help import Command, complete_files, seconds, whole_number
 from ivrc.cli_insight import changes_since
-from ivrc.cli_lint import UsageError
+from ivrc.cli_lint import EXIT_FINDINGS, EXIT_OK, UsageError
 
 BaseUrlOption = Annotated[
     str | None,
@@ -295,36 +294,6 @@ def _send_one(the_plan, client, source: str, start: bool) -> None:  # type: igno
     typer.echo(
         f"Deployed: campaign {the_plan.unique_id}"
         + (" is started." if start else ". Start it with --start when ready.")
-    )
-
-
-def _service_failure(error: Exception, what: str, journal: Path | None = None) -> NoReturn:
-    """A service failure, what it left done, and advice that fits it: running again helps only
-    when the failure may pass (a timeout, a 5xx, a dropped connection)."""
-    status = getattr(error, "status", None)
-    typer.echo(f"ivrc: error: {error}", err=True)
-    typer.echo(f"ivrc: {what}", err=True)
-    if status in (401, 403):
-        advice = credentials_advice()
-    elif not getattr(error, "reached", True):
-        advice = (
-            "check the service's address (--base-url or IVRC_BASE_URL) and that the service is up; nothing answered "
-            "there"
-        )
-    elif status is not None and 400 <= status < 500 and status != 429:
-        advice = "the service refused the request; fix what it says, then run the same command again"
-    else:
-        advice = "it may pass: run the same command again to finish it" + (
-            f"; what is done is not sent twice (journal: {journal})" if journal else ""
-        )
-    typer.echo(f"ivrc: {advice}.", err=True)
-    raise typer.Exit(EXIT_FINDINGS)
-
-
-def credentials_advice() -> str:
-    return (
-        "check the credentials (--user and --password, IVRC_USERNAME and IVRC_PASSWORD, or netrc); running again will "
-        "not help until they are right"
     )
 
 

@@ -157,13 +157,13 @@ def region_code(value: str) -> str:
 
 
 def rule_names(values: list[str]) -> list[str]:
-    from ivrc.checks import BY_NAME
+    from ivrc.rule_names import rule_names as known
 
     for name in values:
-        if name not in BY_NAME:
+        if name not in known():
             import difflib
 
-            close = difflib.get_close_matches(name, list(BY_NAME), n=1)
+            close = difflib.get_close_matches(name, sorted(known()), n=1)
             raise ValueError(f"no rule named `{name}`" + (f"; did you mean `{close[0]}`?" if close else ""))
     return values
 

@@ -5,7 +5,8 @@ the rule docs. Every handler is guarded: a bug is logged to the client and the s
 
 This module holds the server itself: positions, checking a document as it is edited, and
 publishing its diagnostics. What an editor asks about a flow (definitions, completion, hover,
-formatting, colours, quick fixes) is in `ivrc.lsp_features`."""
+formatting, colours, quick fixes) is in `ivrc.lsp_features`, which builds on this module and
+starts the server with its handlers (`ivrc.lsp_features.serve`)."""
 
 from __future__ import annotations
 
@@ -219,9 +220,3 @@ def current(ls: IvrServer, uri: str) -> tuple[str, Any]:
         cached = (text, _analyze(uri, text))
         ls.results[uri] = cached
     return cached
-
-
-def main() -> None:
-    import ivrc.lsp_features  # noqa: F401  (its handlers register themselves on the server)
-
-    server.start_io()

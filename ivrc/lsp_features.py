@@ -541,3 +541,8 @@ def _removal(lines: list[str], span: lsp.Range) -> lsp.TextEdit:
             new_text="",
         )
     return lsp.TextEdit(range=span, new_text="")
+
+
+def serve() -> None:
+    """`ivrc lsp`: the server over stdio, with the handlers of this module and of `ivrc.lsp`."""
+    server.start_io()

@@ -83,7 +83,7 @@ class _Recovery:
         stack = error.interactive_parser.parser_state.state_stack
         # Still recovering when the parser has not moved since the last error: stay quiet.
         if stack != self.stack_after_last_error:
-            self.diagnostics.append(syntax_error.diagnose(error, self.text))
+            self.diagnostics.append(syntax_error.diagnose(error, self.text, lark_parser()))
         if len(self.diagnostics) >= MAX_SYNTAX_ERRORS:
             return False
         self.stack_after_last_error = list(stack)
@@ -178,7 +178,7 @@ def _parse(text: str, path: str) -> Parsed:
         tree = lark_parser().parse(text, on_error=recovery)
     except UnexpectedInput as error:
         if not recovery.diagnostics:
-            recovery.diagnostics.append(syntax_error.diagnose(error, text))
+            recovery.diagnostics.append(syntax_error.diagnose(error, text, lark_parser()))
         tree = None
     finally:
         _comments.reset(reset)

@@ -207,7 +207,7 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(tmp_path):
     import subprocess
     import sys
 
-    script = "import ivrc.cli, ivrc.library\ndef boom(*a, **k):\n    raise KeyError('x')\nivrc.library.analyze = boom\nivrc.cli.main()\n"
+    script = "import ivrc.launch, ivrc.library\ndef boom(*a, **k):\n    raise KeyError('x')\nivrc.library.analyze = boom\nivrc.launch.main()\n"
     flow = tmp_path / "a.ivr"
     flow.write_text("step a {}\n", encoding="utf-8")
     done = subprocess.run([sys.executable, "-c", script, "lint", str(flow)], capture_output=True, text=True, timeout=60)

@@ -3,6 +3,7 @@ planted violation (so a green run means something)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -56,3 +57,61 @@ def test_the_projects_pre_commit_configuration_is_valid():
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _cycles(package: str) -> list[list[str]]:
+    """The import circles among a package's modules, every import counted (inside functions too)."""
+    import grimp
+
+    graph = grimp.build_graph(package, cache_dir=None)
+    imports = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:  # Tarjan's strongly connected components
+        index[module] = low[module] = len(index)
+        stack.append(module)
+        for other in imports[module]:
+            if other not in index:
+                visit(other)
+                low[module] = min(low[module], low[other])
+            elif other in stack:
+                low[module] = min(low[module], index[other])
+        if low[module] == index[module]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == module:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for module in sorted(imports):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_module_imports_itself_round_a_circle():
+    assert _cycles("ivrc") == []
+
+
+def test_the_import_contracts_hold_and_fail_on_a_planted_import(tmp_path):
+    lint_imports = str(Path(sys.executable).parent / "lint-imports")
+    kept = subprocess.run([lint_imports, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert kept.returncode == 0, kept.stdout + kept.stderr
+    shutil.copytree(ROOT / "ivrc", tmp_path / "ivrc", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    batch = tmp_path / "ivrc" / "batch.py"
+    batch.write_text(
+        batch.read_text(encoding="utf-8") + "\n\ndef _planted() -> None:\n    import ivrc.cli_app  # noqa: F401\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    broken = subprocess.run(
+        [lint_imports, "--no-cache"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300
+    )
+    assert broken.returncode == 1 and "ivrc.batch -> ivrc.cli_app" in broken.stdout, broken.stdout + broken.stderr

@@ -222,3 +222,10 @@ def test_no_suppress_reports_no_unused_suppressions():
     source = 'step menu {\n    say "Press 1"\n    on 1 -> hangup  # ivrc: ignore[long-wait]\n}\n' + PRELUDE
     assert [d.rule for d in ivrc.lint(source)] == ["unused-suppression"]
     assert ivrc.lint(source, config=Config(suppress=False)) == []
+
+
+def test_the_rule_names_a_suppression_may_name_are_the_registrys():
+    from ivrc.checks import BY_NAME
+    from ivrc.rule_names import rule_names
+
+    assert rule_names() == set(BY_NAME)

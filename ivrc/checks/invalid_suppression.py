@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from ivrc.diagnostics import Diagnostic, Severity
 from ivrc.model import Model
+from ivrc.rule_names import rule_names
 from ivrc.suppression import bare, suppressions
 
 NAME = "invalid-suppression"
@@ -42,8 +43,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     }
     ```
     """
-    from ivrc.checks import BY_NAME
-
+    known = rule_names()
     for comment in bare(model.flow.comments):
         yield Diagnostic(
             NAME,
@@ -62,9 +62,9 @@ def check(model: Model) -> Iterator[Diagnostic]:
                 "write the rule's name: `# ivrc: ignore[rule-name] reason`",
             )
         for name, span in suppression.rules:
-            if name not in BY_NAME:
+            if name not in known:
                 import difflib  # only for a name that is no rule's
 
-                close = difflib.get_close_matches(name, list(BY_NAME), n=1)
+                close = difflib.get_close_matches(name, sorted(known), n=1)
                 hint = f"did you mean `{close[0]}`?" if close else "`ivrc rules` lists the rule names"
                 yield Diagnostic(NAME, SEVERITY, f"no rule named `{name}`; this suppresses nothing", span, hint)

@@ -75,7 +75,7 @@ _KINDS = (
 )
 
 
-def diagnose(error: UnexpectedInput, text: str, parser: Lark | None = None) -> Diagnostic:
+def diagnose(error: UnexpectedInput, text: str, parser: Lark) -> Diagnostic:
     """What it does
     Reports text that is not valid .ivr: a misspelt keyword, a missing brace or quote,
     a value of the wrong kind (`timeout 3` where a duration such as `3s` is needed).
@@ -101,10 +101,6 @@ def diagnose(error: UnexpectedInput, text: str, parser: Lark | None = None) -> D
     }
     ```
     """
-    if parser is None:
-        from ivrc.parser import lark_parser
-
-        parser = lark_parser()
     if isinstance(error, UnexpectedCharacters):
         return _unexpected_character(error, text, parser)
     assert isinstance(error, UnexpectedToken)
