@@ -23,7 +23,7 @@ from pygls.lsp.client import LanguageClient
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from flows import big_flow  # noqa: E402
 
-from ivrc.lsp import DEBOUNCE  # noqa: E402
+from ivrc.lsp.server import DEBOUNCE  # noqa: E402
 
 
 async def measure(steps: int, edits: int) -> list[float]:

@@ -12,8 +12,7 @@ __all__ = [
 ]  # fmt: skip
 
 if TYPE_CHECKING:
-    from ivrc.diagnostics import Diagnostic, Severity
-    from ivrc.library import (
+    from ivrc.build.library import (
         CompileError,
         FormatError,
         Result,
@@ -26,16 +25,25 @@ if TYPE_CHECKING:
         parse,
         read_file,
     )
+    from ivrc.language.diagnostics import Diagnostic, Severity
+
+
+# Modules of the public API, where users import them: `from ivrc import batch`, `ivrc.ast`.
+_MODULES = {"ast": "ivrc.language.ast", "batch": "ivrc.build.batch"}
 
 
 def __getattr__(name: str) -> Any:
     # The API loads on first use, so `ivrc --version` and `import ivrc` stay cheap.
+    if name in _MODULES:
+        import importlib
+
+        return importlib.import_module(_MODULES[name])
     if name in ("Diagnostic", "Severity"):
-        from ivrc import diagnostics
+        from ivrc.language import diagnostics
 
         return getattr(diagnostics, name)
     if name in __all__:
-        from ivrc import library
+        from ivrc.build import library
 
         return getattr(library, name)
     raise AttributeError(f"module 'ivrc' has no attribute {name!r}")

@@ -3,7 +3,7 @@
 `ivrc lint FILE...` with no options (what a pre-commit hook runs on every commit) goes
 straight to `cli_lint.lint`, and `ivrc --version` straight to the version, without loading
 the command-line framework, whose import costs more than the lint of a file. Everything
-else, options and `--help` included, goes through typer's command line (`ivrc.cli`), which
+else, options and `--help` included, goes through typer's command line (`ivrc.cli.commands`), which
 gives the same lint the same way."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _plain_lint(args: list[str]) -> bool:
 def _lint(paths: list[str]) -> int:
     from pathlib import Path
 
-    from ivrc import cli_lint
+    from ivrc.cli import lint as cli_lint
 
     try:
         return cli_lint.lint([Path(p) for p in paths])
@@ -97,7 +97,7 @@ def main() -> None:
         if _plain_lint(args):
             code = _lint(args[1:])
         else:
-            from ivrc.cli import app
+            from ivrc.cli.commands import app
 
             try:
                 app(prog_name="ivrc", standalone_mode=True)
@@ -119,7 +119,7 @@ def main() -> None:
         if os.environ.get("IVRC_DEBUG") == "1":
             raise
         from ivrc import __version__
-        from ivrc.cli_lint import EXIT_INTERNAL
+        from ivrc.cli.lint import EXIT_INTERNAL
 
         sys.stderr.write(
             f"ivrc: internal error ({type(error).__name__}): this is a bug in ivrc {__version__}; please report it "

@@ -299,11 +299,21 @@ def test_a_second_ctrl_c_stops_at_once(emulator, tmp_path):
 # ---- results people can use ---------------------------------------------------------------------
 
 
-def test_results_carry_chosen_columns_and_marks_and_the_report_reads_every_form_cdr_writes(emulator, tmp_path):
+@pytest.fixture
+def quiet_emulator(tmp_path):
+    """An emulator of its own, whose worker is not still calling other tests' campaigns."""
+    running = Emulator(tmp_path / "quiet-data", tmp_path / "quiet.log", "--no-wait")
+    yield running
+    running.stop()
+
+
+def test_results_carry_chosen_columns_and_marks_and_the_report_reads_every_form_cdr_writes(quiet_emulator, tmp_path):
     import json
     import shutil
 
     from conftest import EXAMPLES
+
+    emulator = quiet_emulator
 
     for name in ("personal_reminder.ivr", "personal_reminder.csv"):
         shutil.copy(EXAMPLES / name, tmp_path / name)

@@ -261,7 +261,7 @@ def test_one_lint_call_builds_the_parser_once(tmp_path):
         )
     probe = (
         "import sys\n"
-        "from ivrc import parser\n"
+        "from ivrc.language import parser\n"
         "from ivrc.launch import main\n"
         f"sys.argv = ['ivrc', 'lint', {str(tmp_path)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"

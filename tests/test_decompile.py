@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ivrc
-from ivrc.config import Config
-from ivrc.decompiler import normalise
+from ivrc.build.decompiler import normalise
+from ivrc.language.config import Config
 
 REQUESTS = Path(__file__).resolve().parent / "requests"
 
@@ -31,8 +31,8 @@ def test_requests_in_the_tests_round_trip(request_file):
     written = ivrc.decompile(text, region="IL")
     everything = Config(suppress=False)
     back = ivrc.analyze(written, config=everything)
-    from ivrc import emit as emitter
-    from ivrc import model
+    from ivrc.build import emit as emitter
+    from ivrc.language import model
 
     request = emitter.emit(model.build(back.flow, Config(region="IL"))).request
     assert normalise(request, "IL") == normalise(json.loads(text), "IL")

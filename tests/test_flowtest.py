@@ -141,7 +141,7 @@ def test_a_named_flow_without_tests_says_so_and_passes(tmp_path: Path):
 
 
 def test_toml_values_are_written_as_a_scenario_file_writes_them():
-    from ivrc.flowtest import toml_value
+    from ivrc.running.flowtest import toml_value
 
     assert toml_value([{"type": "custom", "value": 'say "hi"'}]) == '[{ type = "custom", value = "say \\"hi\\"" }]'
     assert toml_value(["a\\b", "שלום"]) == '["a\\\\b", "שלום"]'

@@ -13,7 +13,7 @@ from test_decompile import dialer_requests, simple_requests
 from test_properties import flows
 
 import ivrc
-from ivrc.printer import shape
+from ivrc.language.printer import shape
 
 MESSY = """\
 # A header comment

@@ -32,10 +32,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import ivrc
-from ivrc import render
-from ivrc.decompiler import normalise
-from ivrc.library import analyze, request_of
-from ivrc.simulate import run, scripted
+from ivrc.build.decompiler import normalise
+from ivrc.build.library import analyze, request_of
+from ivrc.insight import render
+from ivrc.running.simulate import run, scripted
 
 LONG = os.environ.get("HYPOTHESIS_PROFILE") == "fuzz"
 EXAMPLES_RUN = int(os.environ.get("IVRC_FUZZ_EXAMPLES", "20000" if LONG else "150"))
@@ -231,11 +231,11 @@ def mutated_records(draw) -> str:
 @FUZZ
 @given(mutated_records())
 def test_mutated_call_records_report_or_fail_cleanly(text):
-    from ivrc import graph as diagrams
-    from ivrc import model as semantics
-    from ivrc import page, report
-    from ivrc.api.cdr import CdrError, parse_cdr
-    from ivrc.traffic import replay
+    from ivrc.insight import graph as diagrams
+    from ivrc.insight import page, report
+    from ivrc.insight.traffic import replay
+    from ivrc.language import model as semantics
+    from ivrc.running.records import CdrError, parse_cdr
 
     try:
         records = parse_cdr(text)
@@ -256,8 +256,8 @@ def test_mutated_call_records_report_or_fail_cleanly(text):
 @FUZZ
 @given(mutated_flows(), mutated_flows())
 def test_diff_of_mutated_flows(old, new):
-    from ivrc import flowdiff
-    from ivrc import model as semantics
+    from ivrc.insight import flowdiff
+    from ivrc.language import model as semantics
 
     models = []
     for text in (old, new):
@@ -325,9 +325,9 @@ def test_mutated_recipients_keep_their_places(tmp_path_factory, text):
     """A recipients file, mutated, is read without fail: every request is valid JSON of a row
     without errors, rows come in order with their own numbers and lines, every finding is inside
     the file, and a row is either sent, rejected, or empty; never both or lost."""
-    from ivrc import batch
-    from ivrc.files import Unreadable
-    from ivrc.recipients import RecipientsError
+    from ivrc.build import batch
+    from ivrc.build.recipients import RecipientsError
+    from ivrc.language.files import Unreadable
 
     path = tmp_path_factory.mktemp("fuzz") / "people.csv"
     path.write_bytes(text.encode("utf-8", "surrogatepass"))  # a lone surrogate makes bytes that are not UTF-8

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import ivrc
-from ivrc import batch, render
-from ivrc.library import analyze
+from ivrc.build import batch
+from ivrc.build.library import analyze
+from ivrc.insight import render
 
 BOUND = 24  # 8n against n: linear is about 8, quadratic about 64
 
@@ -101,7 +102,7 @@ def test_suggestions_for_many_dangling_gotos_grow_linearly():
 
 
 def test_the_suggester_keeps_to_its_budget():
-    from ivrc.suggest import Suggester
+    from ivrc.language.suggest import Suggester
 
     names = [f"step{n:05d}" for n in range(1000)]
     suggest = Suggester(names, budget=2500)
@@ -116,8 +117,8 @@ def test_a_campaign_report_grows_linearly():
 
     from conftest import EXAMPLES
 
-    from ivrc.api.cdr import iter_cdr
-    from ivrc.traffic import replay
+    from ivrc.insight.traffic import replay
+    from ivrc.running.records import iter_cdr
 
     text = (EXAMPLES / "satisfaction_survey.cdr.csv").read_bytes().decode("utf-8")
     header, rows = text.split("\r\n", 1)

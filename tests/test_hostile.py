@@ -11,9 +11,9 @@ import pytest
 from conftest import run_ivrc
 
 import ivrc
-from ivrc import render
-from ivrc.library import analyze, request_of
-from ivrc.simulate import MAX_PROMPTS, run, scripted
+from ivrc.build.library import analyze, request_of
+from ivrc.insight import render
+from ivrc.running.simulate import MAX_PROMPTS, run, scripted
 
 NINES = "9" * 4301
 
@@ -207,7 +207,7 @@ def test_an_unexpected_exception_is_one_line_and_exit_3(tmp_path):
     import subprocess
     import sys
 
-    script = "import ivrc.launch, ivrc.library\ndef boom(*a, **k):\n    raise KeyError('x')\nivrc.library.analyze = boom\nivrc.launch.main()\n"
+    script = "import ivrc.launch, ivrc.build.library\ndef boom(*a, **k):\n    raise KeyError('x')\nivrc.build.library.analyze = boom\nivrc.launch.main()\n"
     flow = tmp_path / "a.ivr"
     flow.write_text("step a {}\n", encoding="utf-8")
     done = subprocess.run([sys.executable, "-c", script, "lint", str(flow)], capture_output=True, text=True, timeout=60)

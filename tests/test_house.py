@@ -28,7 +28,7 @@ def test_ruff_check_and_format_hold_on_the_tree():
 def test_ruff_fails_on_a_planted_violation(tmp_path):
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     (tmp_path / "ivrc").mkdir()
-    module = (ROOT / "ivrc" / "suggest.py").read_text(encoding="utf-8")
+    module = (ROOT / "ivrc" / "language" / "suggest.py").read_text(encoding="utf-8")
     (tmp_path / "ivrc" / "suggest.py").write_text("import os\n" + module, encoding="utf-8")
     checked = _ruff("check", "--no-cache", ".", cwd=tmp_path)
     assert checked.returncode == 1 and "F401" in checked.stdout, checked.stdout
@@ -41,7 +41,7 @@ def test_mypy_strict_holds_and_fails_on_a_planted_error(tmp_path):
     clean = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     planted = tmp_path / "planted.py"
-    planted.write_text("from ivrc.phone import read\n\nreading = read(972, None)\n", encoding="utf-8")
+    planted.write_text("from ivrc.language.phone import read\n\nreading = read(972, None)\n", encoding="utf-8")
     found = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", str(planted)], cwd=ROOT, capture_output=True, text=True, timeout=600
     )
@@ -99,19 +99,32 @@ def test_no_module_imports_itself_round_a_circle():
     assert _cycles("ivrc") == []
 
 
-def test_the_import_contracts_hold_and_fail_on_a_planted_import(tmp_path):
+def test_the_layers_hold_and_fail_on_a_planted_import(tmp_path):
     lint_imports = str(Path(sys.executable).parent / "lint-imports")
     kept = subprocess.run([lint_imports, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert kept.returncode == 0, kept.stdout + kept.stderr
     shutil.copytree(ROOT / "ivrc", tmp_path / "ivrc", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    batch = tmp_path / "ivrc" / "batch.py"
-    batch.write_text(
-        batch.read_text(encoding="utf-8") + "\n\ndef _planted() -> None:\n    import ivrc.cli_app  # noqa: F401\n",
-        encoding="utf-8",
-    )
+    # The build reaching up into the command line, and the language into the checks above it.
+    for module, planted in (("build/batch.py", "ivrc.cli.app"), ("language/model.py", "ivrc.checks.dangling_goto")):
+        path = tmp_path / "ivrc" / module
+        path.write_text(
+            path.read_text(encoding="utf-8") + f"\n\ndef _planted() -> None:\n    import {planted}  # noqa: F401\n",
+            encoding="utf-8",
+        )
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     broken = subprocess.run(
         [lint_imports, "--no-cache"], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300
     )
-    assert broken.returncode == 1 and "ivrc.batch -> ivrc.cli_app" in broken.stdout, broken.stdout + broken.stderr
+    said = broken.stdout + broken.stderr
+    assert broken.returncode == 1, said
+    assert "ivrc.build is not allowed to import ivrc.cli" in said and "ivrc.build.batch -> ivrc.cli.app" in said, said
+    assert "ivrc.language is not allowed to import ivrc.checks" in said, said
+
+
+def test_the_public_api_is_where_users_import_it():
+    import ivrc
+    from ivrc import ast, batch
+
+    assert batch.run is ivrc.batch.run and ast.Flow is ivrc.ast.Flow
+    assert callable(ivrc.analyze) and callable(ivrc.compile) and ivrc.__version__

@@ -7,8 +7,8 @@ from conftest import EXAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ivrc.incremental import Reuse, parse_reusing
-from ivrc.parser import parse
+from ivrc.language.incremental import Reuse, parse_reusing
+from ivrc.language.parser import parse
 
 FLOWS = [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.ivr"))]
 PIECES = [

@@ -11,8 +11,8 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 import ivrc
-from ivrc.config import Config
-from ivrc.diagnostics import Diagnostic
+from ivrc.language.config import Config
+from ivrc.language.diagnostics import Diagnostic
 
 REQUESTS = Path(__file__).resolve().parent / "requests"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, ROOT, run_ivrc
 
-from ivrc.api.cdr import parse_cdr
+from ivrc.running.records import parse_cdr
 
 ARTIFACTS = Path(os.environ.get("IVRC_ARTIFACTS") or ROOT / "build" / "artifacts")
 CHROMIUM_FLAGS = [

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ivrc.phone import read
+from ivrc.language.phone import read
 
 
 @pytest.mark.parametrize(

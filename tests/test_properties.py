@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 import ivrc
-from ivrc.diagnostics import Diagnostic
+from ivrc.language.diagnostics import Diagnostic
 
 # Pieces of the language, so that generated text often gets far into the grammar.
 WORDS = [

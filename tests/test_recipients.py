@@ -11,7 +11,7 @@ import pytest
 from conftest import EXAMPLES, run_ivrc
 
 import ivrc
-from ivrc.recipients import Recipients
+from ivrc.build.recipients import Recipients
 
 FLOW = """\
 region IL
@@ -215,7 +215,7 @@ def test_fmt_and_graph_understand_recipient_fields(project):
 
 
 def test_the_rate_limit_spaces_requests_evenly():
-    from ivrc.deploy_batch import RateLimit
+    from ivrc.service.deploy_batch import RateLimit
 
     now = [100.0]
     slept: list[float] = []
@@ -233,7 +233,7 @@ def test_the_rate_limit_spaces_requests_evenly():
 
 
 def test_progress_off_a_terminal_is_a_line_at_every_tenth():
-    from ivrc.deploy_batch import progress_printer
+    from ivrc.service.deploy_batch import progress_printer
 
     lines: list[str] = []
     tick, stop = progress_printer(50, lines.append, interactive=False)
@@ -248,7 +248,7 @@ def test_duplicates_are_found_among_many_rows_as_a_plain_search_finds_them():
     import random
     from array import array
 
-    from ivrc.batch import _duplicates
+    from ivrc.build.batch import _duplicates
 
     rng = random.Random(7)
     numbers = array("Q", (rng.choice([972500000000 + rng.randrange(400), rng.randrange(10**12)]) for _ in range(3000)))
@@ -280,7 +280,7 @@ def test_progress_on_a_terminal_is_a_bar_with_the_rate_and_time_left(monkeypatch
     import rich.progress
     from rich.console import Console
 
-    from ivrc import deploy_batch
+    from ivrc.service import deploy_batch
 
     shown = io.StringIO()
     console = Console(file=shown, force_terminal=True, width=100)
@@ -301,7 +301,7 @@ def test_progress_on_a_terminal_is_a_bar_with_the_rate_and_time_left(monkeypatch
 def test_the_journal_key_is_made_once_outside_the_project_and_kept_private(tmp_path, monkeypatch):
     import stat
 
-    from ivrc.batch_journal import journal_key
+    from ivrc.service.batch_journal import journal_key
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     key = journal_key()
@@ -331,7 +331,7 @@ def _old_journal(tmp_path: Path, sent: int) -> None:
 
 
 def test_the_journal_keeps_each_recipient_apart_by_service_campaign_and_key(tmp_path):
-    from ivrc.batch_journal import BatchJournal, Known
+    from ivrc.service.batch_journal import BatchJournal, Known
 
     flow = tmp_path / "flow.ivr"
     _old_journal(tmp_path, sent=0)
@@ -359,7 +359,7 @@ def test_the_journal_keeps_each_recipient_apart_by_service_campaign_and_key(tmp_
 
 
 def test_a_journal_of_an_earlier_layout_that_sent_campaigns_stops_the_deploy(tmp_path):
-    from ivrc.batch_journal import BatchJournal, JournalError
+    from ivrc.service.batch_journal import BatchJournal, JournalError
 
     _old_journal(tmp_path, sent=2)
     with pytest.raises(JournalError, match="its 2 recipients cannot be matched"):
@@ -423,8 +423,8 @@ MALFORMED_CSV = {
 @pytest.mark.parametrize("kind", MALFORMED_CSV, ids=list(MALFORMED_CSV))
 def test_every_row_after_a_malformed_one_keeps_its_number_and_place(tmp_path, kind):
     """The row number is what people join call results on: it never drifts."""
-    from ivrc import batch
-    from ivrc.library import analyze
+    from ivrc.build import batch
+    from ivrc.build.library import analyze
 
     data = tmp_path / "people.csv"
     data.write_text(
@@ -443,8 +443,8 @@ def test_every_row_after_a_malformed_one_keeps_its_number_and_place(tmp_path, ki
 
 
 def test_jsonl_rows_after_a_bad_line_keep_their_numbers(tmp_path):
-    from ivrc import batch
-    from ivrc.library import analyze
+    from ivrc.build import batch
+    from ivrc.build.library import analyze
 
     data = tmp_path / "people.jsonl"
     data.write_text(
@@ -568,7 +568,7 @@ def test_a_large_recipients_file_shows_progress_on_a_terminal(project):
 def test_reading_the_journal_never_changes_it(tmp_path):
     """`ivrc cdr --recipients` reads the journal for the campaigns sent again; with another
     user's key it passes the journal over, where a deploy would begin it again."""
-    from ivrc.batch_journal import BatchJournal, Known
+    from ivrc.service.batch_journal import BatchJournal, Known
 
     flow = tmp_path / "flow.ivr"
     journal = BatchJournal(flow, "http://127.0.0.1:9", "spring", b"k" * 32)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ivrc import render
-from ivrc.ast import Span
-from ivrc.diagnostics import Diagnostic, Severity
+from ivrc.insight import render
+from ivrc.language.ast import Span
+from ivrc.language.diagnostics import Diagnostic, Severity
 
 
 def _diag(line: int, column: int, end_column: int, help: str | None = None) -> Diagnostic:  # noqa: A002

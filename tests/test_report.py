@@ -10,8 +10,8 @@ import re
 import pytest
 from conftest import EXAMPLES, run_ivrc
 
-from ivrc.api.cdr import COLUMNS, parse_cdr
-from ivrc.traffic import replay
+from ivrc.insight.traffic import replay
+from ivrc.running.records import COLUMNS, parse_cdr
 
 AGE_GATE = EXAMPLES / "age_gate.ivr"
 
@@ -236,7 +236,7 @@ def test_the_bundled_records_fit_the_survey():
 
 
 def test_many_call_record_files_are_summarised_in_the_header():
-    from ivrc.page import sources_in_words
+    from ivrc.insight.page import sources_in_words
 
     assert sources_in_words(["a.csv", "b.csv"]) == "a.csv, b.csv"
     assert (

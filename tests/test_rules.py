@@ -10,8 +10,8 @@ import tomllib
 
 import ivrc
 from ivrc.checks import BY_NAME, RULES
-from ivrc.config import Config, duration
-from ivrc.diagnostics import Severity
+from ivrc.language.config import Config, duration
+from ivrc.language.diagnostics import Severity
 
 FIXTURES = Path(__file__).resolve().parent / "rules"
 # Appended (not prepended) to a case that needs a request, so the case's own positions stay as written.
@@ -90,8 +90,8 @@ step a {
 
 def _batch(case: dict, tmp_path: Path) -> list[ivrc.Diagnostic]:
     """A recipients file (`csv` or `jsonl`) checked against a template flow (`flow`, or TEMPLATE)."""
-    from ivrc import batch
-    from ivrc.library import analyze
+    from ivrc.build import batch
+    from ivrc.build.library import analyze
 
     suffix = "jsonl" if "jsonl" in case else "csv"
     data = tmp_path / f"recipients.{suffix}"
@@ -226,6 +226,6 @@ def test_no_suppress_reports_no_unused_suppressions():
 
 def test_the_rule_names_a_suppression_may_name_are_the_registrys():
     from ivrc.checks import BY_NAME
-    from ivrc.rule_names import rule_names
+    from ivrc.language.rule_names import rule_names
 
     assert rule_names() == set(BY_NAME)

@@ -11,7 +11,7 @@ from conftest import EXAMPLES, SCHEMAS
 from jsonschema import Draft202012Validator
 
 import ivrc
-from ivrc import schema as schema_module
+from ivrc.build import schema as schema_module
 from ivrc.checks import BY_NAME
 
 

@@ -24,9 +24,9 @@ import pytest
 from conftest import EXAMPLES, ROOT, SINGLE_REQUEST_EXAMPLES
 from faultproxy import FaultProxy
 
-from ivrc.api import Credentials, DialerClient, Retry, ServiceError
-from ivrc.api.cdr import COLUMNS, parse_cdr
-from ivrc.emulator.calls import callback_allowed
+from ivrc.running.records import COLUMNS, parse_cdr
+from ivrc.service.api import Credentials, DialerClient, Retry, ServiceError
+from ivrc.service.emulator.calls import callback_allowed
 
 USER = "campaigns@example"
 PASSWORD = "pa:ss/w0rd%41 x"  # needs URI escaping, and looks like an escape itself

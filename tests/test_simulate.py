@@ -14,7 +14,7 @@ from pathlib import Path
 from conftest import EXAMPLES, ROOT, run_ivrc
 
 import ivrc
-from ivrc.simulate import parse_keys, run, scripted
+from ivrc.running.simulate import parse_keys, run, scripted
 
 HEAD = 'region IL\ndialer { return_address "https://example.com/r"; numbers from queue }\n'
 
@@ -108,8 +108,8 @@ def test_spec_10_waits_are_rounded_up():
 
 def test_spec_11_placeholders_are_filled_and_an_unfilled_one_is_said_as_written():
     # undefined-placeholder is an error by default; a team that wants it sent anyway lowers it.
-    from ivrc.config import Config
-    from ivrc.diagnostics import Severity
+    from ivrc.language.config import Config
+    from ivrc.language.diagnostics import Severity
 
     lowered = Config(severity={"undefined-placeholder": Severity.WARNING})
     request = ivrc.compile(

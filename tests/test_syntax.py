@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import ivrc
-from ivrc.parser import MAX_SYNTAX_ERRORS, lark_parser
+from ivrc.language.parser import MAX_SYNTAX_ERRORS, lark_parser
 
 
 def syntax(text: str) -> list[tuple[int, int, str, str | None]]:

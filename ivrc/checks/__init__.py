@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from ivrc import suppression
 from ivrc.checks import (
     ambiguous_key_prefix,
     conflicting_settings,
@@ -65,12 +64,13 @@ from ivrc.checks import (
     unused_suppression,
     value_out_of_range,
 )
-from ivrc.diagnostics import Diagnostic, Severity
+from ivrc.language import suppression
+from ivrc.language.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from ivrc.ast import Flow
-    from ivrc.config import Config
-    from ivrc.model import Model
+    from ivrc.language.ast import Flow
+    from ivrc.language.config import Config
+    from ivrc.language.model import Model
 
 
 @dataclass(frozen=True)

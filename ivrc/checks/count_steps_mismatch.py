@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ivrc import ast
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model
+from ivrc.language import ast
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model
 
 NAME = "count-steps-mismatch"
 SEVERITY = Severity.ERROR

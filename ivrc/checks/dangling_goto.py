@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model, gotos
-from ivrc.suggest import Suggester
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model, gotos
+from ivrc.language.suggest import Suggester
 
 NAME = "dangling-goto"
 SEVERITY = Severity.ERROR

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ivrc.ast import Span
-from ivrc.diagnostics import Diagnostic, Severity
+from ivrc.language.ast import Span
+from ivrc.language.diagnostics import Diagnostic, Severity
 
 NAME = "duplicate-recipient"
 SEVERITY = Severity.WARNING

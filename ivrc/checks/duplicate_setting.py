@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from ivrc import ast
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model
+from ivrc.language import ast
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model
 
 NAME = "duplicate-setting"
 SEVERITY = Severity.ERROR

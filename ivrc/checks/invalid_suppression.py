@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model
-from ivrc.rule_names import rule_names
-from ivrc.suppression import bare, suppressions
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model
+from ivrc.language.rule_names import rule_names
+from ivrc.language.suppression import bare, suppressions
 
 NAME = "invalid-suppression"
 SEVERITY = Severity.WARNING

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ivrc import phone
-from ivrc.ast import Span
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model
+from ivrc.language import phone
+from ivrc.language.ast import Span
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model
 
 NAME = "invisible-characters"
 SEVERITY = Severity.INFO

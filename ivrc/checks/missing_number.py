@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model
 
 NAME = "missing-number"
 SEVERITY = Severity.ERROR

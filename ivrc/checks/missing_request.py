@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ivrc.ast import Span
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model
+from ivrc.language.ast import Span
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model
 
 NAME = "missing-request"
 SEVERITY = Severity.ERROR

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model, recordings
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model, recordings
 
 NAME = "recording-not-wav"
 SEVERITY = Severity.ERROR

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ivrc.ast import Span
-from ivrc.diagnostics import Diagnostic, Severity
+from ivrc.language.ast import Span
+from ivrc.language.diagnostics import Diagnostic, Severity
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model, waits
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model, waits
 
 NAME = "sleep-rounded-up"
 SEVERITY = Severity.INFO

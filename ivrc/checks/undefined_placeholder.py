@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator
 
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model, placeholders, spoken
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model, placeholders, spoken
 
 NAME = "undefined-placeholder"
 SEVERITY = Severity.ERROR

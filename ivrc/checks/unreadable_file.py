@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ivrc.ast import Span
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.files import Unreadable
+from ivrc.language.ast import Span
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.files import Unreadable
 
 NAME = "unreadable-file"
 SEVERITY = Severity.ERROR

@@ -5,8 +5,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterator
 
-from ivrc.diagnostics import Diagnostic, Severity
-from ivrc.model import Model, spoken
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model, spoken
 
 NAME = "unsupported-tts-language"
 SEVERITY = Severity.WARNING

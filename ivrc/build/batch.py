@@ -1,0 +1,437 @@
+"""Personal campaigns: a template flow and a recipients file become one request per recipient.
+
+The flow is compiled and validated once, as a template whose recipient fields are slots. Each
+row of the recipients file is then checked and, when it has no error, rendered into the
+template: a JSON line, in row order, with a unique_id derived from the campaign's name and the
+row's identity (its number, and its `id` column when there is one), never from the flow's text:
+an edited flow keeps every recipient's campaign, so a re-deploy cannot call anyone twice. The
+file is read as a stream, so the memory a batch takes does not grow with the number of rows,
+but for the duplicate check, which keeps 12 bytes a row."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import json
+import re
+import uuid
+from array import array
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ivrc.build.emit import DIALER_FIELDS, SIMPLE_DIALER_FIELDS, Slot
+from ivrc.build.recipients import Cell, Recipients, Row
+from ivrc.checks import (
+    duplicate_recipient,
+    empty_value,
+    invalid_phone_number,
+    invisible_characters,
+    malformed_row,
+    missing_column,
+    placeholder_in_value,
+    unallocated_phone_number,
+    unspeakable_value,
+    unused_column,
+)
+from ivrc.checks.unsupported_tts_language import foreign_letters
+from ivrc.language import phone
+from ivrc.language.ast import Span
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.model import Model
+
+# Values repeat across rows (a clinic's number, a day, a time): each is read once per batch.
+_read_phone = functools.lru_cache(maxsize=4096)(phone.read)
+_foreign = functools.lru_cache(maxsize=4096)(foreign_letters)
+
+ID_COLUMN = "id"  # an optional column that tells apart recipients who share a number
+_PLACEHOLDER = re.compile(r"\$[A-Za-z0-9_]+\$")
+_NAMESPACE = uuid.UUID("0d6c8a52-7a4e-4f0e-9c1b-5f7e3a2d9b64")  # ivrc personal campaigns
+
+
+@dataclass
+class Template:
+    """A compiled flow with a slot for each recipient value, ready to render rows quickly."""
+
+    model: Model
+    request: dict[str, Any]
+    roles: dict[str, set[str]]  # field -> "number", "call number", "placeholder"
+    number_field: str | None
+    digest: str
+    _parts: list[str] = field(default_factory=list)
+    _slots: list[Slot | None] = field(default_factory=list)  # None: the unique_id
+    flow_id: str | None = None
+    # The campaign every recipient's unique_id is derived from: `--campaign`, else the flow's
+    # unique_id, else the flow file's name. `named` is False for the last.
+    campaign: str = ""
+    named: bool = False
+
+    @classmethod
+    def of(cls, model: Model, request: dict[str, Any] | None = None, path: str = "<string>") -> Template:
+        """The recipient fields a flow uses and, given its compiled request, how to render each row.
+        Without a request (a flow with errors) the rows can still be checked."""
+        roles: dict[str, set[str]] = {}
+        for use in model.fields:
+            roles.setdefault(use.field.name, set()).add(use.role)
+        number_field = next((use.field.name for use in model.fields if use.role == "number"), None)
+        written = json.dumps(_with_markers(request or {}), ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(written.encode("utf-8")).hexdigest()
+        template = cls(model, request or {}, roles, number_field, digest)
+        template.campaign = Path(path).name
+        if request is None:
+            return template
+        template.flow_id = request.get("unique_id")
+        if template.flow_id:
+            template.campaign, template.named = template.flow_id, True
+        order = DIALER_FIELDS if "ivr" in request else SIMPLE_DIALER_FIELDS
+        # Each recipient's unique_id takes its place in the tables' order.
+        template._compile(
+            {
+                name: _UNIQUE_ID if name == "unique_id" else request[name]
+                for name in order
+                if name in request or name == "unique_id"
+            }
+        )
+        return template
+
+    def _compile(self, ordered: dict[str, Any]) -> None:
+        """Split the request's JSON text around its slots, so a row renders by joining strings."""
+        markers: list[Slot | None] = []
+
+        def mark(value: Any) -> Any:
+            if value is _UNIQUE_ID:
+                markers.append(None)
+                return f"\ue000{len(markers) - 1}\ue001"
+            if isinstance(value, Slot):
+                markers.append(value)
+                return f"\ue000{len(markers) - 1}\ue001"
+            if isinstance(value, dict):
+                return {k: mark(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [mark(v) for v in value]
+            return value
+
+        text = json.dumps(mark(ordered), ensure_ascii=False)
+        # Private-use characters mark the slots: json.dumps writes them as they are.
+        pieces = re.split('"\ue000(\\d+)\ue001"', text)
+        self._parts = pieces[0::2]
+        self._slots = [markers[int(i)] for i in pieces[1::2]]
+
+    def rename(self, campaign: str) -> None:
+        """Another campaign of the same flow (`--campaign NAME`): every recipient gets a new
+        unique_id, so each is called again, by choice."""
+        self.campaign, self.named = campaign, True
+
+    def unique_id(self, identity: str) -> str:
+        """The same for the same campaign and recipient, run after run and edit after edit: a
+        re-deploy never creates a second campaign. The campaign's name is its prefix when the
+        flow or `--campaign` names it; a UUID derived the same way when neither does."""
+        seed = self.campaign + "\x00" + identity
+        if self.named:
+            return f"{self.campaign}-{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:16]}"
+        return str(uuid.uuid5(_NAMESPACE, seed))
+
+    def render(self, values: dict[str, str], unique_id: str) -> str:
+        """The request of one recipient as one line of JSON."""
+        out = [self._parts[0]]
+        for slot, part in zip(self._slots, self._parts[1:], strict=True):
+            out.append(json.dumps(unique_id if slot is None else values[slot.field], ensure_ascii=False))
+            out.append(part)
+        return "".join(out)
+
+
+_UNIQUE_ID = object()
+
+
+def _with_markers(value: Any) -> Any:
+    """The request as a fingerprint sees it: each slot as the field it stands for."""
+    if isinstance(value, Slot):
+        return f"recipient.{value.field}"
+    if isinstance(value, dict):
+        return {k: _with_markers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_markers(v) for v in value]
+    return value
+
+
+@dataclass
+class Summary:
+    rows: int = 0
+    requests: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    empty_rows: int = 0  # rows with no value at all, skipped
+    header_line: int = 0  # the CSV header's line: findings below it are a row's own
+    columns: list[str] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)  # with `keep_rejected`: the rows with errors
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    def row_errors_only(self, path: str, findings: list[Diagnostic] | None = None) -> bool:
+        """Whether every error (of `findings`, as configured; else the summary's) is a row's own,
+        so that `--skip-invalid` can leave those rows out."""
+        errors = [d for d in (self.diagnostics if findings is None else findings) if d.severity is Severity.ERROR]
+        return bool(errors) and all(
+            d.path == path and d.line > self.header_line and d.rule != "unreadable-file" for d in errors
+        )
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A row left out for its errors: where it is, its values (none for a row that cannot be read) and why."""
+
+    row: int
+    line: int
+    values: dict[str, str]
+    findings: list[str]
+
+
+PROGRESS_EVERY = 4096  # rows between two calls of `progress`
+
+
+def run(
+    template: Template,
+    path: Path,
+    region: str | None,
+    emit: Callable[[Row, str, str], object] | None = None,
+    stop_after: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    keep_rejected: bool = False,
+) -> Summary:
+    """Check every row; for each row without errors, render its request and pass it to `emit`
+    as (row, unique_id, JSON line). Findings point into the recipients file. `stop_after` ends
+    the reading after that row (for one person's call); `progress` hears, now and then, how many
+    bytes of the file have been read."""
+    summary = Summary()
+    where = str(path)
+    found = summary.diagnostics
+    numbers = array("Q")  # each row's number as an integer, for the duplicate check
+    rows = array("I")
+    lines = array("I")
+    columns = array("I")
+    widths = array("I")
+    with Recipients(path, template.model.config.recipients_delimiter) as recipients:
+        used = list(template.roles)
+        if recipients.kind == "csv":
+            found.extend(_header_findings(recipients.header, used, where, recipients.delimiter))
+        missing = {name for name in used if recipients.kind == "csv" and name not in recipients.columns}
+        for row in recipients.rows():
+            if stop_after is not None and row.number > stop_after:
+                break
+            summary.rows += 1
+            if progress is not None and not summary.rows % PROGRESS_EVERY:
+                progress(recipients.position())
+            before = len(found)
+            values, identity, errors = _check_row(template, row, region, missing, where, found)
+            if errors and keep_rejected:
+                said = [f"{d.rule}: {d.message}" for d in found[before:] if d.severity is Severity.ERROR]
+                summary.rejected.append(
+                    Rejected(row.number, row.line, {name: cell.value for name, cell in row.cells.items()}, said)
+                )
+            if identity is not None:
+                digits, cell = identity
+                told_apart = ID_COLUMN in row.cells
+                # With an `id` column, a person is their number and id: family members who share a
+                # phone are not duplicates.
+                numbers.append(_identity_key(digits, row.cells[ID_COLUMN].value) if told_apart else int(digits))
+                rows.append(row.number)
+                lines.append(cell.line)
+                columns.append(cell.column)
+                widths.append(cell.width)
+            if errors:
+                continue
+            key = values.get(template.number_field, "") if template.number_field else ""
+            if ID_COLUMN in row.cells:
+                key += "\x00" + row.cells[ID_COLUMN].value
+            unique_id = template.unique_id(key)
+            summary.requests += 1
+            if emit is not None:
+                emit(row, unique_id, template.render(values, unique_id))
+        summary.empty_rows = recipients.empty_rows
+        summary.header_line = recipients.header[0].line if recipients.kind == "csv" and recipients.header else 0
+        summary.columns = recipients.columns
+        summary.rows += len(recipients.problems)  # a row that cannot be read is a row all the same
+        for problem in recipients.problems:
+            if keep_rejected:
+                summary.rejected.append(
+                    Rejected(problem.row, problem.line, {}, [f"{malformed_row.NAME}: {problem.message}"])
+                )
+            found.append(malformed_row.diagnose(problem.message, _span(problem.line, problem.column, 1), where))
+        if recipients.kind == "jsonl":
+            found.extend(d for d in _header_findings(recipients.header, used, where) if d.rule == unused_column.NAME)
+    found.extend(_duplicates(numbers, rows, lines, columns, widths, where, ID_COLUMN in recipients.columns))
+    found.sort(key=lambda d: d.sort_key)
+    summary.rejected.sort(key=lambda r: r.line)
+    return summary
+
+
+def _span(line: int, column: int, width: int) -> Span:
+    return Span(line, column, line, column + max(width, 1), 0, 0)
+
+
+def _cell_span(cell: Cell) -> Span:
+    return _span(cell.line, cell.column, cell.width)
+
+
+def _header_findings(header: list[Cell], used: list[str], where: str, delimiter: str = ",") -> Iterator[Diagnostic]:
+    import difflib
+
+    names = [cell.value for cell in header]
+    other = next((d for d in (";", "\t", ",") if d != delimiter and len(header) == 1 and d in names[0]), None)
+    if other is not None and used:
+        # One column that holds the others: the file is separated by another character.
+        said, meant = ("tab" if d == "\t" else d for d in (delimiter, other))
+        yield malformed_row.diagnose(
+            f"the header is one column, `{names[0]}`: its names are separated by `{meant}`, and the values are read "
+            f"as separated by `{said}`",
+            _cell_span(header[0]),
+            where,
+            f'set `recipients_delimiter = "{meant if meant != "tab" else chr(92) + "t"}"` in ivrc.toml or '
+            "[tool.ivrc], or leave it out to have it told from the header",
+        )
+        return
+    start = header[0] if header else None
+    for name in used:
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = (
+                f"did you mean `{close[0]}`? (`recipient.{name}` names the column `{name}`)"
+                if close
+                else f"add a column `{name}`"
+            )
+            span = _span(start.line, start.column, sum(c.width + 1 for c in header) - 1) if start else _span(1, 1, 1)
+            yield missing_column.diagnose(
+                f"the flow uses `recipient.{name}`, and the header has no column `{name}`", span, where, hint
+            )
+    for cell in header:
+        if cell.value not in used and cell.value != ID_COLUMN:
+            yield unused_column.diagnose(
+                f"the flow does not use the column `{cell.value}`",
+                _cell_span(cell),
+                where,
+                f"use it as `recipient.{cell.value}`, or leave it: it is not sent",
+            )
+
+
+def _check_row(
+    template: Template, row: Row, region: str | None, missing: set[str], where: str, found: list[Diagnostic]
+) -> tuple[dict[str, str], tuple[str, Cell] | None, bool]:
+    values: dict[str, str] = {}
+    identity = None
+    errors = False
+    for name, roles in template.roles.items():
+        cell = row.cells.get(name)
+        if cell is None:
+            if name not in missing:  # a JSON line without the key; a CSV header without it is said once
+                found.append(missing_column.diagnose(f"row {row.number} has no `{name}`", _span(row.line, 1, 1), where))
+            errors = True
+            continue
+        text = cell.value.strip()
+        if not text:
+            found.append(
+                empty_value.diagnose(
+                    f"row {row.number} has no `{name}`, which the flow uses",
+                    _cell_span(cell),
+                    where,
+                    "fill in the value, or remove the row",
+                )
+            )
+            errors = True
+            continue
+        if roles & {"number", "call number"}:
+            hidden = invisible_characters.diagnose_value(text, _cell_span(cell), where, f"`{name}` of row {row.number}")
+            if hidden is not None:
+                found.append(hidden)
+            reading = _read_phone(text, region)
+            if reading.status in ("impossible", "local", "misfit"):
+                refused = invalid_phone_number.diagnose_value(text, reading, _cell_span(cell), where)
+                if refused is not None:  # always, for these readings
+                    found.append(refused)
+                errors = True
+                continue
+            if reading.status == "unallocated":
+                found.append(unallocated_phone_number.diagnose_value(text, reading, _cell_span(cell), where))
+            values[name] = reading.digits or text
+            if "number" in roles:
+                identity = (reading.digits or "0", cell)
+        if "placeholder" in roles:
+            placeholder = _PLACEHOLDER.search(text)
+            if placeholder is not None:
+                found.append(
+                    placeholder_in_value.diagnose(
+                        f"`{name}` of row {row.number} holds a placeholder: `{placeholder.group(0)}`",
+                        _cell_span(cell),
+                        where,
+                        "remove the `$` signs from the value",
+                    )
+                )
+                errors = True
+            foreign = _foreign(text)
+            if foreign is not None:
+                found.append(
+                    unspeakable_value.diagnose(
+                        f"text to speech speaks Hebrew, English and Russian; `{name}` of row {row.number} has "
+                        f"{foreign[2]} letters",
+                        _cell_span(cell),
+                        where,
+                        "write the value in Hebrew, English or Russian letters",
+                    )
+                )
+                errors = True
+            values.setdefault(name, text)
+    return values, identity, errors
+
+
+def _identity_key(digits: str, told_apart_by: str) -> int:
+    """A number and an `id` as one 64-bit integer, for the duplicate check."""
+    return int.from_bytes(hashlib.blake2b(f"{digits}\x00{told_apart_by}".encode(), digest_size=8).digest(), "big")
+
+
+def _duplicates(
+    numbers: array[int],
+    rows: array[int],
+    lines: array[int],
+    columns: array[int],
+    widths: array[int],
+    where: str,
+    with_ids: bool = False,
+) -> Iterator[Diagnostic]:
+    """Every row whose number an earlier row has, naming the first such row. The rows are sorted
+    by a hash of their number packed with their index into one 64-bit integer each, so sorting a
+    million rows takes tens of megabytes; rows whose hashes meet are compared by number."""
+    count = len(numbers)
+    index_bits = max(count.bit_length(), 1)
+    mask = (1 << (64 - index_bits)) - 1
+    packed = sorted(((n * 0x9E3779B97F4A7C15) & mask) << index_bits | i for i, n in enumerate(numbers))
+    index_mask = (1 << index_bits) - 1
+    group_hash = -1
+    group: list[int] = []  # the indexes in one run of equal hashes, in row order
+    found: list[tuple[int, int]] = []  # (duplicate, first)
+    for key in itertools.chain(packed, (-1,)):
+        hashed, index = key >> index_bits, key & index_mask
+        if key >= 0 and hashed == group_hash:
+            group.append(index)
+            continue
+        if len(group) > 1:
+            first_of: dict[int, int] = {}
+            for member in group:  # already in row order: the packed keys sort by index within a hash
+                first = first_of.setdefault(numbers[member], member)
+                if first != member:
+                    found.append((member, first))
+        group_hash, group = hashed, [index]
+    del packed
+    said, hint = (
+        ("the same number and `id`", "give the rows different `id`s, or remove one of them")
+        if with_ids
+        else ("the same number", "remove one of the rows, or tell them apart with an `id` column")
+    )
+    for index, first in sorted(found):
+        yield duplicate_recipient.diagnose(
+            f"row {rows[index]} has {said} as row {rows[first]} (line {lines[first]})",
+            _span(lines[index], columns[index], widths[index]),
+            where,
+            hint,
+        )

@@ -1,0 +1,227 @@
+"""The library API under the CLI: parse, lint and compile .ivr text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ivrc import checks
+from ivrc.build.emit import dumps, emit
+from ivrc.language import ast
+from ivrc.language import model as semantics
+from ivrc.language.config import Config
+from ivrc.language.diagnostics import Diagnostic, has_errors
+from ivrc.language.parser import parse as _parse
+
+if TYPE_CHECKING:
+    from ivrc.build.batch import Template
+    from ivrc.language.incremental import Reuse
+
+__all__ = ["CompileError", "Result", "analyze", "compile", "decompile", "dumps", "fmt", "lint", "parse", "read_file"]
+
+
+class CompileError(Exception):
+    """The text has error findings; `diagnostics` lists every finding."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        first = next((d for d in diagnostics if d.severity.value == "error"), diagnostics[0] if diagnostics else None)
+        super().__init__(f"{first.path}:{first.line}:{first.column}: {first.message}" if first else "no request")
+
+
+@dataclass(frozen=True)
+class Result:
+    """All that one run over one file found: its AST, findings and, when asked and error-free, its request."""
+
+    path: str
+    flow: ast.Flow | None
+    diagnostics: tuple[Diagnostic, ...]
+    request: dict[str, Any] | None = None
+    template: Template | None = None  # a flow that takes values from recipients, compiled once
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def analyze(
+    text: str,
+    *,
+    path: str = "<string>",
+    region: str | None = None,
+    config: Config | None = None,
+    emit_request: bool = False,
+    recipients: bool = False,
+    reuse: Reuse | None = None,
+) -> Result:
+    """Parse, run the checks the config selects and, with `emit_request`, build and validate the
+    request. A flow that takes values from recipients is a template: with `recipients` its
+    compiled template comes back, ready for `ivrc.build.batch.run`; without, that is an error. With
+    `reuse` (kept by the caller between versions of one text), unchanged blocks are not parsed
+    again."""
+    config = (config or Config()).override(region=region)
+    if is_json(text, path):
+        return _analyze_json(text, path, config, emit_request)
+    if reuse is not None:  # an editor's document: parse only the blocks an edit changed
+        from ivrc.language.incremental import parse_reusing
+
+        parsed = parse_reusing(text, reuse, path)
+    else:
+        parsed = _parse(text, path)
+    if parsed.flow is None:
+        return Result(path, None, tuple(checks.configure(list(parsed.diagnostics), config)))
+    model = semantics.build(parsed.flow, config)
+    complete = bool(parsed.complete)
+    # A syntax error hides nothing else: the statements that parsed are still checked.
+    findings = [*parsed.diagnostics, *(replace(d, path=path) for d in checks.run(model, complete))]
+    found = checks.configure(findings, config, parsed.flow, complete)
+    request = None
+    template = None
+    if emit_request and complete and not has_errors(found):
+        from ivrc.build.schema import validate
+
+        emitted = emit(model)
+        violations = [replace(d, path=path) for d in validate(model.request.kind, emitted.request, emitted.spans)]  # type: ignore[union-attr]
+        found.extend(violations)
+        request = None if violations else emitted.request
+        if request is not None and model.fields:
+            if recipients:
+                from ivrc.build.batch import Template
+
+                template = Template.of(model, request, path)
+            else:
+                found.append(_needs_recipients(model, path))
+            request = None
+    return Result(path, parsed.flow, tuple(sorted(found, key=lambda d: d.sort_key)), request, template)
+
+
+def _needs_recipients(model: semantics.Model, path: str) -> Diagnostic:
+    from ivrc.checks import missing_recipients
+
+    names = ", ".join(f"`recipient.{name}`" for name in model.field_names)
+    first = model.fields[0].field.span
+    return missing_recipients.diagnose(
+        f"this flow is a template: it takes {names} from each recipient, and no recipients file was given",
+        first,
+        path,
+        'give one with --recipients FILE (.csv or .jsonl), or `recipients = "FILE"` in ivrc.toml or [tool.ivrc]',
+    )
+
+
+def is_json(text: str, path: str) -> bool:
+    """Request JSON by its name, or, for text with no telling name, by its first character."""
+    if path.endswith(".json"):
+        return True
+    if path.endswith(".ivr"):
+        return False
+    return text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
+
+
+def _analyze_json(text: str, path: str, config: Config, emit_request: bool = False) -> Result:
+    """The same checks on a JSON request, with the schema's findings and the reader's."""
+    from ivrc.build import from_json
+    from ivrc.build.schema import validate_json
+
+    def findings(exact: bool) -> tuple[ast.Flow | None, Any, list[Diagnostic]]:
+        flow, plain, problems = from_json.read(text, exact=exact)
+        found = list(problems)
+        if flow is not None and plain is not None:
+            found += validate_json(flow.requests[0].kind, plain)
+            found += checks.run(semantics.build(flow, config))
+        return flow, plain, found
+
+    # Most requests have nothing to report: read them fast, and again with positions only
+    # when there is something to say where.
+    flow, plain, found = findings(exact=False)
+    if found:
+        flow, plain, found = findings(exact=True)
+    located = tuple(checks.configure([replace(d, path=path) for d in found], config))
+    # A JSON request compiles to itself as the service reads it (api-notes 2, 3).
+    request = plain.data if emit_request and plain is not None and not has_errors(located) else None
+    return Result(path, flow, located, request)
+
+
+def read_file(path: str | Path) -> str:
+    """A flow's or a request's text; CompileError with an `unreadable-file` finding (placed at
+    the first byte that is not UTF-8, when that is why) when it cannot be read."""
+    from ivrc.checks import unreadable_file
+    from ivrc.language.files import Unreadable, read_text
+
+    try:
+        return read_text(Path(path))
+    except Unreadable as problem:
+        raise CompileError([unreadable_file.diagnose(problem)]) from None
+
+
+def parse(text: str, *, path: str = "<string>") -> ast.Flow:
+    """The AST of .ivr text; CompileError lists the syntax errors when it does not parse."""
+    parsed = _parse(text, path)
+    if parsed.flow is None or parsed.diagnostics:
+        raise CompileError(list(parsed.diagnostics))
+    return parsed.flow
+
+
+def lint(
+    text: str, *, path: str = "<string>", region: str | None = None, config: Config | None = None
+) -> list[Diagnostic]:
+    """Every finding in .ivr text: syntax errors, or else the checks' findings."""
+    return list(analyze(text, path=path, region=region, config=config).diagnostics)
+
+
+def compile(
+    text: str, *, path: str = "<string>", region: str | None = None, config: Config | None = None
+) -> dict[str, Any]:  # noqa: A001
+    """The request dict for .ivr text, ready for `dumps`; CompileError when it has errors."""
+    result = analyze(text, path=path, region=region, config=config, emit_request=True)
+    if result.request is None:
+        raise CompileError(list(result.diagnostics))
+    return result.request
+
+
+class FormatError(Exception):
+    """The formatter's output would not mean what its input meant: a bug in ivrc, never silent."""
+
+
+def fmt(text: str, *, path: str = "<string>") -> str:
+    """The canonical layout of .ivr text, comments kept; CompileError when it does not parse.
+    The result is parsed again and must have the same meaning and comments, or FormatError."""
+    from collections import Counter
+
+    from ivrc.language.printer import canonical_flow, format_flow, shape
+
+    flow = parse(text, path=path)
+    formatted = format_flow(flow, text)
+    reparsed = _parse(formatted, path)
+    again = None if reparsed.diagnostics else reparsed.flow
+    # Statements may move into the canonical order, and their comments with them: the same
+    # tree in that order, and the same comments, or nothing is written.
+    same_comments = (
+        Counter(c.text.rstrip() for c in again.comments) == Counter(c.text.rstrip() for c in flow.comments)
+        if again
+        else False
+    )
+    if again is None or shape(again) != shape(canonical_flow(flow)) or not same_comments:
+        raise FormatError(f"{path}: formatting would change the file's meaning or comments; it is left as it is")
+    return formatted
+
+
+def decompile(text: str, *, path: str = "<string>", region: str | None = None) -> str:
+    """The .ivr text of a JSON request; CompileError lists what cannot be written as .ivr."""
+    from ivrc.build.decompiler import decompile as run
+
+    written, problems = run(text, region=region)
+    if written is None:
+        raise CompileError([replace(d, path=path) for d in problems])
+    return written
+
+
+def request_of(text: str, *, path: str = "<string>", config: Config | None = None, recipients: bool = False) -> Result:
+    """The request a file stands for: a .ivr compiled (its findings included), or a JSON
+    request read as the service reads it (api-notes 2, 3). `request` is None when there is none;
+    with `recipients`, a template flow comes back as `template`."""
+    if not is_json(text, path):
+        return analyze(text, path=path, config=config, emit_request=True, recipients=recipients)
+    # Only a request that passed the checks is given out: the simulator and the flow tests
+    # trust its types (a `steps` that is a list, numbers that are finite).
+    return analyze(text, path=path, config=config, emit_request=True)

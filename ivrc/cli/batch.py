@@ -1,0 +1,430 @@
+"""The command line's side of deploying a personal campaign: the checks, the credentials, the
+plan that says whom each deploy calls and why, the question, and the sending, which a Ctrl-C
+or a refusal of the credentials stops at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ivrc.cli.recipients import report, run, unreadable
+from ivrc.insight import render
+
+if TYPE_CHECKING:
+    from ivrc.build.batch import Rejected, Summary, Template
+    from ivrc.build.library import Result
+    from ivrc.build.recipients import Row
+    from ivrc.service.batch_journal import BatchJournal
+    from ivrc.service.deploy_batch import Outlook, Tally
+
+
+@dataclass(frozen=True)
+class Sending:
+    """How `ivrc deploy FLOW --recipients FILE` sends."""
+
+    start: bool = False
+    dry_run: bool = False
+    yes: bool = False
+    concurrency: int = 4
+    rate: float | None = None
+    resend_changed: bool = False
+    show_request: bool = False
+    skip_invalid: Path | None = None  # where the rows left out for their errors are written
+
+
+def deploy(file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending) -> None:
+    """`ivrc deploy FLOW --recipients FILE`: check every row first (any error: nothing is sent),
+    confirm the credentials, print the plan (who gets what, by the journal), ask, then send one
+    campaign per recipient. A Ctrl-C before the sending says that nothing was sent."""
+    import typer
+
+    from ivrc.cli.lint import EXIT_FINDINGS
+
+    try:
+        prepared = _prepare(file, result, path, region, client, url, how)
+    except KeyboardInterrupt:
+        client.close()
+        typer.echo("\nivrc: interrupted before sending: nothing was sent", err=True)
+        raise typer.Exit(130) from None
+    if prepared is None:
+        return
+    journal, requests, rejected = prepared
+    template = result.template
+    assert template is not None
+    tally = _send(file, template, path, region, client, journal, requests, how)
+    journal.close()
+    left_out = (
+        f" {len(rejected)} row{'s' if len(rejected) != 1 else ''} with errors left out ({how.skip_invalid})."
+        if rejected
+        else ""
+    )
+    typer.echo(f"Deployed: {tally.line()}{left_out}")
+    for failure in tally.failures:
+        typer.echo(f"ivrc: error: {failure}", err=True)
+    if tally.changed:
+        typer.echo(
+            f"ivrc: changed since sent: {_keep(tally.changed)}; "
+            "--resend-changed sends it to them again (a second call)",
+            err=True,
+        )
+    if tally.failed:
+        typer.echo(
+            f"ivrc: {tally.failed} request{'s' if tally.failed != 1 else ''} failed; run the same command again to "
+            f"retry them (journal: {journal.path})",
+            err=True,
+        )
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+def _people(count: int) -> str:
+    return f"{count} recipient{'s' if count != 1 else ''}"
+
+
+def _keep(count: int) -> str:
+    return (
+        f"{_people(count)} {'keeps' if count == 1 else 'keep'} the version {'it was' if count == 1 else 'they were'} "
+        "sent"
+    )
+
+
+def _prepare(
+    file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending
+) -> tuple[BatchJournal, int, list[Rejected]] | None:
+    """Everything before the first request: the checks, the journal, the credentials, the plan
+    and the question. Returns the open journal when there is something to send and the user said yes."""
+    import sys
+
+    import typer
+
+    from ivrc.cli.app import _fail
+    from ivrc.cli.insight import changes_since
+    from ivrc.cli.lint import EXIT_FINDINGS, EXIT_USAGE
+    from ivrc.cli.lint import colour as _colour
+    from ivrc.language.diagnostics import has_errors
+    from ivrc.service import batch_journal, deploy_batch
+
+    template = result.template
+    assert template is not None
+    checked = run(template, path, region, keep_rejected=how.skip_invalid is not None)
+    if checked.diagnostics:
+        sys.stderr.write(render.text_report([report(path, checked.diagnostics)], _colour(sys.stderr)))
+    if has_errors(checked.diagnostics) and how.skip_invalid is not None and checked.row_errors_only(str(path)):
+        from ivrc.cli.recipients import write_rejected
+
+        try:
+            write_rejected(how.skip_invalid, checked)
+        except OSError as error:
+            client.close()
+            _fail(f"--skip-invalid {how.skip_invalid}: cannot write: {error.strerror or error}")
+    elif has_errors(checked.diagnostics):
+        client.close()
+        why = (
+            " that are not a row's own (--skip-invalid leaves out rows, not the file's header)"
+            if how.skip_invalid is not None
+            else ""
+        )
+        typer.echo(f"ivrc: nothing was sent: {path} has errors{why}", err=True)
+        raise typer.Exit(EXIT_USAGE if unreadable(checked.diagnostics) else EXIT_FINDINGS)
+    if checked.requests == 0:
+        client.close()
+        _fail(f"{path} has no recipients" + (" without errors" if checked.rejected else ""))
+    try:
+        key = batch_journal.journal_key()
+    except OSError as error:
+        client.close()
+        # A folder that cannot be written has its own cure; a damaged key says its own.
+        hint = "; set XDG_STATE_HOME to a folder that can be written" if error.errno is not None else ""
+        _fail(f"the deploy journal's key cannot be kept: {error}{hint}")
+    try:
+        journal = batch_journal.BatchJournal(file, url, template.campaign, key)
+    except batch_journal.JournalError as error:
+        client.close()
+        _fail(f"{error}; nothing was sent")
+    sample: list[tuple[Row, str, str]] = []  # the first recipient who is sent, for the plan
+    seen = deploy_batch.Outlook()
+
+    def foresee(row: Row, unique_id: str, line: str) -> None:
+        if not sample:
+            sample.append((row, unique_id, line))
+        known = journal.state(unique_id)
+        seen.add(deploy_batch.decide(known, journal.digest(line), how.start, how.resend_changed), known)
+
+    run(template, path, region, foresee)
+    if not sample:  # the file changed between the two readings
+        journal.close()
+        client.close()
+        _fail(f"{path} changed while it was being read; nothing was sent, run the command again")
+    _confirm_credentials(client, sample[0][1], journal)
+    _plan(file, url, path, template, checked, seen, journal, how)
+    _sample(sample[0], template, how.show_request)
+    changes_since(journal.last_deployed(), template.model, file, template.model.config)
+    if not (seen.new or seen.start or seen.resend):
+        journal.close()
+        client.close()
+        parts = (
+            [f"{_people(seen.done)} {'has' if seen.done == 1 else 'have'} what this deploy would send them"]
+            if seen.done
+            else []
+        )
+        parts += [_keep(seen.changed)] if seen.changed else []
+        typer.echo(f"Nothing to send: {'; '.join(parts)}.")
+        return None
+    if how.dry_run:
+        journal.close()
+        client.close()
+        typer.echo("Dry run: nothing was sent.")
+        return None
+    if not how.yes:
+        if not sys.stdin.isatty():
+            journal.close()
+            client.close()
+            _fail("not on a terminal, so nothing can be confirmed; add --yes to send without asking")
+        sending = seen.new + seen.resend
+        question = f"Send {sending} campaign{'s' if sending != 1 else ''}" + (
+            f" and start {seen.start} more" if seen.start else ""
+        )
+        question += f" ({seen.second_calls} of them second calls)?" if seen.second_calls else "?"
+        if not typer.confirm(question, default=False):
+            journal.close()
+            client.close()
+            typer.echo("Nothing was sent.")
+            return None
+    return journal, checked.requests, checked.rejected
+
+
+def _confirm_credentials(client: Any, unique_id: str, journal: BatchJournal) -> None:
+    """One harmless request (the first recipient's call records) before any campaign is sent:
+    wrong credentials or a wrong address stop the deploy here, with nothing sent."""
+    from ivrc.cli.app import _service_failure
+    from ivrc.service.api import ServiceError
+
+    try:
+        client.cdr_by_campaign(unique_id)
+    except ServiceError as error:
+        if error.status == 404:  # the credentials are good; this recipient is not sent yet
+            return
+        journal.close()
+        client.close()
+        _service_failure(error, "the service could not be asked before sending; nothing was sent")
+
+
+def _plan(
+    file: Path,
+    url: str,
+    path: Path,
+    template: Template,
+    checked: Summary,
+    seen: Outlook,
+    journal: BatchJournal,
+    how: Sending,
+) -> None:
+    """Whom this deploy calls and why, before anything is sent."""
+    import typer
+
+    requests = checked.requests
+
+    origin = (
+        "--campaign"
+        if template.campaign != template.flow_id and template.named
+        else ("the flow's unique_id" if template.named else "the flow's file name")
+    )
+    typer.echo(
+        f"Deploying {file} to {url}, campaign {template.campaign} ({origin}), one dialer campaign per recipient of "
+        f"{path}:"
+    )
+    request = template.request
+    when = (
+        f"at {local_time(int(request['schedule']))}"
+        if request.get("schedule_type") == "timestamp"
+        else (
+            f"{request['schedule']} s after each is started" if "schedule" in request else "as soon as each is started"
+        )
+    )
+    typer.echo(
+        f"  {requests} recipient{'s' if requests != 1 else ''}, each called {when}"
+        + ("; each is started" if how.start else "; none is started (add --start)")
+    )
+    if checked.empty_rows:
+        typer.echo(f"  {checked.empty_rows} empty row{'s' if checked.empty_rows != 1 else ''} of {path} skipped")
+    if checked.rejected:
+        typer.echo(
+            f"  {len(checked.rejected)} row{'s' if len(checked.rejected) != 1 else ''} with errors left out, not sent "
+            f"(--skip-invalid: written to {how.skip_invalid})"
+        )
+    sent = seen.done + seen.start + seen.changed + seen.resend
+    if sent:
+        typer.echo(f"  {seen.new} new, {sent} sent before (the journal: {journal.path})")
+    if seen.start:
+        typer.echo(f"  {seen.start} sent before and not started: started now")
+    if seen.changed:
+        typer.echo(
+            f"  the flow changed since: {_keep(seen.changed)}; "
+            "--resend-changed sends it to them again, or --campaign NAME begins a new campaign for everyone"
+        )
+    if seen.resend:
+        typer.echo(
+            f"  --resend-changed: {_people(seen.resend)} changed since they were sent get it again as a new campaign; "
+            f"{seen.second_calls} of them {'were' if seen.second_calls != 1 else 'was'} called already and get a "
+            "second call"
+        )
+    others = journal.other_campaigns()
+    if others:
+        typer.echo(
+            f"  the journal also knows {_people(others)} sent this flow under another campaign name; each campaign "
+            "calls its own recipients once"
+        )
+    typer.echo(f"  at most {how.concurrency} requests at a time" + (f", {how.rate:g} a second" if how.rate else ""))
+
+
+def local_time(moment: int) -> str:
+    """A Unix time as a date and time in this machine's zone, with the zone: `2036-12-01 09:00 IST (UTC+02:00)`."""
+    from datetime import datetime, timezone
+
+    local = datetime.fromtimestamp(moment, timezone.utc).astimezone()
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def _sample(sample: tuple[Row, str, str], template: Template, whole: bool) -> None:
+    """The first recipient's request: what differs per recipient, or the whole JSON with --show-request."""
+    import json
+
+    import typer
+
+    row, unique_id, line = sample
+    if whole:
+        typer.echo(f"The request of the first recipient (row {row.number}):")
+        typer.echo(json.dumps(json.loads(line), ensure_ascii=False, indent=2))
+        return
+    values = ", ".join(
+        f"{name} = {json.dumps(row.cells[name].value.strip(), ensure_ascii=False)}"
+        for name in template.roles
+        if name in row.cells
+    )
+    typer.echo(f"The first recipient (row {row.number}): unique_id {unique_id}, {values}.")
+    typer.echo(
+        "  What differs per recipient: the unique_id and "
+        + ", ".join(f"`recipient.{name}`" for name in template.roles)
+        + "; the rest of the request is the same for all (--show-request prints it whole)."
+    )
+
+
+def _send(
+    file: Path,
+    template: Template,
+    path: Path,
+    region: str | None,
+    client: Any,
+    journal: BatchJournal,
+    requests: int,
+    how: Sending,
+) -> Tally:
+    """Send what the plan said, a Ctrl-C or a refusal of the credentials stopping it at once."""
+    import contextlib
+    import os
+    import queue
+    import sys
+    import threading
+
+    import typer
+
+    from ivrc.build.batch import run as run_batch
+    from ivrc.cli.app import credentials_advice
+    from ivrc.cli.lint import EXIT_FINDINGS
+    from ivrc.language.files import read_text
+    from ivrc.service import deploy_batch
+
+    source = read_text(file)
+    tally = deploy_batch.Tally()
+    stop = deploy_batch.Stop()
+    handoff: queue.Queue[tuple[int, str, str] | None] = queue.Queue(maxsize=how.concurrency * 4)
+
+    class Stopped(Exception):
+        pass
+
+    def hand(row: Row, unique_id: str, line: str) -> None:
+        while not stop.is_set():
+            try:
+                handoff.put((row.number, unique_id, line), timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise Stopped
+
+    def produce() -> None:
+        """The rows stream from the file into the sender through a small queue: memory stays flat."""
+        with contextlib.suppress(Stopped):
+            run_batch(template, path, region, hand)
+        while not stop.is_set():  # the end, unless the sender has stopped listening
+            try:
+                handoff.put(None, timeout=0.1)
+                break
+            except queue.Full:
+                continue
+
+    def each_row() -> Iterator[tuple[int, str, str]]:
+        while not stop.is_set():
+            try:
+                item = handoff.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if item is None:
+                return
+            yield item
+
+    tick, close_bar = deploy_batch.progress_printer(requests, lambda line: typer.echo(f"  {line}"), sys.stderr.isatty())
+    undo = stop.installed()  # until the last word: a second Ctrl-C while it is said stops at once
+    try:
+        reader = threading.Thread(target=produce, name="ivrc-recipients", daemon=True)
+        reader.start()
+        try:
+            with client:
+                jobs = deploy_batch.jobs_for(each_row(), journal, how.start, tally, tick, how.resend_changed)
+                deploy_batch.send(jobs, client, journal, tally, how.concurrency, how.rate, tick, stop)
+        finally:
+            close_bar()
+        reader.join(timeout=5)
+        if stop.reason == "interrupt":
+            journal.close()
+            typer.echo(
+                f"ivrc: interrupted: {tally.created} created and {tally.started} started before the stop; nothing "
+                "more was sent.",
+                err=True,
+            )
+            if tally.abandoned:
+                many = tally.abandoned != 1
+                typer.echo(
+                    f"ivrc: {tally.abandoned} request{'s' if many else ''} in flight had no answer after "
+                    f"{deploy_batch.IN_FLIGHT_GRACE:g} s and "
+                    f"{'were' if many else 'was'} left; the next run asks again, and the service takes a repeated "
+                    "unique_id for the campaign it has.",
+                    err=True,
+                )
+            typer.echo(
+                "ivrc: run the same command again to finish: what the service has is not sent twice (journal: "
+                f"{journal.path})",
+                err=True,
+            )
+            if tally.abandoned:  # their threads may wait on the network for long: leave without them
+                sys.stderr.flush()
+                sys.stdout.flush()
+                os._exit(130)
+            raise typer.Exit(130)
+        if stop.reason == "credentials":
+            journal.close()
+            for failure in tally.failures:
+                typer.echo(f"ivrc: error: {failure}", err=True)
+            typer.echo(
+                "ivrc: the service refused the credentials, so the deploy stopped at once: nothing more was sent "
+                f"({tally.created} created before).",
+                err=True,
+            )
+            typer.echo(f"ivrc: {credentials_advice()}.", err=True)
+            raise typer.Exit(EXIT_FINDINGS)
+        if not tally.failed:
+            journal.deployed(source)
+        return tally
+    finally:
+        undo()

@@ -1,0 +1,112 @@
+"""`ivrc compile --check`: whether what is committed is what the flows compile to, for a
+pre-commit hook or a CI step. A flow's request is compared with `FLOW.json`. A template flow
+has no single request: it must compile as a template, and with recipients (`--recipients`, or
+`recipients` in the configuration) its rows must have no errors and a committed `FLOW.jsonl`
+must be what `ivrc compile FLOW --recipients FILE` writes. A recipients file named on the
+command line stands for the template flows whose configuration names it."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ivrc.cli.lint import RECIPIENT_SUFFIXES, UsageError, flows_of_recipients, settings, shown
+
+
+@dataclass
+class Verdict:
+    stale: list[str] = field(default_factory=list)
+    failed: bool = False
+
+
+def check(
+    files: list[Path], output: Path | None, recipients: Path | None, config_file: Path | None, flags: dict[str, object]
+) -> Verdict:
+    """Each flow (and each template flow of each recipients file named) against what is committed."""
+    verdict = Verdict()
+    flows: list[Path] = []
+    for file in files:
+        if file.suffix in RECIPIENT_SUFFIXES:
+            flows.extend(flow for flow in flows_of_recipients(file, config_file) if flow not in flows)
+        elif file not in flows:
+            flows.append(file)
+    for flow in flows:
+        _check_flow(flow, output, recipients, config_file, flags, verdict)
+    return verdict
+
+
+def _check_flow(
+    file: Path,
+    output: Path | None,
+    named: Path | None,
+    config_file: Path | None,
+    flags: dict[str, object],
+    verdict: Verdict,
+) -> None:
+    from ivrc.build.library import analyze, dumps
+    from ivrc.language.files import Unreadable, read_text
+
+    try:
+        source = read_text(file)
+    except Unreadable as problem:
+        raise UsageError(str(problem)) from None
+    config = settings(file, config_file, **flags)
+    # `ivrc lint` shows the findings; a pre-commit run must not show them a second time.
+    result = analyze(source, path=str(file), config=config, emit_request=True, recipients=True)
+    if result.template is not None:
+        _check_template(file, result, output, named, config, verdict)
+        return
+    if named is not None and result.request is not None:
+        raise UsageError(
+            f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields"
+        )
+    if result.request is None:
+        verdict.stale.append(f"{file}: has errors, so it was not compiled; see `ivrc lint {file}`")
+        verdict.failed = True
+        return
+    target = output or file.with_suffix(".json")
+    if not target.is_file():
+        verdict.stale.append(f"{target}: missing; run `ivrc compile {file} -o {target}`")
+    elif target.read_bytes() != dumps(result.request).encode("utf-8"):
+        verdict.stale.append(
+            f"{target}: stale, {file} compiles to something else; run `ivrc compile {file} -o {target}`"
+        )
+
+
+def _check_template(file: Path, result, output: Path | None, named: Path | None, config, verdict: Verdict) -> None:  # type: ignore[no-untyped-def]
+    """A template compiles; with recipients, its rows have no errors and its committed JSON Lines is current."""
+    from ivrc import checks
+    from ivrc.cli import recipients as cli_recipients
+    from ivrc.cli.lint import flow_region
+    from ivrc.language.diagnostics import has_errors
+
+    people = named or config.recipients
+    if people is None:
+        return  # the template compiles: there is nothing else to compare without recipients
+    people = shown(people)
+    target = output or file.with_suffix(".jsonl")
+    written = hashlib.sha256()
+    summary = cli_recipients.run(
+        result.template,
+        people,
+        flow_region(result, config),
+        lambda row, unique_id, line: written.update(line.encode("utf-8") + b"\n"),
+    )
+    if has_errors(checks.configure(summary.diagnostics, config)):
+        verdict.stale.append(
+            f"{people}: has errors, so {file} was not compiled for it; see `ivrc lint {file} --recipients {people}`"
+        )
+        verdict.failed = True
+        return
+    command = f"`ivrc compile {file} --recipients {people} -o {target}`"
+    if not target.is_file():
+        if named is not None or output is not None:  # asked for by name: it must be there
+            verdict.stale.append(f"{target}: missing; run {command}")
+        return
+    committed = hashlib.sha256()
+    with target.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            committed.update(block)
+    if committed.digest() != written.digest():
+        verdict.stale.append(f"{target}: stale, {file} with {people} compiles to something else; run {command}")

@@ -1,0 +1,248 @@
+"""`ivrc lint`, and the option handling it shares with the other commands, without typer: a
+pre-commit hook starts `ivrc lint FILE...` on every commit, so that start-up loads only what
+a lint needs (`ivrc.launch` runs it without the command-line framework). Problems with what
+the user asked for are `UsageError`s: the command line prints them as one line, exit 2."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from ivrc.build.library import Result
+    from ivrc.insight import render
+    from ivrc.language.config import Config
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+LINT_FORMATS = ("text", "json", "sarif", "github")
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for (a missing file, bad bytes): exit 2, one line."""
+
+
+def colour(stream: object) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def region_code(region: str | None) -> str | None:
+    if region is None:
+        return None
+    from ivrc.language.phone import supported_region
+
+    if not supported_region(region):
+        raise UsageError(f"--region {region}: not a region phone numbers can be read for; use a code such as IL or US")
+    return region.upper()
+
+
+def settings(file: Path, config_file: Path | None, **flags: object) -> Config:
+    """The file's configuration with the command line's flags on top."""
+    from ivrc.language.config import ConfigError, for_file
+
+    try:
+        return for_file(file, config_file).override(**flags)
+    except ConfigError as error:
+        raise UsageError(str(error)) from None
+
+
+def rule_list(values: list[str] | None, flag: str) -> frozenset[str] | None:
+    if values is None:
+        return None
+    from ivrc.language.config import rule_names
+
+    names = [n.strip() for value in values for n in value.split(",") if n.strip()]
+    try:
+        return frozenset(rule_names(names))
+    except ValueError as error:
+        raise UsageError(f"{flag}: {error}") from None
+
+
+def folder(path: Path | None, flag: str) -> Path | None:
+    if path is not None and not path.is_dir():
+        raise UsageError(f"{flag} {path}: no such folder")
+    return path
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
+
+
+def discover(
+    paths: list[Path], suffixes: tuple[str, ...] = (".ivr", ".json")
+) -> tuple[list[tuple[Path, bool]], list[Path]]:
+    """Files to check, each with whether it was named (not found in a folder); and the named
+    paths that do not exist.
+
+    Folders give their `*.ivr` files and their request JSON, less a `.json` that sits beside a
+    `.ivr` of the same name: that is the flow's compiled output, checked through its source."""
+    files: list[tuple[Path, bool]] = []
+    missing: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = [p for p in path.rglob("*") if p.suffix in suffixes and p.is_file() and not _hidden(p, path)]
+            for file in sorted(found):
+                if file.suffix == ".json" and file.with_suffix(".ivr").exists():
+                    continue
+                files.append((file, False))
+        elif path.exists():
+            files.append((path, True))
+        else:
+            missing.append(path)
+    return files, missing
+
+
+def nothing_found(paths: list[Path], what: str) -> NoReturn:
+    """No file to work on, as ruff and pytest say it: an error, so a mistyped folder never passes."""
+    named = ", ".join(str(p) for p in paths)
+    raise UsageError(f"no {what} found in {named}")
+
+
+def flow_region(result: Result, config: Config) -> str | None:
+    """The region a flow's numbers are read in: its own `region` line, else the configured one."""
+    from ivrc.language import model as semantics
+
+    if result.flow is None or not result.flow.requests:
+        return config.region
+    return semantics.build(result.flow, config).region
+
+
+def recipients_report(file: Path, result: Result, config: Config, named: Path | None) -> list[render.FileReport]:
+    """The data checks of a template flow's recipients file: the one named, else the configured one."""
+    path = named or config.recipients
+    if path is None:
+        return []
+    from ivrc import checks
+    from ivrc.cli import recipients as cli_recipients
+
+    template = cli_recipients.template_of(result, config)
+    if template is None:
+        if named is not None:
+            raise UsageError(
+                f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields"
+            )
+        return []
+    summary = cli_recipients.run(template, path, flow_region(result, config))
+    return [cli_recipients.report(path, checks.configure(summary.diagnostics, config))]
+
+
+RECIPIENT_SUFFIXES = (".csv", ".jsonl")
+
+
+def flows_of_recipients(data: Path, config_file: Path | None) -> list[Path]:
+    """The flows whose configuration names `data` as their recipients: each `.ivr` under that
+    configuration's folder (hidden folders left out) that the same configuration governs. A
+    change to the data then runs the data checks of the flows that use it."""
+    config = settings(data, config_file)
+    if (
+        config.recipients is None
+        or config.source is None
+        or not data.is_file()
+        or not _same_file(config.recipients, data)
+    ):
+        return []
+    root = config.source.parent
+    found = [p for p in root.rglob("*.ivr") if p.is_file() and not _hidden(p, root)]
+    return sorted(shown(p) for p in found if settings(p, config_file).source == config.source)
+
+
+def shown(path: Path) -> Path:
+    """An absolute path (a configured one, one found) as the user would type it from here, when it is below here."""
+    try:
+        return path.relative_to(Path.cwd()) if path.is_absolute() else path
+    except ValueError:
+        return path
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve() or os.path.samefile(one, other)
+    except OSError:
+        return False
+
+
+def looks_like_request(source: str) -> bool:
+    """Whether JSON found in a folder is a dialer request: other JSON there is none of ivrc's business."""
+    import json
+
+    from ivrc.build.from_json import request_kind
+
+    try:
+        return request_kind(json.loads(source)) is not None
+    except ValueError:
+        return False
+
+
+def lint(
+    paths: list[Path],
+    output_format: str | None = None,
+    region: str | None = None,
+    recordings: Path | None = None,
+    select: list[str] | None = None,
+    ignore: list[str] | None = None,
+    strict: bool = False,
+    no_suppress: bool = False,
+    recipients: Path | None = None,
+    config_file: Path | None = None,
+) -> int:
+    """Check flows and requests, print every finding, and return the exit code."""
+    from ivrc.build.library import analyze
+    from ivrc.checks import unreadable_file
+    from ivrc.insight import render
+    from ivrc.language.diagnostics import Severity
+    from ivrc.language.files import Unreadable, read_text
+
+    if output_format is None:
+        output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    flags = {
+        "region": region_code(region),
+        "recordings": folder(recordings, "--recordings"),
+        "select": rule_list(select, "--select"),
+        "ignore": rule_list(ignore, "--ignore"),
+        "suppress": False if no_suppress else None,
+    }
+    files, missing = discover(paths)
+    data = [file for file, named in files if named and file.suffix in RECIPIENT_SUFFIXES]
+    files = [(file, named) for file, named in files if not (named and file.suffix in RECIPIENT_SUFFIXES)]
+    for people in data:  # a recipients file stands for the flows whose configuration names it
+        users = flows_of_recipients(people, config_file)
+        if not users:
+            sys.stderr.write(f"ivrc: {people}: no flow's configuration names it as recipients; not checked\n")
+        files.extend((flow, True) for flow in users if (flow, True) not in files and (flow, False) not in files)
+    if data and not files and not missing:
+        return EXIT_OK
+    reports: list[render.FileReport] = []
+    unreadable = [unreadable_file.diagnose(Unreadable(path, "no such file or folder")) for path in missing]
+    for file, named in files:
+        try:
+            source = read_text(file)
+        except Unreadable as problem:
+            unreadable.append(unreadable_file.diagnose(problem))
+            continue
+        if file.suffix == ".json" and not named and not looks_like_request(source):
+            continue
+        config = settings(file, config_file, **flags)
+        result = analyze(source, path=str(file), config=config)
+        reports.append(render.FileReport(str(file), source, result.diagnostics))
+        if file.suffix == ".ivr":
+            reports.extend(recipients_report(file, result, config, recipients))
+    if not reports and not unreadable:
+        nothing_found(paths, ".ivr files or request .json files")
+    # A file that cannot be read is a finding too, so CI shows it in the chosen format.
+    reports.extend(render.FileReport(d.path, None, (d,)) for d in unreadable)
+    reports.sort(key=lambda r: r.path)
+    findings = [d for r in reports for d in r.diagnostics]
+    sys.stdout.write(render.FORMATS[output_format](reports, colour(sys.stdout)))
+    sys.stdout.flush()
+    if output_format == "text":
+        sys.stderr.write(render.summary(findings, len(reports)) + "\n")
+        sys.stderr.flush()
+    if unreadable or any(d.rule == unreadable_file.NAME for d in findings):
+        return EXIT_USAGE
+    failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
+    return EXIT_FINDINGS if any(d.severity in failing for d in findings) else EXIT_OK

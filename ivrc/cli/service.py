@@ -1,0 +1,405 @@
+"""The commands that talk to the service: `ivrc deploy`, `ivrc cdr`, and `ivrc emulator`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ivrc.cli.app import (
+    CampaignOption,
+    ConfigOption,
+    RecipientsOption,
+    RecordingsOption,
+    RegionOption,
+    SkipInvalidOption,
+    _fail,
+    _flow_region,
+    _folder,
+    _name_campaign,
+    _read,
+    _region,
+    _report,
+    _service_failure,
+    _settings,
+    app,
+)
+from ivrc.cli.help import Command, complete_files, seconds, whole_number
+from ivrc.cli.insight import changes_since
+from ivrc.cli.lint import EXIT_FINDINGS, EXIT_OK, UsageError
+
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url", metavar="URL", help="The service's address (default: IVRC_BASE_URL, else the API document's)."
+    ),
+]
+UserOption = Annotated[
+    str | None, typer.Option("--user", metavar="NAME", help="User name (default: IVRC_USERNAME, else netrc).")
+]
+PasswordOption = Annotated[
+    str | None, typer.Option("--password", metavar="SECRET", help="Password (default: IVRC_PASSWORD, else netrc).")
+]
+
+
+TimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--timeout", metavar="SECONDS", parser=seconds, help="How long to wait for each answer of the service."
+    ),
+]
+
+
+def _client(base_url: str | None, user: str | None, password: str | None, timeout: float = 30.0, connections: int = 10):  # type: ignore[no-untyped-def]
+    """A client for the service; credentials from flags, the environment or netrc, never printed."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    from ivrc.service.api import DEFAULT_BASE_URL, DialerClient, Retry, credentials_for
+
+    url = base_url or os.environ.get("IVRC_BASE_URL") or DEFAULT_BASE_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        _fail(f"--base-url: `{parts.scheme}://{parts.hostname or ''}` is not an http(s) address")
+    if parts.username is not None:  # http://user:password@host, as the document writes it
+        from urllib.parse import unquote
+
+        user = user or unquote(parts.username)
+        password = password or unquote(parts.password or "")
+        host = parts.hostname + (f":{parts.port}" if parts.port else "")
+        url = urlunsplit((parts.scheme, host, parts.path, "", ""))
+    credentials = credentials_for(url, user, password)
+    if credentials is None:
+        _fail(
+            "no credentials: set IVRC_USERNAME and IVRC_PASSWORD, add a netrc entry for the service, or pass --user "
+            "and --password"
+        )
+    notice = lambda line: typer.echo(f"ivrc: {line}", err=True)  # noqa: E731
+    return DialerClient(
+        credentials, url, read_timeout=timeout, retry=Retry(notice=notice), connections=connections
+    ), url
+
+
+@app.command("deploy", cls=Command)
+def deploy_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE", help="The .ivr flow to deploy.", show_default=False, autocompletion=complete_files(".ivr")
+        ),
+    ],
+    phones: Annotated[
+        Path | None,
+        typer.Option(
+            "--phones",
+            metavar="LIST",
+            help="The phone list (.csv, .txt, .zip or .gz) for a flow with `numbers from …`.",
+        ),
+    ] = None,
+    recordings: RecordingsOption = None,
+    start: Annotated[bool, typer.Option("--start", help="Start the campaign once everything is uploaded.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check and print the plan; send nothing.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before sending.")] = False,
+    base_url: BaseUrlOption = None,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    timeout: TimeoutOption = 30.0,
+    region: RegionOption = None,
+    recipients: RecipientsOption = None,
+    concurrency: Annotated[
+        int,
+        typer.Option(
+            "--concurrency", metavar="N", parser=whole_number, help="With --recipients: requests in flight at once."
+        ),
+    ] = 4,
+    rate: Annotated[
+        float | None,
+        typer.Option("--rate", metavar="R", parser=seconds, help="With --recipients: at most R requests a second."),
+    ] = None,
+    resend_changed: Annotated[
+        bool,
+        typer.Option(
+            "--resend-changed",
+            help=(
+                "Send a changed flow again, as a new campaign, to those an earlier version was sent to (a second "
+                "call); with --recipients, to each recipient whose request changed."
+            ),
+        ),
+    ] = False,
+    campaign: CampaignOption = None,
+    show_request: Annotated[
+        bool,
+        typer.Option(
+            "--show-request", help="With --recipients: print the first recipient's whole request in the plan."
+        ),
+    ] = False,
+    skip_invalid: SkipInvalidOption = None,
+    config_file: ConfigOption = None,
+) -> None:
+    """Compile and check FILE, show the plan, then upload recordings, create the campaign,
+    upload the phone list and start it. Run it again to finish a deploy that was cut short.
+    A template flow with --recipients becomes one campaign per recipient."""
+
+    def checks() -> Callable[[], None] | None:
+        """Everything before the first request; returns the sending, or None when there is none."""
+        from ivrc.build.library import analyze
+        from ivrc.language import model as semantics
+        from ivrc.service import deploy
+        from ivrc.service.api import ServiceError
+
+        try:
+            source = _read(file)
+        except UsageError as error:
+            _fail(str(error))
+        folder = _folder(recordings, "--recordings")
+        config = _settings(file, config_file, region=_region(region), recordings=folder)
+        personal = recipients or config.recipients
+        result = analyze(source, path=str(file), config=config, emit_request=True, recipients=personal is not None)
+        _report(result, source, sys.stderr)
+        if result.template is not None and personal is not None:
+            from ivrc.cli import batch as cli_batch
+
+            if not 1 <= concurrency <= 64:
+                _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
+            _name_campaign(result, campaign)
+            client, url = _client(base_url, user, password, timeout, connections=concurrency)
+            how = cli_batch.Sending(start, dry_run, yes, concurrency, rate, resend_changed, show_request, skip_invalid)
+            return lambda: cli_batch.deploy(file, result, personal, _flow_region(result, config), client, url, how)
+        for flag, given in (
+            ("--campaign", campaign is not None),
+            ("--show-request", show_request),
+            ("--skip-invalid", skip_invalid is not None),
+        ):
+            if given:
+                _fail(f"{flag} is for a personal campaign: a template flow with --recipients")
+        if result.request is not None and recipients is not None:
+            _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
+        if result.request is None:
+            typer.echo("ivrc: nothing was sent: the flow has errors", err=True)
+            raise typer.Exit(EXIT_FINDINGS)
+        model = semantics.build(result.flow, config)  # type: ignore[arg-type]
+        names = [t.value for t in semantics.recordings(model)]
+        client, url = _client(base_url, user, password, timeout)
+        try:
+            # The phone list is read as the flow's own numbers are: with its `region`, else --region.
+            the_plan = deploy.plan(file, result.request, names, url, phones, config.recordings, start, model.region)
+        except deploy.DeployError as error:
+            client.close()
+            typer.echo(f"ivrc: error: {error}", err=True)
+            typer.echo("ivrc: nothing was sent", err=True)
+            raise typer.Exit(EXIT_FINDINGS) from None
+        try:
+            refreshed = deploy.refresh(the_plan, client)
+        except ServiceError as error:
+            client.close()
+            _service_failure(error, "the journal could not be checked with the service; nothing was sent")
+        typer.echo(f"Deploying {file} to {url}:")
+        if refreshed:
+            typer.echo(f"  ({refreshed})")
+        for number, step in enumerate(the_plan.steps, start=1):
+            done = " (already done)" if the_plan.journal.done(step.key) else ""
+            typer.echo(f"  {number}. {step.words}{done}")
+        if the_plan.generated:
+            typer.echo(
+                f"The flow has no unique_id; this deploy uses {the_plan.unique_id}, derived from the flow and the "
+                "service, so a re-run uses it too."
+            )
+        changes_since(the_plan.journal.last_deployed(), model, file, config)
+        if all(the_plan.journal.done(step.key) for step in the_plan.steps):
+            client.close()
+            typer.echo("Nothing to send: every step is done.")
+            return None
+        earlier = the_plan.journal.started()
+        if the_plan.generated and earlier is not None and earlier != the_plan.unique_id:
+            # The flow has no unique_id of its own, so its campaign's id changed with its text:
+            # sending it would call the same people again. That is a choice to make by name.
+            who = "the numbers of its phone list" if the_plan.phones is not None else "its number"
+            typer.echo(
+                f"The flow changed since campaign {earlier} was started on this service: this deploy creates campaign "
+                f"{the_plan.unique_id}, which calls {who} again."
+            )
+            if not resend_changed:
+                client.close()
+                if dry_run:
+                    typer.echo("Dry run: nothing was sent. Add --resend-changed to call them again.")
+                    return None
+                typer.echo(
+                    "ivrc: nothing was sent: add --resend-changed to call them again, or give the flow a unique_id to "
+                    "name its campaigns",
+                    err=True,
+                )
+                raise typer.Exit(EXIT_FINDINGS)
+        if dry_run:
+            client.close()
+            typer.echo("Dry run: nothing was sent.")
+            return None
+        if not yes:
+            if not sys.stdin.isatty():
+                client.close()
+                _fail("not on a terminal, so nothing can be confirmed; add --yes to send without asking")
+            if not typer.confirm("Send it?", default=False):
+                client.close()
+                typer.echo("Nothing was sent.")
+                raise typer.Exit(EXIT_OK)
+        return lambda: _send_one(the_plan, client, source, start)
+
+    with _until_sending():
+        sending = checks()
+    if sending is not None:
+        sending()
+
+
+@contextlib.contextmanager
+def _until_sending() -> Iterator[None]:
+    """A Ctrl-C during the checks, the plan or the question says what it means: nothing was sent."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo("\nivrc: interrupted before sending: nothing was sent", err=True)
+        raise typer.Exit(130) from None
+
+
+def _send_one(the_plan, client, source: str, start: bool) -> None:  # type: ignore[no-untyped-def]
+    """Send a single flow's plan, step by step, each recorded in its journal as it is done."""
+    from ivrc.service import deploy
+    from ivrc.service.api import ServiceError
+
+    try:
+        with client:
+            deploy.execute(the_plan, client, lambda line: typer.echo(f"  {line}"), _progress)
+        the_plan.journal.deployed(source)
+    except ServiceError as error:
+        done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
+        _service_failure(
+            error,
+            "the deploy stopped part way. Done: " + ("; ".join(done) if done else "nothing") + ".",
+            the_plan.journal.path,
+        )
+    except KeyboardInterrupt:
+        done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
+        typer.echo(
+            "\nivrc: interrupted while sending. Done: " + ("; ".join(done) if done else "nothing") + ".", err=True
+        )
+        typer.echo(
+            "ivrc: run the same command again to finish: what is done is not sent twice (journal: "
+            f"{the_plan.journal.path})",
+            err=True,
+        )
+        raise typer.Exit(130) from None
+    typer.echo(
+        f"Deployed: campaign {the_plan.unique_id}"
+        + (" is started." if start else ". Start it with --start when ready.")
+    )
+
+
+def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
+    """A progress bar on stderr for a phone list upload, when stderr is a terminal."""
+    if not sys.stderr.isatty() or total < 64 * 1024:
+        return None
+    from rich.progress import Progress
+
+    bar = Progress(transient=True, console=None)
+    bar.start()
+    task = bar.add_task("uploading the phone list", total=total)
+    sent = 0
+
+    def advance(size: int) -> None:
+        nonlocal sent
+        sent += size
+        bar.update(task, advance=size)
+        if sent >= total:
+            bar.stop()
+
+    return advance
+
+
+@app.command("emulator", cls=Command)
+def emulator_command(
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", parser=whole_number, help="The port to listen on.")
+    ] = 8080,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", metavar="DIR", help="Keep state here (default: a new temporary folder).")
+    ] = None,
+    callee_script: Annotated[
+        Path | None,
+        typer.Option("--callee-script", metavar="FILE", help='JSON: number (or "*") -> {answer, keys, hangup_cause}.'),
+    ] = None,
+    allow_callbacks_to: Annotated[
+        list[str] | None,
+        typer.Option("--allow-callbacks-to", metavar="HOST", help="Also report calls to this host (loopback always)."),
+    ] = None,
+    region: Annotated[
+        str, typer.Option("--region", metavar="CODE", help="How the service reads local numbers.")
+    ] = "IL",
+    no_wait: Annotated[
+        bool,
+        typer.Option(
+            "--no-wait",
+            help="Call a campaign scheduled for later as soon as it is started (its records keep the scheduled times).",
+        ),
+    ] = False,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            "--header-timeout",
+            metavar="SECONDS",
+            parser=seconds,
+            help="Close a connection whose request headers have not all arrived by then.",
+        ),
+    ] = 10.0,
+) -> None:
+    """Run a local Paycall Dynamic Dialer for development and CI."""
+    import json
+
+    try:
+        from ivrc.service.emulator import Settings, serve
+    except ImportError:
+        _fail("the emulator needs its extra dependencies: pip install 'ivrc[emulator]'")
+    user = user or os.environ.get("IVRC_USERNAME")
+    password = password or os.environ.get("IVRC_PASSWORD")
+    if not user or not password:
+        _fail("give the emulator's credentials with --user and --password (or IVRC_USERNAME and IVRC_PASSWORD)")
+    script = None
+    if callee_script is not None:
+        try:
+            script = json.loads(_read(callee_script))
+        except UsageError as error:
+            _fail(f"--callee-script {error}")
+        except ValueError as error:
+            _fail(f"--callee-script {callee_script}: not valid JSON: {error}")
+        if not isinstance(script, dict) or not all(isinstance(v, dict) for v in script.values()):
+            _fail(f"--callee-script {callee_script}: expected an object of number -> {{answer, keys, hangup_cause}}")
+    import socket
+
+    try:  # say plainly when the port is taken, before anything starts
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+    folder = data or Path(tempfile.mkdtemp(prefix="ivrc-emulator-"))
+    settings = Settings(
+        user,
+        password,
+        folder,
+        _region(region) or "IL",
+        script,
+        set(allow_callbacks_to or ()),
+        no_wait=no_wait,
+        header_seconds=header_timeout,
+    )
+    typer.echo(f"ivrc emulator on http://{host}:{port} (state in {folder})", err=True)
+    try:
+        serve(settings, host, port)
+    except OSError as error:
+        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")

@@ -1,0 +1,255 @@
+"""Diagnostics out: one function per format. Text is for people (rustc's layout); JSON, SARIF
+and GitHub workflow commands are for machines and never coloured."""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from ivrc.language.diagnostics import Diagnostic, Severity
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """One file's findings, with its text for the excerpts."""
+
+    path: str
+    source: str | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+# A line longer than this is shown as a window around the span.
+WINDOW = 120
+_COLOURS = {Severity.ERROR: "1;31", Severity.WARNING: "1;33", Severity.INFO: "1;36"}
+
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
+
+
+def _width(char: str) -> int:
+    if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _shown(char: str) -> str:
+    """What stands for a character in the excerpt: tabs as spaces, control characters as �."""
+    if char == "\t":
+        return "    "
+    if not char.isprintable() and unicodedata.category(char) != "Cf":
+        return "\ufffd"
+    return char
+
+
+def excerpt(line: str, start: int, end: int) -> tuple[str, str]:
+    """The line as shown and its underline, for 0-based character offsets [start, end)."""
+    end = max(end, start + 1)
+    if len(line) > WINDOW:
+        left = max(0, start - WINDOW // 3)
+        right = min(len(line), max(left + WINDOW, end))
+        right = min(right, left + WINDOW * 2)
+        prefix = "…" if left else ""
+        line = prefix + line[left:right] + ("…" if right < len(line) else "")
+        shift = left - len(prefix)
+        start, end = start - shift, min(end - shift, len(line))
+    shown = [_shown(c) for c in line]
+    pad = sum(sum(_width(c) for c in s) for s in shown[:start])
+    marks = sum(sum(_width(c) for c in s) for s in shown[start:end]) or 1
+    return "".join(shown).rstrip(), " " * pad + "^" * marks
+
+
+def text(diagnostic: Diagnostic, source: str | list[str] | None, colour: bool = False) -> str:
+    """`path:line:col: error[rule]: message`, the source line underlined, then `help:`.
+    `source` is the file's text, or its lines when many findings share one file."""
+    d = diagnostic
+    head = _paint(f"{d.severity.value}[{d.rule}]", _COLOURS[d.severity], colour)
+    out = [f"{d.path}:{d.line}:{d.column}: {head}: {d.message}"]
+    lines = (source.split("\n") if isinstance(source, str) else source) if source is not None else []
+    if 0 < d.line <= len(lines):
+        line = lines[d.line - 1].rstrip("\r")
+        end = d.end_column - 1 if d.end_line == d.line else len(line)
+        shown, underline = excerpt(line, d.column - 1, end)
+        gutter = " " * len(str(d.line))
+        bar = _paint("|", "1;34", colour)
+        out.append(f"{gutter} {bar}")
+        out.append(f"{_paint(str(d.line), '1;34', colour)} {bar} {shown}")
+        out.append(f"{gutter} {bar} {_paint(underline, _COLOURS[d.severity], colour)}")
+    if d.help:
+        gutter = " " * len(str(d.line))
+        out.append(f"{gutter} = {_paint('help', '1', colour)}: {d.help}")
+    return "\n".join(out)
+
+
+def summary(diagnostics: Iterable[Diagnostic], files: int) -> str:
+    counts = {s: 0 for s in Severity}
+    for d in diagnostics:
+        counts[d.severity] += 1
+    parts = [f"{n} {s.value}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
+    noun = "file" if files == 1 else "files"
+    if not parts:
+        return f"All checks passed ({files} {noun})."
+    return f"Found {', '.join(parts)} in {files} {noun}."
+
+
+# In text, a file with many findings of one rule (a recipients file with many bad rows) shows
+# the first ones and a count of the rest; the machine formats list every finding.
+SHOWN_PER_RULE = 20
+
+
+def text_report(reports: list[FileReport], colour: bool = False) -> str:
+    out: list[str] = []
+    for report in reports:
+        lines = report.source.split("\n") if isinstance(report.source, str) else report.source
+        shown: dict[str, int] = {}
+        for d in report.diagnostics:
+            shown[d.rule] = shown.get(d.rule, 0) + 1
+            if shown[d.rule] <= SHOWN_PER_RULE:
+                out.append(text(d, lines, colour) + "\n")
+        for rule, count in shown.items():
+            if count > SHOWN_PER_RULE:
+                rest = count - SHOWN_PER_RULE
+                out.append(
+                    f"{report.path}: … and {rest} more {rule} finding{'s' if rest != 1 else ''} (--format json lists "
+                    "every one)\n"
+                )
+    return "".join(out)
+
+
+def json_report(reports: list[FileReport], colour: bool = False) -> str:
+    """One JSON array; each finding has exactly the keys below, `help` null when there is none."""
+    items = [
+        {
+            "path": d.path,
+            "line": d.line,
+            "column": d.column,
+            "end_line": d.end_line,
+            "end_column": d.end_column,
+            "rule": d.rule,
+            "severity": d.severity.value,
+            "message": d.message,
+            "help": d.help,
+        }
+        for r in reports
+        for d in r.diagnostics
+    ]
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+_GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def _github_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(value: str) -> str:
+    return _github_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_report(reports: list[FileReport], colour: bool = False) -> str:
+    """GitHub Actions workflow commands, which annotate the lines of a pull request."""
+    lines = []
+    for report in reports:
+        for d in report.diagnostics:
+            props = ",".join(
+                f"{key}={_github_property(str(value))}"
+                for key, value in (
+                    ("file", _relative(d.path)),
+                    ("line", d.line),
+                    ("col", d.column),
+                    ("endLine", d.end_line),
+                    ("endColumn", d.end_column),
+                    ("title", f"ivrc ({d.rule})"),
+                )
+            )
+            message = d.message + (f"\nhelp: {d.help}" if d.help else "")
+            lines.append(f"::{_GITHUB_LEVELS[d.severity]} {props}::{_github_data(message)}\n")
+    return "".join(lines)
+
+
+_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+
+
+def sarif_report(reports: list[FileReport], colour: bool = False) -> str:
+    """SARIF 2.1.0 for code scanning: every rule's metadata, stable ruleIds, relative paths."""
+    from ivrc import __version__
+    from ivrc.checks import RULES
+
+    index = {rule.name: i for i, rule in enumerate(RULES)}
+    rules = [
+        {
+            "id": rule.name,
+            "name": "".join(part.title() for part in rule.name.split("-")),
+            "shortDescription": {"text": rule.summary},
+            "fullDescription": {"text": rule.docs.split("\n\n", 1)[0].split("\n", 1)[-1].replace("\n", " ")},
+            "help": {"text": rule.docs, "markdown": _markdown(rule.docs)},
+            "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
+        }
+        for rule in RULES
+    ]
+    results = [
+        {
+            "ruleId": d.rule,
+            "ruleIndex": index[d.rule],
+            "level": _SARIF_LEVELS[d.severity],
+            "message": {"text": d.message + (f" Help: {d.help}" if d.help else "")},
+            "locations": [{"physicalLocation": {"artifactLocation": _artifact(d.path), "region": _region(d)}}],
+        }
+        for r in reports
+        for d in r.diagnostics
+    ]
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {"name": "ivrc", "version": __version__, "semanticVersion": __version__, "rules": rules}
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"
+
+
+def _markdown(docs: str) -> str:
+    headings = ("What it does", "Why is this bad?", "Example", "Use instead")
+    return "\n".join(f"## {line}" if line in headings else line for line in docs.split("\n"))
+
+
+def _relative(path: str) -> str:
+    try:
+        return Path(os.path.relpath(path)).as_posix() if not path.startswith("<") else path
+    except ValueError:  # another drive on Windows
+        return Path(path).as_posix()
+
+
+def _artifact(path: str) -> dict[str, str]:
+    relative = _relative(path)
+    if relative.startswith("../") or Path(relative).is_absolute():
+        return {"uri": Path(path).resolve().as_uri()}
+    return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
+
+
+def _region(d: Diagnostic) -> dict[str, int]:
+    # SARIF's end column is exclusive, like ours; an empty span still covers one column.
+    end_column = d.end_column if (d.end_line, d.end_column) > (d.line, d.column) else d.column + 1
+    return {"startLine": d.line, "startColumn": d.column, "endLine": d.end_line, "endColumn": end_column}
+
+
+FORMATS: dict[str, Callable[[list[FileReport], bool], str]] = {
+    "text": text_report,
+    "json": json_report,
+    "sarif": sarif_report,
+    "github": github_report,
+}

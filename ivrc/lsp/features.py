@@ -1,0 +1,548 @@
+"""What an editor asks of a flow in `ivrc lsp`: where a step or a recipient field is defined,
+its references and a rename, the outline, completion, hover, formatting, semantic colours and
+quick fixes. Each handler registers itself on `ivrc.lsp.server.server` and is guarded."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types as lsp
+from pygls.uris import to_fs_path
+
+from ivrc.checks import BY_NAME
+from ivrc.language import ast, printer
+from ivrc.lsp.server import IvrServer, code_point_column, current, guarded, inside, server, to_range, utf16_units
+
+TOKEN_TYPES = ["keyword", "string", "number", "comment", "function", "enumMember", "operator"]
+
+# Keyword -> what it does and the API field it writes, for hover.
+KEYWORD_DOCS = {
+    "region": ("How to read local phone numbers in this file (ISO 3166 code).", None),
+    "dialer": ("A dialer request (POST /v2/calls/dialer); its optional text is the unique_id.", "unique_id"),
+    "simple_dialer": ("A simple dialer request (POST /v2/calls/simple_dialer).", "unique_id"),
+    "step": ("One step of the IVR; its name is the step_id.", "step_id"),
+    "return_address": ("Where the service reports each call. Required.", "return_address"),
+    "number": ("The number to call.", "number"),
+    "numbers": (
+        "`numbers from queue` / `numbers from campaign`: call the uploaded phone list.",
+        "numbers_from_queue / from_campaign",
+    ),
+    "cli": ("The caller id; leave it out (or empty) to hide it.", "cli / cid_a / cid_b"),
+    "dtmf": (
+        "Keys sent on answer: 0-9 * #, W waits 1 s, w waits 0.5 s.",
+        "dtmf_originator / dtmf_keys / dtmf_a / dtmf_b",
+    ),
+    "max_retries": ("Retries of each question on an invalid key or timeout (0-10000).", "max_retries"),
+    "ring_timeout": ("How long to ring before giving up, in whole seconds.", "ring_timeout"),
+    "retry_wait_time": ("How long to wait between retries, in whole seconds.", "retry_wait_time"),
+    "schedule": (
+        "`schedule in 5m` (seconds from now) or `schedule at <time>` (a Unix timestamp).",
+        "schedule_type, schedule",
+    ),
+    "leg_a": ("The number the simple dialer calls, with its cli and dtmf.", "leg_a, cid_a, dtmf_a"),
+    "leg_b": ("The number to bridge to after the sound.", "leg_b, cid_b, dtmf_b"),
+    "answer_delay": ("Seconds to wait after the answer before the sound.", "answer_delay"),
+    "dial_at": ("When the simple dialer starts, as an ISO 8601 time with offset.", "dial_at"),
+    "voice": ("`male` or `female` text to speech.", "gender"),
+    "say": (
+        "The prompt: a text, several texts, a text `with` placeholder values, or `file` a recording.",
+        "prompt, prompt_is_file / sound, tts",
+    ),
+    "keys": ("The keys offered, written out; without it, every handled key. `keys none` offers none.", "dtmf_ivr"),
+    "timeout": ("How long to wait for a key, in whole seconds.", "dtmf_ivr_timeout"),
+    "retries": ("Retries of this step on an invalid key or timeout.", "dtmf_ivr_retries"),
+    "invalid": (
+        "`invalid say …`: what is played after a key that is not offered.",
+        "dtmf_ivr_invalid_text, dtmf_invalid_text_is_file",
+    ),
+    "on": ('A key (`1`, `11`, `"#"`) or range (`10..12`) and its actions.', "actions[].key"),
+    "play": ("Play a text (with an optional voice) or `file` a recording.", "action play: text, gender, is_recording"),
+    "wait": ("Wait; the service rounds fractions of a second up.", "action wait: sleep"),
+    "goto": ("Go to another step (only in a flow with goto).", "action goto: step_id"),
+    "call": ("Bridge the call to a number, with a caller id and DTMF.", "action call: number, cli, dtmf_keys"),
+    "mark": ('`mark remove` or `mark custom "value"`: reported with the step.', "action mark: type, value"),
+    "hangup": ("Hang up.", "action hangup"),
+}
+TOP_KEYWORDS = ["region", "dialer", "simple_dialer", "step"]
+STEP_KEYWORDS = ["voice", "say", "keys", "timeout", "retries", "invalid", "on"]
+ACTION_KEYWORDS = ["play", "wait", "goto", "call", "mark", "hangup"]
+DIALER_KEYWORDS = [
+    "return_address",
+    "number",
+    "numbers from queue",
+    "cli",
+    "dtmf",
+    "max_retries",
+    "ring_timeout",
+    "retry_wait_time",
+    "schedule",
+]
+SIMPLE_KEYWORDS = [
+    "leg_a",
+    "leg_b",
+    "numbers from campaign",
+    "say",
+    "voice",
+    "answer_delay",
+    "dial_at",
+    "max_retries",
+    "ring_timeout",
+    "retry_wait_time",
+]
+
+# ---- steps: definition, references, rename, symbols ------------------------------------------------
+
+
+def _step_names(flow: ast.Flow | None) -> list[tuple[str, ast.Span, bool]]:
+    """Every step name in the file: (name, span, is the definition)."""
+    if flow is None:
+        return []
+    found = []
+    for step in flow.steps:
+        found.append((step.name.text, step.name.span, True))
+        for handler in step.handlers:
+            for action in handler.actions:
+                if isinstance(action, ast.Goto):
+                    found.append((action.target.text, action.target.span, False))
+    return found
+
+
+def _name_at(flow: ast.Flow | None, position: lsp.Position, lines: list[str]) -> str | None:
+    line = position.line + 1
+    column = code_point_column(lines[position.line] if position.line < len(lines) else "", position.character)
+    return next((name for name, span, _ in _step_names(flow) if inside(span, line, column)), None)
+
+
+# ---- recipient fields: completion, hover, and the header column they name ---------------------------
+
+
+def _recipients_header(uri: str) -> tuple[Path, dict[str, tuple[int, int]]] | None:
+    """The configured recipients file and its columns, each with its line and column."""
+    from ivrc.build.recipients import Recipients, RecipientsError
+    from ivrc.language.config import ConfigError, for_file
+    from ivrc.language.files import Unreadable
+
+    try:
+        path = for_file(Path(to_fs_path(uri) or uri)).recipients
+    except ConfigError:
+        return None
+    if path is None:
+        return None
+    try:
+        with Recipients(path) as recipients:
+            if recipients.kind == "jsonl":
+                next(recipients.rows(), None)  # the first line names the keys
+            return path, {cell.value: (cell.line, cell.column) for cell in recipients.header}
+    except (RecipientsError, Unreadable, OSError):
+        return None
+
+
+def _field_at(flow: ast.Flow | None, line: int, column: int) -> ast.Field | None:
+    if flow is None or not flow.requests:
+        return None
+    from ivrc.language import model as semantics
+
+    return next((use.field for use in semantics.build(flow).fields if inside(use.field.span, line, column)), None)
+
+
+def _at(
+    ls: IvrServer, params: lsp.TextDocumentPositionParams | lsp.DefinitionParams | lsp.HoverParams
+) -> tuple[Any, list[str], str, int, int]:
+    """The document's analysis and lines, and the cursor: its line's text, 1-based line and column."""
+    text, result = current(ls, params.text_document.uri)
+    lines = text.split("\n")
+    line_text = lines[params.position.line] if params.position.line < len(lines) else ""
+    return result, lines, line_text, params.position.line + 1, code_point_column(line_text, params.position.character)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
+@guarded()
+def definition(ls: IvrServer, params: lsp.DefinitionParams) -> lsp.Location | None:
+    result, lines, _, line, column = _at(ls, params)
+    field = _field_at(result.flow, line, column)
+    if field is not None:
+        header = _recipients_header(params.text_document.uri)
+        if header is None or field.name not in header[1]:
+            return None
+        at_line, at_column = header[1][field.name]
+        start = lsp.Position(line=at_line - 1, character=at_column - 1)
+        return lsp.Location(
+            uri=header[0].resolve().as_uri(),
+            range=lsp.Range(start=start, end=lsp.Position(line=at_line - 1, character=at_column - 1 + len(field.name))),
+        )
+    wanted = _name_at(result.flow, params.position, lines)
+    for name, span, defines in _step_names(result.flow):
+        if defines and name == wanted:
+            return lsp.Location(uri=params.text_document.uri, range=to_range(lines, span))
+    return None
+
+
+@server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
+@guarded(default=[])
+def references(ls: IvrServer, params: lsp.ReferenceParams) -> list[lsp.Location]:
+    text, result = current(ls, params.text_document.uri)
+    lines = text.split("\n")
+    wanted = _name_at(result.flow, params.position, lines)
+    include = params.context.include_declaration
+    return [
+        lsp.Location(uri=params.text_document.uri, range=to_range(lines, span))
+        for name, span, defines in _step_names(result.flow)
+        if name == wanted and (include or not defines)
+    ]
+
+
+@server.feature(lsp.TEXT_DOCUMENT_RENAME)
+@guarded()
+def rename(ls: IvrServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
+    text, result = current(ls, params.text_document.uri)
+    lines = text.split("\n")
+    wanted = _name_at(result.flow, params.position, lines)
+    if wanted is None or not params.new_name:
+        return None
+    new = printer.name(params.new_name)
+    edits = [
+        lsp.TextEdit(range=to_range(lines, span), new_text=new)
+        for name, span, _ in _step_names(result.flow)
+        if name == wanted
+    ]
+    return lsp.WorkspaceEdit(changes={params.text_document.uri: edits})
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+@guarded(default=[])
+def symbols(ls: IvrServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+    text, result = current(ls, params.text_document.uri)
+    lines = text.split("\n")
+    found = []
+    for item in result.flow.items if result.flow else ():
+        if isinstance(item, ast.Step):
+            found.append(
+                lsp.DocumentSymbol(
+                    name=item.name.text,
+                    kind=lsp.SymbolKind.Function,
+                    range=to_range(lines, item.span),
+                    selection_range=to_range(lines, item.name.span),
+                    detail="step",
+                )
+            )
+        elif isinstance(item, ast.Request):
+            detail = item.unique_id.value if item.unique_id else None
+            found.append(
+                lsp.DocumentSymbol(
+                    name=item.kind,
+                    kind=lsp.SymbolKind.Module,
+                    range=to_range(lines, item.span),
+                    selection_range=to_range(lines, item.keyword.span),
+                    detail=detail,
+                )
+            )
+    return found
+
+
+# ---- completion ------------------------------------------------------------------------------------
+
+_STRING = re.compile(r'"([^"\\\n]|\\.)*"?')
+
+
+def _block(text: str) -> str:
+    """Which block the cursor is in, by the keyword before each open brace: top, dialer,
+    simple_dialer, step or handler."""
+    plain = re.sub(r"#[^\n]*", "", _STRING.sub('""', text))
+    stack: list[str] = []
+    for match in re.finditer(r"[{}]", plain):
+        if match.group() == "}":
+            if stack:
+                stack.pop()
+            continue
+        before = plain[: match.start()].rstrip()
+        kind = (
+            "handler"
+            if re.search(r"\bon\s+\S+$", before)
+            else next(
+                (k for k in ("simple_dialer", "dialer", "step") if re.search(rf"\b{k}\b[^{{}}]*$", before)), "top"
+            )
+        )
+        stack.append(kind)
+    return stack[-1] if stack else "top"
+
+
+def _items(words: list[str], kind: lsp.CompletionItemKind) -> list[lsp.CompletionItem]:
+    return [
+        lsp.CompletionItem(word, kind=kind, documentation=KEYWORD_DOCS.get(word.split()[0], ("", None))[0] or None)
+        for word in words
+    ]
+
+
+@server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[" ", "[", "$", ","]))
+@guarded(default=[])
+def completion(ls: IvrServer, params: lsp.CompletionParams) -> list[lsp.CompletionItem]:
+    text, result = current(ls, params.text_document.uri)
+    lines = text.split("\n")
+    line = lines[params.position.line] if params.position.line < len(lines) else ""
+    before = line[: code_point_column(line, params.position.character) - 1]
+    upto = "\n".join(lines[: params.position.line] + [before])
+    if re.search(r"\brecipient\.\w*$", before):
+        header = _recipients_header(params.text_document.uri)
+        used = {u.field.name for u in semantics_fields(result.flow)}
+        names = list(header[1]) if header else []
+        names += sorted(used - set(names))
+        where = f"a column of {header[0].name}" if header else "a column of the recipients file"
+        return [lsp.CompletionItem(n, kind=lsp.CompletionItemKind.Field, detail=where) for n in names]
+    if re.search(r"(=|\bnumber|\bcall)\s+\w*$", before) and not re.search(r"\bkeys\b", before):
+        extra = [
+            lsp.CompletionItem(
+                "recipient.",
+                kind=lsp.CompletionItemKind.Module,
+                detail="a value each recipient has (a column of the recipients file)",
+            )
+        ]
+    else:
+        extra = []
+    if re.search(r"#\s*ivrc:\s*ignore\[[^\]]*$", before):
+        return [
+            lsp.CompletionItem(
+                name, kind=lsp.CompletionItemKind.Value, detail=rule.severity.value, documentation=rule.summary
+            )
+            for name, rule in BY_NAME.items()
+        ]
+    placeholder = re.search(r'\bsay\s+"[^"]*\$([A-Za-z0-9_]*)$', before)
+    if placeholder:
+        names = re.findall(r"(\w+)\s*=", line.split(" with ", 1)[1]) if " with " in line else []
+        return [lsp.CompletionItem(f"{n}$", kind=lsp.CompletionItemKind.Variable) for n in names]
+    if before.count('"') % 2 == 1 or "#" in before.replace('"#"', ""):
+        return []  # inside a text or a comment
+    if re.search(r"\bgoto\s+\S*$", before):
+        return [
+            lsp.CompletionItem(printer.name(s.name.text), kind=lsp.CompletionItemKind.Function)
+            for s in (result.flow.steps if result.flow else [])
+        ]
+    if re.search(r"\bvoice\s+\S*$", before):
+        return _items(["male", "female"], lsp.CompletionItemKind.EnumMember)
+    if re.search(r"\bmark\s+\S*$", before):
+        return _items(["remove", "custom"], lsp.CompletionItemKind.Keyword)
+    words = {
+        "top": TOP_KEYWORDS,
+        "dialer": DIALER_KEYWORDS,
+        "simple_dialer": SIMPLE_KEYWORDS,
+        "step": STEP_KEYWORDS,
+        "handler": ACTION_KEYWORDS,
+    }[_block(upto)]
+    if re.search(r"->\s*\S*$", before):
+        words = ACTION_KEYWORDS
+    if extra:
+        return extra
+    return _items(words, lsp.CompletionItemKind.Keyword)
+
+
+def semantics_fields(flow: ast.Flow | None) -> list[Any]:
+    if flow is None or not flow.requests:
+        return []
+    from ivrc.language import model as semantics
+
+    return semantics.build(flow).fields
+
+
+# ---- hover ------------------------------------------------------------------------------------------
+
+
+@server.feature(lsp.TEXT_DOCUMENT_HOVER)
+@guarded()
+def hover(ls: IvrServer, params: lsp.HoverParams) -> lsp.Hover | None:
+    result, _, line_text, line, column = _at(ls, params)
+    for d in result.diagnostics:
+        if inside(d.span, line, column) and d.rule in BY_NAME:
+            return _markdown(f"**{d.rule}** ({d.severity.value})\n\n{BY_NAME[d.rule].docs}")
+    number = _phone_at(result.flow, line, column)
+    if number is not None:
+        return number
+    field = _field_at(result.flow, line, column)
+    if field is not None:
+        header = _recipients_header(params.text_document.uri)
+        if header is None:
+            return _markdown(
+                f"**{field.written}**: each recipient's value of `{field.name}`; set `recipients` in ivrc.toml or "
+                "[tool.ivrc] to check it here"
+            )
+        if field.name not in header[1]:
+            return _markdown(f"**{field.written}**: {header[0].name} has no column `{field.name}`")
+        at_line, at_column = header[1][field.name]
+        return _markdown(
+            f"**{field.written}**: each recipient's value in the column `{field.name}` of {header[0].name} (line "
+            f"{at_line}, column {at_column})"
+        )
+    for match in re.finditer(r"[A-Za-z_]+", line_text):
+        if (
+            match.start() < column <= match.end() + 1
+            and match.group() in KEYWORD_DOCS
+            and not _in_string(line_text, match.start())
+        ):
+            words, api_field = KEYWORD_DOCS[match.group()]
+            return _markdown(f"**{match.group()}**: {words}" + (f"\n\nAPI field: `{api_field}`" if api_field else ""))
+    return None
+
+
+def _in_string(line: str, index: int) -> bool:
+    return line[:index].count('"') % 2 == 1
+
+
+def _markdown(value: str) -> lsp.Hover:
+    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=value))
+
+
+def _phone_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None:
+    if flow is None:
+        return None
+    from ivrc.language import model as semantics
+
+    for use in semantics.build(flow).phones:
+        if inside(use.text.span, line, column):
+            reading = use.reading
+            if reading.digits:
+                return _markdown(
+                    f"`{use.text.value}` is **+{reading.digits}** ({reading.region or 'unknown region'}, "
+                    f"{reading.status})"
+                )
+            return _markdown(f"`{use.text.value}`: {reading.reason}")
+    return None
+
+
+# ---- formatting, semantic tokens, code actions ---------------------------------------------------------
+
+
+@server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
+@guarded(default=[])
+def formatting(ls: IvrServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit]:
+    from ivrc.build.library import CompileError, FormatError, fmt
+
+    text = ls.workspace.get_text_document(params.text_document.uri).source
+    try:
+        formatted = fmt(text)
+    except (CompileError, FormatError):
+        return []  # a file that does not parse is left as it is
+    if formatted == text:
+        return []
+    lines = text.split("\n")
+    whole = lsp.Range(start=lsp.Position(line=0, character=0), end=lsp.Position(line=len(lines), character=0))
+    return [lsp.TextEdit(range=whole, new_text=formatted)]
+
+
+def _tokens(text: str) -> list[tuple[int, int, int, int]]:
+    """(line, start column, length, type) of each token the lexer reads, up to an error."""
+    from lark import Token
+
+    from ivrc.language.parser import lark_parser
+
+    kinds = {"STRING": 1, "INT": 2, "KEY": 2, "DURATION": 2, "TIME": 2, "GENDER": 5, "NAME": 4}
+    found: list[tuple[int, int, int, int]] = []
+    parser = lark_parser()
+    interactive = parser.parse_interactive(text)
+    try:
+        for token in interactive.iter_parse():
+            assert isinstance(token, Token)
+            kind = kinds.get(token.type)
+            if kind is None:
+                kind = 6 if not str(token)[:1].isalpha() else 0
+            found.append((token.line or 1, token.column or 1, len(str(token)), kind))
+    except Exception:  # stop colouring at the first error
+        pass
+    for match in re.finditer(r"#[^\n]*", _STRING.sub(lambda m: " " * len(m.group()), text)):
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        found.append((line, column, len(match.group()), 3))
+    return sorted(set(found))
+
+
+@server.feature(
+    lsp.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, lsp.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=[])
+)
+@guarded(default=lsp.SemanticTokens(data=[]))
+def semantic_tokens(ls: IvrServer, params: lsp.SemanticTokensParams) -> lsp.SemanticTokens:
+    text = ls.workspace.get_text_document(params.text_document.uri).source
+    lines = text.split("\n")
+    data: list[int] = []
+    previous_line, previous_start = 0, 0
+    for line, column, length, kind in _tokens(text):
+        source = lines[line - 1] if line <= len(lines) else ""
+        start = utf16_units(source, column)
+        size = utf16_units(source, column + length) - start
+        delta_line = line - 1 - previous_line
+        delta_start = start - previous_start if delta_line == 0 else start
+        data += [delta_line, delta_start, size, kind, 0]
+        previous_line, previous_start = line - 1, start
+    return lsp.SemanticTokens(data=data)
+
+
+@server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION, lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix]))
+@guarded(default=[])
+def code_actions(ls: IvrServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction]:
+    uri = params.text_document.uri
+    text = ls.workspace.get_text_document(uri).source
+    lines = text.split("\n")
+    actions = []
+    for d in params.context.diagnostics:
+        help_text = (d.data or {}).get("help") if isinstance(d.data, dict) else None
+        if d.code == "dangling-goto" and help_text:
+            match = re.search(r"did you mean `([^`]+)`", help_text)
+            if match:
+                edit = lsp.TextEdit(range=d.range, new_text=printer.name(match.group(1)))
+                actions.append(
+                    lsp.CodeAction(
+                        f"Change to `{match.group(1)}`",
+                        kind=lsp.CodeActionKind.QuickFix,
+                        diagnostics=[d],
+                        edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
+                        is_preferred=True,
+                    )
+                )
+        if d.code == "unreachable-action":
+            actions.append(
+                lsp.CodeAction(
+                    "Remove the actions that never run",
+                    kind=lsp.CodeActionKind.QuickFix,
+                    diagnostics=[d],
+                    edit=lsp.WorkspaceEdit(changes={uri: [_removal(lines, d.range)]}),
+                )
+            )
+        if d.code and d.code in BY_NAME and d.code != "syntax-error":
+            row = d.range.start.line
+            here = lines[row] if row < len(lines) else ""
+            indent = here[: len(here) - len(here.lstrip())]
+            comment = lsp.TextEdit(
+                range=lsp.Range(start=lsp.Position(line=row, character=0), end=lsp.Position(line=row, character=0)),
+                new_text=f"{indent}# ivrc: ignore[{d.code}]\n",
+            )
+            actions.append(
+                lsp.CodeAction(
+                    f"Suppress {d.code} on this line",
+                    kind=lsp.CodeActionKind.QuickFix,
+                    diagnostics=[d],
+                    edit=lsp.WorkspaceEdit(changes={uri: [comment]}),
+                )
+            )
+    return actions
+
+
+def _removal(lines: list[str], span: lsp.Range) -> lsp.TextEdit:
+    """Remove a run of actions with the separator before it (`; …` on one line, whole lines else)."""
+    start, end = span.start, span.end
+    first = lines[start.line]
+    head = first[: start.character].rstrip()
+    if head.endswith(";"):
+        return lsp.TextEdit(
+            range=lsp.Range(start=lsp.Position(line=start.line, character=len(head) - 1), end=end), new_text=""
+        )
+    if not head.strip():
+        return lsp.TextEdit(
+            range=lsp.Range(
+                start=lsp.Position(line=start.line, character=0), end=lsp.Position(line=end.line + 1, character=0)
+            ),
+            new_text="",
+        )
+    return lsp.TextEdit(range=span, new_text="")
+
+
+def serve() -> None:
+    """`ivrc lsp`: the server over stdio, with the handlers of this module and of `ivrc.lsp.server`."""
+    server.start_io()

@@ -1,0 +1,499 @@
+"""A local Paycall Dynamic Dialer: every endpoint of the API document, behind Basic auth, with
+the compiler's own schemas and checks as its validation. Bad input gets a 4xx with a JSON
+`error`, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import io
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+import zipfile
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ivrc.language import phone
+from ivrc.language.config import Config
+from ivrc.running.records import write_cdr
+from ivrc.running.simulate import mapping
+from ivrc.service.emulator import calls
+from ivrc.service.emulator.openapi import openapi
+from ivrc.service.emulator.store import Store
+
+log = logging.getLogger("ivrc.service.emulator")
+MB = 1024 * 1024
+
+
+@dataclass
+class Settings:
+    username: str
+    password: str
+    data: Path
+    region: str = "IL"
+    callee_script: dict[str, Any] | None = None
+    allow_callbacks_to: set[str] = field(default_factory=set)
+    max_upload: int = 20 * MB  # one request's body
+    max_unpacked: int = 50 * MB  # a phone list after unzipping
+    tick: float = 0.2  # how often due campaigns are looked for
+    no_wait: bool = False  # call a scheduled campaign at once; its records keep the scheduled times
+    header_seconds: float = 10.0  # a request's headers must arrive within this; then the connection is closed
+
+
+class Refused(Exception):
+    """A request the service answers with an error: the status and the words."""
+
+    def __init__(self, status: int, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status = status
+        self.extra = extra
+
+
+class _Json(JSONResponse):
+    """JSON as the service sends it, UTF-8; a text that is not valid Unicode (a lone surrogate
+    the client sent, quoted back in a message) is escaped rather than failing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    headers = {"WWW-Authenticate": 'Basic realm="Paycall Dynamic Dialer"'} if status == 401 else None
+    return _Json({"error": message, **extra}, status_code=status, headers=headers)
+
+
+class Emulator:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = Store(settings.data)
+        self._stop = threading.Event()
+        self._worker = threading.Thread(target=self._work, name="ivrc-emulator-calls", daemon=True)
+
+    # ---- the call loop: due campaigns are called in simulated time
+    def start_worker(self) -> None:
+        self._worker.start()
+
+    def stop_worker(self) -> None:
+        self._stop.set()
+        if self._worker.is_alive():
+            self._worker.join(timeout=5)
+
+    def _work(self) -> None:
+        while not self._stop.wait(self.settings.tick):
+            try:
+                self.run_due()
+            except Exception:  # the loop must outlive one bad campaign
+                log.exception("placing calls failed")
+
+    def run_due(self) -> None:
+        horizon = float("inf") if self.settings.no_wait else time.time()
+        for unique_id in self.store.due_campaigns(horizon):
+            campaign = self.store.campaign(unique_id)
+            if campaign is None:
+                continue
+            try:
+                numbers = self._numbers(campaign)
+                placed = calls.place(
+                    campaign, numbers, self.settings.callee_script, campaign["due"], self.settings.region
+                )
+            except Exception:  # one campaign that cannot be called must never hold up the others
+                log.exception("campaign %s cannot be called; it is marked failed", unique_id)
+                self.store.fail(unique_id)
+                continue
+            self.store.finish(unique_id, [(number, row) for number, row, _ in placed])
+            address = campaign["request"].get("return_address", "")
+            for _, _, report in placed:
+                calls.report_back(address, report, self.settings.allow_callbacks_to)
+
+    def _numbers(self, campaign: dict[str, Any]) -> list[tuple[str, str, str]]:
+        request = campaign["request"]
+        if _true(request.get("numbers_from_queue")) or _true(request.get("from_campaign")):
+            return self.store.numbers(campaign["unique_id"])
+        single = request.get("number") or request.get("leg_a") or ""
+        reading = phone.read(str(single), self.settings.region)
+        return [
+            (
+                reading.digits or str(single).lstrip("+"),
+                "",
+                str(request.get("dtmf_originator") or request.get("dtmf_a") or ""),
+            )
+        ]
+
+    # ---- the HTTP side
+    def authorised(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        scheme, _, encoded = header.partition(" ")
+        if scheme.lower() != "basic":
+            return False
+        try:
+            user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, ValueError):  # ValueError: a header that is not ASCII at all
+            return False
+        # api-notes 22: clients URI-escape both, as the document asks; curl, given them in a
+        # URL as the document's commands do, sends them unescaped. Either form is accepted.
+        return _matches(user, self.settings.username) and _matches(password, self.settings.password)
+
+    async def body(self, request: Request) -> bytes:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.settings.max_upload:
+            raise Refused(413, f"the request is larger than {self.settings.max_upload // MB} MB")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.settings.max_upload:
+                raise Refused(413, f"the request is larger than {self.settings.max_upload // MB} MB")
+            chunks.append(chunk)
+        data = b"".join(chunks)
+        request._body = data  # Starlette reads a cached body for form() and json()
+        return data
+
+    async def form(self, request: Request) -> Any:
+        await self.body(request)  # the size check, before any parsing
+        if "multipart/form-data" not in request.headers.get("content-type", ""):
+            raise Refused(400, "send the files as multipart/form-data (curl -F)")
+        try:
+            return await request.form(max_files=1000, max_fields=1000, max_part_size=self.settings.max_upload)
+        except (HTTPException, ValueError) as error:
+            raise Refused(400, f"the multipart form cannot be read: {getattr(error, 'detail', error)}") from None
+
+    def validate(self, text: str, kind: str) -> dict[str, Any]:
+        """The same reading, schema and checks as `ivrc lint`; errors refuse the request."""
+        from ivrc.build.library import analyze
+
+        result = analyze(
+            text,
+            path="request.json",
+            config=Config(region=self.settings.region, prefix_lengths=False),
+            emit_request=True,
+        )
+        flow = result.flow
+        errors = [d for d in result.diagnostics if d.severity.value == "error"]
+        if flow is not None and flow.requests and flow.requests[0].kind != kind:
+            raise Refused(
+                400, f"this is a {flow.requests[0].kind} request; send it to /v2/calls/{flow.requests[0].kind}"
+            )
+        if errors:
+            listed = [{"rule": d.rule, "line": d.line, "column": d.column, "message": d.message} for d in errors]
+            first = errors[0]
+            raise Refused(400, f"{first.message} (line {first.line}, column {first.column})", errors=listed)
+        assert result.request is not None  # error-free, so it was read
+        data: dict[str, Any] = result.request
+        uploaded = self.store.recordings()
+        missing = sorted(name for name in _recordings(data) if name not in uploaded)
+        if missing:
+            raise Refused(400, f"recording {missing[0]} was not uploaded; upload it with /v2/calls/upload first")
+        return data
+
+    async def create(self, request: Request, kind: str) -> JSONResponse:
+        raw = await self.body(request)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Refused(400, "the request body is not UTF-8 text") from None
+        if not text.strip():
+            raise Refused(400, "the request body is empty; send the request JSON")
+        # The checks are CPU work: off the event loop, so that other clients are never stalled.
+        data = await run_in_threadpool(self.validate, text, kind)
+        unique_id = str(data.get("unique_id") or uuid.uuid4())
+        _acceptable(data, unique_id)
+        data["unique_id"] = unique_id
+        existing = self.store.campaign(unique_id)
+        if existing is not None:
+            if existing["request"] == data and existing["kind"] == kind:
+                return JSONResponse({"status": "exists", "unique_id": unique_id})  # a repeat of the same request
+            raise Refused(409, f"a campaign {unique_id} already exists with other settings")
+        self.store.add_campaign(unique_id, kind, data, time.time())
+        return JSONResponse({"status": "created", "unique_id": unique_id})
+
+    def known(self, unique_id: str) -> dict[str, Any]:
+        campaign = self.store.campaign(unique_id)
+        if campaign is None:
+            raise Refused(404, f"no campaign {unique_id}")
+        return campaign
+
+    def unpack(self, filename: str, data: bytes) -> bytes:
+        """A phone list as text: .csv, .txt, the first member of a .zip, or a .gz (api-notes 17)."""
+        name = filename.lower()
+        limit = self.settings.max_unpacked
+        if name.endswith((".tar.gz", ".tgz", ".tar")):
+            raise Refused(415, "tarballs (.tar.gz, .tgz) are not supported; send .csv, .txt, .zip or .gz")
+        if name.endswith(".zip"):
+            try:
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    members = [m for m in archive.infolist() if not m.is_dir()]
+                    if not members:
+                        raise Refused(400, "the zip file holds no file")
+                    first = members[0]  # "the first file ... will be the one that parsed"
+                    if first.file_size > limit:
+                        raise Refused(413, f"the zipped phone list unpacks to more than {limit // MB} MB")
+                    with archive.open(first) as handle:
+                        unpacked = handle.read(limit + 1)
+            # NotImplementedError: zipfile's word for a compression method it cannot unpack.
+            except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError):
+                raise Refused(400, "the zip file cannot be read") from None
+            if len(unpacked) > limit:
+                raise Refused(413, f"the zipped phone list unpacks to more than {limit // MB} MB")
+            return unpacked
+        if name.endswith(".gz"):
+            import gzip
+
+            try:  # every member of the stream, to its end: a cut stream is refused, not half read
+                with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+                    unpacked = stream.read(limit + 1)
+            except (OSError, EOFError, zlib.error):
+                raise Refused(400, "the .gz file cannot be read to its end (cut short, or not gzip)") from None
+            if len(unpacked) > limit:
+                raise Refused(413, f"the gzipped phone list unpacks to more than {limit // MB} MB")
+            return unpacked
+        if name.endswith((".csv", ".txt")):
+            return data
+        raise Refused(415, "a phone list is a .csv, .txt, .zip or .gz file")
+
+    def phone_lines(self, text: str) -> Iterator[tuple[str, str, str]]:
+        """`number[,cli[,dtmf_originator]]` a line, CRLF or LF; numbers must be E.164. Refused
+        with the line of the first bad one."""
+        import csv
+
+        lone = re.search(r"\r(?!\n)", text)
+        if lone is not None:
+            raise Refused(
+                400, f"line {text.count(chr(10), 0, lone.start()) + 1} ends with a lone CR; lines end with CRLF or LF"
+            )
+        reader = csv.reader(io.StringIO(text))
+        line_number = 0
+        while True:
+            try:
+                row = next(reader, None)
+            except csv.Error as error:
+                raise Refused(400, f"line {reader.line_num}: the phone list cannot be read: {error}") from None
+            if row is None:
+                break
+            line_number = reader.line_num
+            cells = [c.strip() for c in row]
+            if not any(cells):
+                continue
+            digits = phone.possible_e164(cells[0])  # the fast path; the full reading decides the rest
+            if digits is None:
+                number = phone.read(cells[0], None)
+                if number.digits is None or number.status in ("impossible", "local"):
+                    raise Refused(400, f"line {line_number}: `{cells[0]}` is not an E.164 phone number")
+                digits = number.digits
+            cli = ""
+            if len(cells) > 1 and cells[1]:
+                reading = phone.read(cells[1], self.settings.region)
+                if reading.digits is None or reading.status == "impossible":
+                    raise Refused(400, f"line {line_number}: the caller id `{cells[1]}` is not a phone number")
+                cli = reading.digits
+            yield digits, cli, cells[2] if len(cells) > 2 else ""
+
+
+_UNIQUE_ID = re.compile(r"[^/\\\x00-\x1f\x7f]{1,200}")
+LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z: no later time can be written as a date
+
+
+def _acceptable(data: dict[str, Any], unique_id: str) -> None:
+    """What the checks of `ivrc lint` leave to the service: texts that can be stored, a
+    unique_id that a path can hold, a return address that can be called, times that exist."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Refused(
+            400, "a text of the request holds a lone surrogate (such as \\ud800); texts must be valid Unicode"
+        ) from None
+    if not _UNIQUE_ID.fullmatch(unique_id):
+        raise Refused(
+            400,
+            "the unique_id must be 1 to 200 characters, with no `/`, `\\` or control characters: it goes in the paths "
+            "of the other calls",
+        )
+    address = data.get("return_address")
+    if isinstance(address, str) and address:
+        try:
+            parts = urlsplit(address)
+            parts.port  # noqa: B018 - raises for a port that is not a number
+        except ValueError:
+            raise Refused(400, "the return_address is not a URL that can be called") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise Refused(400, "the return_address must be an http(s) URL")
+    for name in ("schedule", "dial_at"):
+        value = data.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > LATEST_TIME:
+            raise Refused(400, f"`{name}` is later than the year 9999")
+
+
+def _matches(sent: str, expected: str) -> bool:
+    wanted = expected.encode()
+    # Both comparisons always run, so the time taken says nothing about which form matched.
+    raw = hmac.compare_digest(sent.encode(), wanted)
+    escaped = hmac.compare_digest(unquote(sent).encode(), wanted)
+    return raw or escaped
+
+
+def _true(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def _recordings(request: dict[str, Any]) -> list[str]:
+    """The file names a request plays (api-notes 16)."""
+    names = []
+    if "sound" in request and not _true(request.get("tts", "true")):
+        names.append(str(request["sound"]))
+    for step in (request.get("ivr") or {}).get("steps") or []:
+        if not isinstance(step, dict):
+            continue
+        if _true(step.get("prompt_is_file")) and isinstance(step.get("prompt"), str):
+            names.append(step["prompt"])
+        if _true(step.get("dtmf_invalid_text_is_file")) and step.get("dtmf_ivr_invalid_text"):
+            names.append(str(step["dtmf_ivr_invalid_text"]))
+        for handler in step.get("actions") or []:
+            for action in (handler.get("actions") or []) if isinstance(handler, dict) else []:
+                if not isinstance(action, dict):
+                    continue
+                params = mapping(action.get("params"))
+                if action.get("action") == "play" and _true(params.get("is_recording")):
+                    names.append(str(params.get("text", "")))
+    return names
+
+
+def create_app(settings: Settings) -> Starlette:
+    emulator = Emulator(settings)
+
+    def guarded(handler: Any) -> Any:
+        async def endpoint(request: Request) -> Response:
+            if not emulator.authorised(request):
+                return _error(
+                    401, "authentication failed: send the user name and password with HTTP Basic authentication"
+                )
+            try:
+                response: Response = await handler(request)
+                return response
+            except Refused as refused:
+                return _error(refused.status, str(refused), **refused.extra)
+
+        return endpoint
+
+    async def upload(request: Request) -> Response:
+        form = await emulator.form(request)
+        files = [item for key, item in form.multi_items() if key == "recs[]" and hasattr(item, "read")]
+        if not files:
+            raise Refused(400, 'no files: send each recording in a field named recs[] (curl -F "recs[]=@hello.wav")')
+        stored = [(Path(f.filename or "recording").name, await f.read()) for f in files]
+        emulator.store.put_recordings(stored, time.time())
+        return JSONResponse({"status": "uploaded", "files": [name for name, _ in stored]})
+
+    async def dialer(request: Request) -> Response:
+        return await emulator.create(request, "dialer")
+
+    async def simple_dialer(request: Request) -> Response:
+        return await emulator.create(request, "simple_dialer")
+
+    async def upload_phones(request: Request) -> Response:
+        unique_id = request.path_params.get("unique_id")
+        if not unique_id:
+            raise Refused(400, "the campaign's unique_id goes in the path: /v2/calls/upload_phones/{unique_id}")
+        emulator.known(unique_id)
+        form = await emulator.form(request)
+        upload_file = form.get("numbers")
+        if upload_file is None or not hasattr(upload_file, "read"):
+            raise Refused(400, 'no file: send the phone list in a field named numbers (curl -F "numbers=@list.csv")')
+        unpacked = emulator.unpack(upload_file.filename or "", await upload_file.read())
+        try:
+            text = unpacked.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise Refused(400, "the phone list is not UTF-8 text") from None
+        # Read, checked and stored as a stream, off the event loop: a million lines neither
+        # fill the memory nor keep the other clients waiting.
+        count = await run_in_threadpool(emulator.store.put_numbers, unique_id, emulator.phone_lines(text))
+        if not count:
+            raise Refused(400, "the phone list has no numbers")
+        return JSONResponse({"status": "uploaded", "unique_id": unique_id, "numbers": count})
+
+    async def start_campaign(request: Request) -> Response:
+        unique_id = request.path_params["unique_id"]
+        campaign = emulator.known(unique_id)
+        data = campaign["request"]
+        queued = _true(data.get("numbers_from_queue")) or _true(data.get("from_campaign"))
+        if queued and not emulator.store.numbers(unique_id):
+            raise Refused(400, f"campaign {unique_id} takes its numbers from a phone list, and none was uploaded")
+        now = time.time()
+        if campaign["kind"] == "dialer":
+            schedule = float(data.get("schedule") or 0)
+            due = schedule if data.get("schedule_type") == "timestamp" else now + schedule
+        else:
+            dial_at = float(data.get("dial_at") or 0)
+            due = dial_at if dial_at > 0 else now
+        if not emulator.store.start(unique_id, now, due):
+            return JSONResponse({"status": "already started", "unique_id": unique_id})
+        return JSONResponse({"status": "started", "unique_id": unique_id, "due": int(due)})
+
+    async def cdr_by_campaign(request: Request) -> Response:
+        unique_id = request.path_params["unique_id"]
+        emulator.known(unique_id)
+        return Response(write_cdr(emulator.store.cdr(unique_id)), media_type="text/csv; charset=utf-8")
+
+    async def cdr_by_number(request: Request) -> Response:
+        unique_id, number = request.path_params["unique_id"], request.path_params["phone_number"]
+        emulator.known(unique_id)
+        return Response(
+            write_cdr(emulator.store.cdr(unique_id, number.lstrip("+"))), media_type="text/csv; charset=utf-8"
+        )
+
+    async def openapi_document(request: Request) -> Response:
+        return JSONResponse(openapi())
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        return _error(status, "no such endpoint" if status == 404 else str(getattr(exc, "detail", "refused")))
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected failure on %s", request.url.path)
+        return _error(500, "the emulator failed on this request; its log says why")
+
+    routes = [
+        Route("/v2/calls/upload", guarded(upload), methods=["POST"]),
+        Route("/v2/calls/dialer", guarded(dialer), methods=["POST"]),
+        Route("/v2/calls/simple_dialer", guarded(simple_dialer), methods=["POST"]),
+        Route("/v2/calls/upload_phones", guarded(upload_phones), methods=["POST"]),
+        Route("/v2/calls/upload_phones/{unique_id}", guarded(upload_phones), methods=["POST"]),
+        Route("/v2/calls/start_campaign/{unique_id}", guarded(start_campaign), methods=["POST"]),
+        Route("/v2/calls/cdr_by_campaign/{unique_id}", guarded(cdr_by_campaign), methods=["GET"]),
+        Route("/v2/calls/cdr_by_number/{unique_id}/{phone_number}", guarded(cdr_by_number), methods=["GET"]),
+        Route("/openapi.json", openapi_document, methods=["GET"]),
+    ]
+
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):  # type: ignore[no-untyped-def]
+        emulator.start_worker()
+        try:
+            yield
+        finally:
+            emulator.stop_worker()
+            emulator.store.close()
+
+    app = Starlette(
+        routes=routes, exception_handlers={HTTPException: not_found, Exception: server_error}, lifespan=lifespan
+    )
+    app.router.redirect_slashes = False  # `/v2/calls/dialer/` is no endpoint: a JSON 404, not an empty 307
+    app.state.emulator = emulator
+    return app

@@ -1,0 +1,104 @@
+"""The emulator's OpenAPI 3.1 document, served at /openapi.json; request bodies use ivrc's schemas."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ivrc import __version__
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def _operation(
+    summary: str, body: dict[str, Any] | None = None, csv: bool = False, parameters: Sequence[str] = ()
+) -> dict[str, Any]:
+    ok = (
+        {"text/csv": {"schema": {"type": "string"}}}
+        if csv
+        else {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}
+    )
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "responses": {
+            "200": {"description": "done", "content": ok},
+            "400": _error("the request is wrong; `error` says how"),
+            "401": _error("no credentials, or wrong ones"),
+            "404": _error("no such campaign"),
+        },
+    }
+    if parameters:
+        operation["parameters"] = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in parameters
+        ]
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": body}
+    return operation
+
+
+def _multipart(field: str, many: bool) -> dict[str, Any]:
+    item = {"type": "string", "contentMediaType": "application/octet-stream"}
+    schema = {"type": "array", "items": item} if many else item
+    return {"multipart/form-data": {"schema": {"type": "object", "properties": {field: schema}, "required": [field]}}}
+
+
+def openapi() -> dict[str, Any]:
+    from ivrc.build.schema import schema
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Paycall Dynamic Dialer API v2.1 (ivrc emulator)", "version": __version__},
+        "security": [{"basic": []}],
+        "paths": {
+            "/v2/calls/upload": {
+                "post": _operation("Upload recordings, each in a field named recs[]", _multipart("recs[]", True))
+            },
+            "/v2/calls/dialer": {
+                "post": _operation(
+                    "Create a dialer campaign",
+                    {"application/json": {"schema": {"$ref": "#/components/schemas/Dialer"}}},
+                )
+            },
+            "/v2/calls/simple_dialer": {
+                "post": _operation(
+                    "Create a simple dialer campaign",
+                    {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleDialer"}}},
+                )
+            },
+            "/v2/calls/upload_phones/{unique_id}": {
+                "post": _operation(
+                    "Upload the phone list (.csv, .txt, .zip or .gz) in a field named numbers",
+                    _multipart("numbers", False),
+                    parameters=["unique_id"],
+                )
+            },
+            "/v2/calls/start_campaign/{unique_id}": {
+                "post": _operation("Start the campaign", parameters=["unique_id"])
+            },
+            "/v2/calls/cdr_by_campaign/{unique_id}": {
+                "get": _operation("Call records of a campaign, as CSV", csv=True, parameters=["unique_id"])
+            },
+            "/v2/calls/cdr_by_number/{unique_id}/{phone_number}": {
+                "get": _operation(
+                    "Call records of one number, as CSV", csv=True, parameters=["unique_id", "phone_number"]
+                )
+            },
+        },
+        "components": {
+            "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
+            "schemas": {
+                "Dialer": schema("dialer"),
+                "SimpleDialer": schema("simple_dialer"),
+                "Status": {
+                    "type": "object",
+                    "properties": {"status": {"type": "string"}, "unique_id": {"type": "string"}},
+                },
+                "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+            },
+        },
+    }
