@@ -23,6 +23,7 @@ from ivrc.language.files import write_atomically
 
 if TYPE_CHECKING:
     from ivrc.build.library import Result
+    from ivrc.language.config import Config
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -208,3 +209,17 @@ def credentials_advice() -> str:
         "check the credentials (--user and --password, IVRC_USERNAME and IVRC_PASSWORD, or netrc); running again will "
         "not help until they are right"
     )
+
+
+def _template(file: Path, source: str, config: Config) -> Result:
+    """A template flow compiled for its recipients; exit 1 with its findings, or 2 when the
+    flow takes nothing from recipients."""
+    from ivrc.build.library import analyze
+
+    result = analyze(source, path=str(file), config=config, emit_request=True, recipients=True)
+    if result.template is None:
+        _report(result, source, sys.stderr)
+        if result.request is not None:
+            _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
+        raise typer.Exit(EXIT_FINDINGS)
+    return result
