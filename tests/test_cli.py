@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, GOLDEN, run_ivrc
+from conftest import EXAMPLES, GOLDEN, ROOT, run_ivrc
 
 import ivrc
 
@@ -195,6 +195,8 @@ def test_rules_and_rule_docs():
     doc = run_ivrc("rule", "dangling-goto")
     assert doc.returncode == 0
     assert doc.stdout.startswith("dangling-goto (error)\n\nWhat it does\n")
+    assert doc.stdout.endswith("\n\nThe manual's page: docs/rules/dangling-goto.md\n")
+    assert (ROOT / "docs" / "rules" / "dangling-goto.md").is_file()
     wrong = run_ivrc("rule", "danglin-goto")
     assert wrong.returncode == 2
     assert "did you mean `dangling-goto`?" in wrong.stderr
@@ -362,3 +364,27 @@ def test_completion_installs_for_bash(tmp_path):
     assert installed.returncode == 0, installed.stderr
     written = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.rglob("*") if p.is_file())
     assert "ivrc" in written
+
+
+def test_a_published_manual_gives_each_rule_its_address_in_sarif_and_rule(monkeypatch):
+    """Where the package declares its manual (`[project.urls] Documentation`), `ivrc rule` and
+    SARIF's `helpUri` point at the rule's page there; SARIF takes an absolute address only."""
+    from ivrc.insight.render import manual_site, rule_page
+
+    declared = ["Issues, https://tracker.example.com/ivrc", "Documentation, https://ivrc.example.com/manual/"]
+    assert manual_site(declared) == "https://ivrc.example.com/manual"
+    assert rule_page("dangling-goto", manual_site(declared)) == "https://ivrc.example.com/manual/rules/dangling-goto/"
+    assert manual_site(["Documentation, docs/index.md"]) is None, "not an absolute address"
+    assert rule_page("dangling-goto", None) == "docs/rules/dangling-goto.md"
+    import json
+
+    from ivrc.insight import render
+
+    unpublished = json.loads(render.sarif_report([]))["runs"][0]["tool"]["driver"]["rules"]
+    assert not any("helpUri" in rule for rule in unpublished), "no address is made up"
+    monkeypatch.setattr(render, "manual_site", lambda: "https://ivrc.example.com/manual")
+    published = json.loads(render.sarif_report([]))["runs"][0]["tool"]["driver"]["rules"]
+    assert {rule["id"]: rule["helpUri"] for rule in published}[
+        "dangling-goto"
+    ] == "https://ivrc.example.com/manual/rules/dangling-goto/"
+    assert all(rule["helpUri"].startswith("https://") for rule in published)

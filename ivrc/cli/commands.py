@@ -452,4 +452,7 @@ def rule_command(
 
         close = difflib.get_close_matches(name, list(BY_NAME), n=1)
         _fail(f"no rule named `{name}`" + (f"; did you mean `{close[0]}`?" if close else "; `ivrc rules` lists them"))
-    typer.echo(f"{rule.name} ({rule.severity.value})\n\n{rule.docs}")
+    from ivrc.insight.render import manual_site, rule_page
+
+    page = rule_page(rule.name, manual_site())
+    typer.echo(f"{rule.name} ({rule.severity.value})\n\n{rule.docs}\n\nThe manual's page: {page}")

@@ -174,6 +174,33 @@ def github_report(reports: list[FileReport], colour: bool = False) -> str:
 
 
 _SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_MANUAL_LABELS = frozenset({"documentation", "docs", "manual"})
+
+
+def manual_site(project_urls: list[str] | None = None) -> str | None:
+    """Where the manual is published, as the installed package declares it
+    (`[project.urls] Documentation = "https://…"`), or None: a rule's page is then
+    `docs/rules/NAME.md` in the repository, and SARIF carries no `helpUri`."""
+    if project_urls is None:
+        try:
+            from importlib.metadata import metadata
+
+            project_urls = metadata("ivrc").get_all("Project-URL") or []
+        except Exception:  # an ivrc run from a source tree that is not installed
+            project_urls = []
+    for entry in project_urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in _MANUAL_LABELS and url.strip().startswith(("https://", "http://")):
+            return url.strip().rstrip("/")
+    return None
+
+
+def rule_page(name: str, site: str | None) -> str:
+    """A rule's page of the manual: on the published site (MkDocs' address for
+    `docs/rules/NAME.md`), else the file in the repository."""
+    return f"{site}/rules/{name}/" if site else f"docs/rules/{name}.md"
+
+
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
@@ -183,6 +210,7 @@ def sarif_report(reports: list[FileReport], colour: bool = False) -> str:
     from ivrc.checks import RULES
 
     index = {rule.name: i for i, rule in enumerate(RULES)}
+    site = manual_site()
     rules = [
         {
             "id": rule.name,
@@ -191,6 +219,8 @@ def sarif_report(reports: list[FileReport], colour: bool = False) -> str:
             "fullDescription": {"text": rule.docs.split("\n\n", 1)[0].split("\n", 1)[-1].replace("\n", " ")},
             "help": {"text": rule.docs, "markdown": _markdown(rule.docs)},
             "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
+            # An absolute address only (SARIF 3.49.12): given when the manual is published.
+            **({"helpUri": rule_page(rule.name, site)} if site else {}),
         }
         for rule in RULES
     ]
