@@ -31,7 +31,6 @@ class Tally:
     changed: int = 0  # sent before with other values: they keep the version they were sent
     resent: int = 0  # sent again on purpose, with --resend-changed
     failed: int = 0
-    not_sent: int = 0  # left when the batch stopped: a Ctrl-C, or credentials refused
     abandoned: int = 0  # requests in flight still unanswered when a Ctrl-C's grace ran out
     failures: list[str] = field(default_factory=list)
 
@@ -119,14 +118,6 @@ class Outlook:
         setattr(self, decision, getattr(self, decision) + 1)
         if decision == RESEND and known is not None and known.started:
             self.second_calls += 1
-
-
-def outlook(rows: Iterator[tuple[int, str, str]], journal: BatchJournal, start: bool, resend_changed: bool) -> Outlook:
-    seen = Outlook()
-    for _, unique_id, line in rows:
-        known = journal.state(unique_id)
-        seen.add(decide(known, journal.digest(line), start, resend_changed), known)
-    return seen
 
 
 def jobs_for(
@@ -295,8 +286,7 @@ def send(
                 if len(tally.failures) < 20:
                     tally.failures.append(f"row {job.row}: {error}")
             elif not (created or started or existed):
-                tally.not_sent += 1
-                continue
+                continue  # a job the stop came before: nothing was sent for it
             progress()
 
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="ivrc-deploy")
@@ -307,14 +297,12 @@ def send(
                 done, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
                 settle(done)
             if stop.is_set():
-                tally.not_sent += 1
                 break
             running.add(pool.submit(work, job))
         while running:
             if stop.is_set():
                 for future in running:
-                    if future.cancel():  # not begun: never sent
-                        tally.not_sent += 1
+                    future.cancel()  # not begun: never sent
                 if stop.reason == "interrupt" and time.monotonic() - stop.when > IN_FLIGHT_GRACE:
                     tally.abandoned = sum(1 for future in running if not future.done())
                     break
