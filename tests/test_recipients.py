@@ -581,3 +581,36 @@ def test_reading_the_journal_never_changes_it(tmp_path):
     mine.close()
     assert journal.path.read_bytes() == before
     assert BatchJournal.read(tmp_path / "other.ivr", "http://127.0.0.1:9", "spring", b"k" * 32) is None
+    # A flow named as it is typed, relative to the current folder, as `ivrc cdr --flow flow.ivr` names it.
+    import os
+
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        relative = BatchJournal.read(Path("flow.ivr"), "http://127.0.0.1:9", "spring", b"k" * 32)
+    finally:
+        os.chdir(here)
+    assert relative is not None and relative.state("spring-00aa") is not None
+    relative.close()
+
+
+def test_a_rejects_file_that_cannot_be_written_leaves_nothing_behind(project):
+    (project / "people.csv").write_text(CSV + "Avi,054-6,10:00,03-555-9877\n", encoding="utf-8")
+    out = project / "out"
+    out.mkdir()
+    result = run_ivrc(
+        "compile",
+        "flow.ivr",
+        "--recipients",
+        "people.csv",
+        "--skip-invalid",
+        "no/such/folder/rejects.csv",
+        "-o",
+        "out/requests.jsonl",
+        cwd=project,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].startswith(
+        "ivrc: error: --skip-invalid no/such/folder/rejects.csv: cannot write: "
+    )
+    assert list(out.iterdir()) == [], "no half-made output beside the target"

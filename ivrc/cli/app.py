@@ -22,6 +22,7 @@ from ivrc.cli.lint import colour as _colour
 from ivrc.language.files import write_atomically
 
 if TYPE_CHECKING:
+    from ivrc.build.batch import Summary
     from ivrc.build.library import Result
     from ivrc.language.config import Config
 
@@ -223,3 +224,15 @@ def _template(file: Path, source: str, config: Config) -> Result:
             _fail(f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields")
         raise typer.Exit(EXIT_FINDINGS)
     return result
+
+
+def _write_rejected(target: Path, summary: Summary, undo: Callable[[], None]) -> None:
+    """`--skip-invalid REJECTS`: the rejected rows written, or one line and exit 2, after `undo`
+    (a half-made output removed, a client closed)."""
+    from ivrc.cli import recipients as cli_recipients
+
+    try:
+        cli_recipients.write_rejected(target, summary)
+    except OSError as error:
+        undo()
+        _fail(f"--skip-invalid {target}: cannot write: {error.strerror or error}")

@@ -98,7 +98,7 @@ def _prepare(
 
     import typer
 
-    from ivrc.cli.app import _fail
+    from ivrc.cli.app import _fail, _write_rejected
     from ivrc.cli.insight import changes_since
     from ivrc.cli.lint import EXIT_FINDINGS, EXIT_USAGE
     from ivrc.cli.lint import colour as _colour
@@ -111,13 +111,7 @@ def _prepare(
     if checked.diagnostics:
         sys.stderr.write(render.text_report([report(path, checked.diagnostics)], _colour(sys.stderr)))
     if has_errors(checked.diagnostics) and how.skip_invalid is not None and checked.row_errors_only(str(path)):
-        from ivrc.cli.recipients import write_rejected
-
-        try:
-            write_rejected(how.skip_invalid, checked)
-        except OSError as error:
-            client.close()
-            _fail(f"--skip-invalid {how.skip_invalid}: cannot write: {error.strerror or error}")
+        _write_rejected(how.skip_invalid, checked, client.close)
     elif has_errors(checked.diagnostics):
         client.close()
         why = (

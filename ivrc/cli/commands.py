@@ -32,6 +32,7 @@ from ivrc.cli.app import (
     _report,
     _settings,
     _template,
+    _write_rejected,
     app,
 )
 from ivrc.cli.help import Command, choices, complete_files, complete_rules
@@ -40,7 +41,7 @@ from ivrc.cli.lint import colour as _colour
 from ivrc.language.files import write_atomically
 
 if TYPE_CHECKING:
-    from ivrc.build.batch import Summary
+    pass
 
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "app"]
 
@@ -159,7 +160,7 @@ def _compile_batch(
 
     left_out = ""
     if has_errors(findings) and skip_invalid is not None and summary.row_errors_only(str(path), findings):
-        _write_rejected(skip_invalid, summary)
+        _write_rejected(skip_invalid, summary, lambda: temporary.unlink(missing_ok=True))
         left_out = (
             f"; {len(summary.rejected)} row{'s' if len(summary.rejected) != 1 else ''} with errors left out, written "
             f"to {skip_invalid}"
@@ -190,15 +191,6 @@ def _compile_batch(
         f"row{'s' if summary.rows != 1 else ''} of {path}{empty}{left_out}",
         err=True,
     )
-
-
-def _write_rejected(target: Path, summary: Summary) -> None:
-    from ivrc.cli import recipients as cli_recipients
-
-    try:
-        cli_recipients.write_rejected(target, summary)
-    except OSError as error:
-        _fail(f"--skip-invalid {target}: cannot write: {error.strerror or error}")
 
 
 @app.command("lint", cls=Command)

@@ -163,7 +163,7 @@ class BatchJournal:
         journal.path = path
         journal._key = key
         try:
-            journal._db = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+            journal._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
             tables = {name for (name,) in journal._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             stored = dict(journal._db.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
         except sqlite3.Error:
