@@ -20,7 +20,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ivrc.build.emit import DIALER_FIELDS, SIMPLE_DIALER_FIELDS, Slot
 from ivrc.build.recipients import Cell, Recipients, Row
@@ -61,7 +61,8 @@ class Template:
     number_field: str | None
     digest: str
     _parts: list[str] = field(default_factory=list)
-    _slots: list[Slot | None] = field(default_factory=list)  # None: the unique_id
+    _slots: list[Slot | object | None] = field(default_factory=list)  # None: the unique_id; _MOMENT: the time
+    _timed: tuple[list[str], list[Slot | object | None]] | None = None  # the same, with a timestamp schedule
     flow_id: str | None = None
     # The campaign every recipient's unique_id is derived from: `--campaign`, else the flow's
     # unique_id, else the flow file's name. `named` is False for the last.
@@ -85,24 +86,41 @@ class Template:
         template.flow_id = request.get("unique_id")
         if template.flow_id:
             template.campaign, template.named = template.flow_id, True
-        order = DIALER_FIELDS if "ivr" in request else SIMPLE_DIALER_FIELDS
-        # Each recipient's unique_id takes its place in the tables' order.
-        template._compile(
-            {
-                name: _UNIQUE_ID if name == "unique_id" else request[name]
-                for name in order
-                if name in request or name == "unique_id"
-            }
-        )
+        template._parts, template._slots = template._compile(template._ordered(request))
         return template
 
-    def _compile(self, ordered: dict[str, Any]) -> None:
+    @staticmethod
+    def _ordered(request: dict[str, Any]) -> dict[str, Any]:
+        """The request's fields in the tables' order, each recipient's unique_id in its place."""
+        order = DIALER_FIELDS if "ivr" in request else SIMPLE_DIALER_FIELDS
+        return {
+            name: _UNIQUE_ID if name == "unique_id" else request[name]
+            for name in order
+            if name in request or name == "unique_id"
+        }
+
+    def _timed_template(self) -> tuple[list[str], list[Slot | object | None]]:
+        """The template with each recipient's own call time: a timestamp `schedule` (or `dial_at`)."""
+        if self._timed is None:
+            request = dict(self.request)
+            if "ivr" in request:
+                request.update(schedule_type="timestamp", schedule=_MOMENT)
+            else:
+                request["dial_at"] = _MOMENT
+            self._timed = self._compile(self._ordered(request))
+        return self._timed
+
+    @staticmethod
+    def _compile(ordered: dict[str, Any]) -> tuple[list[str], list[Slot | object | None]]:
         """Split the request's JSON text around its slots, so a row renders by joining strings."""
-        markers: list[Slot | None] = []
+        markers: list[Slot | object | None] = []
 
         def mark(value: Any) -> Any:
             if value is _UNIQUE_ID:
                 markers.append(None)
+                return f"\ue000{len(markers) - 1}\ue001"
+            if value is _MOMENT:
+                markers.append(_MOMENT)
                 return f"\ue000{len(markers) - 1}\ue001"
             if isinstance(value, Slot):
                 markers.append(value)
@@ -116,8 +134,7 @@ class Template:
         text = json.dumps(mark(ordered), ensure_ascii=False)
         # Private-use characters mark the slots: json.dumps writes them as they are.
         pieces = re.split('"\ue000(\\d+)\ue001"', text)
-        self._parts = pieces[0::2]
-        self._slots = [markers[int(i)] for i in pieces[1::2]]
+        return pieces[0::2], [markers[int(i)] for i in pieces[1::2]]
 
     def rename(self, campaign: str) -> None:
         """Another campaign of the same flow (`--campaign NAME`): every recipient gets a new
@@ -133,16 +150,21 @@ class Template:
             return f"{self.campaign}-{hashlib.sha256(seed.encode('utf-8')).hexdigest()[:16]}"
         return str(uuid.uuid5(_NAMESPACE, seed))
 
-    def render(self, values: dict[str, str], unique_id: str) -> str:
-        """The request of one recipient as one line of JSON."""
-        out = [self._parts[0]]
-        for slot, part in zip(self._slots, self._parts[1:], strict=True):
-            out.append(json.dumps(unique_id if slot is None else values[slot.field], ensure_ascii=False))
+    def render(self, values: dict[str, str], unique_id: str, moment: int | None = None) -> str:
+        """The request of one recipient as one line of JSON; `moment` is their own call time."""
+        parts, slots = (self._parts, self._slots) if moment is None else self._timed_template()
+        out = [parts[0]]
+        for slot, part in zip(slots, parts[1:], strict=True):
+            if slot is _MOMENT:
+                out.append(str(moment))
+            else:
+                out.append(json.dumps(unique_id if slot is None else values[slot.field], ensure_ascii=False))  # type: ignore[attr-defined]
             out.append(part)
         return "".join(out)
 
 
 _UNIQUE_ID = object()
+_MOMENT = object()  # a recipient's own call time, given by the policy's gate
 
 
 def _with_markers(value: Any) -> Any:
@@ -165,6 +187,7 @@ class Summary:
     header_line: int = 0  # the CSV header's line: findings below it are a row's own
     columns: list[str] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)  # with `keep_rejected`: the rows with errors
+    held: int = 0  # rows the policy holds back: not sent, not errors
 
     @property
     def ok(self) -> bool:
@@ -189,6 +212,28 @@ class Rejected:
     findings: list[str]
 
 
+class Verdict(Protocol):
+    @property
+    def held(self) -> str | None: ...
+
+    @property
+    def moment(self) -> int | None: ...
+
+    @property
+    def error(self) -> bool: ...
+
+
+class Gate(Protocol):
+    """The compliance policy's side of a batch (ivrc.compliance.gate): each row that has no
+    error of its own is held back, or let through at a moment of its own."""
+
+    def begin(self, found: list[Diagnostic]) -> None: ...
+
+    def decide(self, row: Row, key: int, digits: str, country: str | None, cell: Cell, where: str) -> Verdict: ...
+
+    def finish(self, where: str) -> list[Diagnostic]: ...
+
+
 PROGRESS_EVERY = 4096  # rows between two calls of `progress`
 
 
@@ -200,14 +245,18 @@ def run(
     stop_after: int | None = None,
     progress: Callable[[int], None] | None = None,
     keep_rejected: bool = False,
+    gate: Gate | None = None,
 ) -> Summary:
     """Check every row; for each row without errors, render its request and pass it to `emit`
     as (row, unique_id, JSON line). Findings point into the recipients file. `stop_after` ends
     the reading after that row (for one person's call); `progress` hears, now and then, how many
-    bytes of the file have been read."""
+    bytes of the file have been read. A `gate` (the compliance policy) holds rows back and gives
+    each of the others its call time."""
     summary = Summary()
     where = str(path)
     found = summary.diagnostics
+    if gate is not None:
+        gate.begin(found)
     numbers = array("Q")  # each row's number as an integer, for the duplicate check
     rows = array("I")
     lines = array("I")
@@ -215,8 +264,9 @@ def run(
     widths = array("I")
     with Recipients(path, template.model.config.recipients_delimiter) as recipients:
         used = list(template.roles)
+        known = _policy_columns(template)
         if recipients.kind == "csv":
-            found.extend(_header_findings(recipients.header, used, where, recipients.delimiter))
+            found.extend(_header_findings(recipients.header, used, where, recipients.delimiter, known))
         missing = {name for name in used if recipients.kind == "csv" and name not in recipients.columns}
         for row in recipients.rows():
             if stop_after is not None and row.number > stop_after:
@@ -226,13 +276,21 @@ def run(
                 progress(recipients.position())
             before = len(found)
             values, identity, errors = _check_row(template, row, region, missing, where, found)
+            moment, held = None, False
+            if gate is not None and not errors and identity is not None:
+                digits, cell, country = identity
+                decision = gate.decide(row, int(digits), digits, country, cell, where)
+                errors = decision.error
+                held = decision.held is not None
+                summary.held += held
+                moment = decision.moment
             if errors and keep_rejected:
                 said = [f"{d.rule}: {d.message}" for d in found[before:] if d.severity is Severity.ERROR]
                 summary.rejected.append(
                     Rejected(row.number, row.line, {name: cell.value for name, cell in row.cells.items()}, said)
                 )
             if identity is not None:
-                digits, cell = identity
+                digits, cell, _ = identity
                 told_apart = ID_COLUMN in row.cells
                 # With an `id` column, a person is their number and id: family members who share a
                 # phone are not duplicates.
@@ -241,7 +299,7 @@ def run(
                 lines.append(cell.line)
                 columns.append(cell.column)
                 widths.append(cell.width)
-            if errors:
+            if errors or held:
                 continue
             key = values.get(template.number_field, "") if template.number_field else ""
             if ID_COLUMN in row.cells:
@@ -249,7 +307,7 @@ def run(
             unique_id = template.unique_id(key)
             summary.requests += 1
             if emit is not None:
-                emit(row, unique_id, template.render(values, unique_id))
+                emit(row, unique_id, template.render(values, unique_id, moment))
         summary.empty_rows = recipients.empty_rows
         summary.header_line = recipients.header[0].line if recipients.kind == "csv" and recipients.header else 0
         summary.columns = recipients.columns
@@ -261,8 +319,12 @@ def run(
                 )
             found.append(malformed_row.diagnose(problem.message, _span(problem.line, problem.column, 1), where))
         if recipients.kind == "jsonl":
-            found.extend(d for d in _header_findings(recipients.header, used, where) if d.rule == unused_column.NAME)
+            found.extend(
+                d for d in _header_findings(recipients.header, used, where, ",", known) if d.rule == unused_column.NAME
+            )
     found.extend(_duplicates(numbers, rows, lines, columns, widths, where, ID_COLUMN in recipients.columns))
+    if gate is not None:
+        found.extend(gate.finish(where))
     found.sort(key=lambda d: d.sort_key)
     summary.rejected.sort(key=lambda r: r.line)
     return summary
@@ -276,7 +338,17 @@ def _cell_span(cell: Cell) -> Span:
     return _span(cell.line, cell.column, cell.width)
 
 
-def _header_findings(header: list[Cell], used: list[str], where: str, delimiter: str = ",") -> Iterator[Diagnostic]:
+def _policy_columns(template: Template) -> frozenset[str]:
+    """The columns the compliance policy reads: a person's `timezone`, and their consent's date."""
+    policy = template.model.config.policy
+    if policy is None:
+        return frozenset()
+    return frozenset({"timezone", *([policy.consent_column] if policy.consent_column else [])})
+
+
+def _header_findings(
+    header: list[Cell], used: list[str], where: str, delimiter: str = ",", known: frozenset[str] = frozenset()
+) -> Iterator[Diagnostic]:
     import difflib
 
     names = [cell.value for cell in header]
@@ -307,7 +379,7 @@ def _header_findings(header: list[Cell], used: list[str], where: str, delimiter:
                 f"the flow uses `recipient.{name}`, and the header has no column `{name}`", span, where, hint
             )
     for cell in header:
-        if cell.value not in used and cell.value != ID_COLUMN:
+        if cell.value not in used and cell.value != ID_COLUMN and cell.value not in known:
             yield unused_column.diagnose(
                 f"the flow does not use the column `{cell.value}`",
                 _cell_span(cell),
@@ -318,7 +390,7 @@ def _header_findings(header: list[Cell], used: list[str], where: str, delimiter:
 
 def _check_row(
     template: Template, row: Row, region: str | None, missing: set[str], where: str, found: list[Diagnostic]
-) -> tuple[dict[str, str], tuple[str, Cell] | None, bool]:
+) -> tuple[dict[str, str], tuple[str, Cell, str | None] | None, bool]:
     values: dict[str, str] = {}
     identity = None
     errors = False
@@ -356,7 +428,7 @@ def _check_row(
                 found.append(unallocated_phone_number.diagnose_value(text, reading, _cell_span(cell), where))
             values[name] = reading.digits or text
             if "number" in roles:
-                identity = (reading.digits or "0", cell)
+                identity = (reading.digits or "0", cell, reading.region)
         if "placeholder" in roles:
             placeholder = _PLACEHOLDER.search(text)
             if placeholder is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,8 @@ class Sending:
     resend_changed: bool = False
     show_request: bool = False
     skip_invalid: Path | None = None  # where the rows left out for their errors are written
+    start_at: datetime | None = None  # --start-at: the campaign's start, for the policy's calling hours
+    plan_format: str = "text"  # --format json: the plan's figures as JSON on stdout
 
 
 def deploy(file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending) -> None:
@@ -98,6 +101,7 @@ def _prepare(
 
     import typer
 
+    from ivrc.cli import compliance as cli_compliance
     from ivrc.cli.app import _fail, _write_rejected
     from ivrc.cli.insight import changes_since
     from ivrc.cli.lint import EXIT_FINDINGS, EXIT_USAGE
@@ -107,7 +111,8 @@ def _prepare(
 
     template = result.template
     assert template is not None
-    checked = run(template, path, region, keep_rejected=how.skip_invalid is not None)
+    gate = cli_compliance.gate(template, region, how.start_at, client.close)
+    checked = run(template, path, region, keep_rejected=how.skip_invalid is not None, gate=gate)
     if checked.diagnostics:
         sys.stderr.write(render.text_report([report(path, checked.diagnostics)], _colour(sys.stderr)))
     if has_errors(checked.diagnostics) and how.skip_invalid is not None and checked.row_errors_only(str(path)):
@@ -121,9 +126,13 @@ def _prepare(
         )
         typer.echo(f"ivrc: nothing was sent: {path} has errors{why}", err=True)
         raise typer.Exit(EXIT_USAGE if unreadable(checked.diagnostics) else EXIT_FINDINGS)
+    counts = cli_compliance.figures(checked, gate, path)
     if checked.requests == 0:
         client.close()
-        _fail(f"{path} has no recipients" + (" without errors" if checked.rejected else ""))
+        if how.plan_format == "json":
+            _json_plan(counts, file, url, template, None)
+        held = f" ({checked.held} held back by the policy)" if checked.held else ""
+        _fail(f"{path} has no recipients to call" + (" without errors" if checked.rejected else "") + held)
     try:
         key = batch_journal.journal_key()
     except OSError as error:
@@ -145,13 +154,15 @@ def _prepare(
         known = journal.state(unique_id)
         seen.add(deploy_batch.decide(known, journal.digest(line), how.start, how.resend_changed), known)
 
-    run(template, path, region, foresee)
+    run(template, path, region, foresee, gate=gate)
     if not sample:  # the file changed between the two readings
         journal.close()
         client.close()
         _fail(f"{path} changed while it was being read; nothing was sent, run the command again")
     _confirm_credentials(client, sample[0][1], journal)
-    _plan(file, url, path, template, checked, seen, journal, how)
+    if how.plan_format == "json":
+        _json_plan(counts, file, url, template, seen)
+    _plan(file, url, path, template, checked, seen, journal, how, counts if gate is not None else None)
     _sample(sample[0], template, how.show_request)
     changes_since(journal.last_deployed(), template.model, file, template.model.config)
     if not (seen.new or seen.start or seen.resend):
@@ -213,9 +224,16 @@ def _plan(
     seen: Outlook,
     journal: BatchJournal,
     how: Sending,
+    counts: dict[str, Any] | None = None,
 ) -> None:
-    """Whom this deploy calls and why, before anything is sent."""
+    """Whom this deploy calls and why, before anything is sent (on stderr with --format json)."""
+    import functools
+
     import typer
+
+    from ivrc.cli import compliance as cli_compliance
+
+    say = functools.partial(typer.echo, err=how.plan_format == "json")
 
     requests = checked.requests
 
@@ -224,11 +242,15 @@ def _plan(
         if template.campaign != template.flow_id and template.named
         else ("the flow's unique_id" if template.named else "the flow's file name")
     )
-    typer.echo(
+    say(
         f"Deploying {file} to {url}, campaign {template.campaign} ({origin}), one dialer campaign per recipient of "
         f"{path}:"
     )
     request = template.request
+    if counts is not None:
+        say(f"  the policy ({template.model.config.policy.source if template.model.config.policy else ''}):")
+        for line in cli_compliance.lines(counts):
+            say(f"    {line}")
     when = (
         f"at {local_time(int(request['schedule']))}"
         if request.get("schedule_type") == "timestamp"
@@ -236,40 +258,58 @@ def _plan(
             f"{request['schedule']} s after each is started" if "schedule" in request else "as soon as each is started"
         )
     )
-    typer.echo(
-        f"  {requests} recipient{'s' if requests != 1 else ''}, each called {when}"
+    say(
+        f"  {requests} recipient{'s' if requests != 1 else ''} called, "
+        + ("each at their first allowed moment" if counts is not None and "first_call" in counts else f"each {when}")
         + ("; each is started" if how.start else "; none is started (add --start)")
     )
     if checked.empty_rows:
-        typer.echo(f"  {checked.empty_rows} empty row{'s' if checked.empty_rows != 1 else ''} of {path} skipped")
+        say(f"  {checked.empty_rows} empty row{'s' if checked.empty_rows != 1 else ''} of {path} skipped")
     if checked.rejected:
-        typer.echo(
+        say(
             f"  {len(checked.rejected)} row{'s' if len(checked.rejected) != 1 else ''} with errors left out, not sent "
             f"(--skip-invalid: written to {how.skip_invalid})"
         )
     sent = seen.done + seen.start + seen.changed + seen.resend
     if sent:
-        typer.echo(f"  {seen.new} new, {sent} sent before (the journal: {journal.path})")
+        say(f"  {seen.new} new, {sent} sent before (the journal: {journal.path})")
     if seen.start:
-        typer.echo(f"  {seen.start} sent before and not started: started now")
+        say(f"  {seen.start} sent before and not started: started now")
     if seen.changed:
-        typer.echo(
+        say(
             f"  the flow changed since: {_keep(seen.changed)}; "
             "--resend-changed sends it to them again, or --campaign NAME begins a new campaign for everyone"
         )
     if seen.resend:
-        typer.echo(
+        say(
             f"  --resend-changed: {_people(seen.resend)} changed since they were sent get it again as a new campaign; "
             f"{seen.second_calls} of them {'were' if seen.second_calls != 1 else 'was'} called already and get a "
             "second call"
         )
     others = journal.other_campaigns()
     if others:
-        typer.echo(
+        say(
             f"  the journal also knows {_people(others)} sent this flow under another campaign name; each campaign "
             "calls its own recipients once"
         )
-    typer.echo(f"  at most {how.concurrency} requests at a time" + (f", {how.rate:g} a second" if how.rate else ""))
+    say(f"  at most {how.concurrency} requests at a time" + (f", {how.rate:g} a second" if how.rate else ""))
+
+
+def _json_plan(counts: dict[str, Any], file: Path, url: str, template: Template, seen: Outlook | None) -> None:
+    """`--format json`: the plan's figures, one JSON object on stdout, for a pipeline to read."""
+    import json
+
+    import typer
+
+    plan = {"flow": str(file), "service": url, "campaign": template.campaign, **counts}
+    if seen is not None:
+        plan.update(
+            new=seen.new,
+            sent_before=seen.done + seen.start + seen.changed + seen.resend,
+            changed_since_sent=seen.changed,
+            second_calls=seen.second_calls,
+        )
+    typer.echo(json.dumps(plan, ensure_ascii=False, indent=2))
 
 
 def local_time(moment: int) -> str:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ivrc.cli import compliance as cli_compliance
 from ivrc.cli import lint as cli_lint
 from ivrc.cli.app import (
     CampaignOption,
@@ -35,6 +37,7 @@ from ivrc.cli.app import (
     _write_rejected,
     app,
 )
+from ivrc.cli.compliance import StartAtOption
 from ivrc.cli.help import Command, choices, complete_files, complete_rules
 from ivrc.cli.lint import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, LINT_FORMATS, UsageError
 from ivrc.cli.lint import colour as _colour
@@ -72,6 +75,7 @@ def compile_command(
     recipients: RecipientsOption = None,
     campaign: CampaignOption = None,
     skip_invalid: SkipInvalidOption = None,
+    start_at: StartAtOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Compile FILE to the request JSON. Nothing is written when it has errors. A template flow
@@ -92,10 +96,11 @@ def compile_command(
             typer.echo(f"ivrc: {line}", err=True)
         raise typer.Exit(EXIT_FINDINGS if verdict.failed or verdict.stale else EXIT_OK)
     if recipients is not None or _settings(files[0], config_file).recipients is not None:
-        _compile_batch(files[0], output, recipients, config_file, flags, campaign, skip_invalid)
+        _compile_batch(files[0], output, recipients, config_file, flags, campaign, skip_invalid, start_at)
         return
-    if campaign is not None or skip_invalid is not None:
-        _fail(f"{'--campaign' if campaign is not None else '--skip-invalid'} is for a template flow with --recipients")
+    if campaign is not None or skip_invalid is not None or start_at is not None:
+        flag = "--campaign" if campaign is not None else "--skip-invalid" if skip_invalid is not None else "--start-at"
+        _fail(f"{flag} is for a template flow with --recipients")
     file = files[0]
     try:
         source = _read(file)
@@ -116,9 +121,11 @@ def _compile_batch(
     flags: dict[str, object],
     campaign: str | None = None,
     skip_invalid: Path | None = None,
+    start_at: datetime | None = None,
 ) -> None:
     """One request per recipient, as JSON Lines in row order; nothing is written when a row or
-    the flow has errors, so a batch is never half there."""
+    the flow has errors, so a batch is never half there. The policy's gate holds rows back and
+    gives each recipient their call time."""
     import shutil
 
     from ivrc import checks
@@ -135,20 +142,23 @@ def _compile_batch(
     result = _template(file, source, config)
     _name_campaign(result, campaign)
     _report(result, source, sys.stderr)  # its warnings
+    assert result.template is not None  # _template said so
+    region = _flow_region(result, config)
+    the_gate = cli_compliance.gate(result.template, region, start_at)
     target = output
     folder = (target.parent if str(target.parent) else Path(".")) if target is not None else None
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", newline="\n", dir=folder, prefix=".ivrc-batch-", suffix=".jsonl", delete=False
     ) as sink:
         temporary = Path(sink.name)
-        assert result.template is not None  # _template said so
         try:
             summary = cli_recipients.run(
                 result.template,
                 path,
-                _flow_region(result, config),
+                region,
                 lambda row, unique_id, line: sink.write(line + "\n"),
                 keep_rejected=skip_invalid is not None,
+                gate=the_gate,
             )
         except BaseException:
             temporary.unlink(missing_ok=True)
@@ -191,6 +201,9 @@ def _compile_batch(
         f"row{'s' if summary.rows != 1 else ''} of {path}{empty}{left_out}",
         err=True,
     )
+    if the_gate is not None:
+        for line in cli_compliance.lines(cli_compliance.figures(summary, the_gate, path)):
+            typer.echo(f"  {line}", err=True)
 
 
 @app.command("lint", cls=Command)

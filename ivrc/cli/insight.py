@@ -88,9 +88,9 @@ def report_command(
     from ivrc.insight import graph as diagrams
     from ivrc.insight import page
     from ivrc.insight import report as campaign
-    from ivrc.insight.cdr_files import read_records
     from ivrc.insight.traffic import replay
     from ivrc.language.files import Unreadable
+    from ivrc.running.cdr_files import read_records
     from ivrc.running.records import CdrError, CdrRecord
 
     model, graph, request = checked_flow(flow, config_file, region)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ivrc.build.batch import Summary, Template
     from ivrc.build.library import Result
     from ivrc.build.recipients import Row
+    from ivrc.compliance.gate import Gate
     from ivrc.language.config import Config
 
 
@@ -55,6 +56,7 @@ def run(
     emit: Callable[[Row, str, str], object] | None = None,
     stop_after: int | None = None,
     keep_rejected: bool = False,
+    gate: Gate | None = None,
 ) -> Summary:
     """`ivrc.build.batch.run`, with a file that cannot be read at all turned into one finding, and a
     progress bar on a terminal for a file over PROGRESS_ABOVE bytes, as deploy shows one."""
@@ -65,7 +67,7 @@ def run(
 
     tick, done = _progress(path) if stop_after is None else (None, None)
     try:
-        return run_batch(template, path, region, emit, stop_after, tick, keep_rejected)
+        return run_batch(template, path, region, emit, stop_after, tick, keep_rejected, gate)
     except Unreadable as problem:
         return Summary(diagnostics=[unreadable_file.diagnose(problem)])
     except RecipientsError as error:

@@ -30,7 +30,8 @@ from ivrc.cli.app import (
     _settings,
     app,
 )
-from ivrc.cli.help import Command, complete_files, seconds, whole_number
+from ivrc.cli.compliance import StartAtOption
+from ivrc.cli.help import Command, choices, complete_files, seconds, whole_number
 from ivrc.cli.insight import changes_since
 from ivrc.cli.lint import EXIT_FINDINGS, EXIT_OK, UsageError
 
@@ -139,6 +140,16 @@ def deploy_command(
         ),
     ] = False,
     skip_invalid: SkipInvalidOption = None,
+    start_at: StartAtOption = None,
+    plan_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            metavar="FORMAT",
+            click_type=choices("text", "json"),
+            help="With --recipients: the plan as text, or its figures as JSON on stdout (the rest on stderr).",
+        ),
+    ] = "text",
     config_file: ConfigOption = None,
 ) -> None:
     """Compile and check FILE, show the plan, then upload recordings, create the campaign,
@@ -168,12 +179,25 @@ def deploy_command(
                 _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
             _name_campaign(result, campaign)
             client, url = _client(base_url, user, password, timeout, connections=concurrency)
-            how = cli_batch.Sending(start, dry_run, yes, concurrency, rate, resend_changed, show_request, skip_invalid)
+            how = cli_batch.Sending(
+                start,
+                dry_run,
+                yes,
+                concurrency,
+                rate,
+                resend_changed,
+                show_request,
+                skip_invalid,
+                start_at,
+                plan_format,
+            )
             return lambda: cli_batch.deploy(file, result, personal, _flow_region(result, config), client, url, how)
         for flag, given in (
             ("--campaign", campaign is not None),
             ("--show-request", show_request),
             ("--skip-invalid", skip_invalid is not None),
+            ("--start-at", start_at is not None),
+            ("--format", plan_format != "text"),
         ):
             if given:
                 _fail(f"{flag} is for a personal campaign: a template flow with --recipients")

@@ -8,13 +8,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ivrc.language.diagnostics import Severity
 
+if TYPE_CHECKING:
+    from ivrc.language.policy import Policy
+
 DEFAULT_LONG_WAIT = Decimal(60)
 _UNITS = {"ms": Decimal("0.001"), "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600)}
-KEYS = ("region", "recordings", "recipients", "recipients_delimiter", "select", "ignore", "severity", "long-wait-limit")
+KEYS = (
+    "region",
+    "recordings",
+    "recipients",
+    "recipients_delimiter",
+    "select",
+    "ignore",
+    "severity",
+    "long-wait-limit",
+    "policy",
+)
 DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";"}
 
 
@@ -37,6 +50,7 @@ class Config:
     # A number's length checked against the numbers that begin like it (`09-774-220` is too
     # short). The emulator, like the service, asks only for a length its country has.
     prefix_lengths: bool = True
+    policy: Policy | None = None  # `[tool.ivrc.policy]`: whom, when and how often
 
     def enabled(self, rule: str) -> bool:
         return (self.select is None or rule in self.select) and rule not in self.ignore
@@ -59,12 +73,17 @@ def toml() -> Any:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
+    return _load_toml_text(path)[0]
+
+
+def _load_toml_text(path: Path) -> tuple[dict[str, Any], str]:
     from ivrc.language.files import Unreadable, read_text
 
     tomllib = toml()
     try:
-        loaded: dict[str, Any] = tomllib.loads(read_text(path))
-        return loaded
+        text = read_text(path)
+        loaded: dict[str, Any] = tomllib.loads(text)
+        return loaded, text
     except Unreadable as problem:
         raise ConfigError(str(problem)) from None
     except tomllib.TOMLDecodeError as error:
@@ -88,7 +107,7 @@ def _find_in(folder: Path) -> Path | None:
 @functools.cache
 def load(path: Path) -> Config:
     """Read one config file; ConfigError for anything that is not a known key of the right kind."""
-    data = _load_toml(path)
+    data, text = _load_toml_text(path)
     table = data if path.name == "ivrc.toml" else data.get("tool", {}).get("ivrc", {})
     where = "" if path.name == "ivrc.toml" else "[tool.ivrc] "
     if not isinstance(table, dict):
@@ -99,6 +118,14 @@ def load(path: Path) -> Config:
             raise ConfigError(f"{path}: {where}unknown key `{key}`; the keys are {', '.join(KEYS)}")
         if key == "severity" and isinstance(value, dict):
             _misplaced_options(path, where, value)
+        if key == "policy":
+            from ivrc.language import policy
+
+            try:
+                settings["policy"] = policy.read(value, path, text, "tool.ivrc.policy" if where else "policy")
+            except policy.PolicyError as error:
+                raise ConfigError(str(error)) from None
+            continue
         try:
             settings.update(_read_key(key, value, path.parent))
         except ValueError as error:

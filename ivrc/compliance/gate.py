@@ -1,0 +1,377 @@
+"""The gate every personal request passes before it is written or sent: is this person on a
+do-not-call list, did they opt out, may they be called now (or when, first), how often were they
+called lately, and did they consent. A row held back is counted by reason and never rendered;
+a row let through gets the moment of its call. The same inputs give the same decisions, so the
+three readings of a deploy (check, plan, send) agree row for row."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from ivrc.checks import (
+    ambiguous_timezone,
+    attempt_cap,
+    consent_expired,
+    missing_consent,
+    opted_out,
+    outside_calling_hours,
+    retries_past_window,
+    stale_suppression_list,
+    suppressed_recipient,
+)
+from ivrc.compliance import calendar
+from ivrc.compliance.history import History, read_history
+from ivrc.compliance.lists import NumberList, read_list
+from ivrc.language.ast import Span
+from ivrc.language.diagnostics import Diagnostic, Severity
+from ivrc.language.policy import DAY, Policy
+
+if TYPE_CHECKING:
+    from ivrc.build.recipients import Cell, Row
+
+TIMEZONE_COLUMN = "timezone"
+LISTED_PER_RULE = 1000  # rows held back that a rule names one by one; the rest are counted
+
+
+class GateError(ValueError):
+    """A list or a history file that cannot be used: `FILE:LINE: reason`."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A row's verdict: held back (and why), or let through at `moment` (None: as the flow says)."""
+
+    held: str | None = None
+    moment: int | None = None
+    error: bool = False
+
+
+@dataclass
+class Figures:
+    """What a run of the gate decided, for the plan."""
+
+    held: Counter[str] = field(default_factory=Counter)
+    first: tuple[int, str] | None = None  # (moment, zone) of the earliest call
+    last: tuple[int, str] | None = None
+    zones: Counter[str] = field(default_factory=Counter)
+
+    def called_at(self, moment: int, zone: str) -> None:
+        if self.first is None or moment < self.first[0]:
+            self.first = (moment, zone)
+        if self.last is None or moment > self.last[0]:
+            self.last = (moment, zone)
+        self.zones[zone] += 1
+
+
+class Gate:
+    """One policy applied to one campaign. `start` is `--start-at` (given) or now; `fixed` is
+    the flow's own timestamp schedule; `span` the seconds from a call's start to the end of its
+    last try."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        region: str | None,
+        start: int | None,
+        fixed: int | None,
+        span: int,
+        marketing: bool,
+        now: int | None = None,
+    ) -> None:
+        self.policy = policy
+        self.region = region
+        self.now = int(time.time()) if now is None else now
+        self.given = start is not None
+        self.start = start if start is not None else self.now
+        self.fixed = None if self.given else fixed
+        self.span = span
+        self.marketing = marketing
+        self.calendar = calendar.Calendar(policy)
+        self.lists: list[NumberList] = []
+        self.history = History()
+        self.figures = Figures()
+        self._listed: Counter[str] = Counter()
+        self.found: list[Diagnostic] = []
+
+    def prepare(self) -> None:
+        """Read the lists and the history once. GateError or Unreadable when one cannot be used."""
+        from ivrc.compliance.history import HistoryError
+        from ivrc.compliance.lists import ListError
+
+        try:
+            self.lists = [read_list(path, self.region) for path in self.policy.suppress]
+        except ListError as error:
+            raise GateError(str(error)) from None
+        cap = self.policy.max_attempts
+        files = self.policy.history_files()
+        if files:
+            try:
+                self.history = read_history(files, self.region, self.start - cap[1] - DAY if cap else self.start)
+            except HistoryError as error:
+                raise GateError(str(error)) from None
+
+    def begin(self, found: list[Diagnostic]) -> None:
+        """A new reading of the recipients, whose findings go to `found`: the figures start again."""
+        self.found = found
+        self.figures = Figures()
+        self._listed = Counter()
+
+    def decide(self, row: Row, key: int, digits: str, country: str | None, cell: Cell, where: str) -> Decision:
+        """The verdict on one row whose number reads as `key` (its E.164 digits as an integer)."""
+        for listed in self.lists:
+            if key in listed:
+                return self._hold(
+                    suppressed_recipient.NAME,
+                    f"suppressed:{listed.path.name}",
+                    f"row {row.number} is on the do-not-call list {listed.path.name}: not called",
+                    cell,
+                    where,
+                )
+        if self.history.opted_out and self.history.opted(key):
+            return self._hold(
+                opted_out.NAME,
+                "opted-out",
+                f"row {row.number} chose `mark remove` in a recorded call: not called",
+                cell,
+                where,
+            )
+        moment, zone, said = self._when(row, digits, country, cell, where)
+        if said is not None:
+            return said
+        consent = self._consent(row, moment, cell, where)
+        if consent is not None:
+            return consent
+        cap = self.policy.max_attempts
+        if cap is not None:
+            count, period = cap
+            before = self.history.attempts(key, moment - period, moment)
+            if before + 1 > count:
+                return self._hold(
+                    attempt_cap.NAME,
+                    "attempt-cap",
+                    f"row {row.number} was called {before} time{'s' if before != 1 else ''} in the "
+                    f"{_days(period)} before this call; the policy allows {count}: not called",
+                    cell,
+                    where,
+                )
+        self.figures.called_at(moment, zone)
+        return Decision(moment=moment if (self.given or moment != self.start) and self.fixed is None else None)
+
+    def _when(
+        self, row: Row, digits: str, country: str | None, cell: Cell, where: str
+    ) -> tuple[int, str, Decision | None]:
+        """The moment of the call, its zone, and a Decision when the row cannot be called."""
+        start = self.fixed if self.fixed is not None else self.start
+        zone_cell = row.cells.get(TIMEZONE_COLUMN)
+        column = zone_cell.value.strip() if zone_cell is not None and zone_cell.value.strip() else None
+        if column is not None:
+            from ivrc.language.policy import zone as read_zone
+
+            try:
+                read_zone(column)
+            except ValueError as error:
+                return (
+                    start,
+                    "UTC",
+                    self._error(ambiguous_timezone, f"row {row.number}: {error}", zone_cell or cell, where),
+                )
+        try:
+            place = calendar.place(digits, country, column, self.policy.default_timezone)
+        except calendar.NoZone:
+            message = f"the time zone of row {row.number}'s number cannot be told"
+            hint = 'set the policy\'s `default_timezone = "…"`, or give the file a `timezone` column'
+            return start, "UTC", self._error(ambiguous_timezone, message, cell, where, hint)
+        zone = place.zones[0]
+        if not self.policy.timed:
+            return start, zone, None
+        if len(place.zones) > 1:
+            self._note(
+                ambiguous_timezone,
+                f"row {row.number}'s number is in {len(place.zones)} time zones; it is called only when all of "
+                "them allow it",
+                cell,
+                where,
+                "add a `timezone` column with the person's own zone",
+            )
+        elif place.told_by == "default":
+            self._note(
+                ambiguous_timezone,
+                f"the time zone of row {row.number}'s number cannot be told: {zone} (`default_timezone`) is used",
+                cell,
+                where,
+            )
+        if self.fixed is not None:
+            if not self.calendar.allowed(place, start, 0):
+                found = self.calendar.first_moment(place, start, self.span)
+                instead = f"; its first allowed moment is {calendar.local(found[0], zone)}" if found else ""
+                return (
+                    start,
+                    zone,
+                    self._error(
+                        outside_calling_hours,
+                        f"row {row.number} would be called at {calendar.local(start, zone)}, outside the calling "
+                        f"hours{self._why(start, place)}{instead}",
+                        cell,
+                        where,
+                        "leave the time out of the flow and give --start-at: each recipient is called at their own "
+                        "first allowed moment",
+                    ),
+                )
+            end = self.calendar.window_end(place, start)
+            if end is not None and start + self.span > end:
+                self._note(
+                    retries_past_window,
+                    f"row {row.number}'s last try could end {_minutes(start + self.span - end)} after the calling "
+                    "window closes",
+                    cell,
+                    where,
+                    "call earlier, or lower `max_retries`, `ring_timeout` or `retry_wait_time`",
+                )
+            return start, zone, None
+        found = self.calendar.first_moment(place, start, self.span)
+        if found is None:
+            return (
+                start,
+                zone,
+                self._error(
+                    outside_calling_hours,
+                    f"row {row.number} may not be called on any day of the {calendar.HORIZON_DAYS} after "
+                    f"{calendar.local(start, zone)}",
+                    cell,
+                    where,
+                    "check the policy's `calling_hours`, `quiet_days` and `holidays`",
+                ),
+            )
+        moment, fits = found
+        if not fits:
+            self._note(
+                retries_past_window,
+                f"row {row.number}'s call and its retries take {_minutes(self.span)}, longer than any calling "
+                "window, so the last try ends after it closes",
+                cell,
+                where,
+                "lower `max_retries`, `ring_timeout` or `retry_wait_time`",
+            )
+        return moment, zone, None
+
+    def _why(self, moment: int, place: calendar.Place) -> str:
+        for zone in place.zones:
+            day = datetime.fromtimestamp(moment, ZoneInfo(zone)).date()
+            name = self.calendar.holiday(day, place.country)
+            if name:
+                return f" ({name}, a public holiday)"
+            if day.weekday() in self.policy.quiet_days:
+                return " (a quiet day)"
+        return ""
+
+    def _consent(self, row: Row, moment: int, cell: Cell, where: str) -> Decision | None:
+        column = self.policy.consent_column
+        if column is None:
+            return None
+        given = row.cells.get(column)
+        value = given.value.strip() if given is not None else ""
+        severity = Severity.ERROR if self.marketing else Severity.WARNING
+        if not value:
+            return self._consent_finding(
+                missing_consent,
+                f"row {row.number} has no consent (`{column}` is empty)",
+                given or cell,
+                where,
+                severity,
+            )
+        try:
+            day = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return self._consent_finding(
+                consent_expired,
+                f"row {row.number}'s `{column}` is not a date such as 2026-03-01: `{value}`",
+                given or cell,
+                where,
+                severity,
+            )
+        when = int((day if day.tzinfo else day.replace(tzinfo=timezone.utc)).timestamp())
+        limit = self.policy.consent_max_age
+        if limit is not None and moment - when > limit:
+            return self._consent_finding(
+                consent_expired,
+                f"row {row.number}'s consent is {(moment - when) // DAY} days old at the call; the policy allows "
+                f"{_days(limit)}",
+                given or cell,
+                where,
+                severity,
+            )
+        return None
+
+    def _consent_finding(self, rule, message: str, cell: Cell, where: str, severity: Severity) -> Decision:  # type: ignore[no-untyped-def]
+        self.found.append(
+            rule.diagnose(message, _span(cell), where, "ask for consent again, or remove the row", severity)
+        )
+        if severity is Severity.ERROR:
+            return Decision(error=True)
+        self.figures.held[rule.NAME] += 1
+        return Decision(held=rule.NAME)
+
+    def _hold(self, rule: str, reason: str, message: str, cell: Cell, where: str) -> Decision:
+        self.figures.held[reason] += 1
+        self._listed[rule] += 1
+        if self._listed[rule] <= LISTED_PER_RULE:
+            module = {m.NAME: m for m in (suppressed_recipient, opted_out, attempt_cap)}[rule]
+            self.found.append(module.diagnose(message, _span(cell), where))
+        return Decision(held=reason)
+
+    def _note(self, rule, message: str, cell: Cell, where: str, hint: str | None = None) -> None:  # type: ignore[no-untyped-def]
+        self._listed[rule.NAME] += 1
+        if self._listed[rule.NAME] <= LISTED_PER_RULE:
+            self.found.append(rule.diagnose(message, _span(cell), where, hint))
+
+    def _error(self, rule, message: str, cell: Cell, where: str, hint: str | None = None) -> Decision:  # type: ignore[no-untyped-def]
+        self.found.append(rule.diagnose(message, _span(cell), where, hint, Severity.ERROR))
+        return Decision(error=True)
+
+    def finish(self, where: str) -> list[Diagnostic]:
+        """After the rows: the rows named no more, and each list too old at the last call."""
+        out: list[Diagnostic] = []
+        for rule, count in sorted(self._listed.items()):
+            if count > LISTED_PER_RULE:
+                out.append(
+                    Diagnostic(
+                        rule,
+                        Severity.INFO,
+                        f"{count - LISTED_PER_RULE} more rows found by {rule} are counted in the plan, not listed",
+                        Span(1, 1, 1, 2, 0, 0),
+                        path=where,
+                    )
+                )
+        limit = self.policy.suppress_max_age
+        last = self.figures.last[0] if self.figures.last else self.start
+        for listed in self.lists if limit is not None else []:
+            old = last - int(listed.dated.timestamp())
+            if limit is not None and old > limit:
+                out.append(
+                    stale_suppression_list.diagnose(
+                        f"{listed.path.name} is {old // DAY} days old at the last call "
+                        f"({datetime.fromtimestamp(last, timezone.utc):%Y-%m-%d}); the policy allows "
+                        f"{_days(limit)} (dated by its {listed.dated_by})",
+                        Span(1, 1, 1, 2, 0, 0),
+                        listed.path,
+                        "download the list again",
+                    )
+                )
+        return out
+
+
+def _span(cell: Cell) -> Span:
+    return Span(cell.line, cell.column, cell.line, cell.column + max(cell.width, 1), 0, 0)
+
+
+def _days(seconds: int) -> str:
+    return f"{seconds // DAY} days" if seconds % DAY == 0 else f"{seconds // 3600} hours"
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60} min {seconds % 60} s" if seconds % 60 else f"{seconds // 60} min"
