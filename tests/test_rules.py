@@ -74,6 +74,7 @@ def _lint(case: dict, tmp_path: Path) -> list[ivrc.Diagnostic]:
         config = config.override(recordings=folder)
     if "long-wait-limit" in case:
         config = config.override(long_wait_limit=duration(case["long-wait-limit"]))
+    config = _policy_config(case, tmp_path) or config
     path = "case.json" if case.get("json") else "case.ivr"
     return ivrc.lint(_source(case), path=path, config=config)
 
@@ -87,18 +88,113 @@ step a {
 }
 """
 
+# The same, as a marketing flow must be: a caller id, who is calling, and a key to refuse.
+MARKETING_TEMPLATE = """\
+region IL
+dialer "offer" { return_address "https://example.com/r"; number recipient.phone; cli "03-123-4567" }
+step a {
+    say "Advertisement from Tevel: hello $name$, press 9 to stop our calls" with name = recipient.name
+    on 9 { mark remove; hangup }
+}
+"""
+
+
+RECORDS = "cli,phone_number,start_time,answer_time,hangup_time,duration,billsec,hangup_cause,unique_campaign_id,steps\n"
+_FIXED_AT = """\
+region IL
+dialer "reminder" {{ return_address "https://example.com/r"; number recipient.phone; schedule at {at}{more} }}
+step a {{
+    say "Hello $name$" with name = recipient.name
+    on 1 -> hangup
+}}
+"""
+# What the docs of the compliance rules describe around their recipients files.
+DOC_SETUPS: dict[str, dict] = {
+    "outside-calling-hours": {
+        "policy": 'calling_hours = "08:00-21:00"',
+        "flow": _FIXED_AT.format(at="2030-12-09T09:00+02:00", more=""),
+    },
+    "ambiguous-timezone": {"policy": 'calling_hours = "08:00-21:00"', "start_at": "2030-12-09T15:00+00:00"},
+    "retries-past-window": {
+        "policy": 'calling_hours = "08:00-21:00"',
+        "flow": _FIXED_AT.format(
+            at="2030-12-09T20:00+02:00", more="; max_retries 10; ring_timeout 25s; retry_wait_time 10m"
+        ),
+        "instead": {
+            "flow": _FIXED_AT.format(
+                at="2030-12-09T20:00+02:00", more="; max_retries 2; ring_timeout 25s; retry_wait_time 1m"
+            )
+        },
+    },
+    "suppressed-recipient": {"policy": 'suppress = ["dnc.csv"]', "files": {"dnc.csv": "phone\n0546000002\n"}},
+    "stale-suppression-list": {
+        "policy": 'suppress = ["dnc.csv"]\nsuppress_max_age = "15d"',
+        "start_at": "2026-12-07T09:00+02:00",
+        "list": "dnc.csv",
+        "csv": "name,phone\nDana,054-600-0001\n",
+    },
+    "missing-consent": {
+        "policy": 'purpose = "marketing"\nconsent_column = "consent_date"',
+        "start_at": "2026-12-07T09:00+02:00",
+    },
+    "consent-expired": {
+        "policy": 'purpose = "marketing"\nconsent_column = "consent_date"\nconsent_max_age = "365d"',
+        "start_at": "2026-12-07T09:00+02:00",
+    },
+    "attempt-cap": {
+        "policy": 'max_attempts = "2/7d"\nhistory = ["records.csv"]',
+        "start_at": "2026-12-07T09:00+02:00",
+        "files": {
+            "records.csv": RECORDS
+            + "031234567,972546000001,2026-12-03 10:00:00+02,,,0,0,NO_ANSWER,old,\n"
+            + "031234567,972546000001,2026-12-04 10:00:00+02,,,0,0,NO_ANSWER,old,\n"
+        },
+    },
+    "opted-out": {
+        "policy": 'history = ["records.csv"]',
+        "files": {
+            "records.csv": RECORDS
+            + '031234567,972546000002,2026-06-01 10:00:00+03,,,0,0,NORMAL_CLEARING,old,"{""steps"": [{""mark"": ""remove""}]}"\n'
+        },
+    },
+}
+
 
 def _batch(case: dict, tmp_path: Path) -> list[ivrc.Diagnostic]:
-    """A recipients file (`csv` or `jsonl`) checked against a template flow (`flow`, or TEMPLATE)."""
+    """A recipients file (`csv` or `jsonl`) checked against a template flow (`flow`, or TEMPLATE),
+    under a compliance `policy` (the lines of its table) with its `files` and `start_at`."""
     from ivrc.build import batch
     from ivrc.build.library import analyze
+    from ivrc.compliance.setup import gate_for, start_time
 
     suffix = "jsonl" if "jsonl" in case else "csv"
     data = tmp_path / f"recipients.{suffix}"
     data.write_text(case[suffix], encoding="utf-8", newline="")
-    result = analyze(case.get("flow", TEMPLATE), path="flow.ivr", emit_request=True, recipients=True)
+    config = _policy_config(case, tmp_path)
+    marketing = "marketing" in case.get("policy", "")
+    flow = case.get("flow", MARKETING_TEMPLATE if marketing else TEMPLATE)
+    result = analyze(flow, path="flow.ivr", emit_request=True, recipients=True, config=config)
     assert result.template is not None, result.diagnostics
-    return batch.run(result.template, data, "IL").diagnostics
+    gate = None
+    if "policy" in case:
+        start = start_time(case["start_at"]) if "start_at" in case else None
+        gate = gate_for(result.template.model, result.template.request, "IL", start)
+        assert gate is not None
+        gate.prepare()
+    return batch.run(result.template, data, "IL", gate=gate).diagnostics
+
+
+def _policy_config(case: dict, tmp_path: Path) -> Config | None:
+    """The configuration of a case with a `policy`: an ivrc.toml with its table, and its `files`."""
+    from ivrc.language.config import load
+
+    if "policy" not in case:
+        return None
+    for name, text in case.get("files", {}).items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    (tmp_path / "ivrc.toml").write_text(f'region = "IL"\n[policy]\n{case["policy"]}\n', encoding="utf-8")
+    return load(tmp_path / "ivrc.toml")
 
 
 def _cases(kind: str) -> list:
@@ -164,6 +260,16 @@ def test_rule_examples_in_docs_are_true(rule, tmp_path):
     """The docs' Example shows the finding and Use instead does not (for .ivr examples)."""
     blocks = re.findall(r"```\n(.*?)```", rule.docs, flags=re.S)
     example, instead = blocks[0], blocks[1]
+    if rule.name in DOC_SETUPS:  # recipients (or a list) under the policy and files the docs describe
+        setup = DOC_SETUPS[rule.name]
+        for csv, found in ((example, True), (instead, False)):
+            case = {**setup, **({} if found else setup.get("instead", {})), "csv": setup.get("csv", csv)}
+            if "list" in setup:  # the examples are the list itself
+                case["files"] = {setup["list"]: csv}
+            folder = tmp_path / ("example" if found else "instead")
+            folder.mkdir()
+            assert (rule.name in {d.rule for d in _batch(case, folder)}) is found, csv
+        return
     if rule.name in RECIPIENT_RULES:  # the examples are recipients files for TEMPLATE (with a `time` field)
         flow = TEMPLATE.replace(
             "with name = recipient.name", "with name = recipient.name, time = recipient.time"

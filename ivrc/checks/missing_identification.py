@@ -67,7 +67,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
         NAME,
         SEVERITY,
         f"the opening prompt of a marketing flow does not say {named}that it is an advertisement",
-        says[0].prompt.span,
+        says[0].prompt.texts[0].span,
         'open with who is calling: `say "Advertisement from …"`'
         + ("" if sender else ', or set the policy\'s `sender = "…"` to the name it says'),
     )

@@ -30,14 +30,14 @@ def diagnose(
 
     Example
     With `calling_hours = "08:00-21:00"`, a flow with `max_retries 10`, `ring_timeout 25s`
-    and `retry_wait_time 10m` (about two hours), started at 20:00:
+    and `retry_wait_time 10m` (about two hours) that says `schedule at 2030-12-09T20:00+02:00`:
     ```
     name,phone
     Dana,054-600-0001
     ```
 
     Use instead
-    Fewer retries or a shorter wait (`max_retries 2`, `retry_wait_time 1m`), or an earlier
+    Fewer retries and a shorter wait (`max_retries 2`, `retry_wait_time 1m`), or an earlier
     start: the last try then ends inside the window.
     ```
     name,phone
