@@ -49,8 +49,7 @@ def _project(tmp_path: Path, policy: str = POLICY, people: str | None = None) ->
     flow.write_text(FLOW, encoding="utf-8")
     recipients = tmp_path / "people.csv"
     recipients.write_text(
-        people
-        or "name,phone\nDana,054-600-0001\nSam,+1 212 555 0100\nLee,+1 310 555 0100\nAnn,+44 20 7123 4567\n",
+        people or "name,phone\nDana,054-600-0001\nSam,+1 212 555 0100\nLee,+1 310 555 0100\nAnn,+44 20 7123 4567\n",
         encoding="utf-8",
     )
     return flow, recipients
@@ -95,7 +94,9 @@ sender = "Tevel"
     )
     policy = settings.load(tmp_path / "pyproject.toml").policy
     assert policy is not None
-    assert policy.hours is not None and policy.hours[0] == ((480, 1260),) and policy.hours[4] == ((480, 600), (660, 780))
+    assert (
+        policy.hours is not None and policy.hours[0] == ((480, 1260),) and policy.hours[4] == ((480, 600), (660, 780))
+    )
     assert policy.hours[5] == ()
     assert policy.quiet_days == {5} and policy.holidays and policy.default_timezone == "Asia/Jerusalem"
     assert policy.suppress == (tmp_path / "dnc/registry.csv",) and policy.suppress_max_age == 15 * 86400
@@ -108,14 +109,23 @@ sender = "Tevel"
     "line,message",
     [
         ('calling_hour = "08:00-21:00"', "3:1: policy: `calling_hour`: unknown key; did you mean `calling_hours`?"),
-        ('calling_hours = "25:00-08:00"', "3:1: policy: `calling_hours`: `25:00` in `25:00-08:00` is not a time of day"),
+        (
+            'calling_hours = "25:00-08:00"',
+            "3:1: policy: `calling_hours`: `25:00` in `25:00-08:00` is not a time of day",
+        ),
         ('calling_hours = "21:00-08:00"', "3:1: policy: `calling_hours`: `21:00-08:00` ends before it starts"),
-        ('calling_hours = { fridy = "08:00-13:00" }', "policy: `calling_hours`: `fridy` is not a weekday; did you mean `friday`?"),
+        (
+            'calling_hours = { fridy = "08:00-13:00" }',
+            "policy: `calling_hours`: `fridy` is not a weekday; did you mean `friday`?",
+        ),
         ('quiet_days = ["shabat"]', "3:1: policy: `quiet_days`: `shabat` is not a weekday"),
-        ('default_timezone = "Asia/Jerusalm"', "3:1: policy: `default_timezone`: `Asia/Jerusalm` is not a time zone; did you mean `Asia/Jerusalem`?"),
+        (
+            'default_timezone = "Asia/Jerusalm"',
+            "3:1: policy: `default_timezone`: `Asia/Jerusalm` is not a time zone; did you mean `Asia/Jerusalem`?",
+        ),
         ('suppress_max_age = "15 days"', "3:1: policy: `suppress_max_age`: `15 days` is not an age such as 15d"),
         ('max_attempts = "7"', "3:1: policy: `max_attempts`: `7` is not a cap such as 7/7d"),
-        ('purpose = "sales"', "3:1: policy: `purpose`: expected \"marketing\" or \"service\", not 'sales'"),
+        ('purpose = "sales"', '3:1: policy: `purpose`: expected "marketing" or "service", not \'sales\''),
         ("holidays = 1", "3:1: policy: `holidays`: expected true or false"),
     ],
 )
@@ -270,7 +280,9 @@ def test_consent_missing_or_expired_stops_a_marketing_batch(tmp_path, ivrc_cli):
     assert "people.csv:4:18: error[consent-expired]: row 3's consent is 1071 days old at the call" in done.stderr
     assert "unused-column" not in done.stderr  # the policy reads the column
     rejects = tmp_path / "rejects.csv"
-    skipped = _compile(ivrc_cli, flow, recipients, "--start-at", "2026-12-07T09:00+02:00", "--skip-invalid", str(rejects))
+    skipped = _compile(
+        ivrc_cli, flow, recipients, "--start-at", "2026-12-07T09:00+02:00", "--skip-invalid", str(rejects)
+    )
     assert skipped.returncode == 0 and len(skipped.stdout.splitlines()) == 1
     assert rejects.read_text(encoding="utf-8").count("consent") >= 2
 
@@ -278,7 +290,9 @@ def test_consent_missing_or_expired_stops_a_marketing_batch(tmp_path, ivrc_cli):
 def _records(tmp_path: Path, rows: list[tuple[str, str, str]]) -> None:
     """Call records as `ivrc cdr --format csv` writes them: (number, start, marks)."""
     (tmp_path / "records").mkdir(exist_ok=True)
-    lines = ["cli,phone_number,start_time,answer_time,hangup_time,duration,billsec,hangup_cause,unique_campaign_id,steps"]
+    lines = [
+        "cli,phone_number,start_time,answer_time,hangup_time,duration,billsec,hangup_cause,unique_campaign_id,steps"
+    ]
     for number, start, mark in rows:
         steps = json.dumps({"steps": [{"step_name": "offer", "dtmf": "9", "mark": mark}]} if mark else {"steps": []})
         lines.append(f'031234567,{number},{start},,{start},10,0,NO_ANSWER,old,"{steps.replace(chr(34), chr(34) * 2)}"')

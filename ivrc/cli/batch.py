@@ -259,8 +259,8 @@ def _plan(
         )
     )
     say(
-        f"  {requests} recipient{'s' if requests != 1 else ''} called, "
-        + ("each at their first allowed moment" if counts is not None and "first_call" in counts else f"each {when}")
+        f"  {requests} recipient{'s' if requests != 1 else ''}, each called "
+        + ("at their first allowed moment" if counts is not None and "first_call" in counts else when)
         + ("; each is started" if how.start else "; none is started (add --start)")
     )
     if checked.empty_rows:

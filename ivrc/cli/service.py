@@ -145,8 +145,7 @@ def deploy_command(
         str,
         typer.Option(
             "--format",
-            metavar="FORMAT",
-            click_type=choices("text", "json"),
+            **choices("text", "json"),
             help="With --recipients: the plan as text, or its figures as JSON on stdout (the rest on stderr).",
         ),
     ] = "text",
