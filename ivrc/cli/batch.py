@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ivrc.build.batch import Rejected, Summary, Template
     from ivrc.build.library import Result
     from ivrc.build.recipients import Row
+    from ivrc.compliance.gate import Gate
     from ivrc.service.batch_journal import BatchJournal
     from ivrc.service.deploy_batch import Outlook, Tally
 
@@ -40,23 +41,35 @@ class Sending:
 def deploy(file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending) -> None:
     """`ivrc deploy FLOW --recipients FILE`: check every row first (any error: nothing is sent),
     confirm the credentials, print the plan (who gets what, by the journal), ask, then send one
-    campaign per recipient. A Ctrl-C before the sending says that nothing was sent."""
+    campaign per recipient. A Ctrl-C before the sending says that nothing was sent. With
+    `--format json` the plan's figures are all that stdout gets; everything else goes to stderr."""
+    import contextlib
+    import sys
+
+    out = sys.stdout  # where `--format json` writes the plan
+    with contextlib.redirect_stdout(sys.stderr) if how.plan_format == "json" else contextlib.nullcontext():
+        _deploy(file, result, path, region, client, url, how, out)
+
+
+def _deploy(
+    file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending, out: Any
+) -> None:
     import typer
 
     from ivrc.cli.lint import EXIT_FINDINGS
 
     try:
-        prepared = _prepare(file, result, path, region, client, url, how)
+        prepared = _prepare(file, result, path, region, client, url, how, out)
     except KeyboardInterrupt:
         client.close()
         typer.echo("\nivrc: interrupted before sending: nothing was sent", err=True)
         raise typer.Exit(130) from None
     if prepared is None:
         return
-    journal, requests, rejected = prepared
+    journal, requests, rejected, gate = prepared
     template = result.template
     assert template is not None
-    tally = _send(file, template, path, region, client, journal, requests, how)
+    tally = _send(file, template, path, region, client, journal, requests, how, gate)
     journal.close()
     left_out = (
         f" {len(rejected)} row{'s' if len(rejected) != 1 else ''} with errors left out ({how.skip_invalid})."
@@ -93,8 +106,8 @@ def _keep(count: int) -> str:
 
 
 def _prepare(
-    file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending
-) -> tuple[BatchJournal, int, list[Rejected]] | None:
+    file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending, out: Any
+) -> tuple[BatchJournal, int, list[Rejected], Gate | None] | None:
     """Everything before the first request: the checks, the journal, the credentials, the plan
     and the question. Returns the open journal when there is something to send and the user said yes."""
     import sys
@@ -130,7 +143,7 @@ def _prepare(
     if checked.requests == 0:
         client.close()
         if how.plan_format == "json":
-            _json_plan(counts, file, url, template, None)
+            _json_plan(counts, file, url, template, None, out)
         held = f" ({checked.held} held back by the policy)" if checked.held else ""
         _fail(f"{path} has no recipients to call" + (" without errors" if checked.rejected else "") + held)
     try:
@@ -161,7 +174,7 @@ def _prepare(
         _fail(f"{path} changed while it was being read; nothing was sent, run the command again")
     _confirm_credentials(client, sample[0][1], journal)
     if how.plan_format == "json":
-        _json_plan(counts, file, url, template, seen)
+        _json_plan(counts, file, url, template, seen, out)
     _plan(file, url, path, template, checked, seen, journal, how, counts if gate is not None else None)
     _sample(sample[0], template, how.show_request)
     changes_since(journal.last_deployed(), template.model, file, template.model.config)
@@ -196,7 +209,7 @@ def _prepare(
             client.close()
             typer.echo("Nothing was sent.")
             return None
-    return journal, checked.requests, checked.rejected
+    return journal, checked.requests, checked.rejected, gate
 
 
 def _confirm_credentials(client: Any, unique_id: str, journal: BatchJournal) -> None:
@@ -295,7 +308,9 @@ def _plan(
     say(f"  at most {how.concurrency} requests at a time" + (f", {how.rate:g} a second" if how.rate else ""))
 
 
-def _json_plan(counts: dict[str, Any], file: Path, url: str, template: Template, seen: Outlook | None) -> None:
+def _json_plan(
+    counts: dict[str, Any], file: Path, url: str, template: Template, seen: Outlook | None, out: Any
+) -> None:
     """`--format json`: the plan's figures, one JSON object on stdout, for a pipeline to read."""
     import json
 
@@ -309,7 +324,7 @@ def _json_plan(counts: dict[str, Any], file: Path, url: str, template: Template,
             changed_since_sent=seen.changed,
             second_calls=seen.second_calls,
         )
-    typer.echo(json.dumps(plan, ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(plan, ensure_ascii=False, indent=2), file=out)
 
 
 def local_time(moment: int) -> str:
@@ -354,6 +369,7 @@ def _send(
     journal: BatchJournal,
     requests: int,
     how: Sending,
+    gate: Gate | None = None,
 ) -> Tally:
     """Send what the plan said, a Ctrl-C or a refusal of the credentials stopping it at once."""
     import contextlib
@@ -390,7 +406,7 @@ def _send(
     def produce() -> None:
         """The rows stream from the file into the sender through a small queue: memory stays flat."""
         with contextlib.suppress(Stopped):
-            run_batch(template, path, region, hand)
+            run_batch(template, path, region, hand, gate=gate)
         while not stop.is_set():  # the end, unless the sender has stopped listening
             try:
                 handoff.put(None, timeout=0.1)

@@ -1,0 +1,137 @@
+"""A personal campaign under a compliance policy, deployed to `ivrc emulator` over real HTTP:
+whatever the policy holds back never reaches the service, each request carries its recipient's
+own call time, and the plan's figures (text and `--format json`) say it before anything is sent."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from test_service import Emulator, ivrc_cli
+
+FLOW = """\
+region IL
+dialer "{name}" {{
+    return_address "http://127.0.0.1:9/"
+    number recipient.phone
+    cli "03-123-4567"
+}}
+step offer {{
+    say "Advertisement from Tevel: hello $name$, press 9 to stop our calls" with name = recipient.name
+    on 9 {{ mark remove; hangup }}
+}}
+"""
+RECORDS = "cli,phone_number,start_time,answer_time,hangup_time,duration,billsec,hangup_cause,unique_campaign_id,steps\n"
+OPTED = '"{""steps"": [{""step_name"": ""offer"", ""dtmf"": ""9"", ""mark"": ""remove""}]}"'
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("compliance")
+    running = Emulator(folder / "data", folder / "emulator.log", "--no-wait")
+    yield running
+    running.stop()
+
+
+def _project(tmp_path: Path, name: str, count: int) -> tuple[Path, Path]:
+    """`count` recipients; every 10th on the registry, every 7th opted out, every 5th called twice this week."""
+    (tmp_path / "dnc").mkdir()
+    (tmp_path / "records").mkdir()
+    (tmp_path / "ivrc.toml").write_text(
+        """region = "IL"
+[policy]
+calling_hours = { default = "08:00-21:00", friday = "08:00-13:00" }
+quiet_days = ["saturday"]
+holidays = true
+suppress = ["dnc/registry.csv"]
+suppress_max_age = "15d"
+max_attempts = "2/7d"
+history = ["records/*.csv"]
+purpose = "marketing"
+sender = "Tevel"
+""",
+        encoding="utf-8",
+    )
+    numbers = [f"+97252{n:07d}" for n in range(count)]
+    (tmp_path / "dnc" / "registry.csv").write_text(
+        "# as of 2030-12-05\nphone\n" + "".join(f"0{n[4:]}\n" for i, n in enumerate(numbers) if i % 10 == 3),
+        encoding="utf-8",
+    )
+    records = [RECORDS]
+    for i, number in enumerate(numbers):
+        if i % 7 == 5:
+            records.append(f"031234567,{number[1:]},2030-06-01 10:00:00+03,,,30,20,NORMAL_CLEARING,old,{OPTED}\n")
+        if i % 5 == 1:
+            records += [f"031234567,{number[1:]},2030-12-0{day} 10:00:00+02,,,30,0,NO_ANSWER,old,\n" for day in (5, 6)]
+    (tmp_path / "records" / "week.csv").write_text("".join(records), encoding="utf-8")
+    flow = tmp_path / f"{name}.ivr"
+    flow.write_text(FLOW.format(name=name), encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text("name,phone\n" + "".join(f"Person {i},{n}\n" for i, n in enumerate(numbers)), encoding="utf-8")
+    return flow, people
+
+
+def _held(i: int) -> bool:
+    return i % 10 == 3 or i % 7 == 5 or i % 5 == 1
+
+
+def _campaigns(emulator: Emulator, prefix: str) -> list[dict]:
+    with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
+        rows = db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", (prefix + "-%",)).fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+def test_nothing_held_back_is_ever_sent_and_each_is_called_in_their_window(emulator, tmp_path):
+    flow, people = _project(tmp_path, "policy-deploy", 60)
+    start = "2030-12-09T06:00+02:00"  # a Monday, before the window opens in Israel
+    planned = ivrc_cli(
+        "deploy", str(flow), "--recipients", str(people), "--start-at", start, "--dry-run", "--format", "json",
+        url=emulator.url, cwd=tmp_path,
+    )  # fmt: skip
+    assert planned.returncode == 0, planned.stderr
+    plan = json.loads(planned.stdout)
+    held = [i for i in range(60) if _held(i)]
+    assert plan["recipients"] == 60 and plan["called"] == 60 - len(held) and plan["held_back"] == len(held)
+    assert plan["held_back_by_reason"] == {
+        "attempt-cap": len([i for i in range(60) if i % 5 == 1 and i % 10 != 3 and i % 7 != 5]),
+        "opted-out": len([i for i in range(60) if i % 7 == 5 and i % 10 != 3]),
+        "suppressed:registry.csv": len([i for i in range(60) if i % 10 == 3]),
+    }
+    assert plan["first_call"]["local"] == "2030-12-09T08:00:00+02:00" and plan["new"] == 60 - len(held)
+    assert "Dry run: nothing was sent." in planned.stderr and _campaigns(emulator, "policy-deploy") == []
+    text = ivrc_cli(
+        "deploy",
+        str(flow),
+        "--recipients",
+        str(people),
+        "--start-at",
+        start,
+        "--dry-run",
+        url=emulator.url,
+        cwd=tmp_path,
+    )
+    assert f"60 recipients: {60 - len(held)} called, {len(held)} held back by the policy" in text.stdout
+    assert "first call 2030-12-09 08:00 Mon (Asia/Jerusalem, UTC+02:00)" in text.stdout
+
+    sent = ivrc_cli(
+        "deploy", str(flow), "--recipients", str(people), "--start-at", start, "--yes", "--start",
+        url=emulator.url, cwd=tmp_path,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    campaigns = _campaigns(emulator, "policy-deploy")
+    called = sorted(c["number"] for c in campaigns)
+    assert called == sorted(f"97252{i:07d}" for i in range(60) if not _held(i))
+    morning = int(datetime.fromisoformat("2030-12-09T08:00+02:00").timestamp())
+    assert {(c["schedule_type"], c["schedule"]) for c in campaigns} == {("timestamp", morning)}
+
+
+def test_a_policy_that_cannot_be_read_sends_nothing(emulator, tmp_path):
+    flow, people = _project(tmp_path, "policy-broken", 5)
+    (tmp_path / "dnc" / "registry.csv").write_text("phone\nnot a number\n", encoding="utf-8")
+    done = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=emulator.url, cwd=tmp_path)
+    assert done.returncode == 2
+    assert f"ivrc: error: policy: {tmp_path / 'dnc' / 'registry.csv'}:2: a value that is neither" in done.stderr
+    assert _campaigns(emulator, "policy-broken") == []
