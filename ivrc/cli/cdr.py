@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,6 +24,9 @@ from ivrc.cli.app import (
 )
 from ivrc.cli.help import Command, choices, whole_number
 from ivrc.cli.service import BaseUrlOption, PasswordOption, TimeoutOption, UserOption, _client
+
+if TYPE_CHECKING:
+    from ivrc.running.records import CdrRecord
 
 
 def _phone_option(number: str, region: str | None) -> str:
@@ -56,6 +59,16 @@ def cdr_command(
     ] = "table",
     summary: Annotated[
         bool, typer.Option("--summary", help="Answer rate, hangup causes, marks, and the keys pressed at each step.")
+    ] = False,
+    opt_outs: Annotated[
+        bool,
+        typer.Option(
+            "--opt-outs",
+            help=(
+                "Only the numbers that chose a `remove` mark, as lines of a do-not-call list for the policy's "
+                "`suppress` (append them: `>> dnc/opt-outs.csv`)."
+            ),
+        ),
     ] = False,
     region: Annotated[
         str | None,
@@ -110,7 +123,7 @@ def cdr_command(
         if not 1 <= concurrency <= 64:
             _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
         chosen = [name.strip() for name in columns.split(",") if name.strip()] if columns else []
-        asked = Asked(output_format, summary, chosen, concurrency, campaign_name)
+        asked = Asked(output_format, summary, chosen, concurrency, campaign_name, opt_outs)
         _recipient_results(flow, recipients, asked, region, base_url, user, password, timeout)
         return
     for flag, given in (("--columns", columns is not None), ("--campaign", campaign_name is not None)):
@@ -128,7 +141,9 @@ def cdr_command(
         _fail(str(error))
     except CdrError as error:
         _fail(f"the service's call records cannot be read: {error}")
-    if summary:
+    if opt_outs:
+        sys.stdout.write(opted_out_lines(records, f"campaign {campaign}"))
+    elif summary:
         typer.echo(summary_text(records), nl=False)
     elif output_format == "csv":
         sys.stdout.write(csv_text)
@@ -147,6 +162,21 @@ class Asked:
     columns: list[str]
     concurrency: int
     campaign: str | None
+    opt_outs: bool = False
+
+
+def opted_out_lines(records: list[CdrRecord], source: str) -> str:
+    """The numbers that chose `mark remove`, each once, in the order they chose it, as lines of a
+    do-not-call list: a dated comment, then one E.164 number a line (no header row, so that the
+    lines of many campaigns can be appended to one list)."""
+    from datetime import datetime, timezone
+
+    numbers = dict.fromkeys(
+        "+" + r.phone_number.lstrip("+") for r in records if "remove" in r.marks and r.phone_number.strip()
+    )
+    today = datetime.now(timezone.utc).date().isoformat()
+    said = f"# as of {today}: {len(numbers)} opt-out{'s' if len(numbers) != 1 else ''} of {source}\n"
+    return said + "".join(f"{number}\n" for number in numbers)
 
 
 def _recipient_results(
@@ -188,8 +218,10 @@ def _recipient_results(
                 asked.concurrency,
                 cli_recipients.run,
             )
-            if asked.summary:
-                records: list[CdrRecord] = [from_json(r) for row in rows for r in row[recipient_results.RECORDS]]
+            records: list[CdrRecord] = [from_json(r) for row in rows for r in row[recipient_results.RECORDS]]
+            if asked.opt_outs:
+                text = opted_out_lines(records, f"campaign {result.template.campaign}")
+            elif asked.summary:
                 text = summary_text(records)
             else:
                 text = recipient_results.write(header, rows, asked.output_format)

@@ -414,6 +414,7 @@ from ivrc.cli import flows  # noqa: E402,F401  isort: skip
 # The commands that talk to the service live in their own module; importing it here registers
 # them on `app` in this place, so that `ivrc --help` lists the commands in this order.
 from ivrc.cli import cdr as cli_cdr, insight as cli_insight, service as cli_service  # noqa: E402,F401  isort: skip
+from ivrc.cli import audit as cli_audit  # noqa: E402,F401  isort: skip
 
 
 @app.command("lsp", cls=Command)

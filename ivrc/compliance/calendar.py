@@ -137,6 +137,17 @@ class Calendar:
             return True
         return bool(self.policy.holidays and country and day in self._holidays(country, day.year))
 
+    def why(self, where: Place, moment: int) -> str:
+        """Why a moment is outside the window, in words: ` (Yom Kippur, a public holiday)`, ` (a quiet day)`."""
+        for zone in where.zones:
+            day = datetime.fromtimestamp(moment, ZoneInfo(zone)).date()
+            name = self.holiday(day, where.country)
+            if name:
+                return f" ({name}, a public holiday)"
+            if day.weekday() in self.policy.quiet_days:
+                return f" ({WEEKDAYS[day.weekday()].title()}, a quiet day)"
+        return ""
+
     def holiday(self, day: date, country: str | None) -> str | None:
         """The name of the public holiday that `day` is in `country`, if any."""
         if not (self.policy.holidays and country):

@@ -11,7 +11,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from ivrc.checks import (
     ambiguous_timezone,
@@ -215,7 +214,7 @@ class Gate:
                     self._error(
                         outside_calling_hours,
                         f"row {row.number} would be called at {calendar.local(start, zone)}, outside the calling "
-                        f"hours{self._why(start, place)}{instead}",
+                        f"hours{self.calendar.why(place, start)}{instead}",
                         cell,
                         where,
                         "leave the time out of the flow and give --start-at: each recipient is called at their own "
@@ -258,16 +257,6 @@ class Gate:
                 "lower `max_retries`, `ring_timeout` or `retry_wait_time`",
             )
         return moment, zone, None
-
-    def _why(self, moment: int, place: calendar.Place) -> str:
-        for zone in place.zones:
-            day = datetime.fromtimestamp(moment, ZoneInfo(zone)).date()
-            name = self.calendar.holiday(day, place.country)
-            if name:
-                return f" ({name}, a public holiday)"
-            if day.weekday() in self.policy.quiet_days:
-                return " (a quiet day)"
-        return ""
 
     def _consent(self, row: Row, moment: int, cell: Cell, where: str) -> Decision | None:
         column = self.policy.consent_column

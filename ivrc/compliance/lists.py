@@ -127,8 +127,9 @@ def read_list(path: Path, region: str | None) -> NumberList:
             continue
         if line.startswith("#"):
             match = _DATED.match(line)
-            if match is not None and dated is None:
-                dated, dated_by = _when(match.group(1), path, line_number), "header"
+            if match is not None:  # lists appended to carry a dated comment each: the newest counts
+                said = _when(match.group(1), path, line_number)
+                dated, dated_by = (said, "header") if dated is None or said > dated else (dated, dated_by)
             continue
         cells = next(csv.reader([line], delimiter=_delimiter(line)), [""])
         if not header_seen:

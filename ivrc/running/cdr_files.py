@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ivrc.language.files import text_lines
-from ivrc.running.records import CdrError, CdrRecord, from_json, iter_cdr
+from ivrc.running.records import CdrError, CdrRecord, from_json, iter_cdr_located
 
 RECORDS = "call_records"
 _TABLE_HEADERS = (("number", "answered"), ("row", "unique_id", "calls"))
@@ -22,11 +22,18 @@ _TABLE_HEADERS = (("number", "answered"), ("row", "unique_id", "calls"))
 def read_records(path: Path) -> Iterator[CdrRecord]:
     """The records of one file, as they are read (a JSON file is read whole). CdrError places a
     problem by line; Unreadable says why a file cannot be read."""
+    return (record for _, record in read_located(path))
+
+
+def read_located(path: Path) -> Iterator[tuple[str, CdrRecord]]:
+    """The records of one file, each with its place: `LINE` in a CSV file (the recipient's line in
+    a campaign's results), `record N` in a JSON one."""
     lines = text_lines(path)
     first = next(lines, "")
     head = first.lstrip()
     if head.startswith(("[", "{")):
-        yield from _json_records(first + "".join(lines))
+        for index, record in enumerate(_json_records(first + "".join(lines)), start=1):
+            yield f"record {index}", record
         return
     words = head.split()
     if any(tuple(words[: len(t)]) == t for t in _TABLE_HEADERS):
@@ -37,9 +44,9 @@ def read_records(path: Path) -> Iterator[CdrRecord]:
         )
     columns = next(csv.reader([first]), [])
     if RECORDS in columns:
-        yield from _results_csv(itertools.chain([first], lines))
+        yield from ((str(line), record) for line, record in _results_csv(itertools.chain([first], lines)))
         return
-    yield from iter_cdr(itertools.chain([first], lines))
+    yield from ((str(line), record) for line, record in iter_cdr_located(itertools.chain([first], lines)))
 
 
 def _json_records(text: str) -> Iterator[CdrRecord]:
@@ -59,7 +66,7 @@ def _json_records(text: str) -> Iterator[CdrRecord]:
             yield from_json(item)
 
 
-def _results_csv(lines: Iterator[str]) -> Iterator[CdrRecord]:
+def _results_csv(lines: Iterator[str]) -> Iterator[tuple[int, CdrRecord]]:
     """A personal campaign's results as CSV: one recipient a line, their records in `call_records`."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # a recipient's records can be long
     reader = csv.DictReader(lines)
@@ -79,6 +86,6 @@ def _results_csv(lines: Iterator[str]) -> Iterator[CdrRecord]:
             raise CdrError(f"`{RECORDS}` is not a list", line)
         for record in listed:
             try:
-                yield from_json(record)
+                yield line, from_json(record)
             except CdrError as error:
                 raise CdrError(error.reason, line) from None

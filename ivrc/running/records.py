@@ -152,6 +152,11 @@ def parse_cdr(text: str) -> list[CdrRecord]:
 
 def iter_cdr(lines: Iterable[str]) -> Iterator[CdrRecord]:
     """The records of CSV lines (line ends kept), one at a time, for files of any size."""
+    return (record for _, record in iter_cdr_located(lines))
+
+
+def iter_cdr_located(lines: Iterable[str]) -> Iterator[tuple[int, CdrRecord]]:
+    """The records of CSV lines, each with the line it starts on."""
     reader = csv.DictReader(lines, strict=True)
     try:
         fieldnames = reader.fieldnames
@@ -195,7 +200,7 @@ def iter_cdr(lines: Iterable[str]) -> Iterator[CdrRecord]:
             )
         except (ValueError, TypeError, RecursionError) as error:
             raise CdrError(str(error), first) from None
-        yield record
+        yield first, record
 
 
 def from_json(value: Any) -> CdrRecord:
