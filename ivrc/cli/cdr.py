@@ -193,7 +193,7 @@ def _recipient_results(
     from ivrc.build.library import analyze
     from ivrc.cli import recipients as cli_recipients
     from ivrc.insight.cdr_report import summary_text
-    from ivrc.running.records import CdrError, CdrRecord, from_json
+    from ivrc.running.records import CdrError, from_json
     from ivrc.service import recipient_results
     from ivrc.service.api import ServiceError
 
