@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -135,3 +136,91 @@ def test_a_policy_that_cannot_be_read_sends_nothing(emulator, tmp_path):
     assert done.returncode == 2
     assert f"ivrc: error: policy: {tmp_path / 'dnc' / 'registry.csv'}:2: a value that is neither" in done.stderr
     assert _campaigns(emulator, "policy-broken") == []
+
+
+LIST_FLOW = """\
+region IL
+dialer "{name}" {{
+    return_address "http://127.0.0.1:9/"
+    numbers from queue
+    cli "03-123-4567"
+}}
+step offer {{
+    say "Advertisement from Tevel: press 1 for the offer, or 9 to stop our calls"
+    on 1 {{ play "Two tickets for one"; hangup }}
+    on 9 {{ mark remove; hangup }}
+}}
+"""
+CALLEES = {"972520000002": {"answer": True, "keys": ["9"]}, "*": {"answer": True, "keys": ["1"]}}
+
+
+@pytest.fixture(scope="module")
+def callees(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("opt-outs")
+    running = Emulator(folder / "data", folder / "emulator.log", "--no-wait", callees=CALLEES)
+    yield running
+    running.stop()
+
+
+def _records(emulator: Emulator, campaign: str, count: int, out: Path) -> Path:
+    deadline = time.monotonic() + 20
+    while True:
+        done = ivrc_cli("cdr", campaign, "--format", "csv", url=emulator.url)
+        assert done.returncode == 0, done.stderr
+        if done.stdout.count("\n") > count or time.monotonic() > deadline:
+            out.write_text(done.stdout, encoding="utf-8", newline="")
+            return out
+        time.sleep(0.2)
+
+
+def _list_campaign(emulator: Emulator, folder: Path, name: str) -> Path:
+    flow = folder / f"{name}.ivr"
+    flow.write_text(LIST_FLOW.format(name=name), encoding="utf-8")
+    phones = folder / "phones.txt"
+    phones.write_text("+972520000001\n+972520000002\n", encoding="utf-8")
+    done = ivrc_cli("deploy", str(flow), "--phones", str(phones), "--yes", "--start", url=emulator.url, cwd=folder)
+    assert done.returncode == 0, done.stderr
+    return _records(emulator, name, 2, folder / f"{name}.csv")
+
+
+def test_opt_outs_collected_from_one_campaign_are_skipped_by_the_next(callees, tmp_path):
+    _list_campaign(callees, tmp_path, "opt-first")
+    collected = ivrc_cli("cdr", "opt-first", "--opt-outs", url=callees.url)
+    assert collected.returncode == 0, collected.stderr
+    lines = collected.stdout.splitlines()
+    assert lines[0].startswith("# as of ") and lines[0].endswith(": 1 opt-out of campaign opt-first")
+    assert lines[1:] == ["+972520000002"]
+    (tmp_path / "dnc").mkdir()
+    (tmp_path / "dnc" / "opt-outs.csv").write_text(collected.stdout * 2, encoding="utf-8")  # appended twice
+    (tmp_path / "ivrc.toml").write_text('region = "IL"\n[policy]\nsuppress = ["dnc/opt-outs.csv"]\n', encoding="utf-8")
+    flow = tmp_path / "opt-next.ivr"
+    flow.write_text(FLOW.format(name="opt-next"), encoding="utf-8")
+    people = tmp_path / "people.csv"
+    people.write_text("name,phone\nOne,0520000001\nTwo,0520000002\n", encoding="utf-8")
+    sent = ivrc_cli("deploy", str(flow), "--recipients", str(people), "--yes", url=callees.url, cwd=tmp_path)
+    assert sent.returncode == 0, sent.stderr
+    assert "1 on the do-not-call list opt-outs.csv" in sent.stdout
+    assert [c["number"] for c in _campaigns(callees, "opt-next")] == ["972520000001"]
+
+
+def test_the_audit_finds_what_records_made_by_the_emulator_hold(callees, tmp_path):
+    first = _list_campaign(callees, tmp_path, "audit-first")
+    second = _list_campaign(callees, tmp_path, "audit-second")
+    (tmp_path / "ivrc.toml").write_text(
+        'region = "IL"\n[policy]\nmax_attempts = "1/7d"\npurpose = "marketing"\n', encoding="utf-8"
+    )
+    done = ivrc_cli("audit", "--cdr", str(first), "--cdr", str(second), url=callees.url, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    breaches = [line for line in done.stdout.splitlines() if ": breach[" in line]
+    assert sorted(line.split(": breach[")[1].split("]")[0] for line in breaches) == [
+        "attempt-cap",
+        "attempt-cap",
+        "opted-out",
+    ]
+    assert all(line.startswith(str(second) + ":") for line in breaches)
+    assert "+97252***0002" in done.stdout and "972520000002" not in done.stdout
+    shown = ivrc_cli(
+        "audit", "--cdr", str(first), "--cdr", str(second), "--show-numbers", url=callees.url, cwd=tmp_path
+    )
+    assert "+972520000002" in shown.stdout
+    assert done.stdout.splitlines()[-1] == "4 records checked: 3 breaches (1 opted-out, 2 attempt-cap)"

@@ -203,3 +203,37 @@ def test_the_coverage_report_renders_and_marks_what_is_untested(browser, tmp_pat
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "coverage.png"), full_page=True)
     page.close()
+
+
+AUDIT_RECORDS = """\
+cli,phone_number,start_time,answer_time,hangup_time,duration,billsec,hangup_cause,unique_campaign_id,steps
+031234567,972546000001,2026-12-07 09:00:00+02,,,30,0,NO_ANSWER,a,
+031234567,12125550100,2026-12-07 09:00:00+02,,,30,0,NO_ANSWER,a,
+,972546000002,2026-12-07 10:00:00+02,,,30,0,NO_ANSWER,a,
+"""
+
+
+@pytest.mark.parametrize("width,height", [(1280, 900), (375, 812)], ids=["desktop", "phone"])
+def test_the_audit_page_passes_axe_core_at_desktop_and_phone_widths(browser, tmp_path, width, height):
+    from axe_playwright_python.sync_playwright import Axe
+
+    (tmp_path / "ivrc.toml").write_text(
+        '[policy]\ncalling_hours = "08:00-21:00"\ndefault_timezone = "Asia/Jerusalem"\npurpose = "marketing"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "records.csv").write_text(AUDIT_RECORDS, encoding="utf-8")
+    out = tmp_path / "audit.html"
+    done = run_ivrc("audit", "--cdr", "records.csv", "--format", "html", "-o", str(out), cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # two breaches: the page shows them
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(out.as_uri())
+    page.wait_for_load_state("load")
+    assert page.locator("table tbody tr").count() == 2
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    assert page.evaluate(CONTRAST) == []
+    # Nothing is wider than the phone's screen but the table, which scrolls in its own box.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"audit-{width}.png"), full_page=True)
+    page.close()

@@ -17,7 +17,7 @@ STYLE = """
 body { margin: 0 auto; max-width: 72rem; padding: 1.5rem; }
 h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; border-bottom: 1px solid #d0d0d0; }
-.sources { color: #4a4a4a; margin: 0; }
+.sources { color: #4a4a4a; margin: 0; overflow-wrap: anywhere; }
 .cards { display: flex; flex-wrap: wrap; gap: .75rem; padding: 0; list-style: none; }
 .cards li { border: 1px solid #c8c8c8; border-radius: .4rem; padding: .5rem .9rem; min-width: 9rem; }
 .cards strong { display: block; font-size: 1.5rem; }
@@ -25,6 +25,7 @@ table { border-collapse: collapse; margin: .5rem 0; }
 th, td { border-bottom: 1px solid #dcdcdc; padding: .25rem .6rem; text-align: start; vertical-align: top; }
 td.n, th.n { text-align: end; font-variant-numeric: tabular-nums; }
 figure { margin: 0; overflow-x: auto; }
+.scroll { overflow-x: auto; max-width: 100%; }
 figcaption { color: #4a4a4a; }
 #detail { min-height: 3rem; border-inline-start: 4px solid #0b57d0; padding: .25rem .75rem; white-space: pre-line; }
 svg a:focus { outline: 3px solid #0b57d0; }
