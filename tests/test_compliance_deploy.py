@@ -224,3 +224,105 @@ def test_the_audit_finds_what_records_made_by_the_emulator_hold(callees, tmp_pat
     )
     assert "+972520000002" in shown.stdout
     assert done.stdout.splitlines()[-1] == "4 records checked: 3 breaches (1 opted-out, 2 attempt-cap)"
+
+
+def _numbers(emulator: Emulator, prefix: str) -> dict[str, list[str]]:
+    with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
+        rows = db.execute(
+            "SELECT unique_id, number FROM numbers WHERE unique_id LIKE ? ORDER BY unique_id, position", (prefix + "%",)
+        ).fetchall()
+    found: dict[str, list[str]] = {}
+    for unique_id, number in rows:
+        found.setdefault(unique_id, []).append(number)
+    return found
+
+
+def _list_project(tmp_path: Path, name: str, policy: str, phones: str) -> tuple[Path, Path]:
+    (tmp_path / "ivrc.toml").write_text('region = "IL"\n[policy]\n' + policy, encoding="utf-8")
+    flow = tmp_path / f"{name}.ivr"
+    flow.write_text(LIST_FLOW.format(name=name), encoding="utf-8")
+    listed = tmp_path / "phones.txt"
+    listed.write_text(phones, encoding="utf-8")
+    return flow, listed
+
+
+def test_a_phone_list_leaves_out_the_numbers_the_policy_holds_back(emulator, tmp_path):
+    (tmp_path / "dnc.csv").write_text("phone\n0520000002\n", encoding="utf-8")
+    flow, listed = _list_project(
+        tmp_path, "list-held", 'suppress = ["dnc.csv"]\n', "+972520000001\n+972520000002\n+972520000003\n"
+    )
+    done = ivrc_cli("deploy", str(flow), "--phones", str(listed), "--yes", url=emulator.url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "3 numbers: 2 called, 1 held back by the policy" in done.stdout
+    assert "upload 2 phone numbers from phones.txt" in done.stdout
+    assert _numbers(emulator, "list-held") == {"list-held": ["972520000001", "972520000003"]}
+
+
+def test_one_schedule_outside_a_numbers_window_sends_nothing(emulator, tmp_path):
+    flow, listed = _list_project(
+        tmp_path, "list-window", 'calling_hours = "08:00-21:00"\n', "+972520000001\n+12125550100\n"
+    )
+    flow.write_text(
+        flow.read_text(encoding="utf-8").replace(
+            "numbers from queue", "numbers from queue\n    schedule at 2030-12-09T10:00+02:00"
+        ),
+        encoding="utf-8",
+    )
+    done = ivrc_cli("deploy", str(flow), "--phones", str(listed), "--yes", url=emulator.url, cwd=tmp_path)
+    assert done.returncode == 1
+    assert (
+        "ivrc: error: 1 number in America/New_York would be called at 2030-12-09 03:00 Mon (America/New_York, "
+        "UTC-05:00), outside the calling hours; their first allowed moment is 2030-12-09 08:00 Mon" in done.stderr
+    )
+    assert _numbers(emulator, "list-window") == {} and _campaigns(emulator, "list-window") == []
+
+
+def test_start_at_finds_the_first_moment_every_number_allows(emulator, tmp_path):
+    flow, listed = _list_project(
+        tmp_path, "list-common", 'calling_hours = "08:00-21:00"\n', "+972520000001\n+12125550100\n"
+    )
+    done = ivrc_cli(
+        "deploy", str(flow), "--phones", str(listed), "--start-at", "2030-12-09T06:00+02:00", "--yes",
+        url=emulator.url, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (campaign,) = (c for c in _campaigns_all(emulator) if c["unique_id"] == "list-common")
+    # 08:00 in New York is 15:00 in Israel: inside both windows.
+    assert campaign["schedule"] == int(datetime.fromisoformat("2030-12-09T08:00-05:00").timestamp())
+
+
+def test_zones_that_share_no_moment_are_split_by_time_zone_on_request(emulator, tmp_path):
+    flow, listed = _list_project(
+        tmp_path, "list-split", 'calling_hours = "09:00-12:00"\n', "+972520000001\n+12125550100\n+972520000002\n"
+    )
+    start = "2030-12-09T06:00+02:00"
+    refused = ivrc_cli(
+        "deploy", str(flow), "--phones", str(listed), "--start-at", start, "--yes", url=emulator.url, cwd=tmp_path
+    )
+    assert refused.returncode == 1 and "--split-by-timezone sends one campaign per zone" in refused.stderr
+    assert _campaigns_all(emulator, "list-split") == []
+    split = ivrc_cli(
+        "deploy", str(flow), "--phones", str(listed), "--start-at", start, "--split-by-timezone", "--yes",
+        url=emulator.url, cwd=tmp_path,
+    )  # fmt: skip
+    assert split.returncode == 0, split.stderr
+    assert _numbers(emulator, "list-split") == {
+        "list-split-america-new-york": ["12125550100"],
+        "list-split-asia-jerusalem": ["972520000001", "972520000002"],
+    }
+    schedules = {c["unique_id"]: c["schedule"] for c in _campaigns_all(emulator, "list-split")}
+    assert schedules == {
+        "list-split-america-new-york": int(datetime.fromisoformat("2030-12-09T09:00-05:00").timestamp()),
+        "list-split-asia-jerusalem": int(datetime.fromisoformat("2030-12-09T09:00+02:00").timestamp()),
+    }
+    again = ivrc_cli(
+        "deploy", str(flow), "--phones", str(listed), "--start-at", start, "--split-by-timezone", "--yes",
+        url=emulator.url, cwd=tmp_path,
+    )  # fmt: skip
+    assert again.stdout.splitlines()[-1] == "Nothing to send: every step is done."
+
+
+def _campaigns_all(emulator: Emulator, prefix: str = "") -> list[dict]:
+    with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
+        rows = db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", (prefix + "%",)).fetchall()
+    return [json.loads(r[0]) for r in rows]

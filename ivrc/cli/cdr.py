@@ -218,7 +218,8 @@ def _recipient_results(
                 asked.concurrency,
                 cli_recipients.run,
             )
-            records: list[CdrRecord] = [from_json(r) for row in rows for r in row[recipient_results.RECORDS]]
+            if asked.opt_outs or asked.summary:  # `rows` come lazily: read once, by what is shown
+                records = [from_json(r) for row in rows for r in row[recipient_results.RECORDS]]
             if asked.opt_outs:
                 text = opted_out_lines(records, f"campaign {result.template.campaign}")
             elif asked.summary:

@@ -126,3 +126,92 @@ def _reason(reason: str) -> str:
         "missing-consent": "without consent",
         "consent-expired": "whose consent is too old",
     }.get(reason, reason)
+
+
+Part = tuple[dict[str, Any], Any, str | None]  # (the request, which numbers of the list are kept, the part's name)
+
+
+def one_schedule(
+    file: Path,
+    model: Any,
+    request: dict[str, Any],
+    phones: Path | None,
+    start_at: datetime | None,
+    split: bool,
+    url: str,
+    undo: Any,
+) -> list[Part]:
+    """A single flow's or a phone list's campaign under the policy: the numbers held back (left
+    out of the list), the one call time checked against every number's window, or found with
+    --start-at; with --split-by-timezone, a campaign per zone. Exit 1, nothing sent, on a breach."""
+    from ivrc.cli.app import _fail
+    from ivrc.cli.lint import EXIT_FINDINGS
+    from ivrc.compliance import numbers as listed
+    from ivrc.compliance.gate import GateError
+    from ivrc.compliance.setup import gate_for
+    from ivrc.language.files import Unreadable
+    from ivrc.service import deploy
+
+    gate = gate_for(model, request, model.region, start_at)
+    if gate is None or not gate.policy.timed and split:
+        if split:
+            undo()
+            _fail("--split-by-timezone is for a policy with `calling_hours`, `quiet_days` or `holidays`")
+        return [(request if start_at is None else _timed(request, int(start_at.timestamp())), None, None)]
+    try:
+        gate.prepare()
+    except (GateError, Unreadable) as error:
+        undo()
+        _fail(f"policy: {error}")
+    if split and not gate.given:
+        undo()
+        _fail("--split-by-timezone gives each zone its own first moment after --start-at; give --start-at TIME")
+    written = request.get("number") or request.get("leg_a")
+    numbers = (
+        ((digits, str(phones)) for digits in deploy.phone_numbers(phones, model.region))
+        if phones is not None
+        else ([(str(written), str(file))] if written else [])
+    )
+    verdict = listed.check(model, request, model.region, numbers, gate, split)
+    if verdict.errors:
+        undo()
+        for said in verdict.errors:
+            typer.echo(f"ivrc: error: {said}", err=True)
+        typer.echo("ivrc: nothing was sent", err=True)
+        raise typer.Exit(EXIT_FINDINGS)
+    counts = {
+        "recipients": verdict.called + sum(verdict.held.values()),
+        "called": verdict.called,
+        "held_back": sum(verdict.held.values()),
+        "held_back_by_reason": dict(sorted(verdict.held.items())),
+    }
+    if verdict.first is not None and verdict.last is not None:
+        counts["first_call"] = _moment(*verdict.first)
+        counts["last_call"] = _moment(*verdict.last)
+    typer.echo(f"The policy ({gate.policy.source}):")
+    for line in lines(counts):
+        typer.echo(f"  {line.replace('recipient', 'number')}")
+    if verdict.called == 0:
+        undo()
+        typer.echo("Nothing to send: the policy holds back every number.")
+        raise typer.Exit(0)
+    held = verdict.held_numbers
+    keep = (lambda digits: digits not in held) if held else None
+    if not (split and gate.given):
+        return [(_timed(request, verdict.moment) if verdict.moment is not None else request, keep, None)]
+    base = request.get("unique_id") or deploy.derived_unique_id(url, request)
+    parts: list[Part] = []
+    for group in verdict.groups:
+        moment = listed.group_moment(gate, group)
+        assert moment is not None  # check() said each group has one
+        members = set(group.numbers)
+        timed = _timed({**request, "unique_id": f"{base}-{group.slug}"}, moment)
+        parts.append((timed, members.__contains__, group.slug))
+    return parts
+
+
+def _timed(request: dict[str, Any], moment: int) -> dict[str, Any]:
+    """The request with its own call time: a timestamp `schedule`, or a simple dialer's `dial_at`."""
+    if "ivr" in request:
+        return {**request, "schedule_type": "timestamp", "schedule": moment}
+    return {**request, "dial_at": moment}

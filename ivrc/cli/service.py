@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from ivrc.cli import compliance as cli_compliance
 from ivrc.cli.app import (
     CampaignOption,
     ConfigOption,
@@ -141,6 +142,16 @@ def deploy_command(
     ] = False,
     skip_invalid: SkipInvalidOption = None,
     start_at: StartAtOption = None,
+    split_by_timezone: Annotated[
+        bool,
+        typer.Option(
+            "--split-by-timezone",
+            help=(
+                "With a phone list whose time zones share no calling hours: one campaign per zone, each at its own "
+                "first allowed moment after --start-at."
+            ),
+        ),
+    ] = False,
     plan_format: Annotated[
         str,
         typer.Option(
@@ -160,7 +171,6 @@ def deploy_command(
         from ivrc.build.library import analyze
         from ivrc.language import model as semantics
         from ivrc.service import deploy
-        from ivrc.service.api import ServiceError
 
         try:
             source = _read(file)
@@ -195,7 +205,6 @@ def deploy_command(
             ("--campaign", campaign is not None),
             ("--show-request", show_request),
             ("--skip-invalid", skip_invalid is not None),
-            ("--start-at", start_at is not None),
             ("--format", plan_format != "text"),
         ):
             if given:
@@ -208,55 +217,29 @@ def deploy_command(
         model = semantics.build(result.flow, config)  # type: ignore[arg-type]
         names = [t.value for t in semantics.recordings(model)]
         client, url = _client(base_url, user, password, timeout)
-        try:
-            # The phone list is read as the flow's own numbers are: with its `region`, else --region.
-            the_plan = deploy.plan(file, result.request, names, url, phones, config.recordings, start, model.region)
-        except deploy.DeployError as error:
-            client.close()
-            typer.echo(f"ivrc: error: {error}", err=True)
-            typer.echo("ivrc: nothing was sent", err=True)
-            raise typer.Exit(EXIT_FINDINGS) from None
-        try:
-            refreshed = deploy.refresh(the_plan, client)
-        except ServiceError as error:
-            client.close()
-            _service_failure(error, "the journal could not be checked with the service; nothing was sent")
-        typer.echo(f"Deploying {file} to {url}:")
-        if refreshed:
-            typer.echo(f"  ({refreshed})")
-        for number, step in enumerate(the_plan.steps, start=1):
-            done = " (already done)" if the_plan.journal.done(step.key) else ""
-            typer.echo(f"  {number}. {step.words}{done}")
-        if the_plan.generated:
-            typer.echo(
-                f"The flow has no unique_id; this deploy uses {the_plan.unique_id}, derived from the flow and the "
-                "service, so a re-run uses it too."
-            )
-        changes_since(the_plan.journal.last_deployed(), model, file, config)
-        if all(the_plan.journal.done(step.key) for step in the_plan.steps):
+        # The policy: numbers held back, the one call time checked (or found, with --start-at).
+        parts = cli_compliance.one_schedule(
+            file, model, result.request, phones, start_at, split_by_timezone, url, client.close
+        )
+        plans = []
+        for request, keep, part in parts:
+            try:
+                # The phone list is read as the flow's own numbers are: with its `region`, else --region.
+                plans.append(
+                    deploy.plan(file, request, names, url, phones, config.recordings, start, model.region, keep, part)
+                )
+            except deploy.DeployError as error:
+                client.close()
+                typer.echo(f"ivrc: error: {error}", err=True)
+                typer.echo("ivrc: nothing was sent", err=True)
+                raise typer.Exit(EXIT_FINDINGS) from None
+        for the_plan in plans:
+            if not _show_plan(the_plan, file, url, client, model, config, resend_changed, dry_run):
+                return None
+        if all(all(p.journal.done(step.key) for step in p.steps) for p in plans):
             client.close()
             typer.echo("Nothing to send: every step is done.")
             return None
-        earlier = the_plan.journal.started()
-        if the_plan.generated and earlier is not None and earlier != the_plan.unique_id:
-            # The flow has no unique_id of its own, so its campaign's id changed with its text:
-            # sending it would call the same people again. That is a choice to make by name.
-            who = "the numbers of its phone list" if the_plan.phones is not None else "its number"
-            typer.echo(
-                f"The flow changed since campaign {earlier} was started on this service: this deploy creates campaign "
-                f"{the_plan.unique_id}, which calls {who} again."
-            )
-            if not resend_changed:
-                client.close()
-                if dry_run:
-                    typer.echo("Dry run: nothing was sent. Add --resend-changed to call them again.")
-                    return None
-                typer.echo(
-                    "ivrc: nothing was sent: add --resend-changed to call them again, or give the flow a unique_id to "
-                    "name its campaigns",
-                    err=True,
-                )
-                raise typer.Exit(EXIT_FINDINGS)
         if dry_run:
             client.close()
             typer.echo("Dry run: nothing was sent.")
@@ -265,16 +248,68 @@ def deploy_command(
             if not sys.stdin.isatty():
                 client.close()
                 _fail("not on a terminal, so nothing can be confirmed; add --yes to send without asking")
-            if not typer.confirm("Send it?", default=False):
+            question = "Send it?" if len(plans) == 1 else f"Send these {len(plans)} campaigns?"
+            if not typer.confirm(question, default=False):
                 client.close()
                 typer.echo("Nothing was sent.")
                 raise typer.Exit(EXIT_OK)
-        return lambda: _send_one(the_plan, client, source, start)
+
+        def send() -> None:
+            with client:
+                for the_plan in plans:
+                    _send_one(the_plan, client, source, start)
+
+        return send
 
     with _until_sending():
         sending = checks()
     if sending is not None:
         sending()
+
+
+def _show_plan(the_plan, file: Path, url: str, client, model, config, resend_changed: bool, dry_run: bool) -> bool:  # type: ignore[no-untyped-def]
+    """Print one campaign's plan; False when it must not go ahead (a changed flow that would call again)."""
+    from ivrc.service import deploy
+    from ivrc.service.api import ServiceError
+
+    try:
+        refreshed = deploy.refresh(the_plan, client)
+    except ServiceError as error:
+        client.close()
+        _service_failure(error, "the journal could not be checked with the service; nothing was sent")
+    typer.echo(f"Deploying {file} to {url}:")
+    if refreshed:
+        typer.echo(f"  ({refreshed})")
+    for number, step in enumerate(the_plan.steps, start=1):
+        done = " (already done)" if the_plan.journal.done(step.key) else ""
+        typer.echo(f"  {number}. {step.words}{done}")
+    if the_plan.generated:
+        typer.echo(
+            f"The flow has no unique_id; this deploy uses {the_plan.unique_id}, derived from the flow and the "
+            "service, so a re-run uses it too."
+        )
+    changes_since(the_plan.journal.last_deployed(), model, file, config)
+    earlier = the_plan.journal.started()
+    if the_plan.generated and earlier is not None and earlier != the_plan.unique_id:
+        # The flow has no unique_id of its own, so its campaign's id changed with its text:
+        # sending it would call the same people again. That is a choice to make by name.
+        who = "the numbers of its phone list" if the_plan.phones is not None else "its number"
+        typer.echo(
+            f"The flow changed since campaign {earlier} was started on this service: this deploy creates campaign "
+            f"{the_plan.unique_id}, which calls {who} again."
+        )
+        if not resend_changed:
+            client.close()
+            if dry_run:
+                typer.echo("Dry run: nothing was sent. Add --resend-changed to call them again.")
+                return False
+            typer.echo(
+                "ivrc: nothing was sent: add --resend-changed to call them again, or give the flow a unique_id to "
+                "name its campaigns",
+                err=True,
+            )
+            raise typer.Exit(EXIT_FINDINGS)
+    return True
 
 
 @contextlib.contextmanager
@@ -293,8 +328,7 @@ def _send_one(the_plan, client, source: str, start: bool) -> None:  # type: igno
     from ivrc.service.api import ServiceError
 
     try:
-        with client:
-            deploy.execute(the_plan, client, lambda line: typer.echo(f"  {line}"), _progress)
+        deploy.execute(the_plan, client, lambda line: typer.echo(f"  {line}"), _progress)
         the_plan.journal.deployed(source)
     except ServiceError as error:
         done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]

@@ -130,7 +130,7 @@ def audit(
         for listed in lists:
             if key in listed:
                 breach("suppressed-recipient", f"a call to {shown}, on the do-not-call list {listed.path.name}")
-        if key in opted_at and opted_at[key] < when:
+        if key in opted_at and opted_at[key] <= when:  # records are to the second: a later one may share it
             breach("opted-out", f"a call to {shown}, who chose `mark remove` on {_iso(opted_at[key])}")
         if "remove" in record.marks:
             opted_at.setdefault(key, when)

@@ -50,8 +50,8 @@ class Plan:
 class Journal:
     """What a deploy of one flow to one service has done, in `.ivrc/deploys/` beside the flow."""
 
-    def __init__(self, flow: Path, base_url: str, request: dict[str, Any]) -> None:
-        self.path = flow.parent / ".ivrc" / "deploys" / f"{flow.name}.json"
+    def __init__(self, flow: Path, base_url: str, request: dict[str, Any], part: str | None = None) -> None:
+        self.path = flow.parent / ".ivrc" / "deploys" / f"{flow.name}{'.' + part if part else ''}.json"
         self.base_url = base_url
         self.fingerprint = hashlib.sha256(
             json.dumps({"base_url": base_url, "request": request}, sort_keys=True).encode()
@@ -184,11 +184,13 @@ class PhoneList:
     size: int  # of the list as it is sent: E.164 numbers, CRLF lines
     header: bool  # a header row (`phone,cli`) was found and is not sent
     problems: list[str]
+    keep: Callable[[str], bool] | None = None  # which numbers (E.164 digits) are sent; None: all
 
     def write(self, sink: Any) -> None:
         """The list as checked, into a binary stream: read again from the file, a line at a time."""
         for row in _rows(self.path, self.region, [], None):
-            sink.write(row.encode("utf-8") + b"\r\n")
+            if self.keep is None or self.keep(row.split(",", 1)[0]):
+                sink.write(row.encode("utf-8") + b"\r\n")
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -252,7 +254,13 @@ def _rows(path: Path, region: str | None, problems: list[str], header: list[bool
                 yield ",".join([number.digits or cells[0], cli, dtmf]).rstrip(",")
 
 
-def read_phones(path: Path, region: str | None) -> PhoneList:
+def phone_numbers(path: Path, region: str | None) -> Iterator[str]:
+    """The E.164 digits of each good line of a phone list, in order."""
+    for row in _rows(path, region, [], None):
+        yield row.split(",", 1)[0]
+
+
+def read_phones(path: Path, region: str | None, keep: Callable[[str], bool] | None = None) -> PhoneList:
     """Each line `number[,cli[,dtmf]]` (api-notes 17): numbers read with the flow's region as its
     own numbers are, a header row skipped, every bad line reported with `file:line:col`. The
     list is read as a stream; only its count and size are kept."""
@@ -260,16 +268,18 @@ def read_phones(path: Path, region: str | None) -> PhoneList:
     header: list[bool] = []
     count = size = 0
     for row in _rows(path, region, problems, header):
+        if keep is not None and not keep(row.split(",", 1)[0]):
+            continue
         count += 1
         size += len(row.encode("utf-8")) + 2
     if not count and not problems:
-        raise DeployError(f"{path}: the phone list has no numbers")
-    return PhoneList(path, region, count, size, bool(header), problems)
+        raise DeployError(f"{path}: the phone list has no numbers" + (" left to call" if keep is not None else ""))
+    return PhoneList(path, region, count, size, bool(header), problems, keep)
 
 
-def check_phones(path: Path, region: str | None) -> PhoneList:
+def check_phones(path: Path, region: str | None, keep: Callable[[str], bool] | None = None) -> PhoneList:
     """The phone list, or DeployError listing its bad lines (the first SHOWN_PROBLEMS, and a count of the rest)."""
-    phones = read_phones(path, region)
+    phones = read_phones(path, region, keep)
     if phones.problems:
         shown = phones.problems[:SHOWN_PROBLEMS]
         rest = len(phones.problems) - len(shown)
@@ -297,8 +307,12 @@ def plan(
     recordings: Path | None,
     start: bool,
     region: str | None,
+    keep: Callable[[str], bool] | None = None,
+    part: str | None = None,
 ) -> Plan:
-    """Check what is local and say what will be sent, in order. Nothing is sent here."""
+    """Check what is local and say what will be sent, in order. Nothing is sent here. `keep`
+    says which numbers of the phone list are sent (the policy holds the rest back); `part`
+    names one of several campaigns of the flow (`--split-by-timezone`), each with its journal."""
     kind = "dialer" if "ivr" in request else "simple_dialer"
     from_list = request.get("numbers_from_queue") == "true" or request.get("from_campaign") == "true"
     if from_list and phones is None:
@@ -310,8 +324,8 @@ def plan(
             f"{flow}: the flow calls one number; a phone list needs `numbers from queue` (or `numbers from campaign`)"
         )
     files = check_recordings(recording_names, recordings)
-    phone_list = check_phones(phones, region) if phones is not None else None
-    journal = Journal(flow, base_url, request)
+    phone_list = check_phones(phones, region, keep) if phones is not None else None
+    journal = Journal(flow, base_url, request, part)
     generated = not request.get("unique_id")
     unique_id = request.get("unique_id") or derived_unique_id(base_url, request)
     the_plan = Plan(
