@@ -22,7 +22,7 @@ purpose = "marketing"
 
 def _setup(tmp_path: Path, records: str) -> Path:
     (tmp_path / "ivrc.toml").write_text(POLICY, encoding="utf-8")
-    (tmp_path / "dnc.csv").write_text("phone\n0546000009\n", encoding="utf-8")
+    (tmp_path / "dnc.csv").write_text("# as of 2026-01-01\nphone\n0546000009\n", encoding="utf-8")
     path = tmp_path / "records.csv"
     path.write_text(HEADER + records, encoding="utf-8")
     return path

@@ -340,3 +340,23 @@ def test_a_list_is_dated_by_its_header_its_column_or_its_file(tmp_path):
     listed.write_text("phone,checked\n0546000001,last week\n", encoding="utf-8")
     with pytest.raises(ListError, match=r"list.csv:2: `last week` is not a date"):
         read_list(listed, "IL")
+
+
+def test_the_marketing_example_holds_back_three_and_calls_four_in_their_own_mornings(ivrc_cli):
+    example = Path(__file__).resolve().parent.parent / "examples" / "marketing"
+    done = ivrc_cli(
+        "compile", str(example / "offer.ivr"), "--recipients", str(example / "people.csv"),
+        "--start-at", "2026-12-07T07:00+02:00",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert [(json.loads(line)["number"], _utc(json.loads(line)["schedule"])) for line in done.stdout.splitlines()] == [
+        ("972546000001", "2026-12-07 06:00"),
+        ("12125550100", "2026-12-07 13:00"),
+        ("13105550100", "2026-12-07 16:00"),
+        ("18005550100", "2026-12-07 14:00"),
+    ]
+    assert "7 recipients: 4 called, 3 held back by the policy" in done.stderr
+    lint = ivrc_cli("lint", str(example / "offer.ivr"))
+    assert lint.returncode == 0 and lint.stderr == "All checks passed (1 file).\n"
+    audit = ivrc_cli("audit", "--cdr", str(example / "records" / "autumn.csv"), "--flow", str(example / "offer.ivr"))
+    assert audit.returncode == 0 and audit.stdout == "4 records checked: no breach\n"

@@ -1,7 +1,8 @@
 """Call records checked against the policy, after the calls: calls that started outside the called
 person's window in their own local time, calls to numbers on a do-not-call list or that had
 opted out before, people called more often than the cap, and marketing calls from a hidden
-number. Each breach names its record (`FILE:LINE`); numbers are masked unless asked."""
+number. Each breach names its record (`FILE:LINE`); numbers are masked unless asked. A
+do-not-call list judges the calls made from its own date on: of a call before it, it cannot say."""
 
 from __future__ import annotations
 
@@ -127,8 +128,8 @@ def audit(
                     f"a call to {shown} started at {calendar.local(when, zone[0])}, outside the calling hours"
                     + days.why(where, when),
                 )
-        for listed in lists:
-            if key in listed:
+        for listed in lists:  # a list speaks from its date on: a call before it cannot be judged by it
+            if when >= listed.dated.timestamp() and key in listed:
                 breach("suppressed-recipient", f"a call to {shown}, on the do-not-call list {listed.path.name}")
         if key in opted_at and opted_at[key] <= when:  # records are to the second: a later one may share it
             breach("opted-out", f"a call to {shown}, who chose `mark remove` on {_iso(opted_at[key])}")
