@@ -360,3 +360,16 @@ def test_the_marketing_example_holds_back_three_and_calls_four_in_their_own_morn
     assert lint.returncode == 0 and lint.stderr == "All checks passed (1 file).\n"
     audit = ivrc_cli("audit", "--cdr", str(example / "records" / "autumn.csv"), "--flow", str(example / "offer.ivr"))
     assert audit.returncode == 0 and audit.stdout == "4 records checked: no breach\n"
+
+
+def test_lint_runs_the_policy_on_the_recipients_and_names_rows_not_numbers(tmp_path, ivrc_cli):
+    _registry(tmp_path, "# as of 2020-01-01", "phone", "054-600-0002")
+    people = "name,phone\nDana,054-600-0001\nAvi,054-600-0002\n"
+    policy = POLICY + 'suppress = ["dnc/registry.csv"]\nsuppress_max_age = "15d"\n'
+    flow, recipients = _project(tmp_path, policy, people)
+    done = ivrc_cli("lint", str(flow), "--recipients", str(recipients), "--format", "json", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    found = json.loads(done.stdout)
+    assert [(f["rule"], f["line"]) for f in found] == [("stale-suppression-list", 1), ("suppressed-recipient", 3)]
+    assert found[0]["path"].endswith("registry.csv")
+    assert "0546000002" not in done.stdout and "054-600-0002" not in done.stdout

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
+    from ivrc.build.batch import Template
     from ivrc.build.library import Result
+    from ivrc.compliance.gate import Gate
     from ivrc.insight import render
     from ivrc.language.config import Config
 
@@ -119,7 +121,14 @@ def recipients_report(file: Path, result: Result, config: Config, named: Path | 
         return []
     from ivrc import checks
     from ivrc.cli import recipients as cli_recipients
+    from ivrc.language.diagnostics import has_errors
 
+    if config.policy is not None and result.template is None and not has_errors(result.diagnostics):
+        # The policy's row checks need the compiled request: its schedule, its retries, its path.
+        from ivrc.build.library import analyze
+        from ivrc.language.files import read_text
+
+        result = analyze(read_text(file), path=str(file), config=config, emit_request=True, recipients=True)
     template = cli_recipients.template_of(result, config)
     if template is None:
         if named is not None:
@@ -127,8 +136,26 @@ def recipients_report(file: Path, result: Result, config: Config, named: Path | 
                 f"--recipients: {file} takes no values from recipients; a template flow uses `recipient.NAME` fields"
             )
         return []
-    summary = cli_recipients.run(template, path, flow_region(result, config))
+    region = flow_region(result, config)
+    summary = cli_recipients.run(template, path, region, gate=_policy_gate(template, region))
     return [cli_recipients.report(path, checks.configure(summary.diagnostics, config))]
+
+
+def _policy_gate(template: Template, region: str | None) -> Gate | None:
+    """The compliance policy's checks of each row, as a campaign started now would meet them."""
+    if template.model.config.policy is None or not template.request:
+        return None
+    from ivrc.compliance.gate import GateError
+    from ivrc.compliance.setup import gate_for
+    from ivrc.language.files import Unreadable
+
+    gate = gate_for(template.model, template.request, region, None)
+    if gate is not None:
+        try:
+            gate.prepare()
+        except (GateError, Unreadable) as error:
+            raise UsageError(f"policy: {error}") from None
+    return gate
 
 
 RECIPIENT_SUFFIXES = (".csv", ".jsonl")

@@ -6,6 +6,7 @@ three readings of a deploy (check, plan, send) agree row for row."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from ivrc.checks import (
 )
 from ivrc.compliance import calendar
 from ivrc.compliance.history import History, read_history
-from ivrc.compliance.lists import NumberList, read_list
+from ivrc.compliance.lists import NumberList, hashed, read_list
 from ivrc.language.ast import Span
 from ivrc.language.diagnostics import Diagnostic, Severity
 from ivrc.language.policy import DAY, Policy
@@ -96,6 +97,9 @@ class Gate:
         self.figures = Figures()
         self._listed: Counter[str] = Counter()
         self.found: list[Diagnostic] = []
+        self._hashed = False
+        self._firsts: dict[calendar.Place, tuple[int, bool] | None] = {}
+        self._decisions: dict[int | None, Decision] = {}
 
     def prepare(self) -> None:
         """Read the lists and the history once. GateError or Unreadable when one cannot be used."""
@@ -104,6 +108,7 @@ class Gate:
 
         try:
             self.lists = [read_list(path, self.region) for path in self.policy.suppress]
+            self._hashed = any(listed.hashes for listed in self.lists)
         except ListError as error:
             raise GateError(str(error)) from None
         cap = self.policy.max_attempts
@@ -122,8 +127,9 @@ class Gate:
 
     def decide(self, row: Row, key: int, digits: str, country: str | None, cell: Cell, where: str) -> Decision:
         """The verdict on one row whose number reads as `key` (its E.164 digits as an integer)."""
+        digest = hashed(key) if self._hashed else 0  # once a row, for every list kept hashed
         for listed in self.lists:
-            if key in listed:
+            if listed.has(key, digest):
                 return self._hold(
                     suppressed_recipient.NAME,
                     f"suppressed:{listed.path.name}",
@@ -159,7 +165,11 @@ class Gate:
                     where,
                 )
         self.figures.called_at(moment, zone)
-        return Decision(moment=moment if (self.given or moment != self.start) and self.fixed is None else None)
+        timed = moment if (self.given or moment != self.start) and self.fixed is None else None
+        decision = self._decisions.get(timed)
+        if decision is None:
+            decision = self._decisions[timed] = Decision(moment=timed)
+        return decision
 
     def _when(
         self, row: Row, digits: str, country: str | None, cell: Cell, where: str
@@ -232,7 +242,9 @@ class Gate:
                     "call earlier, or lower `max_retries`, `ring_timeout` or `retry_wait_time`",
                 )
             return start, zone, None
-        found = self.calendar.first_moment(place, start, self.span)
+        if place not in self._firsts:  # a few places serve a million rows: each is worked out once
+            self._firsts[place] = self.calendar.first_moment(place, start, self.span)
+        found = self._firsts[place]
         if found is None:
             return (
                 start,
@@ -273,9 +285,8 @@ class Gate:
                 where,
                 severity,
             )
-        try:
-            day = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+        when = _consent_time(value)
+        if when is None:
             return self._consent_finding(
                 consent_expired,
                 f"row {row.number}'s `{column}` is not a date such as 2026-03-01: `{value}`",
@@ -283,7 +294,6 @@ class Gate:
                 where,
                 severity,
             )
-        when = int((day if day.tzinfo else day.replace(tzinfo=timezone.utc)).timestamp())
         limit = self.policy.consent_max_age
         if limit is not None and moment - when > limit:
             return self._consent_finding(
@@ -352,6 +362,17 @@ class Gate:
                     )
                 )
         return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _consent_time(value: str) -> int | None:
+    """A consent's date as a Unix time (a date alone is its UTC midnight); None when it is not one.
+    Dates repeat across a file: each is read once."""
+    try:
+        day = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return int((day if day.tzinfo else day.replace(tzinfo=timezone.utc)).timestamp())
 
 
 def _span(cell: Cell) -> Span:

@@ -29,7 +29,7 @@ NUMBER_COLUMNS = ("phone", "number", "phone_number", "e164", "msisdn", "sha256")
 DATE_COLUMNS = ("as_of", "checked")
 _DATED = re.compile(r"^#\s*(?:as of|date:|checked:)\s*(\d{4}-\d{2}-\d{2}(?:[T ][0-9:]+(?:Z|[+-]\d{2}:?\d{2})?)?)", re.I)
 _HASHED = re.compile(r"^sha256:([0-9a-fA-F]{64})$")
-_SEPARATORS = re.compile(r"[\s\-().\u200e\u200f\u202a-\u202e]")
+_DROPPED = str.maketrans("", "", " \t-().\u00a0\u200e\u200f\u202a\u202b\u202c\u202d\u202e")
 
 
 class ListError(ValueError):
@@ -55,7 +55,9 @@ def number_key(text: str, region: str | None) -> int | None:
     """A written number as the integer of its E.164 digits, for matching; None when it is not a
     number. International forms are read as they are; a local form with the region's trunk
     prefix (`054-…` in Israel) directly; any other form through phonenumbers."""
-    written = _SEPARATORS.sub("", text)
+    if text.isdigit() and text[0] != "0" and len(text) >= 11:  # E.164 without its `+`, as records hold them
+        return int(text) if len(text) <= 15 else None
+    written = text.translate(_DROPPED)
     if written.startswith("+"):
         digits = written[1:]
     elif written.startswith("00"):
@@ -104,6 +106,10 @@ class NumberList:
     def __contains__(self, key: int) -> bool:
         return _has(self.numbers, key) or (bool(self.hashes) and _has(self.hashes, hashed(key)))
 
+    def has(self, key: int, digest: int) -> bool:
+        """Whether the number `key`, whose `hashed(key)` is `digest`, is on the list."""
+        return _has(self.numbers, key) or (bool(self.hashes) and _has(self.hashes, digest))
+
 
 def _has(values: array[int], key: int) -> bool:
     index = bisect.bisect_left(values, key)
@@ -131,7 +137,8 @@ def read_list(path: Path, region: str | None) -> NumberList:
                 said = _when(match.group(1), path, line_number)
                 dated, dated_by = (said, "header") if dated is None or said > dated else (dated, dated_by)
             continue
-        cells = next(csv.reader([line], delimiter=_delimiter(line)), [""])
+        plain = "," not in line and ";" not in line and "\t" not in line and '"' not in line
+        cells = [line] if plain else next(csv.reader([line], delimiter=_delimiter(line)), [""])
         if not header_seen:
             header_seen = True
             names = [cell.strip().lower() for cell in cells]
