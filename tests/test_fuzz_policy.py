@@ -142,3 +142,29 @@ def test_mutated_recipients_through_the_gate_are_sent_held_rejected_or_empty(tmp
     assert len(sent) == summary.requests and len(set(sent)) == len(sent)
     assert summary.requests + summary.held + len(rejected) == summary.rows  # empty rows are not rows
     assert all(d.severity is not Severity.ERROR or d.line > 0 for d in summary.diagnostics)
+
+
+@FUZZ
+@given(
+    st.datetimes(),
+    st.integers(-12, 14),
+    st.sampled_from(["", "x", "-", ":", "9"]),
+    st.integers(0, 21),
+)
+def test_the_fast_reading_of_record_times_is_the_records_own(moment, hours, noise, where):
+    """History reads the service's `2016-03-30 14:53:50+03` by its fixed places; it must agree
+    with `parse_time`, the records' own reading, on every text, good or bad."""
+    from ivrc.compliance.history import _epoch
+    from ivrc.running.records import parse_time
+
+    text = f"{moment:%Y-%m-%d %H:%M:%S}{'+' if hours >= 0 else '-'}{abs(hours):02d}"
+    text = text[:where] + noise + text[where + len(noise) :] if noise else text
+    try:
+        expected: int | str | None = int(parse_time(text).timestamp())  # type: ignore[union-attr]
+    except ValueError:
+        expected = "refused"
+    try:
+        got: int | str | None = _epoch(text)
+    except ValueError:
+        got = "refused"
+    assert got == expected, text

@@ -7,9 +7,11 @@ from __future__ import annotations
 import bisect
 import calendar
 import csv
+import functools
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from ivrc.compliance.lists import number_key
@@ -83,18 +85,29 @@ def _calls(path: Path) -> Iterator[tuple[str, int | None, bool]]:
 def _epoch(text: str) -> int | None:
     """`2016-03-30 14:53:50+03` as a Unix time: the service's form read by its fixed places (a
     million records a few seconds sooner); any other form as `parse_time` reads it."""
-    if len(text) == 22 and text[10] == " " and text[19] in "+-" and text[:4].isdigit():
-        try:
-            moment = calendar.timegm(
-                (int(text[:4]), int(text[5:7]), int(text[8:10]), int(text[11:13]), int(text[14:16]), int(text[17:19]))
-            )
-            offset = int(text[20:22]) * 3600
-        except ValueError:
-            pass
-        else:
-            return moment - offset if text[19] == "+" else moment + offset
+    if len(text) == 22 and text[10] == " " and text[19] in "+-" and text[13] == text[16] == ":":
+        day = _midnight(text[:10])
+        clock = text[11:13] + text[14:16] + text[17:19] + text[20:22]
+        if day is not None and clock.isdigit() and clock.isascii():
+            hour, minute, second = int(clock[:2]), int(clock[2:4]), int(clock[4:6])
+            if hour < 24 and minute < 60 and second < 60 and int(clock[6:]) < 24:
+                moment = (
+                    day + hour * 3600 + minute * 60 + second - int(clock[6:]) * 3600 * (1 if text[19] == "+" else -1)
+                )
+                return moment
     parsed = parse_time(text)
     return int(parsed.timestamp()) if parsed else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _midnight(day: str) -> int | None:
+    """`2016-03-30` as the Unix time of its UTC midnight; records share their days, so each is read once."""
+    if not (day[:4] + day[5:7] + day[8:10]).isdigit() or day[4] != "-" or day[7] != "-" or not day.isascii():
+        return None
+    try:
+        return calendar.timegm(date(int(day[:4]), int(day[5:7]), int(day[8:10])).timetuple())
+    except (ValueError, OverflowError):
+        return None
 
 
 def _marks(steps: str) -> list[str]:

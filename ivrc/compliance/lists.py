@@ -147,9 +147,9 @@ def read_list(path: Path, region: str | None) -> NumberList:
                 dates = next((names.index(n) for n in DATE_COLUMNS if n in names), None)
                 continue
         value = cells[column].strip() if column < len(cells) else ""
-        found = _HASHED.match(value)
-        if found is not None:
-            hashes.append(int(found.group(1)[:16], 16))
+        digest = _digest(value) if value.startswith("sha256:") else None
+        if digest is not None:
+            hashes.append(digest)
         else:
             key = number_key(value, region)
             if key is None:
@@ -169,6 +169,17 @@ def read_list(path: Path, region: str | None) -> NumberList:
         except OSError as error:
             raise Unreadable(path, f"cannot be read: {error.strerror or error}") from None
     return NumberList(path, array("Q", sorted(numbers)), array("Q", sorted(hashes)), dated, dated_by)
+
+
+def _digest(value: str) -> int | None:
+    """The first 8 bytes of `sha256:HEX`, or None when the rest is not 64 hex digits."""
+    if len(value) != 71:
+        return None
+    try:
+        int(value[7:], 16)
+    except ValueError:
+        return None
+    return int(value[7:23], 16) if value[7:].isascii() and "_" not in value else None
 
 
 def _delimiter(line: str) -> str:
