@@ -85,6 +85,12 @@ def _place(zones: tuple[str, ...], country: str | None, told_by: str) -> Place:
     return Place(zones, country, told_by)
 
 
+def one_zone(digits: str) -> bool:
+    """Whether the number's country has one time zone, so that its first digits tell its place."""
+    code = _country_code(digits[:3])
+    return code is not None and len(_country_zones(code)) == 1
+
+
 def place(digits: str, region: str | None, column: str | None, default: str | None) -> Place:
     """A person's zones: the `timezone` column's, else their number's, else the default."""
     if column:

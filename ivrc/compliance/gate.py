@@ -6,8 +6,10 @@ three readings of a deploy (check, plan, send) agree row for row."""
 
 from __future__ import annotations
 
+import bisect
 import functools
 import time
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -100,6 +102,8 @@ class Gate:
         self._hashed = False
         self._firsts: dict[calendar.Place, tuple[int, bool] | None] = {}
         self._decisions: dict[int | None, Decision] = {}
+        self._busy: array[int] = array("Q")
+        self._places: dict[str, calendar.Place] = {}
 
     def prepare(self) -> None:
         """Read the lists and the history once. GateError or Unreadable when one cannot be used."""
@@ -118,6 +122,8 @@ class Gate:
                 self.history = read_history(files, self.region, self.start - cap[1] - DAY if cap else self.start)
             except HistoryError as error:
                 raise GateError(str(error)) from None
+            if cap is not None:
+                self._busy = self.history.called_at_least(cap[0])
 
     def begin(self, found: list[Diagnostic]) -> None:
         """A new reading of the recipients, whose findings go to `found`: the figures start again."""
@@ -129,7 +135,13 @@ class Gate:
         """The verdict on one row whose number reads as `key` (its E.164 digits as an integer)."""
         digest = hashed(key) if self._hashed else 0  # once a row, for every list kept hashed
         for listed in self.lists:
-            if listed.has(key, digest):
+            numbers, hashes = listed.numbers, listed.hashes  # NumberList.has, inline: a million rows ask
+            at = bisect.bisect_left(numbers, key)
+            found = at < len(numbers) and numbers[at] == key
+            if not found and hashes:
+                at = bisect.bisect_left(hashes, digest)
+                found = at < len(hashes) and hashes[at] == digest
+            if found:
                 return self._hold(
                     suppressed_recipient.NAME,
                     f"suppressed:{listed.path.name}",
@@ -154,7 +166,9 @@ class Gate:
         cap = self.policy.max_attempts
         if cap is not None:
             count, period = cap
-            before = self.history.attempts(key, moment - period, moment)
+            busy = self._busy  # only those called `count` times lately can be at the cap
+            at = bisect.bisect_left(busy, key)
+            before = self.history.attempts(key, moment - period, moment) if at < len(busy) and busy[at] == key else 0
             if before + 1 > count:
                 return self._hold(
                     attempt_cap.NAME,
@@ -190,7 +204,11 @@ class Gate:
                     self._error(ambiguous_timezone, f"row {row.number}: {error}", zone_cell or cell, where),
                 )
         try:
-            place = calendar.place(digits, country, column, self.policy.default_timezone)
+            place = self._places.get(digits[:3] + (country or "")) if column is None else None
+            if place is None:
+                place = calendar.place(digits, country, column, self.policy.default_timezone)
+                if column is None and calendar.one_zone(digits):  # the country code tells the zone
+                    self._places[digits[:3] + (country or "")] = place
         except calendar.NoZone:
             message = f"the time zone of row {row.number}'s number cannot be told"
             hint = 'set the policy\'s `default_timezone = "…"`, or give the file a `timezone` column'

@@ -42,6 +42,16 @@ class History:
         high = bisect.bisect_right(self.numbers, key, lo=low)
         return bisect.bisect_right(self.times, until, low, high) - bisect.bisect_right(self.times, since, low, high)
 
+    def called_at_least(self, times: int) -> array[int]:
+        """The numbers with at least `times` attempts kept, sorted: the only ones a cap can stop."""
+        found: array[int] = array("Q")
+        numbers, run = self.numbers, 0
+        for index in range(len(numbers)):
+            run = run + 1 if index and numbers[index] == numbers[index - 1] else 1
+            if run == times:
+                found.append(numbers[index])
+        return found
+
     def opted(self, key: int) -> bool:
         index = bisect.bisect_left(self.opted_out, key)
         return index < len(self.opted_out) and self.opted_out[index] == key
