@@ -326,3 +326,20 @@ def _campaigns_all(emulator: Emulator, prefix: str = "") -> list[dict]:
     with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
         rows = db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", (prefix + "%",)).fetchall()
     return [json.loads(r[0]) for r in rows]
+
+
+def test_a_phone_lists_plan_as_json_for_a_pipeline(emulator, tmp_path):
+    (tmp_path / "dnc.csv").write_text("phone\n0520000002\n", encoding="utf-8")
+    flow, listed = _list_project(tmp_path, "list-json", 'suppress = ["dnc.csv"]\n', "+972520000001\n+972520000002\n")
+    done = ivrc_cli(
+        "deploy", str(flow), "--phones", str(listed), "--dry-run", "--format", "json", url=emulator.url, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(done.stdout)
+    assert (plan["campaign"], plan["recipients"], plan["called"], plan["held_back_by_reason"]) == (
+        "list-json",
+        2,
+        1,
+        {"suppressed:dnc.csv": 1},
+    )
+    assert "upload 1 phone number from phones.txt" in done.stderr and "Dry run: nothing was sent." in done.stderr

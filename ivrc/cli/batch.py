@@ -38,7 +38,9 @@ class Sending:
     plan_format: str = "text"  # --format json: the plan's figures as JSON on stdout
 
 
-def deploy(file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending) -> None:
+def deploy(
+    file: Path, result: Result, path: Path, region: str | None, client: Any, url: str, how: Sending, out: Any = None
+) -> None:
     """`ivrc deploy FLOW --recipients FILE`: check every row first (any error: nothing is sent),
     confirm the credentials, print the plan (who gets what, by the journal), ask, then send one
     campaign per recipient. A Ctrl-C before the sending says that nothing was sent. With
@@ -46,7 +48,7 @@ def deploy(file: Path, result: Result, path: Path, region: str | None, client: A
     import contextlib
     import sys
 
-    out = sys.stdout  # where `--format json` writes the plan
+    out = out or sys.stdout  # where `--format json` writes the plan
     with contextlib.redirect_stdout(sys.stderr) if how.plan_format == "json" else contextlib.nullcontext():
         _deploy(file, result, path, region, client, url, how, out)
 

@@ -140,6 +140,7 @@ def one_schedule(
     split: bool,
     url: str,
     undo: Any,
+    plan_out: Any = None,
 ) -> list[Part]:
     """A single flow's or a phone list's campaign under the policy: the numbers held back (left
     out of the list), the one call time checked against every number's window, or found with
@@ -157,6 +158,10 @@ def one_schedule(
         if split:
             undo()
             _fail("--split-by-timezone is for a policy with `calling_hours`, `quiet_days` or `holidays`")
+        if plan_out is not None:
+            count = sum(1 for _ in deploy.phone_numbers(phones, model.region)) if phones is not None else 1
+            figures = {"recipients": count, "called": count, "held_back": 0, "held_back_by_reason": {}}
+            _plan_json(plan_out, file, url, request, figures)
         return [(request if start_at is None else _timed(request, int(start_at.timestamp())), None, None)]
     try:
         gate.prepare()
@@ -188,6 +193,8 @@ def one_schedule(
     if verdict.first is not None and verdict.last is not None:
         counts["first_call"] = _moment(*verdict.first)
         counts["last_call"] = _moment(*verdict.last)
+    if plan_out is not None:
+        _plan_json(plan_out, file, url, request, counts)
     typer.echo(f"The policy ({gate.policy.source}):")
     for line in lines(counts):
         typer.echo(f"  {line.replace('recipient', 'number')}")
@@ -208,6 +215,14 @@ def one_schedule(
         timed = _timed({**request, "unique_id": f"{base}-{group.slug}"}, moment)
         parts.append((timed, members.__contains__, group.slug))
     return parts
+
+
+def _plan_json(out: Any, file: Path, url: str, request: dict[str, Any], counts: dict[str, Any]) -> None:
+    """`deploy --format json` of a single flow or a phone list: the plan's figures on stdout."""
+    import json
+
+    plan = {"flow": str(file), "service": url, "campaign": request.get("unique_id"), **counts}
+    typer.echo(json.dumps(plan, ensure_ascii=False, indent=2), file=out)
 
 
 def _timed(request: dict[str, Any], moment: int) -> dict[str, Any]:

@@ -157,7 +157,7 @@ def deploy_command(
         typer.Option(
             "--format",
             **choices("text", "json"),
-            help="With --recipients: the plan as text, or its figures as JSON on stdout (the rest on stderr).",
+            help="The plan as text, or its figures as JSON on stdout (the rest on stderr), for a pipeline.",
         ),
     ] = "text",
     config_file: ConfigOption = None,
@@ -200,12 +200,12 @@ def deploy_command(
                 start_at,
                 plan_format,
             )
-            return lambda: cli_batch.deploy(file, result, personal, _flow_region(result, config), client, url, how)
+            region_of = _flow_region(result, config)
+            return lambda: cli_batch.deploy(file, result, personal, region_of, client, url, how, plan_out)
         for flag, given in (
             ("--campaign", campaign is not None),
             ("--show-request", show_request),
             ("--skip-invalid", skip_invalid is not None),
-            ("--format", plan_format != "text"),
         ):
             if given:
                 _fail(f"{flag} is for a personal campaign: a template flow with --recipients")
@@ -219,7 +219,15 @@ def deploy_command(
         client, url = _client(base_url, user, password, timeout)
         # The policy: numbers held back, the one call time checked (or found, with --start-at).
         parts = cli_compliance.one_schedule(
-            file, model, result.request, phones, start_at, split_by_timezone, url, client.close
+            file,
+            model,
+            result.request,
+            phones,
+            start_at,
+            split_by_timezone,
+            url,
+            client.close,
+            plan_out if plan_format == "json" else None,
         )
         plans = []
         for request, keep, part in parts:
@@ -261,10 +269,12 @@ def deploy_command(
 
         return send
 
-    with _until_sending():
-        sending = checks()
-    if sending is not None:
-        sending()
+    plan_out = sys.stdout  # with --format json, the plan's figures alone go here; the rest to stderr
+    with contextlib.redirect_stdout(sys.stderr) if plan_format == "json" else contextlib.nullcontext():
+        with _until_sending():
+            sending = checks()
+        if sending is not None:
+            sending()
 
 
 def _show_plan(the_plan, file: Path, url: str, client, model, config, resend_changed: bool, dry_run: bool) -> bool:  # type: ignore[no-untyped-def]
