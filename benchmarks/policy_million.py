@@ -33,7 +33,7 @@ dialer "bench-offer" {
     ring_timeout 25s
 }
 step offer {
-    say "Advertisement from Tevel: hello $name$, press 1 for the offer, or 9 to stop our calls" with name = recipient.name
+    say "Advertisement from Tevel: hello $name$, press 1 for the offer, or 9 to stop" with name = recipient.name
     on 1 { play "Two tickets for one"; hangup }
     on 9 { mark remove; hangup }
 }
@@ -123,8 +123,8 @@ def main() -> None:
             )
         ratio = float(results["with"][0]) / float(results["without"][0])
         print(
-            f"with ÷ without: {ratio:.2f} (goal: at most 1.30); peak with the policy {float(results['with'][1]):.0f} MiB "
-            "(goal: under 300)"
+            f"with ÷ without: {ratio:.2f} (goal: at most 1.30); "
+            f"peak with the policy {float(results['with'][1]):.0f} MiB (goal: under 300)"
         )
     finally:
         shutil.rmtree(folder)

@@ -15,7 +15,7 @@ from ivrc.language.diagnostics import Diagnostic, has_errors
 from ivrc.language.parser import parse as _parse
 
 if TYPE_CHECKING:
-    from ivrc.build.batch import Template
+    from ivrc.build.template import Template
     from ivrc.language.incremental import Reuse
 
 __all__ = ["CompileError", "Result", "analyze", "compile", "decompile", "dumps", "fmt", "lint", "parse", "read_file"]
@@ -87,7 +87,7 @@ def analyze(
         request = None if violations else emitted.request
         if request is not None and model.fields:
             if recipients:
-                from ivrc.build.batch import Template
+                from ivrc.build.template import Template
 
                 template = Template.of(model, request, path)
             else:

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from ivrc.build.batch import Summary, Template
+    from ivrc.build.batch import Summary
+    from ivrc.build.template import Template
     from ivrc.compliance.gate import Gate
 
 

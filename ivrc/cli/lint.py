@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
-    from ivrc.build.batch import Template
     from ivrc.build.library import Result
+    from ivrc.build.template import Template
     from ivrc.compliance.gate import Gate
     from ivrc.insight import render
     from ivrc.language.config import Config

@@ -12,9 +12,10 @@ from ivrc.insight import render
 from ivrc.language.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from ivrc.build.batch import Summary, Template
+    from ivrc.build.batch import Summary
     from ivrc.build.library import Result
     from ivrc.build.recipients import Row
+    from ivrc.build.template import Template
     from ivrc.compliance.gate import Gate
     from ivrc.language.config import Config
 
@@ -130,7 +131,7 @@ def unreadable(diagnostics: list[Diagnostic]) -> bool:
 
 def template_of(result: Result, config: Config | None = None) -> Template | None:
     """The fields a flow takes from recipients (and, when it compiled, how to render rows)."""
-    from ivrc.build.batch import Template
+    from ivrc.build.template import Template
     from ivrc.language import model as semantics
 
     if result.template is not None:

@@ -6,13 +6,14 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ivrc.cli import compliance as cli_compliance
+from ivrc.cli import deploy_one
 from ivrc.cli.app import (
     CampaignOption,
     ConfigOption,
@@ -27,13 +28,11 @@ from ivrc.cli.app import (
     _read,
     _region,
     _report,
-    _service_failure,
     _settings,
     app,
 )
 from ivrc.cli.compliance import StartAtOption
 from ivrc.cli.help import Command, choices, complete_files, seconds, whole_number
-from ivrc.cli.insight import changes_since
 from ivrc.cli.lint import EXIT_FINDINGS, EXIT_OK, UsageError
 
 BaseUrlOption = Annotated[
@@ -183,12 +182,13 @@ def deploy_command(
         _report(result, source, sys.stderr)
         if result.template is not None and personal is not None:
             from ivrc.cli import batch as cli_batch
+            from ivrc.cli.batch_plan import Sending
 
             if not 1 <= concurrency <= 64:
                 _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
             _name_campaign(result, campaign)
             client, url = _client(base_url, user, password, timeout, connections=concurrency)
-            how = cli_batch.Sending(
+            how = Sending(
                 start,
                 dry_run,
                 yes,
@@ -242,7 +242,7 @@ def deploy_command(
                 typer.echo("ivrc: nothing was sent", err=True)
                 raise typer.Exit(EXIT_FINDINGS) from None
         for the_plan in plans:
-            if not _show_plan(the_plan, file, url, client, model, config, resend_changed, dry_run):
+            if not deploy_one.show_plan(the_plan, file, url, client, model, config, resend_changed, dry_run):
                 return None
         if all(all(p.journal.done(step.key) for step in p.steps) for p in plans):
             client.close()
@@ -265,124 +265,16 @@ def deploy_command(
         def send() -> None:
             with client:
                 for the_plan in plans:
-                    _send_one(the_plan, client, source, start)
+                    deploy_one.send_one(the_plan, client, source, start)
 
         return send
 
     plan_out = sys.stdout  # with --format json, the plan's figures alone go here; the rest to stderr
     with contextlib.redirect_stdout(sys.stderr) if plan_format == "json" else contextlib.nullcontext():
-        with _until_sending():
+        with deploy_one.until_sending():
             sending = checks()
         if sending is not None:
             sending()
-
-
-def _show_plan(the_plan, file: Path, url: str, client, model, config, resend_changed: bool, dry_run: bool) -> bool:  # type: ignore[no-untyped-def]
-    """Print one campaign's plan; False when it must not go ahead (a changed flow that would call again)."""
-    from ivrc.service import deploy
-    from ivrc.service.api import ServiceError
-
-    try:
-        refreshed = deploy.refresh(the_plan, client)
-    except ServiceError as error:
-        client.close()
-        _service_failure(error, "the journal could not be checked with the service; nothing was sent")
-    typer.echo(f"Deploying {file} to {url}:")
-    if refreshed:
-        typer.echo(f"  ({refreshed})")
-    for number, step in enumerate(the_plan.steps, start=1):
-        done = " (already done)" if the_plan.journal.done(step.key) else ""
-        typer.echo(f"  {number}. {step.words}{done}")
-    if the_plan.generated:
-        typer.echo(
-            f"The flow has no unique_id; this deploy uses {the_plan.unique_id}, derived from the flow and the "
-            "service, so a re-run uses it too."
-        )
-    changes_since(the_plan.journal.last_deployed(), model, file, config)
-    earlier = the_plan.journal.started()
-    if the_plan.generated and earlier is not None and earlier != the_plan.unique_id:
-        # The flow has no unique_id of its own, so its campaign's id changed with its text:
-        # sending it would call the same people again. That is a choice to make by name.
-        who = "the numbers of its phone list" if the_plan.phones is not None else "its number"
-        typer.echo(
-            f"The flow changed since campaign {earlier} was started on this service: this deploy creates campaign "
-            f"{the_plan.unique_id}, which calls {who} again."
-        )
-        if not resend_changed:
-            client.close()
-            if dry_run:
-                typer.echo("Dry run: nothing was sent. Add --resend-changed to call them again.")
-                return False
-            typer.echo(
-                "ivrc: nothing was sent: add --resend-changed to call them again, or give the flow a unique_id to "
-                "name its campaigns",
-                err=True,
-            )
-            raise typer.Exit(EXIT_FINDINGS)
-    return True
-
-
-@contextlib.contextmanager
-def _until_sending() -> Iterator[None]:
-    """A Ctrl-C during the checks, the plan or the question says what it means: nothing was sent."""
-    try:
-        yield
-    except KeyboardInterrupt:
-        typer.echo("\nivrc: interrupted before sending: nothing was sent", err=True)
-        raise typer.Exit(130) from None
-
-
-def _send_one(the_plan, client, source: str, start: bool) -> None:  # type: ignore[no-untyped-def]
-    """Send a single flow's plan, step by step, each recorded in its journal as it is done."""
-    from ivrc.service import deploy
-    from ivrc.service.api import ServiceError
-
-    try:
-        deploy.execute(the_plan, client, lambda line: typer.echo(f"  {line}"), _progress)
-        the_plan.journal.deployed(source)
-    except ServiceError as error:
-        done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
-        _service_failure(
-            error,
-            "the deploy stopped part way. Done: " + ("; ".join(done) if done else "nothing") + ".",
-            the_plan.journal.path,
-        )
-    except KeyboardInterrupt:
-        done = [s.words for s in the_plan.steps if the_plan.journal.done(s.key)]
-        typer.echo(
-            "\nivrc: interrupted while sending. Done: " + ("; ".join(done) if done else "nothing") + ".", err=True
-        )
-        typer.echo(
-            "ivrc: run the same command again to finish: what is done is not sent twice (journal: "
-            f"{the_plan.journal.path})",
-            err=True,
-        )
-        raise typer.Exit(130) from None
-    typer.echo(
-        f"Deployed: campaign {the_plan.unique_id}"
-        + (" is started." if start else ". Start it with --start when ready.")
-    )
-
-
-def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
-    """A progress bar on stderr for a phone list upload, when stderr is a terminal."""
-    if not sys.stderr.isatty() or total < 64 * 1024:
-        return None
-    from rich.progress import Progress
-
-    bar = Progress(transient=True, console=None)
-    bar.start()
-    task = bar.add_task("uploading the phone list", total=total)
-    sent = 0
-
-    def advance(size: int) -> None:
-        nonlocal sent
-        sent += size
-        bar.update(task, advance=size)
-        if sent >= total:
-            bar.stop()
-
-    return advance
 
 
 @app.command("emulator", cls=Command)

@@ -7,11 +7,9 @@ three readings of a deploy (check, plan, send) agree row for row."""
 from __future__ import annotations
 
 import bisect
-import functools
 import time
 from array import array
 from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -29,6 +27,7 @@ from ivrc.checks import (
 from ivrc.compliance import calendar
 from ivrc.compliance.history import History, read_history
 from ivrc.compliance.lists import NumberList, hashed, read_list
+from ivrc.compliance.verdict import Decision, Figures, cell_span, consent_time, days, minutes
 from ivrc.language.ast import Span
 from ivrc.language.diagnostics import Diagnostic, Severity
 from ivrc.language.policy import DAY, Policy
@@ -42,32 +41,6 @@ LISTED_PER_RULE = 1000  # rows held back that a rule names one by one; the rest 
 
 class GateError(ValueError):
     """A list or a history file that cannot be used: `FILE:LINE: reason`."""
-
-
-@dataclass(frozen=True)
-class Decision:
-    """A row's verdict: held back (and why), or let through at `moment` (None: as the flow says)."""
-
-    held: str | None = None
-    moment: int | None = None
-    error: bool = False
-
-
-@dataclass
-class Figures:
-    """What a run of the gate decided, for the plan."""
-
-    held: Counter[str] = field(default_factory=Counter)
-    first: tuple[int, str] | None = None  # (moment, zone) of the earliest call
-    last: tuple[int, str] | None = None
-    zones: Counter[str] = field(default_factory=Counter)
-
-    def called_at(self, moment: int, zone: str) -> None:
-        if self.first is None or moment < self.first[0]:
-            self.first = (moment, zone)
-        if self.last is None or moment > self.last[0]:
-            self.last = (moment, zone)
-        self.zones[zone] += 1
 
 
 class Gate:
@@ -174,7 +147,7 @@ class Gate:
                     attempt_cap.NAME,
                     "attempt-cap",
                     f"row {row.number} was called {before} time{'s' if before != 1 else ''} in the "
-                    f"{_days(period)} before this call; the policy allows {count}: not called",
+                    f"{days(period)} before this call; the policy allows {count}: not called",
                     cell,
                     where,
                 )
@@ -253,7 +226,7 @@ class Gate:
             if end is not None and start + self.span > end:
                 self._note(
                     retries_past_window,
-                    f"row {row.number}'s last try could end {_minutes(start + self.span - end)} after the calling "
+                    f"row {row.number}'s last try could end {minutes(start + self.span - end)} after the calling "
                     "window closes",
                     cell,
                     where,
@@ -280,7 +253,7 @@ class Gate:
         if not fits:
             self._note(
                 retries_past_window,
-                f"row {row.number}'s call and its retries take {_minutes(self.span)}, longer than any calling "
+                f"row {row.number}'s call and its retries take {minutes(self.span)}, longer than any calling "
                 "window, so the last try ends after it closes",
                 cell,
                 where,
@@ -303,7 +276,7 @@ class Gate:
                 where,
                 severity,
             )
-        when = _consent_time(value)
+        when = consent_time(value)
         if when is None:
             return self._consent_finding(
                 consent_expired,
@@ -317,7 +290,7 @@ class Gate:
             return self._consent_finding(
                 consent_expired,
                 f"row {row.number}'s consent is {(moment - when) // DAY} days old at the call; the policy allows "
-                f"{_days(limit)}",
+                f"{days(limit)}",
                 given or cell,
                 where,
                 severity,
@@ -326,7 +299,7 @@ class Gate:
 
     def _consent_finding(self, rule, message: str, cell: Cell, where: str, severity: Severity) -> Decision:  # type: ignore[no-untyped-def]
         self.found.append(
-            rule.diagnose(message, _span(cell), where, "ask for consent again, or remove the row", severity)
+            rule.diagnose(message, cell_span(cell), where, "ask for consent again, or remove the row", severity)
         )
         if severity is Severity.ERROR:
             return Decision(error=True)
@@ -338,16 +311,16 @@ class Gate:
         self._listed[rule] += 1
         if self._listed[rule] <= LISTED_PER_RULE:
             module = {m.NAME: m for m in (suppressed_recipient, opted_out, attempt_cap)}[rule]
-            self.found.append(module.diagnose(message, _span(cell), where))
+            self.found.append(module.diagnose(message, cell_span(cell), where))
         return Decision(held=reason)
 
     def _note(self, rule, message: str, cell: Cell, where: str, hint: str | None = None) -> None:  # type: ignore[no-untyped-def]
         self._listed[rule.NAME] += 1
         if self._listed[rule.NAME] <= LISTED_PER_RULE:
-            self.found.append(rule.diagnose(message, _span(cell), where, hint))
+            self.found.append(rule.diagnose(message, cell_span(cell), where, hint))
 
     def _error(self, rule, message: str, cell: Cell, where: str, hint: str | None = None) -> Decision:  # type: ignore[no-untyped-def]
-        self.found.append(rule.diagnose(message, _span(cell), where, hint, Severity.ERROR))
+        self.found.append(rule.diagnose(message, cell_span(cell), where, hint, Severity.ERROR))
         return Decision(error=True)
 
     def finish(self, where: str) -> list[Diagnostic]:
@@ -373,33 +346,10 @@ class Gate:
                     stale_suppression_list.diagnose(
                         f"{listed.path.name} is {old // DAY} days old at the last call "
                         f"({datetime.fromtimestamp(last, timezone.utc):%Y-%m-%d}); the policy allows "
-                        f"{_days(limit)} (dated by its {listed.dated_by})",
+                        f"{days(limit)} (dated by its {listed.dated_by})",
                         Span(1, 1, 1, 2, 0, 0),
                         listed.path,
                         "download the list again",
                     )
                 )
         return out
-
-
-@functools.lru_cache(maxsize=4096)
-def _consent_time(value: str) -> int | None:
-    """A consent's date as a Unix time (a date alone is its UTC midnight); None when it is not one.
-    Dates repeat across a file: each is read once."""
-    try:
-        day = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return int((day if day.tzinfo else day.replace(tzinfo=timezone.utc)).timestamp())
-
-
-def _span(cell: Cell) -> Span:
-    return Span(cell.line, cell.column, cell.line, cell.column + max(cell.width, 1), 0, 0)
-
-
-def _days(seconds: int) -> str:
-    return f"{seconds // DAY} days" if seconds % DAY == 0 else f"{seconds // 3600} hours"
-
-
-def _minutes(seconds: int) -> str:
-    return f"{seconds // 60} min {seconds % 60} s" if seconds % 60 else f"{seconds // 60} min"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ivrc.build.batch import Template
+    from ivrc.build.template import Template
     from ivrc.running.records import CdrRecord
 
 COLUMNS = ("row", "unique_id", "calls", "answered", "hangup_cause", "billsec", "marks", "keys")
