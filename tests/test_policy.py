@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import EXAMPLES
 
 from ivrc.compliance import calendar
 from ivrc.compliance.lists import ListError, number_key, read_list
@@ -343,7 +344,7 @@ def test_a_list_is_dated_by_its_header_its_column_or_its_file(tmp_path):
 
 
 def test_the_marketing_example_holds_back_three_and_calls_four_in_their_own_mornings(ivrc_cli):
-    example = Path(__file__).resolve().parent.parent / "examples" / "marketing"
+    example = EXAMPLES / "marketing"
     done = ivrc_cli(
         "compile", str(example / "offer.ivr"), "--recipients", str(example / "people.csv"),
         "--start-at", "2026-12-07T07:00+02:00",
