@@ -343,3 +343,40 @@ def test_a_phone_lists_plan_as_json_for_a_pipeline(emulator, tmp_path):
         {"suppressed:dnc.csv": 1},
     )
     assert "upload 1 phone number from phones.txt" in done.stderr and "Dry run: nothing was sent." in done.stderr
+
+
+def test_a_simple_dialers_phone_list_gets_its_dial_at_and_a_past_start_is_refused(emulator, tmp_path):
+    (tmp_path / "ivrc.toml").write_text('region = "IL"\n[policy]\ncalling_hours = "08:00-21:00"\n', encoding="utf-8")
+    flow = tmp_path / "simple-list.ivr"
+    flow.write_text(
+        'simple_dialer "simple-list" { numbers from campaign; say "Your parcel arrives tomorrow" }\n', encoding="utf-8"
+    )
+    listed = tmp_path / "phones.txt"
+    listed.write_text("+972520000001\n+12125550100\n", encoding="utf-8")
+    done = ivrc_cli(
+        "deploy", str(flow), "--phones", str(listed), "--start-at", "2030-12-09T06:00+02:00", "--yes",
+        url=emulator.url, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (campaign,) = _campaigns_all(emulator, "simple-list")
+    assert campaign["dial_at"] == int(datetime.fromisoformat("2030-12-09T08:00-05:00").timestamp())
+    past = ivrc_cli(
+        "deploy", str(flow), "--phones", str(listed), "--start-at", "2020-01-01T09:00+02:00", "--yes",
+        url=emulator.url, cwd=tmp_path,
+    )  # fmt: skip
+    assert past.returncode == 2
+    assert "--start-at 2020-01-01T09:00:00+02:00 is not in the future" in past.stderr
+
+
+def test_a_phone_list_whose_retries_run_past_the_window_is_warned(emulator, tmp_path):
+    flow, listed = _list_project(tmp_path, "list-late", 'calling_hours = "08:00-21:00"\n', "+972520000001\n")
+    flow.write_text(
+        flow.read_text(encoding="utf-8").replace(
+            "numbers from queue",
+            "numbers from queue\n    schedule at 2030-12-09T20:55+02:00\n    max_retries 5\n    retry_wait_time 2m",
+        ),
+        encoding="utf-8",
+    )
+    done = ivrc_cli("deploy", str(flow), "--phones", str(listed), "--dry-run", url=emulator.url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "ivrc: warning: retries-past-window: the last try of a call to the numbers in Asia/Jerusalem" in done.stderr

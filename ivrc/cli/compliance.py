@@ -199,6 +199,8 @@ def one_schedule(
     typer.echo(f"The policy ({gate.policy.source}):")
     for line in lines(counts):
         typer.echo(f"  {line.replace('recipient', 'number')}")
+    for note in verdict.notes:
+        typer.echo(f"ivrc: warning: {note}", err=True)
     if verdict.called == 0:
         undo()
         typer.echo("Nothing to send: the policy holds back every number.")

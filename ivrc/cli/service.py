@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -175,6 +176,9 @@ def deploy_command(
             source = _read(file)
         except UsageError as error:
             _fail(str(error))
+        if start_at is not None and start_at.timestamp() <= time.time():
+            # The service refuses a schedule that is not in the future (api-notes 12).
+            _fail(f"--start-at {start_at.isoformat()} is not in the future; the service would refuse every request")
         folder = _folder(recordings, "--recordings")
         config = _settings(file, config_file, region=_region(region), recordings=folder)
         personal = recipients or config.recipients

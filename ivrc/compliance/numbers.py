@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ivrc.compliance import calendar
 from ivrc.compliance.gate import Gate
 from ivrc.compliance.setup import gate_for
+from ivrc.compliance.verdict import minutes
 from ivrc.language.model import Model
 
 SHOWN = 10  # numbers' problems listed one by one; the rest are counted
@@ -121,6 +122,13 @@ def _checked_at(verdict: Verdict, gate: Gate, moment: int) -> None:
                 f"{instead}",
             )
         else:
+            end = gate.calendar.window_end(group.place, moment)
+            if end is not None and moment + gate.span > end:
+                verdict.notes.append(
+                    f"retries-past-window: the last try of a call to the numbers in {zone} could end "
+                    f"{minutes(moment + gate.span - end)} after their calling window closes; call earlier, or lower "
+                    "`max_retries`, `ring_timeout` or `retry_wait_time`"
+                )
             _seen(verdict, moment, zone)
 
 
