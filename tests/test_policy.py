@@ -374,3 +374,22 @@ def test_lint_runs_the_policy_on_the_recipients_and_names_rows_not_numbers(tmp_p
     assert [(f["rule"], f["line"]) for f in found] == [("stale-suppression-list", 1), ("suppressed-recipient", 3)]
     assert found[0]["path"].endswith("registry.csv")
     assert "0546000002" not in done.stdout and "054-600-0002" not in done.stdout
+
+
+def test_a_history_pattern_that_matches_nothing_is_an_error_not_a_quiet_zero(tmp_path, ivrc_cli):
+    flow, people = _project(tmp_path, POLICY + 'max_attempts = "2/7d"\nhistory = ["recrods/*.csv"]\n')
+    done = _compile(ivrc_cli, flow, people, "--start-at", "2026-12-07T09:00+02:00")
+    assert done.returncode == 2 and done.stdout == ""
+    assert "`history` pattern `recrods/*.csv` matches no file" in done.stderr
+
+
+def test_compile_check_reproduces_a_batch_with_its_start(tmp_path, ivrc_cli):
+    flow, people = _project(tmp_path)
+    out = tmp_path / "offer.jsonl"
+    assert _compile(ivrc_cli, flow, people, "--start-at", "2026-12-07T06:00+02:00", "-o", str(out)).returncode == 0
+    check = ["compile", "--check", str(flow), "--recipients", str(people), "-o", str(out)]
+    assert ivrc_cli(*check, "--start-at", "2026-12-07T06:00+02:00", cwd=tmp_path).returncode == 0
+    stale = ivrc_cli(*check, "--start-at", "2026-12-08T06:00+02:00", cwd=tmp_path)
+    assert stale.returncode == 1 and "--start-at 2026-12-08T06:00:00+02:00 -o" in stale.stderr
+    unknown = ivrc_cli(*check, cwd=tmp_path)
+    assert unknown.returncode == 2 and "give compile --check the --start-at" in unknown.stderr

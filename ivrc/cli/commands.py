@@ -89,7 +89,7 @@ def compile_command(
         from ivrc.cli import compile_check as cli_compile_check
 
         try:
-            verdict = cli_compile_check.check(files, output, recipients, config_file, flags)
+            verdict = cli_compile_check.check(files, output, recipients, config_file, flags, start_at)
         except UsageError as error:
             _fail(str(error))
         for line in verdict.stale:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from ivrc.cli.lint import RECIPIENT_SUFFIXES, UsageError, flows_of_recipients, settings, shown
@@ -21,7 +22,12 @@ class Verdict:
 
 
 def check(
-    files: list[Path], output: Path | None, recipients: Path | None, config_file: Path | None, flags: dict[str, object]
+    files: list[Path],
+    output: Path | None,
+    recipients: Path | None,
+    config_file: Path | None,
+    flags: dict[str, object],
+    start_at: datetime | None = None,
 ) -> Verdict:
     """Each flow (and each template flow of each recipients file named) against what is committed."""
     verdict = Verdict()
@@ -32,7 +38,7 @@ def check(
         elif file not in flows:
             flows.append(file)
     for flow in flows:
-        _check_flow(flow, output, recipients, config_file, flags, verdict)
+        _check_flow(flow, output, recipients, config_file, flags, verdict, start_at)
     return verdict
 
 
@@ -43,6 +49,7 @@ def _check_flow(
     config_file: Path | None,
     flags: dict[str, object],
     verdict: Verdict,
+    start_at: datetime | None = None,
 ) -> None:
     from ivrc.build.library import analyze, dumps
     from ivrc.language.files import Unreadable, read_text
@@ -55,7 +62,7 @@ def _check_flow(
     # `ivrc lint` shows the findings; a pre-commit run must not show them a second time.
     result = analyze(source, path=str(file), config=config, emit_request=True, recipients=True)
     if result.template is not None:
-        _check_template(file, result, output, named, config, verdict)
+        _check_template(file, result, output, named, config, verdict, start_at)
         return
     if named is not None and result.request is not None:
         raise UsageError(
@@ -74,9 +81,13 @@ def _check_flow(
         )
 
 
-def _check_template(file: Path, result, output: Path | None, named: Path | None, config, verdict: Verdict) -> None:  # type: ignore[no-untyped-def]
-    """A template compiles; with recipients, its rows have no errors and its committed JSON Lines is current."""
+def _check_template(  # type: ignore[no-untyped-def]
+    file: Path, result, output: Path | None, named: Path | None, config, verdict: Verdict, start_at: datetime | None
+) -> None:
+    """A template compiles; with recipients, its rows have no errors and its committed JSON Lines is current
+    (under the policy, with the --start-at it was written with)."""
     from ivrc import checks
+    from ivrc.cli import compliance as cli_compliance
     from ivrc.cli import recipients as cli_recipients
     from ivrc.cli.lint import flow_region
     from ivrc.language.diagnostics import has_errors
@@ -87,11 +98,20 @@ def _check_template(file: Path, result, output: Path | None, named: Path | None,
     people = shown(people)
     target = output or file.with_suffix(".jsonl")
     written = hashlib.sha256()
+    region = flow_region(result, config)
+    policy = config.policy
+    if policy is not None and policy.timed and start_at is None:
+        raise UsageError(
+            f"{file}: its policy's calling hours schedule each recipient from the campaign's start; give compile "
+            "--check the --start-at the committed JSON Lines were written with"
+        )
+    gate = cli_compliance.gate(result.template, region, start_at)
     summary = cli_recipients.run(
         result.template,
         people,
-        flow_region(result, config),
+        region,
         lambda row, unique_id, line: written.update(line.encode("utf-8") + b"\n"),
+        gate=gate,
     )
     if has_errors(checks.configure(summary.diagnostics, config)):
         verdict.stale.append(
@@ -99,7 +119,8 @@ def _check_template(file: Path, result, output: Path | None, named: Path | None,
         )
         verdict.failed = True
         return
-    command = f"`ivrc compile {file} --recipients {people} -o {target}`"
+    starting = f" --start-at {start_at.isoformat()}" if start_at is not None else ""
+    command = f"`ivrc compile {file} --recipients {people}{starting} -o {target}`"
     if not target.is_file():
         if named is not None or output is not None:  # asked for by name: it must be there
             verdict.stale.append(f"{target}: missing; run {command}")

@@ -89,7 +89,10 @@ class Gate:
         except ListError as error:
             raise GateError(str(error)) from None
         cap = self.policy.max_attempts
-        files = self.policy.history_files()
+        try:
+            files = self.policy.history_files()
+        except ValueError as error:
+            raise GateError(str(error)) from None
         if files:
             try:
                 self.history = read_history(files, self.region, self.start - cap[1] - DAY if cap else self.start)

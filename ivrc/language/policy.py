@@ -77,11 +77,19 @@ class Policy:
         return self.purpose == "marketing"
 
     def history_files(self) -> list[Path]:
-        """The call-record files the `history` patterns name, in a stable order."""
+        """The call-record files the `history` patterns name, in a stable order. A pattern that
+        matches no file is a ValueError: a mistyped one would quietly count no past calls."""
         found: set[Path] = set()
         for pattern in self.history:
             if any(c in pattern for c in "*?["):
-                found.update(p for p in self.base.glob(pattern) if p.is_file())
+                matched = [p for p in self.base.glob(pattern) if p.is_file()]
+                if not matched:
+                    raise ValueError(
+                        f"{self.source}: `history` pattern `{pattern}` matches no file in {self.base}; keep the "
+                        "campaigns' records there (`ivrc cdr CAMPAIGN --format csv > records/CAMPAIGN.csv`), or "
+                        "leave the pattern out until there are some"
+                    )
+                found.update(matched)
             else:
                 found.add(self.base / pattern)
         return sorted(found)
