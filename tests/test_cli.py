@@ -291,7 +291,7 @@ def test_usage_lines_read_like_click():
     assert run_ivrc("compile", "--help").stdout.startswith("Usage: ivrc compile [OPTIONS] FILE...\n")
     assert run_ivrc("lint", "--help").stdout.startswith("Usage: ivrc lint [OPTIONS] PATH...\n")
     assert "  -o, --output OUT " in run_ivrc("compile", "--help").stdout
-    assert "  --format [text|json|sarif|github]\n" in run_ivrc("lint", "--help").stdout
+    assert "  --format [text|json|sarif|github|gitlab]\n" in run_ivrc("lint", "--help").stdout
 
 
 @pytest.mark.parametrize(
@@ -299,7 +299,7 @@ def test_usage_lines_read_like_click():
     [
         (
             ["lint", "examples", "--format", "xml"],
-            "Error: Invalid value for '--format': 'xml' is not one of 'text', 'json', 'sarif', 'github'.\n",
+            "Error: Invalid value for '--format': 'xml' is not one of 'text', 'json', 'sarif', 'github', 'gitlab'.\n",
         ),
         (
             ["simulate", "examples/age_gate.ivr", "--format", "sarif"],

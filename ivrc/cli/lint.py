@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ivrc.language.config import Config
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-LINT_FORMATS = ("text", "json", "sarif", "github")
+LINT_FORMATS = ("text", "json", "sarif", "github", "gitlab")
 
 
 class UsageError(Exception):

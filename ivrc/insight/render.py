@@ -1,16 +1,17 @@
-"""Diagnostics out: one function per format. Text is for people (rustc's layout); JSON, SARIF
-and GitHub workflow commands are for machines and never coloured."""
+"""Diagnostics out: one function per format. Text is for people (rustc's layout); JSON, SARIF,
+GitHub workflow commands and GitLab Code Quality (`ci_report.py`) are for machines and never
+coloured."""
 
 from __future__ import annotations
 
 import json
-import os
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from ivrc.insight.ci_report import gitlab_report, repository_root
 from ivrc.language.diagnostics import Diagnostic, Severity
 
 
@@ -216,7 +217,7 @@ def sarif_report(reports: list[FileReport], colour: bool = False) -> str:
             "id": rule.name,
             "name": "".join(part.title() for part in rule.name.split("-")),
             "shortDescription": {"text": rule.summary},
-            "fullDescription": {"text": rule.docs.split("\n\n", 1)[0].split("\n", 1)[-1].replace("\n", " ")},
+            "fullDescription": {"text": rule.docs, "markdown": _markdown(rule.docs)},
             "help": {"text": rule.docs, "markdown": _markdown(rule.docs)},
             "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
             # An absolute address only (SARIF 3.49.12): given when the manual is published.
@@ -243,7 +244,13 @@ def sarif_report(reports: list[FileReport], colour: bool = False) -> str:
                 "tool": {
                     "driver": {"name": "ivrc", "version": __version__, "semanticVersion": __version__, "rules": rules}
                 },
-                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
+                # Paths are from the repository's top, wherever ivrc ran from.
+                "originalUriBaseIds": {
+                    "%SRCROOT%": {
+                        "uri": repository_root().as_uri() + "/",
+                        "description": {"text": "The top of the repository (git's top level)."},
+                    }
+                },
                 "columnKind": "unicodeCodePoints",
                 "results": results,
             }
@@ -258,15 +265,15 @@ def _markdown(docs: str) -> str:
 
 
 def _relative(path: str) -> str:
-    try:
-        return Path(os.path.relpath(path)).as_posix() if not path.startswith("<") else path
-    except ValueError:  # another drive on Windows
-        return Path(path).as_posix()
+    """A path from the repository's top (git's top level), as GitHub and GitLab read them."""
+    from ivrc.insight.ci_report import from_root
+
+    return from_root(path)
 
 
 def _artifact(path: str) -> dict[str, str]:
     relative = _relative(path)
-    if relative.startswith("../") or Path(relative).is_absolute():
+    if Path(relative).is_absolute():
         return {"uri": Path(path).resolve().as_uri()}
     return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
 
@@ -282,4 +289,5 @@ FORMATS: dict[str, Callable[[list[FileReport], bool], str]] = {
     "json": json_report,
     "sarif": sarif_report,
     "github": github_report,
+    "gitlab": gitlab_report,
 }
