@@ -110,3 +110,36 @@ def test_sarif_rules_have_a_short_and_a_full_description(ivrc_cli, tmp_path):
     for rule in rules:
         short, full = rule["shortDescription"]["text"], rule["fullDescription"]["text"]
         assert short != full and "\n" not in short and full.startswith("What it does\n"), rule["id"]
+
+
+def test_flow_test_results_as_junit_xml_read_by_a_junit_reader(tmp_path, ivrc_cli):
+    import shutil
+
+    from conftest import EXAMPLES
+    from junitparser import Error, Failure, JUnitXml
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "flows").mkdir()
+    shutil.copy(EXAMPLES / "age_gate.ivr", tmp_path / "flows" / "age_gate.ivr")
+    scenarios = (EXAMPLES / "age_gate.ivrtest").read_text(encoding="utf-8")
+    scenarios = scenarios.replace('end = "hangup"', 'end = "no-input"', 1)  # the first scenario now fails
+    scenarios += '\n[[scenario]]\nname = "a key no phone has"\nkeys = ["x"]\n'
+    (tmp_path / "flows" / "age_gate.ivrtest").write_text(scenarios, encoding="utf-8")
+    report = tmp_path / "results.xml"
+    done = ivrc_cli("test", "flows", "--junit-xml", str(report), cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr  # a malformed scenario: a usage error, as without
+    read = JUnitXml.fromfile(str(report))
+    suites = {suite.name: suite for suite in read}
+    ran = suites["flows/age_gate.ivrtest"]
+    cases = list(ran)
+    assert ran.tests == len(cases) == done.stdout.count("PASS ") + done.stdout.count("FAIL ")
+    failed = [case for case in cases if any(isinstance(r, Failure) for r in case.result)]
+    assert [case.name for case in failed] == ["eleven is too young"]
+    message = failed[0].result[0].message
+    assert "no-input" in message and "hangup" in message
+    assert cases[0].classname == "flows.age_gate" and ran.failures == 1
+    (not_run,) = list(suites["not run"])
+    assert isinstance(not_run.result[0], Error) and "age_gate.ivrtest" in not_run.name
+    again = tmp_path / "again.xml"
+    ivrc_cli("test", "flows", "--junit-xml", str(again), cwd=tmp_path)
+    assert again.read_bytes() == report.read_bytes(), "the same results, the same bytes"

@@ -214,6 +214,14 @@ def test_command(
             help="With coverage: write an HTML page with the untested parts marked on each flow.",
         ),
     ] = None,
+    junit_xml: Annotated[
+        Path | None,
+        typer.Option(
+            "--junit-xml",
+            metavar="FILE",
+            help="Also write the results as JUnit XML (a test case per scenario), for GitHub's and GitLab's reports.",
+        ),
+    ] = None,
 ) -> None:
     """Run the scenarios of flow tests (*.ivrtest) and end with `N passed, M failed`."""
     # Imported here, not above: `ivrc.cli.commands` registers the insight commands after these.
@@ -279,6 +287,15 @@ def test_command(
             typer.echo("No flow tests play these recipients.")
             return
         _nothing_found(paths, "flow tests (*.ivrtest)")
+    if junit_xml is not None:
+        from ivrc.insight.ci_report import repository_root
+        from ivrc.language.files import write_atomically
+        from ivrc.running.junit import junit_xml as as_junit
+
+        try:
+            write_atomically(junit_xml, as_junit(outcomes, problems, repository_root()))
+        except OSError as error:
+            _fail(f"{junit_xml}: cannot write: {error.strerror or error}")
     failed = sum(1 for o in outcomes if not o.passed)
     summary = f"{len(outcomes) - failed} passed, {failed} failed"
     typer.echo(summary + (f", {not_run} not run" if not_run else ""))
