@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,8 @@ def analyze(
         from ivrc.build.schema import validate
 
         emitted = emit(model)
+        if config.overrides:  # the environment's caller id and return address
+            _override(emitted.request, config.overrides, model.region)
         violations = [replace(d, path=path) for d in validate(model.request.kind, emitted.request, emitted.spans)]  # type: ignore[union-attr]
         found.extend(violations)
         request = None if violations else emitted.request
@@ -94,6 +97,18 @@ def analyze(
                 found.append(_needs_recipients(model, path))
             request = None
     return Result(path, parsed.flow, tuple(sorted(found, key=lambda d: d.sort_key)), request, template)
+
+
+def _override(request: dict[str, Any], overrides: Mapping[str, str], region: str | None) -> None:
+    """Set what an environment sets in every request: the caller id (read as the flow's numbers
+    are, with its region) and a dialer's return address."""
+    from ivrc.language import phone
+
+    if "cli" in overrides:
+        reading = phone.read(overrides["cli"], region)
+        request["cli" if "ivr" in request else "cid_a"] = reading.digits or overrides["cli"]
+    if "return_address" in overrides and "ivr" in request:
+        request["return_address"] = overrides["return_address"]
 
 
 def _needs_recipients(model: semantics.Model, path: str) -> Diagnostic:

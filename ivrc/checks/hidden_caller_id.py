@@ -51,7 +51,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
     else:
         leg = request.setting("leg_a")
         caller = leg.value.cli if leg is not None and isinstance(leg.value, ast.Leg) else None
-    shown = caller is not None and bool(caller.value.strip())
+    shown = (caller is not None and bool(caller.value.strip())) or bool(model.config.overrides.get("cli"))
     if not shown:
         yield Diagnostic(
             NAME,

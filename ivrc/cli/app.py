@@ -133,6 +133,15 @@ RecipientsOption = Annotated[
         autocompletion=complete_files(".csv", ".jsonl"),
     ),
 ]
+EnvOption = Annotated[
+    str | None,
+    typer.Option(
+        "--env",
+        metavar="NAME",
+        envvar="IVRC_ENV",
+        help="The environment ([env.NAME] in ivrc.toml): its service, credentials and overrides (default: $IVRC_ENV).",
+    ),
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", metavar="FILE", help="Use this ivrc.toml or pyproject.toml instead of the nearest one."),

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ivrc.cli.app import ConfigOption, RegionOption, _deliver, _fail, _region, app
+from ivrc.cli.app import ConfigOption, EnvOption, RegionOption, _deliver, _fail, _region, app
 from ivrc.cli.help import Command, choices, complete_files
 from ivrc.cli.lint import EXIT_FINDINGS
 
@@ -45,6 +45,7 @@ def audit_command(
         bool, typer.Option("--show-numbers", help="Print whole phone numbers, not masked ones.")
     ] = False,
     region: RegionOption = None,
+    env: EnvOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Check call records against the policy: calls outside the called person's calling hours (in
@@ -60,7 +61,9 @@ def audit_command(
     anchor = flow or recipients or cdr[0]
     try:
         source = config_file or find(anchor if anchor.exists() else Path.cwd())
-        config = load(source.resolve()) if source else None
+        config = load(source.resolve()).with_env(env) if source else None
+        if config is None and env is not None:
+            raise ConfigError(f"--env {env}: no environments are configured (no ivrc.toml or [tool.ivrc] found)")
     except ConfigError as error:
         _fail(str(error))
     policy = config.policy if config is not None else None

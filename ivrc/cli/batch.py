@@ -130,7 +130,7 @@ def _prepare(
         hint = "; set XDG_STATE_HOME to a folder that can be written" if error.errno is not None else ""
         _fail(f"the deploy journal's key cannot be kept: {error}{hint}")
     try:
-        journal = batch_journal.BatchJournal(file, url, template.campaign, key)
+        journal = batch_journal.BatchJournal(file, url, template.campaign, key, template.model.config.env)
     except batch_journal.JournalError as error:
         client.close()
         _fail(f"{error}; nothing was sent")

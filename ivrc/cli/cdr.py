@@ -12,6 +12,7 @@ import typer
 
 from ivrc.cli.app import (
     CampaignOption,
+    EnvOption,
     RecipientsOption,
     _fail,
     _flow_region,
@@ -104,6 +105,7 @@ def cdr_command(
     user: UserOption = None,
     password: PasswordOption = None,
     timeout: TimeoutOption = 30.0,
+    env: EnvOption = None,
 ) -> None:
     """Fetch a campaign's call records and show them. With --recipients and --flow: one result
     row per recipient of a personal campaign, joinable to the recipients file by its row, with
@@ -124,7 +126,7 @@ def cdr_command(
             _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
         chosen = [name.strip() for name in columns.split(",") if name.strip()] if columns else []
         asked = Asked(output_format, summary, chosen, concurrency, campaign_name, opt_outs)
-        _recipient_results(flow, recipients, asked, region, base_url, user, password, timeout)
+        _recipient_results(flow, recipients, asked, region, base_url, user, password, timeout, env)
         return
     for flag, given in (("--columns", columns is not None), ("--campaign", campaign_name is not None)):
         if given:
@@ -133,7 +135,8 @@ def cdr_command(
         _fail("give the CAMPAIGN_ID, or --recipients and --flow for a personal campaign")
     if number is not None:
         number = _phone_option(number, region)
-    client, _ = _client(base_url, user, password, timeout)
+    config = _settings(Path.cwd(), None, env=env) if env is not None else None
+    client, _ = _client(base_url, user, password, timeout, config=config)
     try:
         with client:
             csv_text, records = client.cdr_by_number(campaign, number) if number else client.cdr_by_campaign(campaign)
@@ -188,6 +191,7 @@ def _recipient_results(
     user: str | None,
     password: str | None,
     timeout: float,
+    env: str | None = None,
 ) -> None:
     """Who answered, who confirmed and who cancelled: each recipient's campaign's records."""
     from ivrc.build.library import analyze
@@ -198,14 +202,14 @@ def _recipient_results(
     from ivrc.service.api import ServiceError
 
     source = _read_or_fail(flow)
-    config = _settings(flow, None, region=_region(region))
+    config = _settings(flow, None, env=env, region=_region(region))
     result = analyze(source, path=str(flow), config=config, emit_request=True, recipients=True)
     if result.template is None:
         _report(result, source, sys.stderr)
         _fail(f"--flow {flow}: not a template flow that compiles; its recipients' campaigns cannot be named")
     _name_campaign(result, asked.campaign)
-    client, url = _client(base_url, user, password, timeout, connections=asked.concurrency)
-    generations = _generations(flow, url, result.template.campaign)
+    client, url = _client(base_url, user, password, timeout, connections=asked.concurrency, config=config)
+    generations = _generations(flow, url, result.template.campaign, config.env)
     try:
         with client:
             header, rows = recipient_results.gather(
@@ -235,15 +239,15 @@ def _recipient_results(
     sys.stdout.write(text)
 
 
-def _generations(flow: Path, url: str, campaign: str):  # type: ignore[no-untyped-def]
+def _generations(flow: Path, url: str, campaign: str, env: str | None = None):  # type: ignore[no-untyped-def]
     """How many campaigns the deploy journal says each recipient was sent (1 without a journal).
     The journal is only read: a journal kept with another key is passed over, never changed."""
     from ivrc.service.batch_journal import BatchJournal, journal_key, journal_path
 
-    if not journal_path(flow).is_file():
+    if not journal_path(flow, env).is_file():
         return lambda unique_id: 1
     try:
-        journal = BatchJournal.read(flow, url, campaign, journal_key())
+        journal = BatchJournal.read(flow, url, campaign, journal_key(), env)
     except OSError:
         journal = None
     if journal is None:

@@ -18,6 +18,7 @@ from ivrc.cli import lint as cli_lint
 from ivrc.cli.app import (
     CampaignOption,
     ConfigOption,
+    EnvOption,
     RecipientsOption,
     RecordingsOption,
     RegionOption,
@@ -76,6 +77,7 @@ def compile_command(
     campaign: CampaignOption = None,
     skip_invalid: SkipInvalidOption = None,
     start_at: StartAtOption = None,
+    env: EnvOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Compile FILE to the request JSON. Nothing is written when it has errors. A template flow
@@ -84,7 +86,11 @@ def compile_command(
 
     if len(files) > 1 and (not check or output is not None):
         _fail("compile takes one FILE; with --check it takes several, each compared with its FILE.json")
-    flags: dict[str, object] = {"region": _region(region), "recordings": _folder(recordings, "--recordings")}
+    flags: dict[str, object] = {
+        "region": _region(region),
+        "recordings": _folder(recordings, "--recordings"),
+        "env": env,
+    }
     if check:
         from ivrc.cli import compile_check as cli_compile_check
 
@@ -95,7 +101,7 @@ def compile_command(
         for line in verdict.stale:
             typer.echo(f"ivrc: {line}", err=True)
         raise typer.Exit(EXIT_FINDINGS if verdict.failed or verdict.stale else EXIT_OK)
-    if recipients is not None or _settings(files[0], config_file).recipients is not None:
+    if recipients is not None or _settings(files[0], config_file, env=env).recipients is not None:
         _compile_batch(files[0], output, recipients, config_file, flags, campaign, skip_invalid, start_at)
         return
     if campaign is not None or skip_invalid is not None or start_at is not None:
@@ -415,6 +421,7 @@ from ivrc.cli import flows  # noqa: E402,F401  isort: skip
 # them on `app` in this place, so that `ivrc --help` lists the commands in this order.
 from ivrc.cli import cdr as cli_cdr, insight as cli_insight, service as cli_service  # noqa: E402,F401  isort: skip
 from ivrc.cli import audit as cli_audit  # noqa: E402,F401  isort: skip
+from ivrc.cli import environments as cli_environments  # noqa: E402,F401  isort: skip
 
 
 @app.command("lsp", cls=Command)

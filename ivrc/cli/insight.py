@@ -13,6 +13,7 @@ import typer
 
 from ivrc.cli.app import (
     ConfigOption,
+    EnvOption,
     RegionOption,
     _deliver,
     _fail,
@@ -26,7 +27,9 @@ from ivrc.cli.help import Command, choices, complete_files
 from ivrc.cli.lint import EXIT_FINDINGS
 
 
-def checked_flow(file: Path, config_file: Path | None, region: str | None) -> tuple[Any, Any, dict[str, Any]]:
+def checked_flow(
+    file: Path, config_file: Path | None, region: str | None, env: str | None = None
+) -> tuple[Any, Any, dict[str, Any]]:
     """A flow's model, diagram and request (a template's with each value named by its column);
     exit 2 with the findings when it has errors."""
     from ivrc.build.library import analyze
@@ -34,7 +37,7 @@ def checked_flow(file: Path, config_file: Path | None, region: str | None) -> tu
     from ivrc.language import model as semantics
 
     source = _read_or_fail(file)
-    config = _settings(file, config_file, region=_region(region))
+    config = _settings(file, config_file, env=env, region=_region(region))
     result = analyze(source, path=str(file), config=config, emit_request=True, recipients=True)
     request = result.request
     if result.template is not None:
@@ -81,6 +84,7 @@ def report_command(
         ),
     ] = "html",
     region: RegionOption = None,
+    env: EnvOption = None,
     config_file: ConfigOption = None,
 ) -> None:
     """Draw a campaign's call records on its flow: calls per step and key, where callers left,
@@ -93,7 +97,7 @@ def report_command(
     from ivrc.running.cdr_files import read_records
     from ivrc.running.records import CdrError, CdrRecord
 
-    model, graph, request = checked_flow(flow, config_file, region)
+    model, graph, request = checked_flow(flow, config_file, region, env)
 
     def records() -> Iterator[CdrRecord]:
         """Every file's records as they are read: a file of millions is never held whole. Any

@@ -44,11 +44,13 @@ def region_code(region: str | None) -> str | None:
 
 
 def settings(file: Path, config_file: Path | None, **flags: object) -> Config:
-    """The file's configuration with the command line's flags on top."""
+    """The file's configuration, as the environment `env` (a flag) has it, with the command
+    line's other flags on top."""
     from ivrc.language.config import ConfigError, for_file
 
+    env = flags.pop("env", None)
     try:
-        return for_file(file, config_file).override(**flags)
+        return for_file(file, config_file).with_env(env if isinstance(env, str) else None).override(**flags)
     except ConfigError as error:
         raise UsageError(str(error)) from None
 

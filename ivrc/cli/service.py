@@ -9,7 +9,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,6 +18,7 @@ from ivrc.cli import deploy_one
 from ivrc.cli.app import (
     CampaignOption,
     ConfigOption,
+    EnvOption,
     RecipientsOption,
     RecordingsOption,
     RegionOption,
@@ -35,6 +36,9 @@ from ivrc.cli.app import (
 from ivrc.cli.compliance import StartAtOption
 from ivrc.cli.help import Command, choices, complete_files, seconds, whole_number
 from ivrc.cli.lint import EXIT_FINDINGS, EXIT_OK, UsageError
+
+if TYPE_CHECKING:
+    from ivrc.language.config import Config
 
 BaseUrlOption = Annotated[
     str | None,
@@ -58,11 +62,25 @@ TimeoutOption = Annotated[
 ]
 
 
-def _client(base_url: str | None, user: str | None, password: str | None, timeout: float = 30.0, connections: int = 10):  # type: ignore[no-untyped-def]
-    """A client for the service; credentials from flags, the environment or netrc, never printed."""
+def _client(  # type: ignore[no-untyped-def]
+    base_url: str | None,
+    user: str | None,
+    password: str | None,
+    timeout: float = 30.0,
+    connections: int = 10,
+    config: Config | None = None,
+):
+    """A client for the service; credentials from flags, the environment or netrc, never printed.
+    With an ivrc environment (`--env`), its service and the variables it names for credentials."""
     from urllib.parse import urlsplit, urlunsplit
 
     from ivrc.service.api import DEFAULT_BASE_URL, DialerClient, Retry, credentials_for
+
+    if config is not None and config.env is not None:
+        chosen = config.environments[config.env]
+        base_url = base_url or chosen.base_url
+        user = user or _variable(chosen.username_env, config.env, "user name")
+        password = password or _variable(chosen.password_env, config.env, "password")
 
     url = base_url or os.environ.get("IVRC_BASE_URL") or DEFAULT_BASE_URL
     parts = urlsplit(url)
@@ -85,6 +103,16 @@ def _client(base_url: str | None, user: str | None, password: str | None, timeou
     return DialerClient(
         credentials, url, read_timeout=timeout, retry=Retry(notice=notice), connections=connections
     ), url
+
+
+def _variable(name: str | None, env: str, what: str) -> str | None:
+    """The credential an environment keeps in the variable `name`; a variable that is not set is an error."""
+    if name is None:
+        return None
+    value = os.environ.get(name)
+    if not value:
+        _fail(f"--env {env}: its {what} is in ${name}, which is not set; nothing was sent")
+    return value
 
 
 @app.command("deploy", cls=Command)
@@ -142,6 +170,7 @@ def deploy_command(
     ] = False,
     skip_invalid: SkipInvalidOption = None,
     start_at: StartAtOption = None,
+    env: EnvOption = None,
     split_by_timezone: Annotated[
         bool,
         typer.Option(
@@ -180,7 +209,7 @@ def deploy_command(
             # The service refuses a schedule that is not in the future (api-notes 12).
             _fail(f"--start-at {start_at.isoformat()} is not in the future; the service would refuse every request")
         folder = _folder(recordings, "--recordings")
-        config = _settings(file, config_file, region=_region(region), recordings=folder)
+        config = _settings(file, config_file, env=env, region=_region(region), recordings=folder)
         personal = recipients or config.recipients
         result = analyze(source, path=str(file), config=config, emit_request=True, recipients=personal is not None)
         _report(result, source, sys.stderr)
@@ -191,7 +220,7 @@ def deploy_command(
             if not 1 <= concurrency <= 64:
                 _fail(f"--concurrency {concurrency}: give 1 to 64 requests at once")
             _name_campaign(result, campaign)
-            client, url = _client(base_url, user, password, timeout, connections=concurrency)
+            client, url = _client(base_url, user, password, timeout, connections=concurrency, config=config)
             how = Sending(
                 start,
                 dry_run,
@@ -220,7 +249,7 @@ def deploy_command(
             raise typer.Exit(EXIT_FINDINGS)
         model = semantics.build(result.flow, config)  # type: ignore[arg-type]
         names = [t.value for t in semantics.recordings(model)]
-        client, url = _client(base_url, user, password, timeout)
+        client, url = _client(base_url, user, password, timeout, config=config)
         # The policy: numbers held back, the one call time checked (or found, with --start-at).
         parts = cli_compliance.one_schedule(
             file,
@@ -238,7 +267,19 @@ def deploy_command(
             try:
                 # The phone list is read as the flow's own numbers are: with its `region`, else --region.
                 plans.append(
-                    deploy.plan(file, request, names, url, phones, config.recordings, start, model.region, keep, part)
+                    deploy.plan(
+                        file,
+                        request,
+                        names,
+                        url,
+                        phones,
+                        config.recordings,
+                        start,
+                        model.region,
+                        keep,
+                        part,
+                        config.env,
+                    )
                 )
             except deploy.DeployError as error:
                 client.close()

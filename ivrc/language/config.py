@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ivrc.language.diagnostics import Severity
 
 if TYPE_CHECKING:
+    from ivrc.language.environments import Environment
     from ivrc.language.policy import Policy
 
 DEFAULT_LONG_WAIT = Decimal(60)
@@ -27,6 +28,7 @@ KEYS = (
     "severity",
     "long-wait-limit",
     "policy",
+    "env",
 )
 DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";"}
 
@@ -51,12 +53,35 @@ class Config:
     # short). The emulator, like the service, asks only for a length its country has.
     prefix_lengths: bool = True
     policy: Policy | None = None  # `[tool.ivrc.policy]`: whom, when and how often
+    environments: Mapping[str, Environment] = field(default_factory=dict)  # `[tool.ivrc.env.NAME]`
+    env_policies: Mapping[str, Policy] = field(default_factory=dict)  # each environment's policy, read whole
+    env: str | None = None  # the environment picked (`--env`)
+    overrides: Mapping[str, str] = field(default_factory=dict)  # what the environment sets in every request
 
     def enabled(self, rule: str) -> bool:
         return (self.select is None or rule in self.select) and rule not in self.ignore
 
     def severity_of(self, rule: str, default: Severity) -> Severity:
         return self.severity.get(rule, default)
+
+    def with_env(self, name: str | None) -> Config:
+        """These settings as the environment `name` has them (None: as they are). ConfigError for
+        an environment that is not configured, with the closest name."""
+        if name is None:
+            return self
+        from ivrc.language.environments import EnvironmentError_, pick
+
+        try:
+            chosen = pick(dict(self.environments), name, self.source)
+        except EnvironmentError_ as error:
+            raise ConfigError(str(error)) from None
+        return replace(
+            self,
+            env=name,
+            recipients=chosen.recipients or self.recipients,
+            policy=self.env_policies.get(name, self.policy),
+            overrides=chosen.overrides,
+        )
 
     def override(self, **changes: Any) -> Config:
         """These settings with the command line's flags on top; None leaves a setting alone."""
@@ -126,11 +151,33 @@ def load(path: Path) -> Config:
             except policy.PolicyError as error:
                 raise ConfigError(str(error)) from None
             continue
+        if key == "env":
+            settings.update(_environments(value, table.get("policy"), path, text, "tool.ivrc.env" if where else "env"))
+            continue
         try:
             settings.update(_read_key(key, value, path.parent))
         except ValueError as error:
             raise ConfigError(f"{path}: {where}`{key}`: {error}") from None
     return Config(**settings)
+
+
+def _environments(value: Any, base_policy: Any, path: Path, text: str, where: str) -> dict[str, Any]:
+    """The environments, and the policy of each that changes it: its keys over the file's own."""
+    from ivrc.language import environments, policy
+
+    try:
+        found = environments.read(value, path, where)
+    except environments.EnvironmentError_ as error:
+        raise ConfigError(str(error)) from None
+    policies = {}
+    for name, environment in found.items():
+        if environment.policy:
+            merged = {**(base_policy if isinstance(base_policy, dict) else {}), **environment.policy}
+            try:
+                policies[name] = policy.read(merged, path, text, f"{where}.{name}.policy")
+            except policy.PolicyError as error:
+                raise ConfigError(str(error)) from None
+    return {"environments": found, "env_policies": policies}
 
 
 def _misplaced_options(path: Path, where: str, severity: dict[str, Any]) -> None:

@@ -82,16 +82,19 @@ class Known:
     started: bool
 
 
-def journal_path(flow: Path) -> Path:
-    return flow.parent / ".ivrc" / "deploys" / f"{flow.name}.batch.sqlite3"
+def journal_path(flow: Path, env: str | None = None) -> Path:
+    """Beside the flow; an environment's journals in a folder of their own, so that staging and
+    production never mistake each other's campaigns."""
+    folder = flow.parent / ".ivrc" / "deploys"
+    return (folder / env if env else folder) / f"{flow.name}.batch.sqlite3"
 
 
 class BatchJournal:
     """`.ivrc/deploys/FLOW.ivr.batch.sqlite3` beside the flow: every campaign of the flow, on
     every service, each recipient's row apart by the service and the campaign."""
 
-    def __init__(self, flow: Path, base_url: str, campaign: str, key: bytes) -> None:
-        self.path = journal_path(flow)
+    def __init__(self, flow: Path, base_url: str, campaign: str, key: bytes, env: str | None = None) -> None:
+        self.path = journal_path(flow, env)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(self.path, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -153,10 +156,10 @@ class BatchJournal:
         return self._hash(line)
 
     @classmethod
-    def read(cls, flow: Path, base_url: str, campaign: str, key: bytes) -> BatchJournal | None:
+    def read(cls, flow: Path, base_url: str, campaign: str, key: bytes, env: str | None = None) -> BatchJournal | None:
         """The journal opened to read only (for `ivrc cdr`): None when there is none, it is of an
         earlier layout, or it was kept with another key. Reading never changes it."""
-        path = journal_path(flow)
+        path = journal_path(flow, env)
         if not path.is_file():
             return None
         journal = cls.__new__(cls)

@@ -50,8 +50,11 @@ class Plan:
 class Journal:
     """What a deploy of one flow to one service has done, in `.ivrc/deploys/` beside the flow."""
 
-    def __init__(self, flow: Path, base_url: str, request: dict[str, Any], part: str | None = None) -> None:
-        self.path = flow.parent / ".ivrc" / "deploys" / f"{flow.name}{'.' + part if part else ''}.json"
+    def __init__(
+        self, flow: Path, base_url: str, request: dict[str, Any], part: str | None = None, env: str | None = None
+    ) -> None:
+        folder = flow.parent / ".ivrc" / "deploys"  # an environment's journals apart from the others'
+        self.path = (folder / env if env else folder) / f"{flow.name}{'.' + part if part else ''}.json"
         self.base_url = base_url
         self.fingerprint = hashlib.sha256(
             json.dumps({"base_url": base_url, "request": request}, sort_keys=True).encode()
@@ -309,6 +312,7 @@ def plan(
     region: str | None,
     keep: Callable[[str], bool] | None = None,
     part: str | None = None,
+    env: str | None = None,
 ) -> Plan:
     """Check what is local and say what will be sent, in order. Nothing is sent here. `keep`
     says which numbers of the phone list are sent (the policy holds the rest back); `part`
@@ -325,7 +329,7 @@ def plan(
         )
     files = check_recordings(recording_names, recordings)
     phone_list = check_phones(phones, region, keep) if phones is not None else None
-    journal = Journal(flow, base_url, request, part)
+    journal = Journal(flow, base_url, request, part, env)
     generated = not request.get("unique_id")
     unique_id = request.get("unique_id") or derived_unique_id(base_url, request)
     the_plan = Plan(
