@@ -393,3 +393,13 @@ def test_compile_check_reproduces_a_batch_with_its_start(tmp_path, ivrc_cli):
     assert stale.returncode == 1 and "--start-at 2026-12-08T06:00:00+02:00 -o" in stale.stderr
     unknown = ivrc_cli(*check, cwd=tmp_path)
     assert unknown.returncode == 2 and "give compile --check the --start-at" in unknown.stderr
+
+
+def test_a_relative_schedule_stays_relative_where_the_window_allows_it(tmp_path, ivrc_cli):
+    flow, people = _project(tmp_path, 'region = "IL"\n[policy]\ncalling_hours = "00:00-24:00"\n')
+    flow.write_text(FLOW.replace("cli ", "schedule in 5m\n    cli "), encoding="utf-8")
+    done = _compile(ivrc_cli, flow, people)
+    assert done.returncode == 0, done.stderr
+    requests = [json.loads(line) for line in done.stdout.splitlines()]
+    # Sent over hours, a timestamp made now would be past for the last rows: the delay is kept.
+    assert {(r.get("schedule_type"), r["schedule"]) for r in requests} == {(None, 300)}

@@ -57,12 +57,15 @@ class Gate:
         span: int,
         marketing: bool,
         now: int | None = None,
+        delay: int = 0,
     ) -> None:
         self.policy = policy
         self.region = region
         self.now = int(time.time()) if now is None else now
-        self.given = start is not None
-        self.start = start if start is not None else self.now
+        self.given = start is not None  # --start-at: every request gets its own timestamp
+        # Without it, the campaign starts on arrival (after a `schedule in` delay), and only a
+        # recipient who may not be called then is given a timestamp.
+        self.start = start if start is not None else self.now + delay
         self.fixed = None if self.given else fixed
         self.span = span
         self.marketing = marketing

@@ -75,9 +75,6 @@ def gate_for(model: Model, request: dict[str, Any], region: str | None, start_at
 
     now = int(time.time())
     start = int(start_at.timestamp()) if start_at is not None else None
-    after = delay(request)
-    if start is None and after:
-        start = now + after
     return Gate(
         policy,
         region,
@@ -86,6 +83,7 @@ def gate_for(model: Model, request: dict[str, Any], region: str | None, start_at
         call_span(request),
         purpose(model) == "marketing",
         now,
+        delay(request) if start is None else 0,
     )
 
 
