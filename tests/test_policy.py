@@ -403,3 +403,25 @@ def test_a_relative_schedule_stays_relative_where_the_window_allows_it(tmp_path,
     requests = [json.loads(line) for line in done.stdout.splitlines()]
     # Sent over hours, a timestamp made now would be past for the last rows: the delay is kept.
     assert {(r.get("schedule_type"), r["schedule"]) for r in requests} == {(None, 300)}
+
+
+def test_a_long_send_never_calls_after_the_window_closes(tmp_path, monkeypatch):
+    """Planned at 20:00 (a call now), sent at 21:30: the row gets the next morning instead."""
+    from ivrc.build.recipients import Recipients
+    from ivrc.compliance import gate as gates
+    from ivrc.language.config import load
+
+    flow, people = _project(tmp_path, 'region = "IL"\n[policy]\ncalling_hours = "08:00-21:00"\n')
+    policy = load(tmp_path / "ivrc.toml").policy
+    assert policy is not None
+    planned = int(datetime.fromisoformat("2030-12-09T20:00+02:00").timestamp())
+    gate = gates.Gate(policy, "IL", None, None, 120, False, now=planned)
+    gate.begin([])
+    with Recipients(people) as read:
+        dana = next(iter(read.rows()))
+    cell = dana.cells["phone"]
+    assert gate.decide(dana, 972546000001, "972546000001", "IL", cell, "people.csv").moment is None  # call now
+    gate.sending()
+    monkeypatch.setattr(gates.time, "time", lambda: planned + 90 * 60)
+    later = gate.decide(dana, 972546000001, "972546000001", "IL", cell, "people.csv")
+    assert later.moment == int(datetime.fromisoformat("2030-12-10T08:00+02:00").timestamp())

@@ -268,6 +268,8 @@ def _send(
                 return
             yield item
 
+    if gate is not None:
+        gate.sending()  # each row judged when it is sent: a long send never calls past a window's end
     tick, close_bar = deploy_batch.progress_printer(requests, lambda line: typer.echo(f"  {line}"), sys.stderr.isatty())
     undo = stop.installed()  # until the last word: a second Ctrl-C while it is said stops at once
     try:

@@ -66,6 +66,8 @@ class Gate:
         # Without it, the campaign starts on arrival (after a `schedule in` delay), and only a
         # recipient who may not be called then is given a timestamp.
         self.start = start if start is not None else self.now + delay
+        self._delay = delay
+        self.live = False
         self.fixed = None if self.given else fixed
         self.span = span
         self.marketing = marketing
@@ -103,6 +105,21 @@ class Gate:
                 raise GateError(str(error)) from None
             if cap is not None:
                 self._busy = self.history.called_at_least(cap[0])
+
+    def sending(self) -> None:
+        """From now on the rows are sent as they are decided: without --start-at, each is judged
+        at the moment it is sent, not at the moment of the plan. A send that runs past a window's
+        end gives the rows after it a timestamp in the next window, rather than a call now."""
+        self.live = not self.given and self.fixed is None
+
+    def _clock(self) -> int:
+        """The campaign's start as a row is decided: the plan's, or, sending live, now (and its delay)."""
+        if self.live:
+            now = int(time.time()) + self._delay
+            if now > self.start:
+                self.start = now
+                self._firsts.clear()
+        return self.start
 
     def begin(self, found: list[Diagnostic]) -> None:
         """A new reading of the recipients, whose findings go to `found`: the figures start again."""
@@ -168,7 +185,7 @@ class Gate:
         self, row: Row, digits: str, country: str | None, cell: Cell, where: str
     ) -> tuple[int, str, Decision | None]:
         """The moment of the call, its zone, and a Decision when the row cannot be called."""
-        start = self.fixed if self.fixed is not None else self.start
+        start = self.fixed if self.fixed is not None else self._clock()
         zone_cell = row.cells.get(TIMEZONE_COLUMN)
         column = zone_cell.value.strip() if zone_cell is not None and zone_cell.value.strip() else None
         if column is not None:
