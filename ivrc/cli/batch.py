@@ -4,7 +4,7 @@ or a refusal of the credentials stops at once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +56,7 @@ def _deploy(
     journal, requests, rejected, gate = prepared
     template = result.template
     assert template is not None
-    tally = _send(file, template, path, region, client, journal, requests, how, gate)
+    tally = send(file, template, path, region, client, journal, requests, how, gate)
     journal.close()
     left_out = (
         f" {len(rejected)} row{'s' if len(rejected) != 1 else ''} with errors left out ({how.skip_invalid})."
@@ -103,7 +103,13 @@ def _prepare(
     gate = cli_compliance.gate(template, region, how.start_at, client.close)
     checked = run(template, path, region, keep_rejected=how.skip_invalid is not None, gate=gate)
     if checked.diagnostics:
-        sys.stderr.write(render.text_report([report(path, checked.diagnostics)], _colour(sys.stderr)))
+        # A plan's output is kept in a pipeline's log: findings by their row, without the row's values.
+        shown = (
+            report(path, checked.diagnostics)
+            if how.plan_to is None
+            else render.FileReport(str(path), None, tuple(checked.diagnostics))
+        )
+        sys.stderr.write(render.text_report([shown], _colour(sys.stderr)))
     if has_errors(checked.diagnostics) and how.skip_invalid is not None and checked.row_errors_only(str(path)):
         _write_rejected(how.skip_invalid, checked, client.close)
     elif has_errors(checked.diagnostics):
@@ -136,14 +142,23 @@ def _prepare(
         _fail(f"{error}; nothing was sent")
     sample: list[tuple[Row, str, str]] = []  # the first recipient who is sent, for the plan
     seen = deploy_batch.Outlook()
+    saved = batch_plan.Saved(how.plan_to) if how.plan_to is not None else None  # `ivrc plan -o PLAN`
 
     def foresee(row: Row, unique_id: str, line: str) -> None:
         if not sample:
             sample.append((row, unique_id, line))
         known = journal.state(unique_id)
-        seen.add(deploy_batch.decide(known, journal.digest(line), how.start, how.resend_changed), known)
+        decision = deploy_batch.decide(known, journal.digest(line), how.start, how.resend_changed)
+        seen.add(decision, known)
+        if saved is not None and decision in (deploy_batch.NEW, deploy_batch.START, deploy_batch.RESEND):
+            saved.add(row.number, unique_id, line)
 
-    run(template, path, region, foresee, gate=gate)
+    try:
+        run(template, path, region, foresee, gate=gate)
+    except BaseException:
+        if saved is not None:
+            saved.abandon()
+        raise
     if not sample:  # the file changed between the two readings
         journal.close()
         client.close()
@@ -152,8 +167,13 @@ def _prepare(
     if how.plan_format == "json":
         batch_plan.json_plan(counts, file, url, template, seen, out)
     batch_plan.plan(file, url, path, template, checked, seen, journal, how, counts if gate is not None else None)
-    batch_plan.sample(sample[0], template, how.show_request)
+    batch_plan.sample(sample[0], template, how.show_request, private=how.plan_to is not None)
     changes_since(journal.last_deployed(), template.model, file, template.model.config)
+    if saved is not None:
+        saved.finish(file, url, path, template, how, {**counts, **batch_plan.outlook(seen)}, journal.last_deployed())
+        journal.close()
+        client.close()
+        return None
     if not (seen.new or seen.start or seen.resend):
         journal.close()
         client.close()
@@ -204,18 +224,20 @@ def _confirm_credentials(client: Any, unique_id: str, journal: BatchJournal) -> 
         _service_failure(error, "the service could not be asked before sending; nothing was sent")
 
 
-def _send(
+def send(
     file: Path,
-    template: Template,
-    path: Path,
+    template: Template | None,
+    path: Path | None,
     region: str | None,
     client: Any,
     journal: BatchJournal,
     requests: int,
     how: Sending,
     gate: Gate | None = None,
+    source: Callable[[Callable[[Any, str, str], None]], None] | None = None,
 ) -> Tally:
-    """Send what the plan said, a Ctrl-C or a refusal of the credentials stopping it at once."""
+    """Send what the plan said, a Ctrl-C or a refusal of the credentials stopping it at once. The
+    rows come from the recipients file through the template, or from `source` (a saved plan's)."""
     import contextlib
     import os
     import queue
@@ -230,7 +252,7 @@ def _send(
     from ivrc.language.files import read_text
     from ivrc.service import deploy_batch
 
-    source = read_text(file)
+    flow_text = read_text(file)
     tally = deploy_batch.Tally()
     stop = deploy_batch.Stop()
     handoff: queue.Queue[tuple[int, str, str] | None] = queue.Queue(maxsize=how.concurrency * 4)
@@ -250,7 +272,11 @@ def _send(
     def produce() -> None:
         """The rows stream from the file into the sender through a small queue: memory stays flat."""
         with contextlib.suppress(Stopped):
-            run_batch(template, path, region, hand, gate=gate)
+            if source is not None:
+                source(hand)
+            else:
+                assert template is not None and path is not None
+                run_batch(template, path, region, hand, gate=gate)
         while not stop.is_set():  # the end, unless the sender has stopped listening
             try:
                 handoff.put(None, timeout=0.1)
@@ -320,7 +346,7 @@ def _send(
             typer.echo(f"ivrc: {credentials_advice()}.", err=True)
             raise typer.Exit(EXIT_FINDINGS)
         if not tally.failed:
-            journal.deployed(source)
+            journal.deployed(flow_text)
         return tally
     finally:
         undo()

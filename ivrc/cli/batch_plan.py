@@ -31,6 +31,7 @@ class Sending:
     skip_invalid: Path | None = None  # where the rows left out for their errors are written
     start_at: datetime | None = None  # --start-at: the campaign's start, for the policy's calling hours
     plan_format: str = "text"  # --format json: the plan's figures as JSON on stdout
+    plan_to: Path | None = None  # `ivrc plan -o PLAN`: write the plan there, send nothing
 
 
 def people(count: int) -> str:
@@ -150,13 +151,20 @@ def local_time(moment: int) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
 
 
-def sample(sample: tuple[Row, str, str], template: Template, whole: bool) -> None:
-    """The first recipient's request: what differs per recipient, or the whole JSON with --show-request."""
+def sample(sample: tuple[Row, str, str], template: Template, whole: bool, private: bool = False) -> None:
+    """The first recipient's request: what differs per recipient, or the whole JSON with
+    --show-request. `private` (a plan, whose output a pipeline's log keeps): no one's values."""
     import json
 
     import typer
 
     row, unique_id, line = sample
+    if private:
+        typer.echo(
+            f"What differs per recipient: the unique_id and {', '.join(f'`recipient.{n}`' for n in template.roles)} "
+            "(the plan file holds each request; its output shows no one's values)."
+        )
+        return
     if whole:
         typer.echo(f"The request of the first recipient (row {row.number}):")
         typer.echo(json.dumps(json.loads(line), ensure_ascii=False, indent=2))
@@ -172,3 +180,85 @@ def sample(sample: tuple[Row, str, str], template: Template, whole: bool) -> Non
         + ", ".join(f"`recipient.{name}`" for name in template.roles)
         + "; the rest of the request is the same for all (--show-request prints it whole)."
     )
+
+
+def outlook(seen: Outlook) -> dict[str, int]:
+    """The journal's word on the recipients, as a plan's figures."""
+    return {
+        "new": seen.new,
+        "sent_before": seen.done + seen.start + seen.changed + seen.resend,
+        "to_start": seen.start,
+        "changed_since_sent": seen.changed,
+        "resent": seen.resend,
+        "second_calls": seen.second_calls,
+    }
+
+
+class Saved:
+    """A personal campaign's plan being written (`ivrc plan`): each recipient to send, as the
+    exact request line deploy would send, and a header that says what it was made from."""
+
+    def __init__(self, target: Path) -> None:
+        import re
+
+        from ivrc.service.plan_file import Writer
+
+        self.writer = Writer(target)
+        self.earliest: int | None = None
+        self._stamp = re.compile(r'"schedule_type": "timestamp", "schedule": (\d+)|"dial_at": (\d+)')
+
+    def add(self, row: int, unique_id: str, line: str) -> None:
+        found = self._stamp.search(line)
+        if found is not None:
+            moment = int(found.group(1) or found.group(2))
+            self.earliest = moment if self.earliest is None else min(self.earliest, moment)
+        self.writer.add({"row": row, "unique_id": unique_id, "line": line})
+
+    def abandon(self) -> None:
+        self.writer.abandon()
+
+    def finish(
+        self,
+        file: Path,
+        url: str,
+        path: Path,
+        template: Template,
+        how: Sending,
+        figures: dict[str, Any],
+        last: str | None,
+    ) -> None:
+        import json
+
+        import typer
+
+        from ivrc import __version__
+        from ivrc.cli.insight import diff_text
+        from ivrc.insight.ci_report import from_root
+        from ivrc.service.plan_file import inputs
+
+        config = template.model.config
+        names = {name: f"recipient.{name}" for name in template.model.field_names}
+        self.writer.finish(
+            {
+                "kind": "personal",
+                "flow": from_root(str(file)),
+                "recipients": from_root(str(path)),
+                "env": config.env,
+                "service": url,
+                "campaign": template.campaign,
+                "start": how.start,
+                "resend_changed": how.resend_changed,
+                "start_at": how.start_at.isoformat() if how.start_at else None,
+                "inputs": inputs(file, path, None, [], config, __version__),
+                "figures": figures,
+                "earliest": self.earliest,
+                "diff": diff_text(last, template.model, file, config),
+                # One request, each recipient's value shown by the column it comes from: no one's data.
+                "sample": json.loads(template.render(names, f"{template.campaign}-…")),
+            }
+        )
+        count = self.writer.count
+        typer.echo(
+            f"Plan written to {self.writer.target} (readable by you only: it holds the requests): "
+            f"{count} campaign{'s' if count != 1 else ''} to send or start. Nothing was sent."
+        )

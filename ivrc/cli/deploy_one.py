@@ -121,3 +121,55 @@ def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
             bar.stop()
 
     return advance
+
+
+def save_plan(target: Path, plans: list, file: Path, url: str, phones: Path | None, model, config, start: bool) -> None:  # type: ignore[no-untyped-def,type-arg]
+    """`ivrc plan` of a single flow or a phone list: each campaign's request and the numbers its
+    list uploads, and what the plan was made from."""
+    from ivrc import __version__
+    from ivrc.cli.insight import diff_text
+    from ivrc.insight.ci_report import from_root
+    from ivrc.service import deploy
+    from ivrc.service.plan_file import Writer, earliest, inputs
+
+    writer = Writer(target)
+    moments = []
+    try:
+        for the_plan in plans:
+            numbers = None
+            if the_plan.phones is not None:
+                keep = the_plan.phones.keep
+                numbers = [
+                    n for n in deploy.phone_numbers(the_plan.phones.path, model.region) if keep is None or keep(n)
+                ]
+            steps = [step.key for step in the_plan.steps if not the_plan.journal.done(step.key)]
+            if steps:
+                writer.add(
+                    {"part": the_plan.journal.part, "request": the_plan.request, "numbers": numbers, "steps": steps}
+                )
+                moment = earliest(the_plan.request)
+                if moment is not None:
+                    moments.append(moment)
+        recordings = sorted({path for the_plan in plans for path in the_plan.recordings})
+        writer.finish(
+            {
+                "kind": "flow",
+                "flow": from_root(str(file)),
+                "phones": from_root(str(phones)) if phones is not None else None,
+                "env": config.env,
+                "service": url,
+                "start": start,
+                "inputs": inputs(file, None, phones, recordings, config, __version__),
+                "figures": {"campaigns": len(plans)},
+                "earliest": min(moments) if moments else None,
+                "diff": diff_text(plans[0].journal.last_deployed(), model, file, config),
+            }
+        )
+    except BaseException:
+        writer.abandon()
+        raise
+    count = writer.count
+    typer.echo(
+        f"Plan written to {target} (readable by you only: it holds the requests): {count} campaign"
+        f"{'s' if count != 1 else ''} to send. Nothing was sent."
+    )

@@ -296,23 +296,28 @@ def diff_command(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-def changes_since(last: str | None, model: Any, file: Path, config: Any) -> None:
-    """A deploy plan's account of what it changes for a caller since the last deploy of the
-    flow to the same service (the journal keeps what was deployed)."""
+def diff_text(last: str | None, model: Any, file: Path, config: Any) -> str | None:
+    """What a deploy changes for a caller since the last deploy of the flow to the same service
+    (the journal keeps what was deployed), in words; None when it was never deployed there."""
     from ivrc.build.library import analyze
     from ivrc.insight import flowdiff
     from ivrc.language import model as semantics
 
     if last is None:
-        return
+        return None
     before = analyze(last, path=str(file), config=config)
     if before.flow is None:
-        return
+        return None
     diff = flowdiff.compare(semantics.build(before.flow, config), model, "the last deploy", str(file))
     if not diff.changes:
-        typer.echo("Since the last deploy to this service: no change for a caller.")
-        return
+        return "Since the last deploy to this service: no change for a caller."
     count = len(diff.changes)
-    typer.echo(f"Since the last deploy to this service, {count} change{'s' if count != 1 else ''} for a caller:")
-    for line in flowdiff.text(diff).splitlines()[1:]:
-        typer.echo(line)
+    said = [f"Since the last deploy to this service, {count} change{'s' if count != 1 else ''} for a caller:"]
+    return "\n".join(said + flowdiff.text(diff).splitlines()[1:])
+
+
+def changes_since(last: str | None, model: Any, file: Path, config: Any) -> None:
+    """A deploy plan's account of what it changes for a caller since the last deploy."""
+    said = diff_text(last, model, file, config)
+    if said is not None:
+        typer.echo(said)

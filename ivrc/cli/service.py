@@ -181,6 +181,7 @@ def deploy_command(
             ),
         ),
     ] = False,
+    plan_to: Annotated[Path | None, typer.Option("--plan-out", hidden=True)] = None,  # `ivrc plan -o PLAN`
     plan_format: Annotated[
         str,
         typer.Option(
@@ -232,6 +233,7 @@ def deploy_command(
                 skip_invalid,
                 start_at,
                 plan_format,
+                plan_to,
             )
             region_of = _flow_region(result, config)
             return lambda: cli_batch.deploy(file, result, personal, region_of, client, url, how, plan_out)
@@ -289,6 +291,10 @@ def deploy_command(
         for the_plan in plans:
             if not deploy_one.show_plan(the_plan, file, url, client, model, config, resend_changed, dry_run):
                 return None
+        if plan_to is not None:  # `ivrc plan -o PLAN`: the plan is written, nothing is sent
+            client.close()
+            deploy_one.save_plan(plan_to, plans, file, url, phones, model, config, start)
+            return None
         if all(all(p.journal.done(step.key) for step in p.steps) for p in plans):
             client.close()
             typer.echo("Nothing to send: every step is done.")

@@ -54,6 +54,7 @@ class Journal:
         self, flow: Path, base_url: str, request: dict[str, Any], part: str | None = None, env: str | None = None
     ) -> None:
         folder = flow.parent / ".ivrc" / "deploys"  # an environment's journals apart from the others'
+        self.part = part
         self.path = (folder / env if env else folder) / f"{flow.name}{'.' + part if part else ''}.json"
         self.base_url = base_url
         self.fingerprint = hashlib.sha256(
