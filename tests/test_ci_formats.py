@@ -92,9 +92,9 @@ def test_every_machine_format_writes_paths_from_the_top_of_the_repository(tmp_pa
     flow = _repository(tmp_path)
     deeper = tmp_path / "flows" / "notes"
     deeper.mkdir()
-    github = ivrc_cli("lint", "--format", "github", "../menu.ivr", cwd=deeper).stdout
+    github = ivrc_cli("lint", "--format", "github", str(flow), cwd=deeper).stdout
     assert github.startswith("::error file=flows/menu.ivr,line=5,")
-    sarif = json.loads(ivrc_cli("lint", "--format", "sarif", "../menu.ivr", cwd=deeper).stdout)
+    sarif = json.loads(ivrc_cli("lint", "--format", "sarif", str(flow), cwd=deeper).stdout)
     run = sarif["runs"][0]
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
     assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]} == {
