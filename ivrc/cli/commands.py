@@ -4,16 +4,12 @@ here to register their commands on the shared `app` in the order `ivrc --help` l
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ivrc.cli import compliance as cli_compliance
 from ivrc.cli import lint as cli_lint
 from ivrc.cli.app import (
     CampaignOption,
@@ -26,16 +22,12 @@ from ivrc.cli.app import (
     _deliver,
     _discover,
     _fail,
-    _flow_region,
     _folder,
-    _name_campaign,
     _nothing_found,
     _read,
     _region,
     _report,
     _settings,
-    _template,
-    _write_rejected,
     app,
 )
 from ivrc.cli.compliance import StartAtOption
@@ -102,7 +94,9 @@ def compile_command(
             typer.echo(f"ivrc: {line}", err=True)
         raise typer.Exit(EXIT_FINDINGS if verdict.failed or verdict.stale else EXIT_OK)
     if recipients is not None or _settings(files[0], config_file, env=env).recipients is not None:
-        _compile_batch(files[0], output, recipients, config_file, flags, campaign, skip_invalid, start_at)
+        from ivrc.cli.compile_batch import compile_batch
+
+        compile_batch(files[0], output, recipients, config_file, flags, campaign, skip_invalid, start_at)
         return
     if campaign is not None or skip_invalid is not None or start_at is not None:
         flag = "--campaign" if campaign is not None else "--skip-invalid" if skip_invalid is not None else "--start-at"
@@ -117,99 +111,6 @@ def compile_command(
     if result.request is None:
         raise typer.Exit(EXIT_FINDINGS)
     _deliver(dumps(result.request), output)
-
-
-def _compile_batch(
-    file: Path,
-    output: Path | None,
-    named: Path | None,
-    config_file: Path | None,
-    flags: dict[str, object],
-    campaign: str | None = None,
-    skip_invalid: Path | None = None,
-    start_at: datetime | None = None,
-) -> None:
-    """One request per recipient, as JSON Lines in row order; nothing is written when a row or
-    the flow has errors, so a batch is never half there. The policy's gate holds rows back and
-    gives each recipient their call time."""
-    import shutil
-
-    from ivrc import checks
-    from ivrc.cli import recipients as cli_recipients
-    from ivrc.insight import render
-
-    try:
-        source = _read(file)
-    except UsageError as error:
-        _fail(str(error))
-    config = _settings(file, config_file, **flags)
-    path = named or config.recipients
-    assert path is not None
-    result = _template(file, source, config)
-    _name_campaign(result, campaign)
-    _report(result, source, sys.stderr)  # its warnings
-    assert result.template is not None  # _template said so
-    region = _flow_region(result, config)
-    the_gate = cli_compliance.gate(result.template, region, start_at)
-    target = output
-    folder = (target.parent if str(target.parent) else Path(".")) if target is not None else None
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="\n", dir=folder, prefix=".ivrc-batch-", suffix=".jsonl", delete=False
-    ) as sink:
-        temporary = Path(sink.name)
-        try:
-            summary = cli_recipients.run(
-                result.template,
-                path,
-                region,
-                lambda row, unique_id, line: sink.write(line + "\n"),
-                keep_rejected=skip_invalid is not None,
-                gate=the_gate,
-            )
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-    findings = checks.configure(summary.diagnostics, config)
-    report = cli_recipients.report(path, findings)
-    sys.stderr.write(render.text_report([report], _colour(sys.stderr)))
-    from ivrc.language.diagnostics import has_errors
-
-    left_out = ""
-    if has_errors(findings) and skip_invalid is not None and summary.row_errors_only(str(path), findings):
-        _write_rejected(skip_invalid, summary, lambda: temporary.unlink(missing_ok=True))
-        left_out = (
-            f"; {len(summary.rejected)} row{'s' if len(summary.rejected) != 1 else ''} with errors left out, written "
-            f"to {skip_invalid}"
-        )
-    elif has_errors(findings):
-        temporary.unlink(missing_ok=True)
-        typer.echo(f"ivrc: nothing was written: {path} has errors", err=True)
-        raise typer.Exit(EXIT_USAGE if cli_recipients.unreadable(findings) else EXIT_FINDINGS)
-    if target is None:
-        with temporary.open("rb") as handle:
-            sys.stdout.flush()
-            shutil.copyfileobj(handle, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-        temporary.unlink()
-    else:
-        try:
-            os.replace(temporary, target)
-        except OSError as error:
-            temporary.unlink(missing_ok=True)
-            _fail(f"{target}: cannot write: {error.strerror or error}")
-    empty = (
-        f" ({summary.empty_rows} empty row{'s' if summary.empty_rows != 1 else ''} skipped)"
-        if summary.empty_rows
-        else ""
-    )
-    typer.echo(
-        f"{summary.requests} request{'s' if summary.requests != 1 else ''} for {summary.rows} "
-        f"row{'s' if summary.rows != 1 else ''} of {path}{empty}{left_out}",
-        err=True,
-    )
-    if the_gate is not None:
-        for line in cli_compliance.lines(cli_compliance.figures(summary, the_gate, path)):
-            typer.echo(f"  {line}", err=True)
 
 
 @app.command("lint", cls=Command)
@@ -420,6 +321,7 @@ from ivrc.cli import flows  # noqa: E402,F401  isort: skip
 # The commands that talk to the service live in their own module; importing it here registers
 # them on `app` in this place, so that `ivrc --help` lists the commands in this order.
 from ivrc.cli import cdr as cli_cdr, insight as cli_insight, service as cli_service  # noqa: E402,F401  isort: skip
+from ivrc.cli import emulator as cli_emulator  # noqa: E402,F401  isort: skip
 from ivrc.cli import plan as cli_plan  # noqa: E402,F401  isort: skip
 from ivrc.cli import audit as cli_audit  # noqa: E402,F401  isort: skip
 from ivrc.cli import environments as cli_environments  # noqa: E402,F401  isort: skip

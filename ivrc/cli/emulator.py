@@ -1,0 +1,102 @@
+"""`ivrc emulator`: a local Paycall Dynamic Dialer for development and CI."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ivrc.cli.app import _fail, _read, _region, app
+from ivrc.cli.help import Command, seconds, whole_number
+from ivrc.cli.lint import UsageError
+from ivrc.cli.service import PasswordOption, UserOption
+
+
+@app.command("emulator", cls=Command)
+def emulator_command(
+    host: Annotated[str, typer.Option("--host", metavar="ADDRESS", help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", parser=whole_number, help="The port to listen on.")
+    ] = 8080,
+    user: UserOption = None,
+    password: PasswordOption = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", metavar="DIR", help="Keep state here (default: a new temporary folder).")
+    ] = None,
+    callee_script: Annotated[
+        Path | None,
+        typer.Option("--callee-script", metavar="FILE", help='JSON: number (or "*") -> {answer, keys, hangup_cause}.'),
+    ] = None,
+    allow_callbacks_to: Annotated[
+        list[str] | None,
+        typer.Option("--allow-callbacks-to", metavar="HOST", help="Also report calls to this host (loopback always)."),
+    ] = None,
+    region: Annotated[
+        str, typer.Option("--region", metavar="CODE", help="How the service reads local numbers.")
+    ] = "IL",
+    no_wait: Annotated[
+        bool,
+        typer.Option(
+            "--no-wait",
+            help="Call a campaign scheduled for later as soon as it is started (its records keep the scheduled times).",
+        ),
+    ] = False,
+    header_timeout: Annotated[
+        float,
+        typer.Option(
+            "--header-timeout",
+            metavar="SECONDS",
+            parser=seconds,
+            help="Close a connection whose request headers have not all arrived by then.",
+        ),
+    ] = 10.0,
+) -> None:
+    """Run a local Paycall Dynamic Dialer for development and CI."""
+    import json
+
+    try:
+        from ivrc.service.emulator import Settings, serve
+    except ImportError:
+        _fail("the emulator needs its extra dependencies: pip install 'ivrc[emulator]'")
+    user = user or os.environ.get("IVRC_USERNAME")
+    password = password or os.environ.get("IVRC_PASSWORD")
+    if not user or not password:
+        _fail("give the emulator's credentials with --user and --password (or IVRC_USERNAME and IVRC_PASSWORD)")
+    script = None
+    if callee_script is not None:
+        try:
+            script = json.loads(_read(callee_script))
+        except UsageError as error:
+            _fail(f"--callee-script {error}")
+        except ValueError as error:
+            _fail(f"--callee-script {callee_script}: not valid JSON: {error}")
+        if not isinstance(script, dict) or not all(isinstance(v, dict) for v in script.values()):
+            _fail(f"--callee-script {callee_script}: expected an object of number -> {{answer, keys, hangup_cause}}")
+    import socket
+
+    try:  # say plainly when the port is taken, before anything starts
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+    folder = data or Path(tempfile.mkdtemp(prefix="ivrc-emulator-"))
+    settings = Settings(
+        user,
+        password,
+        folder,
+        _region(region) or "IL",
+        script,
+        set(allow_callbacks_to or ()),
+        no_wait=no_wait,
+        header_seconds=header_timeout,
+    )
+    typer.echo(f"ivrc emulator on http://{host}:{port} (state in {folder})", err=True)
+    try:
+        serve(settings, host, port)
+    except OSError as error:
+        _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
