@@ -76,8 +76,9 @@ class _Json(JSONResponse):
             return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
-def _error(status: int, message: str, **extra: Any) -> JSONResponse:
-    headers = {"WWW-Authenticate": 'Basic realm="Paycall Dynamic Dialer"'} if status == 401 else None
+def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Basic realm="Paycall Dynamic Dialer"'}
     return _Json({"error": message, **extra}, status_code=status, headers=headers)
 
 
@@ -140,8 +141,9 @@ class Emulator:
 
     # ---- the HTTP side
     def authorised(self, request: Request) -> bool:
-        header = request.headers.get("authorization", "")
-        scheme, _, encoded = header.partition(" ")
+        # `Basic` and the credentials, with one space or more between them (RFC 7235, 1*SP).
+        scheme, _, encoded = request.headers.get("authorization", "").strip().partition(" ")
+        encoded = encoded.strip(" ")
         if scheme.lower() != "basic":
             return False
         try:
@@ -462,7 +464,8 @@ def create_app(settings: Settings) -> Starlette:
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)
-        return _error(status, "no such endpoint" if status == 404 else str(getattr(exc, "detail", "refused")))
+        said = "no such endpoint" if status == 404 else str(getattr(exc, "detail", "refused"))
+        return _error(status, said, headers=getattr(exc, "headers", None))  # a 405's `Allow`
 
     async def server_error(request: Request, exc: Exception) -> Response:
         log.exception("unexpected failure on %s", request.url.path)

@@ -16,7 +16,11 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def _operation(
-    summary: str, body: dict[str, Any] | None = None, csv: bool = False, parameters: Sequence[str] = ()
+    summary: str,
+    body: dict[str, Any] | None = None,
+    csv: bool = False,
+    parameters: Sequence[str] = (),
+    also: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     ok = (
         {"text/csv": {"schema": {"type": "string"}}}
@@ -30,6 +34,11 @@ def _operation(
             "400": _error("the request is wrong; `error` says how"),
             "401": _error("no credentials, or wrong ones"),
             "404": _error("no such campaign"),
+            "405": {
+                **_error("the endpoint does not take this method"),
+                "headers": {"Allow": {"description": "the methods it takes", "schema": {"type": "string"}}},
+            },
+            **{status: _error(said) for status, said in also},
         },
     }
     if parameters:
@@ -41,10 +50,37 @@ def _operation(
     return operation
 
 
+_CREATE = [
+    ("409", "a campaign with this unique_id exists with other settings"),
+    ("413", "larger than the emulator takes (20 MB)"),
+]
+
+
 def _multipart(field: str, many: bool) -> dict[str, Any]:
     item = {"type": "string", "contentMediaType": "application/octet-stream"}
-    schema = {"type": "array", "items": item} if many else item
+    schema = {"type": "array", "items": item, "minItems": 1} if many else item
     return {"multipart/form-data": {"schema": {"type": "object", "properties": {field: schema}, "required": [field]}}}
+
+
+def _components(name: str, document: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema of ivrc's as OpenAPI components that every tool resolves: its `$defs` lifted
+    beside it (`Dialer.ivr`, …), each `#/$defs/X` made `#/components/schemas/NAME.X`, and its own
+    `$id` and `$schema` left out (a tool would resolve the references against the `$id`)."""
+    prefix = f"#/components/schemas/{name}."
+
+    def moved(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                key: (prefix + item[len("#/$defs/") :] if key == "$ref" and isinstance(item, str) else moved(item))
+                for key, item in value.items()
+                if key not in ("$id", "$schema", "$defs")
+            }
+        if isinstance(value, list):
+            return [moved(item) for item in value]
+        return value
+
+    lifted = {f"{name}.{key}": moved(value) for key, value in document.get("$defs", {}).items()}
+    return {name: moved(document), **lifted}
 
 
 def openapi() -> dict[str, Any]:
@@ -56,18 +92,24 @@ def openapi() -> dict[str, Any]:
         "security": [{"basic": []}],
         "paths": {
             "/v2/calls/upload": {
-                "post": _operation("Upload recordings, each in a field named recs[]", _multipart("recs[]", True))
+                "post": _operation(
+                    "Upload recordings, each in a field named recs[]",
+                    _multipart("recs[]", True),
+                    also=[("413", "larger than the emulator takes (20 MB)")],
+                )
             },
             "/v2/calls/dialer": {
                 "post": _operation(
                     "Create a dialer campaign",
                     {"application/json": {"schema": {"$ref": "#/components/schemas/Dialer"}}},
+                    also=_CREATE,
                 )
             },
             "/v2/calls/simple_dialer": {
                 "post": _operation(
                     "Create a simple dialer campaign",
                     {"application/json": {"schema": {"$ref": "#/components/schemas/SimpleDialer"}}},
+                    also=_CREATE,
                 )
             },
             "/v2/calls/upload_phones/{unique_id}": {
@@ -75,6 +117,10 @@ def openapi() -> dict[str, Any]:
                     "Upload the phone list (.csv, .txt, .zip or .gz) in a field named numbers",
                     _multipart("numbers", False),
                     parameters=["unique_id"],
+                    also=[
+                        ("413", "larger than the emulator takes, packed or unpacked (a zip or gzip bomb)"),
+                        ("415", "not a .csv, .txt, .zip or .gz file"),
+                    ],
                 )
             },
             "/v2/calls/start_campaign/{unique_id}": {
@@ -92,8 +138,8 @@ def openapi() -> dict[str, Any]:
         "components": {
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
             "schemas": {
-                "Dialer": schema("dialer"),
-                "SimpleDialer": schema("simple_dialer"),
+                **_components("Dialer", schema("dialer")),
+                **_components("SimpleDialer", schema("simple_dialer")),
                 "Status": {
                     "type": "object",
                     "properties": {"status": {"type": "string"}, "unique_id": {"type": "string"}},
