@@ -425,3 +425,10 @@ def test_a_long_send_never_calls_after_the_window_closes(tmp_path, monkeypatch):
     monkeypatch.setattr(gates.time, "time", lambda: planned + 90 * 60)
     later = gate.decide(dana, 972546000001, "972546000001", "IL", cell, "people.csv")
     assert later.moment == int(datetime.fromisoformat("2030-12-10T08:00+02:00").timestamp())
+
+
+def test_a_zone_name_too_long_to_be_a_file_is_one_line(tmp_path, ivrc_cli):
+    """Found by the fuzzer: zoneinfo reads a name as a file, and a long one is an OSError."""
+    flow, people = _project(tmp_path, POLICY.replace('"Asia/Jerusalem"', '"' + "x" * 300 + 'Jerusalem"'))
+    done = _compile(ivrc_cli, flow, people)
+    assert done.returncode == 2 and "is not a time zone" in done.stderr and "Traceback" not in done.stderr

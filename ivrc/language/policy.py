@@ -214,7 +214,7 @@ def zone(name: Any) -> str:
         raise ValueError('expected a time zone name such as "Asia/Jerusalem"')
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long to be a file
         close = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
         raise ValueError(
             f"`{name}` is not a time zone" + (f"; did you mean `{close[0]}`?" if close else " (an IANA name)")
