@@ -275,7 +275,7 @@ def test_compile_takes_one_file_without_check():
 def test_a_missing_file_is_a_finding_and_never_all_checks_passed(tmp_path):
     result = run_ivrc("lint", "missing.ivr", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stdout.startswith("missing.ivr:1:1: error[unreadable-file]: no such file or folder\n")
+    assert result.stdout.startswith("missing.ivr: error[unreadable-file]: no such file or folder\n")
     assert result.stderr == "Found 1 error in 1 file.\n"
     assert "All checks passed" not in result.stdout + result.stderr
 

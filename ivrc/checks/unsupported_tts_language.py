@@ -57,7 +57,13 @@ def _script(char: str) -> str | None:
     if not unicodedata.category(char).startswith("L"):
         return None  # digits, punctuation, spaces and marks are read in any script
     name = unicodedata.name(char, "")
-    return next((s for s in SUPPORTED if name.startswith(s)), name.split(" ")[0].title() or "unknown")
+    word = name.split(" ")[0]
+    # A script's name as people write it: Arabic, Hangul; the initials of CJK as initials.
+    fallback = (word if word in _INITIALS else word.title()) or "unknown"
+    return next((s for s in SUPPORTED if name.startswith(s)), fallback)
+
+
+_INITIALS = frozenset({"CJK"})
 
 
 def foreign_letters(text: str) -> tuple[int, int, str] | None:

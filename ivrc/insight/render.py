@@ -70,7 +70,10 @@ def text(diagnostic: Diagnostic, source: str | list[str] | None, colour: bool = 
     `source` is the file's text, or its lines when many findings share one file."""
     d = diagnostic
     head = _paint(f"{d.severity.value}[{d.rule}]", _COLOURS[d.severity], colour)
-    out = [f"{d.path}:{d.line}:{d.column}: {head}: {d.message}"]
+    # A file that cannot be read at all (not a bad byte in it) has no place to point at: its name alone.
+    placeless = d.rule == "unreadable-file" and (d.line, d.column) == (1, 1) and "(byte 0x" not in d.message
+    place = "" if placeless else f":{d.line}:{d.column}"
+    out = [f"{_printable(d.path)}{place}: {head}: {d.message}"]
     lines = (source.split("\n") if isinstance(source, str) else source) if source is not None else []
     if 0 < d.line <= len(lines):
         line = lines[d.line - 1].rstrip("\r")
@@ -85,6 +88,13 @@ def text(diagnostic: Diagnostic, source: str | list[str] | None, colour: bool = 
         gutter = " " * len(str(d.line))
         out.append(f"{gutter} = {_paint('help', '1', colour)}: {d.help}")
     return "\n".join(out)
+
+
+def _printable(path: str) -> str:
+    """A file's name on one line: a newline, a tab or another control character in it escaped."""
+    if path.isprintable():
+        return path
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
 
 
 def summary(diagnostics: Iterable[Diagnostic], files: int) -> str:
