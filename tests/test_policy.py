@@ -432,3 +432,11 @@ def test_a_zone_name_too_long_to_be_a_file_is_one_line(tmp_path, ivrc_cli):
     flow, people = _project(tmp_path, POLICY.replace('"Asia/Jerusalem"', '"' + "x" * 300 + 'Jerusalem"'))
     done = _compile(ivrc_cli, flow, people)
     assert done.returncode == 2 and "is not a time zone" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_list_line_that_is_not_csv_says_which_line(tmp_path):
+    """Found by the fuzzer: a carriage return inside a value is csv's error, said at its line."""
+    listed = tmp_path / "dnc.csv"
+    listed.write_text("phone,checked\n054-600-0001,2026-12-01\rb\n", encoding="utf-8", newline="")
+    with pytest.raises(ListError, match=r"dnc.csv:2: the line cannot be read as CSV"):
+        read_list(listed, "IL")

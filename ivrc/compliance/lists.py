@@ -138,7 +138,10 @@ def read_list(path: Path, region: str | None) -> NumberList:
                 dated, dated_by = (said, "header") if dated is None or said > dated else (dated, dated_by)
             continue
         plain = "," not in line and ";" not in line and "\t" not in line and '"' not in line
-        cells = [line] if plain else next(csv.reader([line], delimiter=_delimiter(line)), [""])
+        try:
+            cells = [line] if plain else next(csv.reader([line], delimiter=_delimiter(line)), [""])
+        except csv.Error as error:  # a stray carriage return inside a value, a broken quote
+            raise ListError(path, line_number, f"the line cannot be read as CSV: {error}") from None
         if not header_seen:
             header_seen = True
             names = [cell.strip().lower() for cell in cells]
