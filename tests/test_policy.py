@@ -440,3 +440,13 @@ def test_a_list_line_that_is_not_csv_says_which_line(tmp_path):
     listed.write_text("phone,checked\n054-600-0001,2026-12-01\rb\n", encoding="utf-8", newline="")
     with pytest.raises(ListError, match=r"dnc.csv:2: the line cannot be read as CSV"):
         read_list(listed, "IL")
+
+
+def test_records_whose_header_csv_cannot_read_say_so_at_line_one(tmp_path):
+    """Found by the fuzzer: a carriage return in the header line of call records."""
+    from ivrc.compliance.history import HistoryError, read_history
+
+    records = tmp_path / "records.csv"
+    records.write_text("cli,phone_number\rx,start_time\n", encoding="utf-8", newline="")
+    with pytest.raises(HistoryError, match=r"records.csv:1: not CSV"):
+        read_history([records], "IL", 0)

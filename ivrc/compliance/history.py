@@ -63,7 +63,10 @@ def _calls(path: Path) -> Iterator[tuple[str, int | None, bool]]:
     a record's steps parsed only when they name `remove`; every other form by `read_records`."""
     lines = text_lines(path)
     first = next(lines, "")
-    header = [name.strip().replace(" ", "_") for name in next(csv.reader([first.lstrip("\ufeff")]), [])]
+    try:
+        header = [name.strip().replace(" ", "_") for name in next(csv.reader([first.lstrip("\ufeff")]), [])]
+    except csv.Error as error:
+        raise CdrError(f"not CSV: {error}", 1) from None
     if not set(COLUMNS) <= set(header) or not first.strip():
         for record in read_records(path):
             began = record.start_time

@@ -42,7 +42,10 @@ def read_located(path: Path) -> Iterator[tuple[str, CdrRecord]]:
             "a report",
             1,
         )
-    columns = next(csv.reader([first]), [])
+    try:
+        columns = next(csv.reader([first]), [])
+    except csv.Error as error:  # a stray carriage return in the header line
+        raise CdrError(f"not CSV: {error}", 1) from None
     if RECORDS in columns:
         yield from ((str(line), record) for line, record in _results_csv(itertools.chain([first], lines)))
         return
