@@ -450,3 +450,12 @@ def test_records_whose_header_csv_cannot_read_say_so_at_line_one(tmp_path):
     records.write_text("cli,phone_number\rx,start_time\n", encoding="utf-8", newline="")
     with pytest.raises(HistoryError, match=r"records.csv:1: not CSV"):
         read_history([records], "IL", 0)
+
+
+def test_list_values_that_only_look_like_numbers_or_hashes_are_errors_at_their_line(tmp_path):
+    """Found by the fuzzer: `int()` reads a sign and digits of other scripts that no number has."""
+    listed = tmp_path / "dnc.csv"
+    for value in ("sha256:-" + "0" * 63, "sha256:+" + "0" * 63, "²" * 12, "+٣٣٣٣٣٣٣٣"):
+        listed.write_text(f"phone\n{value}\n", encoding="utf-8")
+        with pytest.raises(ListError, match=r"dnc.csv:2: a value that is neither"):
+            read_list(listed, "IL")

@@ -55,7 +55,7 @@ def number_key(text: str, region: str | None) -> int | None:
     """A written number as the integer of its E.164 digits, for matching; None when it is not a
     number. International forms are read as they are; a local form with the region's trunk
     prefix (`054-…` in Israel) directly; any other form through phonenumbers."""
-    if text.isdigit() and text[0] != "0" and len(text) >= 11:  # E.164 without its `+`, as records hold them
+    if text.isascii() and text.isdigit() and text[0] != "0" and len(text) >= 11:  # E.164 without `+`, as in records
         return int(text) if len(text) <= 15 else None
     written = text.translate(_DROPPED)
     if written.startswith("+"):
@@ -70,7 +70,7 @@ def number_key(text: str, region: str | None) -> int | None:
                 digits = f"{code}{digits[len(prefix) :]}"
             elif len(digits) < 11:
                 return _slow(text, region)
-    if not digits.isdigit() or not 7 <= len(digits) <= 15 or digits[0] == "0":
+    if not (digits.isascii() and digits.isdigit()) or not 7 <= len(digits) <= 15 or digits[0] == "0":
         return None
     return int(digits)
 
@@ -176,13 +176,13 @@ def read_list(path: Path, region: str | None) -> NumberList:
 
 def _digest(value: str) -> int | None:
     """The first 8 bytes of `sha256:HEX`, or None when the rest is not 64 hex digits."""
-    if len(value) != 71:
+    hexadecimal = value[7:]
+    if len(hexadecimal) != 64 or not all(c in _HEX for c in hexadecimal):
         return None
-    try:
-        int(value[7:], 16)
-    except ValueError:
-        return None
-    return int(value[7:23], 16) if value[7:].isascii() and "_" not in value else None
+    return int(hexadecimal[:16], 16)
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 def _delimiter(line: str) -> str:
