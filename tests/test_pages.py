@@ -237,3 +237,22 @@ def test_the_audit_page_passes_axe_core_at_desktop_and_phone_widths(browser, tmp
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"audit-{width}.png"), full_page=True)
     page.close()
+
+
+@pytest.mark.parametrize("width,height", [(1400, 1000), (390, 844)], ids=["desktop", "phone"])
+def test_every_page_passes_axe_core_and_fits_the_screen(browser, survey_report, tmp_path, width, height):
+    """The report and the coverage page, at a desktop's and a phone's width: no axe-core
+    violation, and nothing wider than the screen but the boxes that scroll inside themselves."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    coverage = tmp_path / "coverage.html"
+    done = run_ivrc("test", str(EXAMPLES), "--coverage", "--report", str(coverage))
+    assert done.returncode == 0, done.stdout + done.stderr
+    for path in (survey_report, coverage):
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        results = Axe().run(page)
+        assert results.violations_count == 0, (path.name, results.generate_report())
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path.name
+        page.close()

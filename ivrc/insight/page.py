@@ -26,6 +26,8 @@ th, td { border-bottom: 1px solid #dcdcdc; padding: .25rem .6rem; text-align: st
 td.n, th.n { text-align: end; font-variant-numeric: tabular-nums; }
 figure { margin: 0; overflow-x: auto; }
 .scroll { overflow-x: auto; max-width: 100%; }
+svg.chart { max-width: 100%; height: auto; }
+h1, h2, p { overflow-wrap: anywhere; }
 figcaption { color: #4a4a4a; }
 #detail { min-height: 3rem; border-inline-start: 4px solid #0b57d0; padding: .25rem .75rem; white-space: pre-line; }
 svg a:focus { outline: 3px solid #0b57d0; }
@@ -94,6 +96,12 @@ def _page(title: str, body: list[str]) -> str:
     )
 
 
+def _figure(label: str) -> str:
+    """A diagram's box: it scrolls when the diagram is wider than the screen, and the keyboard can
+    reach it to scroll it (axe-core's scrollable-region-focusable)."""
+    return f'<figure class="scroll" role="group" aria-label="{escape(label)}" tabindex="0">'
+
+
 def _table(
     caption: str,
     headers: list[str],
@@ -114,7 +122,9 @@ def _table(
         row_id = f' id="{escape(row_ids[r])}"' if row_ids else ""
         lines.append(f"<tr{row_id}>{''.join(cells)}</tr>")
     lines.append("</tbody></table>")
-    return "\n".join(lines)
+    # A table wider than a phone scrolls inside its own box, which the keyboard can reach.
+    box = f'<div class="scroll" role="region" aria-label="{escape(caption)}" tabindex="0">'
+    return box + "\n".join(lines) + "</div>"
 
 
 def _bars(title: str, items: list[tuple[str, int, int | None]], unit: str) -> str:
@@ -123,8 +133,8 @@ def _bars(title: str, items: list[tuple[str, int, int | None]], unit: str) -> st
     top = max([max(v, w or 0) for _, v, w in items] or [0]) or 1
     bar = (width - 40) / max(len(items), 1)
     parts = [
-        f'<svg role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height + 30}" width="{width}" '
-        f'height="{height + 30}">'
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height + 30}" '
+        f'width="{width}" height="{height + 30}">'
     ]
     for i, (label, value, behind) in enumerate(items):
         x = 30 + i * bar
@@ -180,7 +190,7 @@ def campaign(figures: dict[str, Any], svg: str) -> str:
     description = "; ".join(f"{s['step']}: {s['reached']} calls, {s['left']} left" for s in figures["steps"])
     body += [
         "<h2>The flow, with its calls</h2>",
-        "<figure>",
+        _figure(f"The flow of {figures['flow']}"),
         _svg_inline(svg, f"Flow diagram of {figures['flow']} with call counts", description),
         "<figcaption>Each step shows the calls that reached it and those that hung up or timed out there; each key's "
         "line is as wide "
@@ -265,7 +275,7 @@ def coverage(flows: list[dict[str, Any]], svgs: list[str]) -> str:
         missing = [item["name"] for item in figures["items"] if not item["covered"]]
         body += [
             f'<h2 id="{anchor(figures["flow"])}">{escape(figures["flow"])}: {figures["cover"]}</h2>',
-            "<figure>",
+            _figure(f"The flow of {figures['flow']}"),
             _svg_inline(
                 svg,
                 f"Flow diagram of {figures['flow']} with untested parts marked",
