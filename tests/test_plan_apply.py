@@ -231,3 +231,22 @@ def test_what_is_not_a_plan_is_one_line(tmp_path, emulator):
     assert done.returncode == 2 and done.stderr.startswith("ivrc: error: ") and "Traceback" not in done.stderr
     missing = _run("apply", str(tmp_path / "nowhere.plan"), cwd=tmp_path)
     assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
+def test_a_phone_list_split_by_time_zone_is_planned_and_applied_as_its_campaigns(emulator, tmp_path):
+    root = _repository(tmp_path, emulator)
+    (root / "ivrc.toml").write_text(
+        CONFIG.format(url=emulator.url).replace('suppress = ["dnc.csv"]', 'calling_hours = "09:00-12:00"'),
+        encoding="utf-8",
+    )
+    (root / "phones.txt").write_text("+972520000001\n+12125550100\n", encoding="utf-8")
+    (root / "parcels.ivr").write_text(LIST_FLOW.format(name="plan-split"), encoding="utf-8")
+    plan = root / "split.plan"
+    made = _run("plan", "parcels.ivr", "--phones", "phones.txt", "--env", "staging", "--start-at",
+                "2030-12-09T06:00+02:00", "--split-by-timezone", "-o", str(plan), "--format", "json", cwd=root)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["to_send"] == 2
+    applied = _run("apply", str(plan), cwd=root)
+    assert applied.returncode == 0, applied.stderr
+    assert _numbers(emulator, "plan-split-america-new-york") == ["12125550100"]
+    assert _numbers(emulator, "plan-split-asia-jerusalem") == ["972520000001"]

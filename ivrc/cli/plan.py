@@ -53,6 +53,12 @@ def plan_command(
         bool, typer.Option("--resend-changed", help="Send a changed flow again, as deploy --resend-changed does.")
     ] = False,
     campaign: CampaignOption = None,
+    split_by_timezone: Annotated[
+        bool,
+        typer.Option(
+            "--split-by-timezone", help="A phone list whose zones share no calling hours: a campaign per zone."
+        ),
+    ] = False,
     output_format: Annotated[
         str,
         typer.Option(
@@ -86,15 +92,13 @@ def plan_command(
                 file=file, phones=phones, recordings=recordings, start=start, dry_run=True, yes=True,
                 base_url=base_url, user=user, password=password, timeout=timeout, region=region,
                 recipients=recipients, concurrency=4, rate=None, resend_changed=resend_changed, campaign=campaign,
-                show_request=False, skip_invalid=None, start_at=start_at, env=env, split_by_timezone=False,
+                show_request=False, skip_invalid=None, start_at=start_at, env=env, split_by_timezone=split_by_timezone,
                 plan_to=output, plan_format="text", config_file=config_file,
             )  # fmt: skip
     except typer.Exit as stopped:
         if detailed_exitcode and stopped.exit_code != 0:
             raise typer.Exit(1) from None
         raise
-    except SystemExit as stopped:  # `_fail`: a usage error
-        raise typer.Exit(1 if detailed_exitcode else int(stopped.code or 2)) from None
     if not output.is_file():
         typer.echo("ivrc: error: no plan was written: the deploy would not go ahead (see above)", err=True)
         raise typer.Exit(1)
