@@ -279,3 +279,12 @@ def test_list_values_that_only_look_like_numbers_or_hashes_are_errors_at_their_l
         listed.write_text(f"phone\n{value}\n", encoding="utf-8")
         with pytest.raises(ListError, match=r"dnc.csv:2: a value that is neither"):
             read_list(listed, "IL")
+
+
+def test_start_at_without_a_policy_schedules_everyone_at_the_start(tmp_path, ivrc_cli):
+    flow, people = _project(tmp_path, 'region = "IL"\n', "name,phone\nSam,+1 555 123 4567\nDana,054-600-0001\n")
+    done = _compile(ivrc_cli, flow, people, "--start-at", "2030-12-09T09:00+02:00")
+    assert done.returncode == 0, done.stderr
+    moment = int(datetime.fromisoformat("2030-12-09T09:00+02:00").timestamp())
+    assert _schedules(done.stdout) == [moment, moment]
+    assert "held back by the policy" not in done.stderr  # there is none

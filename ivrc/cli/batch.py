@@ -166,7 +166,17 @@ def _prepare(
     _confirm_credentials(client, sample[0][1], journal)
     if how.plan_format == "json":
         batch_plan.json_plan(counts, file, url, template, seen, out)
-    batch_plan.plan(file, url, path, template, checked, seen, journal, how, counts if gate is not None else None)
+    batch_plan.plan(
+        file,
+        url,
+        path,
+        template,
+        checked,
+        seen,
+        journal,
+        how,
+        counts if gate is not None and gate.policy.source is not None else None,
+    )
     batch_plan.sample(sample[0], template, how.show_request, private=how.plan_to is not None)
     changes_since(journal.last_deployed(), template.model, file, template.model.config)
     if saved is not None:

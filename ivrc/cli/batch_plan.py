@@ -82,7 +82,9 @@ def plan(
         for line in cli_compliance.lines(counts):
             say(f"    {line}")
     when = (
-        f"at {local_time(int(request['schedule']))}"
+        f"at {local_time(int(how.start_at.timestamp()))} (--start-at)"
+        if how.start_at is not None
+        else f"at {local_time(int(request['schedule']))}"
         if request.get("schedule_type") == "timestamp"
         else (
             f"{request['schedule']} s after each is started" if "schedule" in request else "as soon as each is started"

@@ -105,6 +105,6 @@ def compile_batch(
         f"row{'s' if summary.rows != 1 else ''} of {path}{empty}{left_out}",
         err=True,
     )
-    if the_gate is not None:
+    if the_gate is not None and the_gate.policy.source is not None:  # a policy, not --start-at alone
         for line in cli_compliance.lines(cli_compliance.figures(summary, the_gate, path)):
             typer.echo(f"  {line}", err=True)

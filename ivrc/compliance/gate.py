@@ -206,6 +206,8 @@ class Gate:
                 if column is None and calendar.one_zone(digits):  # the country code tells the zone
                     self._places[digits[:3] + (country or "")] = place
         except calendar.NoZone:
+            if not self.policy.timed:  # no calling hours: the zone says nothing of when to call
+                return start, "UTC", None
             message = f"the time zone of row {row.number}'s number cannot be told"
             hint = 'set the policy\'s `default_timezone = "…"`, or give the file a `timezone` column'
             return start, "UTC", self._error(ambiguous_timezone, message, cell, where, hint)
