@@ -7,16 +7,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import io
 import json
 import logging
 import re
 import threading
 import time
 import uuid
-import zipfile
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,10 +31,10 @@ from ivrc.running.records import write_cdr
 from ivrc.running.simulate import mapping
 from ivrc.service.emulator import calls
 from ivrc.service.emulator.openapi import openapi
+from ivrc.service.emulator.phones import MB, Refused, phone_lines, unpack
 from ivrc.service.emulator.store import Store
 
 log = logging.getLogger("ivrc.service.emulator")
-MB = 1024 * 1024
 
 
 @dataclass
@@ -54,15 +50,6 @@ class Settings:
     tick: float = 0.2  # how often due campaigns are looked for
     no_wait: bool = False  # call a scheduled campaign at once; its records keep the scheduled times
     header_seconds: float = 10.0  # a request's headers must arrive within this; then the connection is closed
-
-
-class Refused(Exception):
-    """A request the service answers with an error: the status and the words."""
-
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.extra = extra
 
 
 class _Json(JSONResponse):
@@ -232,81 +219,6 @@ class Emulator:
             raise Refused(404, f"no campaign {unique_id}")
         return campaign
 
-    def unpack(self, filename: str, data: bytes) -> bytes:
-        """A phone list as text: .csv, .txt, the first member of a .zip, or a .gz (api-notes 17)."""
-        name = filename.lower()
-        limit = self.settings.max_unpacked
-        if name.endswith((".tar.gz", ".tgz", ".tar")):
-            raise Refused(415, "tarballs (.tar.gz, .tgz) are not supported; send .csv, .txt, .zip or .gz")
-        if name.endswith(".zip"):
-            try:
-                with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                    members = [m for m in archive.infolist() if not m.is_dir()]
-                    if not members:
-                        raise Refused(400, "the zip file holds no file")
-                    first = members[0]  # "the first file ... will be the one that parsed"
-                    if first.file_size > limit:
-                        raise Refused(413, f"the zipped phone list unpacks to more than {limit // MB} MB")
-                    with archive.open(first) as handle:
-                        unpacked = handle.read(limit + 1)
-            # NotImplementedError: zipfile's word for a compression method it cannot unpack.
-            except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError):
-                raise Refused(400, "the zip file cannot be read") from None
-            if len(unpacked) > limit:
-                raise Refused(413, f"the zipped phone list unpacks to more than {limit // MB} MB")
-            return unpacked
-        if name.endswith(".gz"):
-            import gzip
-
-            try:  # every member of the stream, to its end: a cut stream is refused, not half read
-                with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-                    unpacked = stream.read(limit + 1)
-            except (OSError, EOFError, zlib.error):
-                raise Refused(400, "the .gz file cannot be read to its end (cut short, or not gzip)") from None
-            if len(unpacked) > limit:
-                raise Refused(413, f"the gzipped phone list unpacks to more than {limit // MB} MB")
-            return unpacked
-        if name.endswith((".csv", ".txt")):
-            return data
-        raise Refused(415, "a phone list is a .csv, .txt, .zip or .gz file")
-
-    def phone_lines(self, text: str) -> Iterator[tuple[str, str, str]]:
-        """`number[,cli[,dtmf_originator]]` a line, CRLF or LF; numbers must be E.164. Refused
-        with the line of the first bad one."""
-        import csv
-
-        lone = re.search(r"\r(?!\n)", text)
-        if lone is not None:
-            raise Refused(
-                400, f"line {text.count(chr(10), 0, lone.start()) + 1} ends with a lone CR; lines end with CRLF or LF"
-            )
-        reader = csv.reader(io.StringIO(text))
-        line_number = 0
-        while True:
-            try:
-                row = next(reader, None)
-            except csv.Error as error:
-                raise Refused(400, f"line {reader.line_num}: the phone list cannot be read: {error}") from None
-            if row is None:
-                break
-            line_number = reader.line_num
-            cells = [c.strip() for c in row]
-            if not any(cells):
-                continue
-            digits = phone.possible_e164(cells[0])  # the fast path; the full reading decides the rest
-            if digits is None:
-                number = phone.read(cells[0], None)
-                if number.digits is None or number.status in ("impossible", "local"):
-                    raise Refused(400, f"line {line_number}: `{cells[0]}` is not an E.164 phone number")
-                digits = number.digits
-            cli = ""
-            if len(cells) > 1 and cells[1]:
-                reading = phone.read(cells[1], self.settings.region)
-                if reading.digits is None or reading.status == "impossible":
-                    raise Refused(400, f"line {line_number}: the caller id `{cells[1]}` is not a phone number")
-                cli = reading.digits
-            yield digits, cli, cells[2] if len(cells) > 2 else ""
-
 
 _UNIQUE_ID = re.compile(r"[^/\\\x00-\x1f\x7f]{1,200}")
 LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z: no later time can be written as a date
@@ -417,14 +329,16 @@ def create_app(settings: Settings) -> Starlette:
         upload_file = form.get("numbers")
         if upload_file is None or not hasattr(upload_file, "read"):
             raise Refused(400, 'no file: send the phone list in a field named numbers (curl -F "numbers=@list.csv")')
-        unpacked = emulator.unpack(upload_file.filename or "", await upload_file.read())
+        unpacked = unpack(upload_file.filename or "", await upload_file.read(), emulator.settings.max_unpacked)
         try:
             text = unpacked.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise Refused(400, "the phone list is not UTF-8 text") from None
         # Read, checked and stored as a stream, off the event loop: a million lines neither
         # fill the memory nor keep the other clients waiting.
-        count = await run_in_threadpool(emulator.store.put_numbers, unique_id, emulator.phone_lines(text))
+        count = await run_in_threadpool(
+            emulator.store.put_numbers, unique_id, phone_lines(text, emulator.settings.region)
+        )
         if not count:
             raise Refused(400, "the phone list has no numbers")
         return JSONResponse({"status": "uploaded", "unique_id": unique_id, "numbers": count})
