@@ -256,3 +256,30 @@ def test_every_page_passes_axe_core_and_fits_the_screen(browser, survey_report, 
         assert results.violations_count == 0, (path.name, results.generate_report())
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path.name
         page.close()
+
+
+def test_the_report_speaks_in_words_not_graphviz_names_or_emoji(browser, survey_report):
+    page, _, _ = _open(browser, survey_report)
+    titles = page.evaluate("[...document.querySelectorAll('svg.flow title')].map(t => t.textContent)")
+    assert titles == [page.locator("#flow-title").text_content()], titles  # no `s0`, no `start->s0`
+    legend = page.evaluate("[...document.querySelectorAll('svg.chart text')].map(t => t.textContent)")
+    assert "placed" in legend and "answered" in legend  # the two shades of calls by hour
+    page.close()
+
+
+def test_a_recording_is_labelled_in_words():
+    from ivrc.insight import graph as diagrams
+    from ivrc.language import model as semantics
+
+    flow = ivrc_analyze('region IL\ndialer { return_address "https://e.com/r"; numbers from queue }\n'
+                        'step a {\n    say file "hello.wav"\n    on 1 -> hangup\n}\n')  # fmt: skip
+    mermaid = diagrams.mermaid(diagrams.build(semantics.build(flow)))
+    assert "recording: hello.wav" in mermaid and "\U0001f50a" not in mermaid
+
+
+def ivrc_analyze(text: str):  # type: ignore[no-untyped-def]
+    from ivrc.build.library import analyze
+
+    result = analyze(text, path="a.ivr")
+    assert result.flow is not None
+    return result.flow

@@ -61,7 +61,7 @@ def full_prompt(step: ast.Step | ast.Request) -> str:
         return ""
     prompt = says[0].prompt
     if isinstance(prompt, ast.FilePrompt):
-        return f"🔊 {prompt.file.value}"
+        return f"recording: {prompt.file.value}"  # words, not an emoji that some fonts lack
     return " ".join(t.value for t in prompt.texts)
 
 

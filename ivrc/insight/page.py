@@ -60,6 +60,9 @@ def _svg_inline(svg: str, label: str, description: str, number: int = 0) -> str:
     """Graphviz's SVG made fit to sit in a page: no XML prologue, an accessible name and
     description (ids numbered, for a page of several)."""
     svg = re.sub(r"<\?xml[^>]*\?>|<!DOCTYPE[^>]*>|<!--.*?-->", "", svg, flags=re.S).strip()
+    # Graphviz titles each graph, node and edge by its own names (`s0`, `start->s0`): not words for
+    # people, nor for screen readers. The drawing's name and each step's link say what they are.
+    svg = re.sub(r"<title>[^<]*</title>", "", svg)
     suffix = f"-{number}" if number else ""
     if number:  # Graphviz numbers its elements from 1 in every drawing: keep each id unique
         svg = re.sub(r'\bid="([^"]*)"', rf'id="d{number}-\1"', svg)
@@ -127,8 +130,9 @@ def _table(
     return box + "\n".join(lines) + "</div>"
 
 
-def _bars(title: str, items: list[tuple[str, int, int | None]], unit: str) -> str:
-    """A bar chart drawn as SVG: (label, value, optional lighter value behind it)."""
+def _bars(title: str, items: list[tuple[str, int, int | None]], unit: str, legend: tuple[str, str] = ("", "")) -> str:
+    """A bar chart drawn as SVG: (label, value, optional lighter value behind it); `legend` names
+    the light and the dark shade when there are two."""
     width, height, gap = 640, 180, 2
     top = max([max(v, w or 0) for _, v, w in items] or [0]) or 1
     bar = (width - 40) / max(len(items), 1)
@@ -148,6 +152,11 @@ def _bars(title: str, items: list[tuple[str, int, int | None]], unit: str) -> st
         parts.append(
             f'<text x="{x + bar / 2:.1f}" y="{height + 14}" font-size="10" text-anchor="middle">{escape(label)}</text>'
         )
+    if any(behind for _, _, behind in items):  # two shades: a legend says which is which
+        for offset, (css, words) in enumerate((("bar light", legend[0]), ("bar", legend[1]))):
+            x = width - 170 + offset * 85
+            parts.append(f'<rect class="{css}" x="{x}" y="2" width="10" height="10"/>')
+            parts.append(f'<text x="{x + 14}" y="11" font-size="10">{escape(words)}</text>')
     parts.append(f'<line x1="28" y1="{height}" x2="{width - 8}" y2="{height}" stroke="#595959"/>')
     parts.append(f'<text x="2" y="10" font-size="10">{top}</text></svg>')
     return "".join(parts)
@@ -224,6 +233,7 @@ def campaign(figures: dict[str, Any], svg: str) -> str:
             "Calls placed (light) and answered (dark) by hour of the day",
             [(f"{h['hour']:02d}", h["answered"], h["placed"]) for h in figures["hours"]],
             "calls",
+            ("placed", "answered"),
         ),
         _table(
             "Calls by hour",
