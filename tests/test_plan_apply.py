@@ -250,3 +250,29 @@ def test_a_phone_list_split_by_time_zone_is_planned_and_applied_as_its_campaigns
     assert applied.returncode == 0, applied.stderr
     assert _numbers(emulator, "plan-split-america-new-york") == ["12125550100"]
     assert _numbers(emulator, "plan-split-asia-jerusalem") == ["972520000001"]
+
+
+def test_a_plan_whose_calls_ring_on_arrival_is_valid_only_until_their_window_closes(emulator, tmp_path):
+    """Without --start-at, a call that rings when it is sent was judged at the plan's time: applied
+    after its window has closed, it would ring outside the calling hours. The plan says until when."""
+    from ivrc.service.plan_file import refusals
+
+    root = _repository(tmp_path, emulator)
+    (root / "ivrc.toml").write_text(
+        CONFIG.format(url=emulator.url).replace('suppress = ["dnc.csv"]', 'calling_hours = "00:00-24:00"'),
+        encoding="utf-8",
+    )
+    (root / "remind.ivr").write_text(TEMPLATE.format(name="plan-until"), encoding="utf-8")
+    (root / "parcels.ivr").write_text(LIST_FLOW.format(name="plan-until-list"), encoding="utf-8")
+    for args in (["remind.ivr", "--recipients", "people.csv"], ["parcels.ivr", "--phones", "phones.txt"]):
+        made = _run("plan", *args, "--env", "staging", "-o", str(root / "p.plan"), "--format", "json", cwd=root)
+        assert made.returncode == 0, made.stderr
+        header = json.loads(made.stdout)
+        assert header["earliest"] is None and time.time() < header["until"] <= time.time() + 2 * 86400
+        refused = refusals(header, header["inputs"], "staging", emulator.url, header["until"] + 1)
+        assert refused == [
+            "calls in the plan that ring as they are sent were allowed until "
+            + time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(header["until"]))
+            + " by the calling hours; sent now, they would ring outside them"
+        ]
+        assert refusals(header, header["inputs"], "staging", emulator.url, time.time()) == []

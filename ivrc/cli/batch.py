@@ -180,7 +180,10 @@ def _prepare(
     batch_plan.sample(sample[0], template, how.show_request, private=how.plan_to is not None)
     changes_since(journal.last_deployed(), template.model, file, template.model.config)
     if saved is not None:
-        saved.finish(file, url, path, template, how, {**counts, **batch_plan.outlook(seen)}, journal.last_deployed())
+        until = gate.figures.until if gate is not None else None  # rows that ring on arrival: until then
+        saved.finish(
+            file, url, path, template, how, {**counts, **batch_plan.outlook(seen)}, journal.last_deployed(), until
+        )
         journal.close()
         client.close()
         return None

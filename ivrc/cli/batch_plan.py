@@ -228,6 +228,7 @@ class Saved:
         how: Sending,
         figures: dict[str, Any],
         last: str | None,
+        until: int | None = None,
     ) -> None:
         import json
 
@@ -254,6 +255,7 @@ class Saved:
                 "inputs": inputs(file, path, None, [], config, __version__),
                 "figures": figures,
                 "earliest": self.earliest,
+                "until": until,
                 "diff": diff_text(last, template.model, file, config),
                 # One request, each recipient's value shown by the column it comes from: no one's data.
                 "sample": json.loads(template.render(names, f"{template.campaign}-…")),

@@ -142,10 +142,11 @@ def one_schedule(
     url: str,
     undo: Any,
     plan_out: Any = None,
-) -> list[Part]:
+) -> tuple[list[Part], int | None]:
     """A single flow's or a phone list's campaign under the policy: the numbers held back (left
     out of the list), the one call time checked against every number's window, or found with
-    --start-at; with --split-by-timezone, a campaign per zone. Exit 1, nothing sent, on a breach."""
+    --start-at; with --split-by-timezone, a campaign per zone. Exit 1, nothing sent, on a breach.
+    Also returns, for a campaign with no time of its own, the moment until which it may be sent."""
     from ivrc.cli.app import _fail
     from ivrc.cli.lint import EXIT_FINDINGS
     from ivrc.compliance import numbers as listed
@@ -163,7 +164,7 @@ def one_schedule(
             count = sum(1 for _ in deploy.phone_numbers(phones, model.region)) if phones is not None else 1
             figures = {"recipients": count, "called": count, "held_back": 0, "held_back_by_reason": {}}
             _plan_json(plan_out, file, url, request, figures)
-        return [(request if start_at is None else _timed(request, int(start_at.timestamp())), None, None)]
+        return [(request if start_at is None else _timed(request, int(start_at.timestamp())), None, None)], None
     try:
         gate.prepare()
     except (GateError, Unreadable) as error:
@@ -208,7 +209,8 @@ def one_schedule(
     held = verdict.held_numbers
     keep = (lambda digits: digits not in held) if held else None
     if not (split and gate.given):
-        return [(_timed(request, verdict.moment) if verdict.moment is not None else request, keep, None)]
+        timed = _timed(request, verdict.moment) if verdict.moment is not None else request
+        return [(timed, keep, None)], verdict.until
     base = request.get("unique_id") or deploy.derived_unique_id(url, request)
     parts: list[Part] = []
     for group in verdict.groups:
@@ -217,7 +219,7 @@ def one_schedule(
         members = set(group.numbers)
         timed = _timed({**request, "unique_id": f"{base}-{group.slug}"}, moment)
         parts.append((timed, members.__contains__, group.slug))
-    return parts
+    return parts, None
 
 
 def _plan_json(out: Any, file: Path, url: str, request: dict[str, Any], counts: dict[str, Any]) -> None:

@@ -123,7 +123,17 @@ def _progress(total: int, _: int):  # type: ignore[no-untyped-def]
     return advance
 
 
-def save_plan(target: Path, plans: list, file: Path, url: str, phones: Path | None, model, config, start: bool) -> None:  # type: ignore[no-untyped-def,type-arg]
+def save_plan(  # type: ignore[no-untyped-def]
+    target: Path,
+    plans: list,  # type: ignore[type-arg]
+    file: Path,
+    url: str,
+    phones: Path | None,
+    model,
+    config,
+    start: bool,
+    until: int | None = None,
+) -> None:
     """`ivrc plan` of a single flow or a phone list: each campaign's request and the numbers its
     list uploads, and what the plan was made from."""
     from ivrc import __version__
@@ -162,6 +172,7 @@ def save_plan(target: Path, plans: list, file: Path, url: str, phones: Path | No
                 "inputs": inputs(file, None, phones, recordings, config, __version__),
                 "figures": {"campaigns": len(plans)},
                 "earliest": min(moments) if moments else None,
+                "until": until,
                 "diff": diff_text(plans[0].journal.last_deployed(), model, file, config),
             }
         )

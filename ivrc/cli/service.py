@@ -252,7 +252,7 @@ def deploy_command(
         names = [t.value for t in semantics.recordings(model)]
         client, url = _client(base_url, user, password, timeout, config=config)
         # The policy: numbers held back, the one call time checked (or found, with --start-at).
-        parts = cli_compliance.one_schedule(
+        parts, until = cli_compliance.one_schedule(
             file,
             model,
             result.request,
@@ -292,7 +292,7 @@ def deploy_command(
                 return None
         if plan_to is not None:  # `ivrc plan -o PLAN`: the plan is written, nothing is sent
             client.close()
-            deploy_one.save_plan(plan_to, plans, file, url, phones, model, config, start)
+            deploy_one.save_plan(plan_to, plans, file, url, phones, model, config, start, until)
             return None
         if all(all(p.journal.done(step.key) for step in p.steps) for p in plans):
             client.close()

@@ -79,6 +79,7 @@ class Gate:
         self.found: list[Diagnostic] = []
         self._hashed = False
         self._firsts: dict[calendar.Place, tuple[int, bool] | None] = {}
+        self._ends: dict[calendar.Place, int | None] = {}  # the window each place's first moment is in
         self._decisions: dict[int | None, Decision] = {}
         self._busy: array[int] = array("Q")
         self._places: dict[str, calendar.Place] = {}
@@ -119,6 +120,7 @@ class Gate:
             if now > self.start:
                 self.start = now
                 self._firsts.clear()
+                self._ends.clear()
         return self.start
 
     def begin(self, found: list[Diagnostic]) -> None:
@@ -275,6 +277,12 @@ class Gate:
                 ),
             )
         moment, fits = found
+        if moment == start and not self.given:  # called on arrival: only until its window closes
+            if place not in self._ends:
+                self._ends[place] = self.calendar.window_end(place, moment)
+            end = self._ends[place]
+            if end is not None:
+                self.figures.allowed_until(end - self.span)
         if not fits:
             self._note(
                 retries_past_window,

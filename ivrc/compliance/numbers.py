@@ -48,6 +48,7 @@ class Verdict:
     called: int = 0
     first: tuple[int, str] | None = None
     last: tuple[int, str] | None = None
+    until: int | None = None  # with no time of its own, the campaign may be sent until then
 
 
 def check(
@@ -123,6 +124,8 @@ def _checked_at(verdict: Verdict, gate: Gate, moment: int) -> None:
             )
         else:
             end = gate.calendar.window_end(group.place, moment)
+            if end is not None and gate.fixed is None:  # sent later, it would ring later
+                verdict.until = end - gate.span if verdict.until is None else min(verdict.until, end - gate.span)
             if end is not None and moment + gate.span > end:
                 verdict.notes.append(
                     f"retries-past-window: the last try of a call to the numbers in {zone} could end "

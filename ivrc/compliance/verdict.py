@@ -33,6 +33,12 @@ class Figures:
     first: tuple[int, str] | None = None  # (moment, zone) of the earliest call
     last: tuple[int, str] | None = None
     zones: Counter[str] = field(default_factory=Counter)
+    # Calls with no time of their own ring when they are sent: the end of the earliest window
+    # they were judged in (less the call's span), after which sending them would ring late.
+    until: int | None = None
+
+    def allowed_until(self, moment: int) -> None:
+        self.until = moment if self.until is None else min(self.until, moment)
 
     def called_at(self, moment: int, zone: str) -> None:
         if self.first is None or moment < self.first[0]:

@@ -176,6 +176,13 @@ def refusals(header: dict[str, Any], now: dict[str, Any], env: str | None, servi
         said.append(f"the plan was made for the environment {header.get('env') or '(none)'}, not {env or '(none)'}")
     if header.get("service") != service:
         said.append(f"the plan was made for the service {header.get('service')}, not {service}")
+    until = header.get("until")
+    if isinstance(until, int) and until < moment:
+        when = datetime.fromtimestamp(until, timezone.utc).isoformat().replace("+00:00", "Z")
+        said.append(
+            f"calls in the plan that ring as they are sent were allowed until {when} by the calling hours; sent "
+            "now, they would ring outside them"
+        )
     earliest = header.get("earliest")
     if isinstance(earliest, int) and earliest <= moment:
         when = datetime.fromtimestamp(earliest, timezone.utc).isoformat().replace("+00:00", "Z")
