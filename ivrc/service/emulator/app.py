@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 import logging
-import re
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,10 +25,10 @@ from starlette.routing import Route
 from ivrc.language import phone
 from ivrc.language.config import Config
 from ivrc.running.records import write_cdr
-from ivrc.running.simulate import mapping
 from ivrc.service.emulator import calls
 from ivrc.service.emulator.openapi import openapi
 from ivrc.service.emulator.phones import MB, Refused, phone_lines, unpack
+from ivrc.service.emulator.reading import acceptable, matches, recordings, true
 from ivrc.service.emulator.store import Store
 
 log = logging.getLogger("ivrc.service.emulator")
@@ -114,7 +111,7 @@ class Emulator:
 
     def _numbers(self, campaign: dict[str, Any]) -> list[tuple[str, str, str]]:
         request = campaign["request"]
-        if _true(request.get("numbers_from_queue")) or _true(request.get("from_campaign")):
+        if true(request.get("numbers_from_queue")) or true(request.get("from_campaign")):
             return self.store.numbers(campaign["unique_id"])
         single = request.get("number") or request.get("leg_a") or ""
         reading = phone.read(str(single), self.settings.region)
@@ -139,7 +136,7 @@ class Emulator:
             return False
         # api-notes 22: clients URI-escape both, as the document asks; curl, given them in a
         # URL as the document's commands do, sends them unescaped. Either form is accepted.
-        return _matches(user, self.settings.username) and _matches(password, self.settings.password)
+        return matches(user, self.settings.username) and matches(password, self.settings.password)
 
     async def body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length")
@@ -187,7 +184,7 @@ class Emulator:
         assert result.request is not None  # error-free, so it was read
         data: dict[str, Any] = result.request
         uploaded = self.store.recordings()
-        missing = sorted(name for name in _recordings(data) if name not in uploaded)
+        missing = sorted(name for name in recordings(data) if name not in uploaded)
         if missing:
             raise Refused(400, f"recording {missing[0]} was not uploaded; upload it with /v2/calls/upload first")
         return data
@@ -203,7 +200,7 @@ class Emulator:
         # The checks are CPU work: off the event loop, so that other clients are never stalled.
         data = await run_in_threadpool(self.validate, text, kind)
         unique_id = str(data.get("unique_id") or uuid.uuid4())
-        _acceptable(data, unique_id)
+        acceptable(data, unique_id)
         data["unique_id"] = unique_id
         existing = self.store.campaign(unique_id)
         if existing is not None:
@@ -218,74 +215,6 @@ class Emulator:
         if campaign is None:
             raise Refused(404, f"no campaign {unique_id}")
         return campaign
-
-
-_UNIQUE_ID = re.compile(r"[^/\\\x00-\x1f\x7f]{1,200}")
-LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z: no later time can be written as a date
-
-
-def _acceptable(data: dict[str, Any], unique_id: str) -> None:
-    """What the checks of `ivrc lint` leave to the service: texts that can be stored, a
-    unique_id that a path can hold, a return address that can be called, times that exist."""
-    try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise Refused(
-            400, "a text of the request holds a lone surrogate (such as \\ud800); texts must be valid Unicode"
-        ) from None
-    if not _UNIQUE_ID.fullmatch(unique_id):
-        raise Refused(
-            400,
-            "the unique_id must be 1 to 200 characters, with no `/`, `\\` or control characters: it goes in the paths "
-            "of the other calls",
-        )
-    address = data.get("return_address")
-    if isinstance(address, str) and address:
-        try:
-            parts = urlsplit(address)
-            parts.port  # noqa: B018 - raises for a port that is not a number
-        except ValueError:
-            raise Refused(400, "the return_address is not a URL that can be called") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise Refused(400, "the return_address must be an http(s) URL")
-    for name in ("schedule", "dial_at"):
-        value = data.get(name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value > LATEST_TIME:
-            raise Refused(400, f"`{name}` is later than the year 9999")
-
-
-def _matches(sent: str, expected: str) -> bool:
-    wanted = expected.encode()
-    # Both comparisons always run, so the time taken says nothing about which form matched.
-    raw = hmac.compare_digest(sent.encode(), wanted)
-    escaped = hmac.compare_digest(unquote(sent).encode(), wanted)
-    return raw or escaped
-
-
-def _true(value: Any) -> bool:
-    return value is True or (isinstance(value, str) and value.lower() == "true")
-
-
-def _recordings(request: dict[str, Any]) -> list[str]:
-    """The file names a request plays (api-notes 16)."""
-    names = []
-    if "sound" in request and not _true(request.get("tts", "true")):
-        names.append(str(request["sound"]))
-    for step in (request.get("ivr") or {}).get("steps") or []:
-        if not isinstance(step, dict):
-            continue
-        if _true(step.get("prompt_is_file")) and isinstance(step.get("prompt"), str):
-            names.append(step["prompt"])
-        if _true(step.get("dtmf_invalid_text_is_file")) and step.get("dtmf_ivr_invalid_text"):
-            names.append(str(step["dtmf_ivr_invalid_text"]))
-        for handler in step.get("actions") or []:
-            for action in (handler.get("actions") or []) if isinstance(handler, dict) else []:
-                if not isinstance(action, dict):
-                    continue
-                params = mapping(action.get("params"))
-                if action.get("action") == "play" and _true(params.get("is_recording")):
-                    names.append(str(params.get("text", "")))
-    return names
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -347,7 +276,7 @@ def create_app(settings: Settings) -> Starlette:
         unique_id = request.path_params["unique_id"]
         campaign = emulator.known(unique_id)
         data = campaign["request"]
-        queued = _true(data.get("numbers_from_queue")) or _true(data.get("from_campaign"))
+        queued = true(data.get("numbers_from_queue")) or true(data.get("from_campaign"))
         if queued and not emulator.store.numbers(unique_id):
             raise Refused(400, f"campaign {unique_id} takes its numbers from a phone list, and none was uploaded")
         now = time.time()
