@@ -79,7 +79,6 @@ def test_an_authorization_header_that_is_not_ascii_gets_401(service):
     [
         _raw("max_retries", NINES),
         _with(max_retries=NINES),
-        _with().replace('"key": "1"', f'"key": {{"min": "0", "max": "{NINES}"}}'),
         _with().replace('"key": "1"', '"key": {"min": "\\u00b2", "max": "9"}'),
         _with().replace('"key": "1"', '"key": "\\u00b2"'),
         _with(gender="\ud800"),

@@ -173,10 +173,10 @@ def test_every_example_deploys_starts_and_has_call_records(emulator, example, tm
     assert all(set(r) == set(COLUMNS) for r in found)
 
 
-def test_age_gate_records_follow_the_callees(emulator, tmp_path):
+def test_age_gate_records_follow_the_callees(emulator, tmp_path, unique_id="age-gate-records"):
     flow = tmp_path / "age_gate.ivr"
     flow.write_text(
-        (EXAMPLES / "age_gate.ivr").read_text(encoding="utf-8").replace('"age-gate-2026-11"', '"age-gate-records"'),
+        (EXAMPLES / "age_gate.ivr").read_text(encoding="utf-8").replace('"age-gate-2026-11"', f'"{unique_id}"'),
         encoding="utf-8",
     )
     (tmp_path / "phones.csv").write_text(PHONES, encoding="utf-8")
@@ -186,7 +186,7 @@ def test_age_gate_records_follow_the_callees(emulator, tmp_path):
         ).returncode
         == 0
     )
-    by_number = {r["phone_number"]: r for r in records(emulator, "age-gate-records", 3)}
+    by_number = {r["phone_number"]: r for r in records(emulator, unique_id, 3)}
     busy = by_number["972521111111"]
     assert (busy["answer_time"], busy["billsec"], busy["hangup_cause"]) == (None, 0, "USER_BUSY")
     adult = by_number["972522222222"]
@@ -200,25 +200,25 @@ def test_age_gate_records_follow_the_callees(emulator, tmp_path):
 
 
 def test_cdr_formats(emulator, tmp_path):
-    test_age_gate_records_follow_the_callees(emulator, tmp_path)
-    raw = ivrc_cli("cdr", "age-gate-records", "--format", "csv", url=emulator.url).stdout
+    test_age_gate_records_follow_the_callees(emulator, tmp_path, "age-gate-cdr")
+    raw = ivrc_cli("cdr", "age-gate-cdr", "--format", "csv", url=emulator.url).stdout
     lines = raw.split("\r\n")
     assert lines[0] == ",".join(COLUMNS)
     assert all(line.startswith('"') and line.endswith('"') for line in lines[1:-1])
     assert lines[-1] == ""
     assert len(parse_cdr(raw)) == 3
-    table = ivrc_cli("cdr", "age-gate-records", url=emulator.url).stdout.splitlines()
+    table = ivrc_cli("cdr", "age-gate-cdr", url=emulator.url).stdout.splitlines()
     assert table[0].split() == ["number", "answered", "duration", "billed", "hangup", "cause", "marks", "keys"]
     assert any("custom:offer-heard" in line and "972522222222" in line for line in table)
     assert any("busy" in line and "972521111111" in line for line in table)
     assert any("ask_age:35 offer:1" in line for line in table)
-    summary = ivrc_cli("cdr", "age-gate-records", "--summary", url=emulator.url).stdout
+    summary = ivrc_cli("cdr", "age-gate-cdr", "--summary", url=emulator.url).stdout
     assert "calls: 3, answered: 2 (67%)" in summary
     assert "USER_BUSY (busy): 1" in summary
     assert "ask_age: 35: 1, 70: 1" in summary
     assert "marks:\n  custom:offer-heard: 1\n" in summary
     one = json.loads(
-        ivrc_cli("cdr", "age-gate-records", "--number", "972522222222", "--format", "json", url=emulator.url).stdout
+        ivrc_cli("cdr", "age-gate-cdr", "--number", "972522222222", "--format", "json", url=emulator.url).stdout
     )
     assert [r["phone_number"] for r in one] == ["972522222222"]
 
@@ -292,14 +292,14 @@ def test_bad_requests_get_a_4xx_with_a_json_error_never_a_500(emulator):
             "a schedule in the past",
             "/v2/calls/dialer",
             {"json": good | {"unique_id": "past", "schedule_type": "timestamp", "schedule": 1000}},
-            400,
+            422,
             "not in the future",
         ),
         (
             "a recording never uploaded",
             "/v2/calls/simple_dialer",
             {"json": {"leg_a": "+972546000000", "tts": "false", "sound": "ghost.wav", "from_campaign": "false"}},
-            400,
+            422,
             "ghost.wav was not uploaded",
         ),
         (
@@ -347,7 +347,7 @@ def test_bad_requests_get_a_4xx_with_a_json_error_never_a_500(emulator):
             "larger than",
         ),
         ("not multipart", "/v2/calls/upload", {"content": b"hello"}, 400, "multipart"),
-        ("start without numbers", "/v2/calls/start_campaign/bad-requests", {}, 400, "none was uploaded"),
+        ("start without numbers", "/v2/calls/start_campaign/bad-requests", {}, 409, "none was uploaded"),
         ("no such endpoint", "/v2/calls/nothing", {}, 404, "no such endpoint"),
     ]
     for name, path, kwargs, status, words in cases:

@@ -213,7 +213,8 @@ def _explain(path: JsonPath, want: Any, got: Any, plain: from_json.Plain) -> Dia
     if field == "count_steps":
         stated = "is not given" if want is _MISSING else f"is {_shown(want)}"
         return not_expressible.diagnose(
-            f"`{where}` {stated} but there are {got} steps; .ivr counts the steps itself",
+            f"`{where}` {stated} but there {'is 1 step' if got == 1 else f'are {got} steps'}; .ivr counts the steps "
+            "itself",
             span,
             f"set count_steps to {got}",
         )

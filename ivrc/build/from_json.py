@@ -244,15 +244,19 @@ def _plain(value: JValue, path: JsonPath, out: Plain, name: str | None = None) -
         return _number(raw)
     if isinstance(raw, float):
         return raw  # beyond what a Decimal holds: inf or 0.0
-    if isinstance(raw, str) and name in INTEGERS | NUMBERS:
-        try:
-            number = Decimal(raw.strip())
-        except ArithmeticError:
-            return raw
-        if not number.is_finite() or number.adjusted() > MAX_EXPONENT:
-            return raw  # "NaN", "Infinity", "1e5000": a text the schema refuses as it is
-        return _number(number) if name in NUMBERS or number == number.to_integral_value() else raw
+    # Digits (with a fraction, for a wait) are the number they spell; any other text ("-5",
+    # " 15", "1e3", "NaN") stays text, which the schema refuses as it is.
+    if (
+        isinstance(raw, str)
+        and name in INTEGERS | NUMBERS
+        and (_DECIMAL if name in NUMBERS else _DIGITS).fullmatch(raw)
+    ):
+        return _number(Decimal(raw))
     return raw
+
+
+_DIGITS = re.compile(r"[0-9]+")
+_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 # A JSON number beyond 10^15 is beyond every bound of the API: it is read as a float (inf for a

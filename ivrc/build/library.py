@@ -153,7 +153,7 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
     if found:
         flow, plain, found = findings(exact=True)
     if _unreadable_steps(found):
-        # A step that is not an object is the schema's finding; the flow read without it is not
+        # A step that cannot be read is the schema's finding; the flow read without it is not
         # a flow without steps, nor one with fewer steps than `count_steps` says.
         found = [d for d in found if d.rule not in ("missing-step", "count-steps-mismatch")]
     located = tuple(checks.configure([replace(d, path=path) for d in found], config))
@@ -162,7 +162,8 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
     return Result(path, flow, located, request)
 
 
-_STEP_NOT_OBJECT = re.compile(r"^`ivr/steps/\d+` must be an object")
+# A step that is not an object, or has no `step_id`: the flow is read without it.
+_STEP_NOT_OBJECT = re.compile(r"^`ivr/steps/\d+` (must be an object|has no `step_id`)")
 
 
 def _unreadable_steps(found: list[Diagnostic]) -> bool:

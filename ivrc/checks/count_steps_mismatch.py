@@ -44,7 +44,7 @@ def check(model: Model) -> Iterator[Diagnostic]:
         yield Diagnostic(
             NAME,
             SEVERITY,
-            f"count_steps is {count} but there are {actual} steps; {effect}",
+            f"count_steps is {count} but there {'is 1 step' if actual == 1 else f'are {actual} steps'}; {effect}",
             declared.value.span,
             f"set count_steps to {actual}",
         )

@@ -44,6 +44,13 @@ def emulator_command(
             help="Call a campaign scheduled for later as soon as it is started (its records keep the scheduled times).",
         ),
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Refuse every request `ivrc lint` finds an error in, not only what the service itself refuses.",
+        ),
+    ] = False,
     header_timeout: Annotated[
         float,
         typer.Option(
@@ -94,6 +101,7 @@ def emulator_command(
         set(allow_callbacks_to or ()),
         no_wait=no_wait,
         header_seconds=header_timeout,
+        strict=strict,
     )
     typer.echo(f"ivrc emulator on http://{host}:{port} (state in {folder})", err=True)
     try:

@@ -206,3 +206,12 @@ def possible_e164(text: str) -> str | None:
             return None
         return digits if len(digits) - size in metadata.general_desc.possible_length else None
     return None
+
+
+def region_of(digits: str) -> str | None:
+    """The main region of an E.164 number's country code (`1…`: US), or None."""
+    for size in (1, 2, 3):
+        regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:size] or 0))
+        if regions:
+            return str(regions[0])
+    return None

@@ -23,13 +23,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ivrc.language import phone
-from ivrc.language.config import Config
 from ivrc.running.records import write_cdr
 from ivrc.service.emulator import calls
+from ivrc.service.emulator.checking import check
 from ivrc.service.emulator.openapi import openapi
-from ivrc.service.emulator.phones import MB, Refused, phone_lines, unpack
-from ivrc.service.emulator.reading import acceptable, matches, recordings, true
-from ivrc.service.emulator.store import Store
+from ivrc.service.emulator.phones import MB, Refused, clean, list_format, phone_lines, unpack
+from ivrc.service.emulator.reading import acceptable, matches, recording, true
+from ivrc.service.emulator.store import Empty, Store
 
 log = logging.getLogger("ivrc.service.emulator")
 
@@ -47,6 +47,7 @@ class Settings:
     tick: float = 0.2  # how often due campaigns are looked for
     no_wait: bool = False  # call a scheduled campaign at once; its records keep the scheduled times
     header_seconds: float = 10.0  # a request's headers must arrive within this; then the connection is closed
+    strict: bool = False  # refuse every error `ivrc lint` reports, not only what the service refuses
 
 
 class _Json(JSONResponse):
@@ -63,7 +64,7 @@ class _Json(JSONResponse):
 def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     if status == 401:
         headers = {**(headers or {}), "WWW-Authenticate": 'Basic realm="Paycall Dynamic Dialer"'}
-    return _Json({"error": message, **extra}, status_code=status, headers=headers)
+    return _Json({"error": clean(message, 2000), **extra}, status_code=status, headers=headers)
 
 
 class Emulator:
@@ -162,32 +163,8 @@ class Emulator:
             raise Refused(400, f"the multipart form cannot be read: {getattr(error, 'detail', error)}") from None
 
     def validate(self, text: str, kind: str) -> dict[str, Any]:
-        """The same reading, schema and checks as `ivrc lint`; errors refuse the request."""
-        from ivrc.build.library import analyze
-
-        result = analyze(
-            text,
-            path="request.json",
-            config=Config(region=self.settings.region, prefix_lengths=False),
-            emit_request=True,
-        )
-        flow = result.flow
-        errors = [d for d in result.diagnostics if d.severity.value == "error"]
-        if flow is not None and flow.requests and flow.requests[0].kind != kind:
-            raise Refused(
-                400, f"this is a {flow.requests[0].kind} request; send it to /v2/calls/{flow.requests[0].kind}"
-            )
-        if errors:
-            listed = [{"rule": d.rule, "line": d.line, "column": d.column, "message": d.message} for d in errors]
-            first = errors[0]
-            raise Refused(400, f"{first.message} (line {first.line}, column {first.column})", errors=listed)
-        assert result.request is not None  # error-free, so it was read
-        data: dict[str, Any] = result.request
-        uploaded = self.store.recordings()
-        missing = sorted(name for name in recordings(data) if name not in uploaded)
-        if missing:
-            raise Refused(400, f"recording {missing[0]} was not uploaded; upload it with /v2/calls/upload first")
-        return data
+        """What the service refuses, or with --strict every error of `ivrc lint`; see checking.py."""
+        return check(text, kind, self.settings.region, self.settings.strict, self.store.recordings())
 
     async def create(self, request: Request, kind: str) -> JSONResponse:
         raw = await self.body(request)
@@ -236,10 +213,13 @@ def create_app(settings: Settings) -> Starlette:
 
     async def upload(request: Request) -> Response:
         form = await emulator.form(request)
-        files = [item for key, item in form.multi_items() if key == "recs[]" and hasattr(item, "read")]
-        if not files:
+        parts = [item for key, item in form.multi_items() if key == "recs[]"]
+        if not parts:
             raise Refused(400, 'no files: send each recording in a field named recs[] (curl -F "recs[]=@hello.wav")')
-        stored = [(Path(f.filename or "recording").name, await f.read()) for f in files]
+        stored = [await recording(part) for part in parts]
+        for name, data in stored:
+            if not (data[:4] == b"RIFF" and data[8:12] == b"WAVE"):
+                raise Refused(415, f"{clean(name)} is not a WAV file: recordings are uploaded as WAV (RIFF/WAVE)")
         emulator.store.put_recordings(stored, time.time())
         return JSONResponse({"status": "uploaded", "files": [name for name, _ in stored]})
 
@@ -258,19 +238,26 @@ def create_app(settings: Settings) -> Starlette:
         upload_file = form.get("numbers")
         if upload_file is None or not hasattr(upload_file, "read"):
             raise Refused(400, 'no file: send the phone list in a field named numbers (curl -F "numbers=@list.csv")')
-        unpacked = unpack(upload_file.filename or "", await upload_file.read(), emulator.settings.max_unpacked)
+        kind = list_format(upload_file.filename or "", upload_file.content_type or "")
+        unpacked = unpack(kind, await upload_file.read(), emulator.settings.max_unpacked)
         try:
             text = unpacked.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise Refused(400, "the phone list is not UTF-8 text") from None
         # Read, checked and stored as a stream, off the event loop: a million lines neither
         # fill the memory nor keep the other clients waiting.
-        count = await run_in_threadpool(
-            emulator.store.put_numbers, unique_id, phone_lines(text, emulator.settings.region)
-        )
-        if not count:
-            raise Refused(400, "the phone list has no numbers")
-        return JSONResponse({"status": "uploaded", "unique_id": unique_id, "numbers": count})
+        try:
+            stored = await run_in_threadpool(
+                emulator.store.put_numbers, unique_id, phone_lines(text, emulator.settings.region)
+            )
+        except Empty:
+            raise Refused(400, "the phone list has no numbers") from None
+        if stored is None:
+            raise Refused(409, f"campaign {unique_id} has started: its phone list can no longer change")
+        count, replaced = stored
+        # A list sent again before the start replaces the one before (a retried upload must
+        # never call anyone twice), and the answer says so.
+        return JSONResponse({"status": "uploaded", "unique_id": unique_id, "numbers": count, "replaced": replaced})
 
     async def start_campaign(request: Request) -> Response:
         unique_id = request.path_params["unique_id"]
@@ -278,11 +265,12 @@ def create_app(settings: Settings) -> Starlette:
         data = campaign["request"]
         queued = true(data.get("numbers_from_queue")) or true(data.get("from_campaign"))
         if queued and not emulator.store.numbers(unique_id):
-            raise Refused(400, f"campaign {unique_id} takes its numbers from a phone list, and none was uploaded")
+            raise Refused(409, f"campaign {unique_id} takes its numbers from a phone list, and none was uploaded")
         now = time.time()
         if campaign["kind"] == "dialer":
             schedule = float(data.get("schedule") or 0)
-            due = schedule if data.get("schedule_type") == "timestamp" else now + schedule
+            # api-notes 12: seconds from the moment the request arrived, not from the start.
+            due = schedule if data.get("schedule_type") == "timestamp" else campaign["created"] + schedule
         else:
             dial_at = float(data.get("dial_at") or 0)
             due = dial_at if dial_at > 0 else now

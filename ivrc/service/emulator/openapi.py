@@ -1,4 +1,5 @@
-"""The emulator's OpenAPI 3.1 document, served at /openapi.json; request bodies use ivrc's schemas."""
+"""The emulator's OpenAPI 3.1 document, served at /openapi.json; request bodies are ivrc's schemas
+widened to what the service reads (wire.py)."""
 
 from __future__ import annotations
 
@@ -52,14 +53,20 @@ def _operation(
 
 _CREATE = [
     ("409", "a campaign with this unique_id exists with other settings"),
+    ("422", "valid as described, but a time in it is already past or a recording it plays was not uploaded"),
     ("413", "larger than the emulator takes (20 MB)"),
 ]
 
 
-def _multipart(field: str, many: bool) -> dict[str, Any]:
-    item = {"type": "string", "contentMediaType": "application/octet-stream"}
+def _multipart(field: str, many: bool, types: Sequence[str]) -> dict[str, Any]:
+    item = {"type": "string", "format": "binary", "contentMediaType": types[0]}
     schema = {"type": "array", "items": item, "minItems": 1} if many else item
-    return {"multipart/form-data": {"schema": {"type": "object", "properties": {field: schema}, "required": [field]}}}
+    return {
+        "multipart/form-data": {
+            "schema": {"type": "object", "properties": {field: schema}, "required": [field]},
+            "encoding": {field: {"contentType": ", ".join(types)}},
+        }
+    }
 
 
 def _components(name: str, document: dict[str, Any]) -> dict[str, Any]:
@@ -85,6 +92,7 @@ def _components(name: str, document: dict[str, Any]) -> dict[str, Any]:
 
 def openapi() -> dict[str, Any]:
     from ivrc.build.schema import schema
+    from ivrc.service.emulator.wire import wire_schema
 
     return {
         "openapi": "3.1.0",
@@ -94,8 +102,11 @@ def openapi() -> dict[str, Any]:
             "/v2/calls/upload": {
                 "post": _operation(
                     "Upload recordings, each in a field named recs[]",
-                    _multipart("recs[]", True),
-                    also=[("413", "larger than the emulator takes (20 MB)")],
+                    _multipart("recs[]", True, ["audio/wav"]),
+                    also=[
+                        ("413", "larger than the emulator takes (20 MB)"),
+                        ("415", "a recording that is not a WAV file"),
+                    ],
                 )
             },
             "/v2/calls/dialer": {
@@ -114,17 +125,22 @@ def openapi() -> dict[str, Any]:
             },
             "/v2/calls/upload_phones/{unique_id}": {
                 "post": _operation(
-                    "Upload the phone list (.csv, .txt, .zip or .gz) in a field named numbers",
-                    _multipart("numbers", False),
+                    "Upload the phone list in a field named numbers, with its MIME type (api-notes 17)",
+                    _multipart("numbers", False, ["text/csv", "text/plain", "application/zip", "application/gzip"]),
                     parameters=["unique_id"],
                     also=[
                         ("413", "larger than the emulator takes, packed or unpacked (a zip or gzip bomb)"),
-                        ("415", "not a .csv, .txt, .zip or .gz file"),
+                        ("409", "the campaign has started: its list can no longer change"),
+                        ("415", "not text/csv, text/plain, application/zip or application/gzip, or a tarball"),
                     ],
                 )
             },
             "/v2/calls/start_campaign/{unique_id}": {
-                "post": _operation("Start the campaign", parameters=["unique_id"])
+                "post": _operation(
+                    "Start the campaign",
+                    parameters=["unique_id"],
+                    also=[("409", "its numbers come from a phone list, and none was uploaded")],
+                )
             },
             "/v2/calls/cdr_by_campaign/{unique_id}": {
                 "get": _operation("Call records of a campaign, as CSV", csv=True, parameters=["unique_id"])
@@ -138,8 +154,8 @@ def openapi() -> dict[str, Any]:
         "components": {
             "securitySchemes": {"basic": {"type": "http", "scheme": "basic"}},
             "schemas": {
-                **_components("Dialer", schema("dialer")),
-                **_components("SimpleDialer", schema("simple_dialer")),
+                **_components("Dialer", wire_schema("dialer", schema("dialer"))),
+                **_components("SimpleDialer", wire_schema("simple_dialer", schema("simple_dialer"))),
                 "Status": {
                     "type": "object",
                     "properties": {"status": {"type": "string"}, "unique_id": {"type": "string"}},

@@ -4,47 +4,50 @@ compared in constant time as clients escape them (api-notes 22)."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import re
+from pathlib import PurePosixPath
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from ivrc.running.simulate import mapping
 from ivrc.service.emulator.phones import Refused
-
-_UNIQUE_ID = re.compile(r"[^/\\\x00-\x1f\x7f]{1,200}")
-LATEST_TIME = 253402300799  # 9999-12-31T23:59:59Z: no later time can be written as a date
+from ivrc.service.emulator.wire import LATEST_TIME, RETURN_ADDRESS, UNIQUE_ID
 
 
 def acceptable(data: dict[str, Any], unique_id: str) -> None:
     """What the checks of `ivrc lint` leave to the service: texts that can be stored, a
     unique_id that a path can hold, a return address that can be called, times that exist."""
-    try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        raise Refused(
-            400, "a text of the request holds a lone surrogate (such as \\ud800); texts must be valid Unicode"
-        ) from None
-    if not _UNIQUE_ID.fullmatch(unique_id):
+    storable(data)
+    if not re.fullmatch(UNIQUE_ID, unique_id):
         raise Refused(
             400,
             "the unique_id must be 1 to 200 characters, with no `/`, `\\` or control characters: it goes in the paths "
             "of the other calls",
         )
     address = data.get("return_address")
-    if isinstance(address, str) and address:
-        try:
-            parts = urlsplit(address)
-            parts.port  # noqa: B018 - raises for a port that is not a number
-        except ValueError:
-            raise Refused(400, "the return_address is not a URL that can be called") from None
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise Refused(400, "the return_address must be an http(s) URL")
+    if isinstance(address, str) and address and not re.fullmatch(RETURN_ADDRESS, address):
+        raise Refused(
+            400,
+            "the return_address must be an http(s) URL with a host, a port up to 65535 if any, and no space or "
+            "control character",
+        )
     for name in ("schedule", "dial_at"):
         value = data.get(name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value > LATEST_TIME:
             raise Refused(400, f"`{name}` is later than the year 9999")
+
+
+def storable(data: Any) -> None:
+    """Texts that are Unicode: a lone surrogate (`\\ud800`) can be neither stored nor checked."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Refused(
+            400, "a text of the request holds a lone surrogate (such as \\ud800); texts must be valid Unicode"
+        ) from None
 
 
 def matches(sent: str, expected: str) -> bool:
@@ -79,3 +82,29 @@ def recordings(request: dict[str, Any]) -> list[str]:
                 if action.get("action") == "play" and true(params.get("is_recording")):
                     names.append(str(params.get("text", "")))
     return names
+
+
+async def recording(part: Any) -> tuple[str, bytes]:
+    """A `recs[]` part as (file name, bytes). A part sent without a file name (a form field, not
+    a file) is kept under a name made from its content, which the answer lists."""
+    if hasattr(part, "read"):
+        data: bytes = await part.read()
+        if part.filename:
+            return PurePosixPath(part.filename.replace("\\", "/")).name or "recording", data
+    else:
+        data = _field_bytes(part)
+    return f"recording-{hashlib.sha256(data).hexdigest()[:12]}.wav", data
+
+
+def _field_bytes(value: str) -> bytes:
+    """The bytes of a form field, as Starlette decoded them: as UTF-8, or as Latin-1 where they
+    are not UTF-8. Latin-1 gives each byte back; text that is UTF-8 is encoded so again."""
+    try:
+        raw = value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw  # not UTF-8: it was read as Latin-1
+    return value.encode("utf-8")

@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS cdr (
 """
 
 
+class Empty(Exception):
+    """A list without numbers: nothing is stored, the earlier list stays."""
+
+
 class Store:
     """One SQLite file; a lock keeps the server's threads from writing at once."""
 
@@ -129,8 +133,10 @@ class Store:
         with self._lock:
             return {r[0] for r in self._db.execute("SELECT name FROM recordings").fetchall()}
 
-    def put_numbers(self, unique_id: str, numbers: Iterable[tuple[str, str, str]]) -> int:
-        """Replace a campaign's list, read as a stream; a failure part way (a bad line) stores nothing."""
+    def put_numbers(self, unique_id: str, numbers: Iterable[tuple[str, str, str]]) -> tuple[int, int] | None:
+        """Replace a campaign's list, read as a stream, while it has not started: (numbers now,
+        numbers replaced), or None when it has started. A failure part way (a bad line) stores
+        nothing, and the check of the start is in the same transaction as the write."""
         count = 0
 
         def rows() -> Iterator[tuple[str, int, str, str, str]]:
@@ -139,9 +145,14 @@ class Store:
                 yield unique_id, count - 1, number, cli, dtmf
 
         with self.transaction() as db:
-            db.execute("DELETE FROM numbers WHERE unique_id = ?", (unique_id,))
+            started = db.execute("SELECT started FROM campaigns WHERE unique_id = ?", (unique_id,)).fetchone()
+            if started is not None and started[0] is not None:
+                return None
+            replaced = db.execute("DELETE FROM numbers WHERE unique_id = ?", (unique_id,)).rowcount
             db.executemany("INSERT INTO numbers VALUES (?, ?, ?, ?, ?)", rows())
-        return count
+            if not count:
+                raise Empty
+        return count, replaced
 
     def numbers(self, unique_id: str) -> list[tuple[str, str, str]]:
         with self._lock:
