@@ -32,6 +32,7 @@ from ivrc.service.emulator.reading import acceptable, matches, recording, true
 from ivrc.service.emulator.store import Empty, Store
 
 log = logging.getLogger("ivrc.service.emulator")
+MAX_ATTEMPTS = 1500  # a report that fails is tried for about a day (every 60 s after the first minutes)
 
 
 @dataclass
@@ -73,15 +74,36 @@ class Emulator:
         self.store = Store(settings.data)
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._work, name="ivrc-emulator-calls", daemon=True)
+        self._sender = threading.Thread(target=self._send, name="ivrc-emulator-reports", daemon=True)
 
     # ---- the call loop: due campaigns are called in simulated time
     def start_worker(self) -> None:
         self._worker.start()
+        self._sender.start()
 
     def stop_worker(self) -> None:
         self._stop.set()
-        if self._worker.is_alive():
-            self._worker.join(timeout=5)
+        for thread in (self._worker, self._sender):
+            if thread.is_alive():
+                thread.join(timeout=5)
+
+    def _send(self) -> None:
+        """The outbox: reports kept in the database until their return_address took them, sent
+        again after a restart; a failure waits 1, 2, 4 … 60 seconds, for a day at most."""
+        import httpx
+
+        with httpx.Client(timeout=5.0, trust_env=False) as client:
+            while not self._stop.wait(self.settings.tick):
+                for report_id, key, address, report, attempts in self.store.due_reports(time.time()):
+                    if self._stop.is_set():
+                        return
+                    if calls.deliver(client, address, report, key):
+                        self.store.sent(report_id)
+                    elif attempts >= MAX_ATTEMPTS:
+                        log.warning("report %s was not taken after %d tries; it is dropped", key, attempts + 1)
+                        self.store.sent(report_id)
+                    else:
+                        self.store.later(report_id, attempts + 1, time.time() + min(60, 2**attempts))
 
     def _work(self) -> None:
         while not self._stop.wait(self.settings.tick):
@@ -105,10 +127,13 @@ class Emulator:
                 log.exception("campaign %s cannot be called; it is marked failed", unique_id)
                 self.store.fail(unique_id)
                 continue
-            self.store.finish(unique_id, [(number, row) for number, row, _ in placed])
-            address = campaign["request"].get("return_address", "")
-            for _, _, report in placed:
-                calls.report_back(address, report, self.settings.allow_callbacks_to)
+            address = str(campaign["request"].get("return_address") or "")
+            reported = address and calls.callback_allowed(address, self.settings.allow_callbacks_to)
+            self.store.finish(
+                unique_id,
+                [(number, row) for number, row, _ in placed],
+                [(address, report) for _, _, report in placed] if reported else [],
+            )
 
     def _numbers(self, campaign: dict[str, Any]) -> list[tuple[str, str, str]]:
         request = campaign["request"]

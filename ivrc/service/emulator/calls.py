@@ -138,13 +138,15 @@ def callback_allowed(address: str, allowed_hosts: set[str]) -> bool:
         return False
 
 
-def report_back(address: str, report: dict[str, Any], allowed_hosts: set[str]) -> None:
-    """POST one call's report to the campaign's return_address; a failure is logged, not raised."""
-    if not address or not callback_allowed(address, allowed_hosts):
-        return
+def deliver(client: Any, address: str, report: dict[str, Any], key: str) -> bool:
+    """POST one call's report to its return_address: True when it was taken (any answer but a
+    5xx, which a retry may cure), False to try again later. `X-Ivrc-Report` names the report
+    (campaign/position), so a receiver can tell a report sent again after a restart."""
     import httpx
 
     try:
-        httpx.post(address, json=report, timeout=2.0, trust_env=False)
-    except httpx.HTTPError as error:
-        log.warning("report to %s failed: %s", address, error)
+        answer = client.post(address, json=report, headers={"X-Ivrc-Report": key})
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
+        log.warning("report %s to its return_address failed: %s; it will be sent again", key, type(error).__name__)
+        return False
+    return bool(answer.status_code < 500)

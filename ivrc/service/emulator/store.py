@@ -25,6 +25,10 @@ CREATE TABLE IF NOT EXISTS numbers (
     unique_id TEXT NOT NULL, position INTEGER NOT NULL, number TEXT NOT NULL, cli TEXT NOT NULL, dtmf TEXT NOT NULL,
     PRIMARY KEY (unique_id, position)
 );
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, address TEXT NOT NULL, report TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, next_try REAL NOT NULL DEFAULT 0
+);
 CREATE TABLE IF NOT EXISTS cdr (
     unique_id TEXT NOT NULL, position INTEGER NOT NULL, phone_number TEXT NOT NULL, row TEXT NOT NULL,
     PRIMARY KEY (unique_id, position)
@@ -98,14 +102,40 @@ class Store:
             ).fetchall()
         return [r[0] for r in rows]
 
-    def finish(self, unique_id: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
+    def finish(
+        self, unique_id: str, rows: list[tuple[str, dict[str, Any]]], reports: list[tuple[str, dict[str, Any]]]
+    ) -> None:
+        """A campaign's call records, and the reports still to be sent to its return_address,
+        in one transaction: a report is never lost while its record is kept (nor sent twice
+        by design; at least once, if the emulator stops between sending and crossing it off)."""
         with self.transaction() as db:
             db.execute("DELETE FROM cdr WHERE unique_id = ?", (unique_id,))
             db.executemany(
                 "INSERT INTO cdr (unique_id, position, phone_number, row) VALUES (?, ?, ?, ?)",
                 [(unique_id, i, phone, json.dumps(row)) for i, (phone, row) in enumerate(rows)],
             )
+            db.executemany(
+                "INSERT INTO outbox (key, address, report) VALUES (?, ?, ?)",
+                [(f"{unique_id}/{i}", address, json.dumps(report)) for i, (address, report) in enumerate(reports)],
+            )
             db.execute("UPDATE campaigns SET done = 1 WHERE unique_id = ?", (unique_id,))
+
+    def due_reports(self, now: float, limit: int = 100) -> list[tuple[int, str, str, dict[str, Any], int]]:
+        """(id, key, address, report, attempts) of the reports whose time to be sent has come."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, key, address, report, attempts FROM outbox WHERE next_try <= ? ORDER BY id LIMIT ?",
+                (now, limit),
+            ).fetchall()
+        return [(i, key, address, json.loads(report), attempts) for i, key, address, report, attempts in rows]
+
+    def sent(self, report_id: int) -> None:
+        with self.transaction() as db:
+            db.execute("DELETE FROM outbox WHERE id = ?", (report_id,))
+
+    def later(self, report_id: int, attempts: int, next_try: float) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET attempts = ?, next_try = ? WHERE id = ?", (attempts, next_try, report_id))
 
     def fail(self, unique_id: str) -> None:
         """A campaign whose calls could not be placed: never looked at again (done = 2)."""
