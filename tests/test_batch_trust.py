@@ -49,7 +49,7 @@ def _calls_per_number(emulator: Emulator, prefix: str) -> dict[str, int]:
     with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
         requests = [
             json.loads(r[0])
-            for r in db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", (prefix + "-%",))
+            for r in db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", ("%/" + prefix + "-%",))
         ]
     counts: dict[str, int] = {}
     for request in requests:
@@ -267,7 +267,7 @@ def test_fifty_ctrl_cs_each_stop_within_seconds_and_the_resume_calls_each_once(e
     assert len(calls) == 2000 and set(calls.values()) == {1}, "exactly one campaign per recipient"
     with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
         started = db.execute(
-            "SELECT COUNT(*) FROM campaigns WHERE unique_id LIKE 'ctrl-c-%' AND started IS NOT NULL"
+            "SELECT COUNT(*) FROM campaigns WHERE unique_id LIKE '%/ctrl-c-%' AND started IS NOT NULL"
         ).fetchone()[0]
     assert started == 2000
 

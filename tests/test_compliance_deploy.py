@@ -81,7 +81,7 @@ def _held(i: int) -> bool:
 
 def _campaigns(emulator: Emulator, prefix: str) -> list[dict]:
     with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
-        rows = db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", (prefix + "-%",)).fetchall()
+        rows = db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", ("%/" + prefix + "-%",)).fetchall()
     return [json.loads(r[0]) for r in rows]
 
 
@@ -229,11 +229,12 @@ def test_the_audit_finds_what_records_made_by_the_emulator_hold(callees, tmp_pat
 def _numbers(emulator: Emulator, prefix: str) -> dict[str, list[str]]:
     with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
         rows = db.execute(
-            "SELECT unique_id, number FROM numbers WHERE unique_id LIKE ? ORDER BY unique_id, position", (prefix + "%",)
+            "SELECT unique_id, number FROM numbers WHERE unique_id LIKE ? ORDER BY unique_id, position",
+            ("%/" + prefix + "%",),
         ).fetchall()
     found: dict[str, list[str]] = {}
-    for unique_id, number in rows:
-        found.setdefault(unique_id, []).append(number)
+    for key, number in rows:  # the store's key is `user/unique_id`
+        found.setdefault(key.rpartition("/")[2], []).append(number)
     return found
 
 
@@ -324,7 +325,7 @@ def test_zones_that_share_no_moment_are_split_by_time_zone_on_request(emulator, 
 
 def _campaigns_all(emulator: Emulator, prefix: str = "") -> list[dict]:
     with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
-        rows = db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", (prefix + "%",)).fetchall()
+        rows = db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", ("%/" + prefix + "%",)).fetchall()
     return [json.loads(r[0]) for r in rows]
 
 

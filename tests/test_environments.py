@@ -85,7 +85,7 @@ def _project(tmp_path: Path, emulator: Emulator, name: str) -> Path:
 
 def _campaigns(emulator: Emulator, prefix: str) -> list[dict]:
     with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
-        rows = db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", (prefix + "-%",)).fetchall()
+        rows = db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", ("%/" + prefix + "-%",)).fetchall()
     return [json.loads(r[0]) for r in rows]
 
 

@@ -104,13 +104,15 @@ def _repository(tmp_path: Path, emulator: Emulator) -> Path:
 
 def _campaigns(emulator: Emulator, prefix: str) -> list[dict]:
     with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
-        rows = db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", (prefix + "%",)).fetchall()
+        rows = db.execute("SELECT request FROM campaigns WHERE unique_id LIKE ?", ("%/" + prefix + "%",)).fetchall()
     return [json.loads(r[0]) for r in rows]
 
 
 def _numbers(emulator: Emulator, unique_id: str) -> list[str]:
     with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
-        rows = db.execute("SELECT number FROM numbers WHERE unique_id = ? ORDER BY position", (unique_id,)).fetchall()
+        rows = db.execute(  # the store's key is `user/unique_id`
+            "SELECT number FROM numbers WHERE unique_id LIKE ? ORDER BY position", ("%/" + unique_id,)
+        ).fetchall()
     return [r[0] for r in rows]
 
 

@@ -925,7 +925,9 @@ def _campaigns_like(emulator: Emulator, prefix: str) -> int:
     import sqlite3
 
     with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
-        return int(db.execute("SELECT COUNT(*) FROM campaigns WHERE unique_id LIKE ?", (prefix + "%",)).fetchone()[0])
+        return int(
+            db.execute("SELECT COUNT(*) FROM campaigns WHERE unique_id LIKE ?", ("%/" + prefix + "%",)).fetchone()[0]
+        )
 
 
 def test_a_batch_killed_at_any_moment_is_finished_by_the_same_command(emulator, tmp_path):
@@ -1030,7 +1032,10 @@ def test_a_recipient_added_or_moved_anywhere_in_the_file_is_known_by_who_they_ar
     import sqlite3
 
     with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
-        ids = [row[0] for row in db.execute("SELECT unique_id FROM campaigns WHERE unique_id LIKE 'moved-rows-%'")]
+        ids = [
+            row[0].rpartition("/")[2]
+            for row in db.execute("SELECT unique_id FROM campaigns WHERE unique_id LIKE '%/moved-rows-%'")
+        ]
     stored = b"".join(p.read_bytes() for p in (tmp_path / ".ivrc" / "deploys").iterdir())
     assert len(ids) == 3 and not [i for i in ids if i.encode() in stored or i.rsplit("-", 1)[1].encode() in stored]
     assert (Path(os.environ["XDG_STATE_HOME"]) / "ivrc" / "journal.key").is_file()
@@ -1145,9 +1150,9 @@ def test_the_emulator_takes_a_batch_at_concurrency_16(emulator, tmp_path):
     while True:
         with sqlite3.connect(emulator.data / "emulator.sqlite3") as db:
             waiting = db.execute(
-                "SELECT COUNT(*) FROM campaigns WHERE unique_id LIKE 'sixteen-%' AND done = 0"
+                "SELECT COUNT(*) FROM campaigns WHERE unique_id LIKE '%/sixteen-%' AND done = 0"
             ).fetchone()[0]
-            recorded = db.execute("SELECT COUNT(*) FROM cdr WHERE unique_id LIKE 'sixteen-%'").fetchone()[0]
+            recorded = db.execute("SELECT COUNT(*) FROM cdr WHERE unique_id LIKE '%/sixteen-%'").fetchone()[0]
         if not waiting or time.monotonic() > deadline:
             break
         time.sleep(0.2)

@@ -23,6 +23,14 @@ def emulator_command(
     ] = 8080,
     user: UserOption = None,
     password: PasswordOption = None,
+    users_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--users",
+            metavar="FILE",
+            help="More users, one `name:password` a line; each sees only their own campaigns and recordings.",
+        ),
+    ] = None,
     data: Annotated[
         Path | None, typer.Option("--data", metavar="DIR", help="Keep state here (default: a new temporary folder).")
     ] = None,
@@ -70,8 +78,14 @@ def emulator_command(
         _fail("the emulator needs its extra dependencies: pip install 'ivrc[emulator]'")
     user = user or os.environ.get("IVRC_USERNAME")
     password = password or os.environ.get("IVRC_PASSWORD")
-    if not user or not password:
-        _fail("give the emulator's credentials with --user and --password (or IVRC_USERNAME and IVRC_PASSWORD)")
+    users = _users(users_file) if users_file is not None else {}
+    if user and password:
+        users = {user: password, **users}
+    elif user or password or not users:
+        _fail(
+            "give the emulator's credentials with --user and --password (or IVRC_USERNAME and IVRC_PASSWORD), "
+            "or --users FILE"
+        )
     script = None
     if callee_script is not None:
         try:
@@ -93,8 +107,7 @@ def emulator_command(
         _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
     folder = data or Path(tempfile.mkdtemp(prefix="ivrc-emulator-"))
     settings = Settings(
-        user,
-        password,
+        users,
         folder,
         _region(region) or "IL",
         script,
@@ -108,3 +121,24 @@ def emulator_command(
         serve(settings, host, port)
     except OSError as error:
         _fail(f"cannot listen on {host}:{port}: {error.strerror or error}")
+
+
+def _users(path: Path) -> dict[str, str]:
+    """`name:password` a line (the password may hold `:`); blank lines and `#` comments skipped."""
+    try:
+        text = _read(path)
+    except UsageError as error:
+        _fail(f"--users {error}")
+    users: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, colon, secret = line.partition(":")
+        if not colon or not name or not secret:
+            _fail(f"{path}:{number}:1: a user is written `name:password`")
+        if name in users:
+            _fail(f"{path}:{number}:1: user `{name}` is listed twice")
+        users[name] = secret
+    if not users:
+        _fail(f"{path}: no users in it; write one `name:password` a line")
+    return users

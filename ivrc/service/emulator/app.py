@@ -37,8 +37,7 @@ MAX_ATTEMPTS = 1500  # a report that fails is tried for about a day (every 60 s 
 
 @dataclass
 class Settings:
-    username: str
-    password: str
+    users: dict[str, str]  # user name -> password; each user sees only their own campaigns and recordings
     data: Path
     region: str = "IL"
     callee_script: dict[str, Any] | None = None
@@ -72,6 +71,7 @@ class Emulator:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = Store(settings.data)
+        self.store.adopt(next(iter(settings.users)))
         self._stop = threading.Event()
         self._worker = threading.Thread(target=self._work, name="ivrc-emulator-calls", daemon=True)
         self._sender = threading.Thread(target=self._send, name="ivrc-emulator-reports", daemon=True)
@@ -114,31 +114,36 @@ class Emulator:
 
     def run_due(self) -> None:
         horizon = float("inf") if self.settings.no_wait else time.time()
-        for unique_id in self.store.due_campaigns(horizon):
-            campaign = self.store.campaign(unique_id)
+        for key in self.store.due_campaigns(horizon):
+            campaign = self.store.campaign(key)
             if campaign is None:
                 continue
+            unique_id = str(campaign["request"].get("unique_id") or key.rpartition("/")[2])
             try:
-                numbers = self._numbers(campaign)
+                numbers = self._numbers(key, campaign)
                 placed = calls.place(
-                    campaign, numbers, self.settings.callee_script, campaign["due"], self.settings.region
+                    {**campaign, "unique_id": unique_id},
+                    numbers,
+                    self.settings.callee_script,
+                    campaign["due"],
+                    self.settings.region,
                 )
             except Exception:  # one campaign that cannot be called must never hold up the others
-                log.exception("campaign %s cannot be called; it is marked failed", unique_id)
-                self.store.fail(unique_id)
+                log.exception("a campaign cannot be called; it is marked failed")
+                self.store.fail(key)
                 continue
             address = str(campaign["request"].get("return_address") or "")
             reported = address and calls.callback_allowed(address, self.settings.allow_callbacks_to)
             self.store.finish(
-                unique_id,
+                key,
                 [(number, row) for number, row, _ in placed],
-                [(address, report) for _, _, report in placed] if reported else [],
+                [(f"{unique_id}/{i}", address, report) for i, (_, _, report) in enumerate(placed)] if reported else [],
             )
 
-    def _numbers(self, campaign: dict[str, Any]) -> list[tuple[str, str, str]]:
+    def _numbers(self, key: str, campaign: dict[str, Any]) -> list[tuple[str, str, str]]:
         request = campaign["request"]
         if true(request.get("numbers_from_queue")) or true(request.get("from_campaign")):
-            return self.store.numbers(campaign["unique_id"])
+            return self.store.numbers(key)
         single = request.get("number") or request.get("leg_a") or ""
         reading = phone.read(str(single), self.settings.region)
         return [
@@ -150,19 +155,25 @@ class Emulator:
         ]
 
     # ---- the HTTP side
-    def authorised(self, request: Request) -> bool:
+    def authorised(self, request: Request) -> str | None:
+        """The user whose credentials came with the request, or None."""
         # `Basic` and the credentials, with one space or more between them (RFC 7235, 1*SP).
         scheme, _, encoded = request.headers.get("authorization", "").strip().partition(" ")
         encoded = encoded.strip(" ")
         if scheme.lower() != "basic":
-            return False
+            return None
         try:
             user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
         except (binascii.Error, ValueError):  # ValueError: a header that is not ASCII at all
-            return False
+            return None
         # api-notes 22: clients URI-escape both, as the document asks; curl, given them in a
         # URL as the document's commands do, sends them unescaped. Either form is accepted.
-        return matches(user, self.settings.username) and matches(password, self.settings.password)
+        # Every user is compared, so the time taken does not say which names exist.
+        found = None
+        for name, secret in self.settings.users.items():
+            if matches(user, name) & matches(password, secret):
+                found = name
+        return found
 
     async def body(self, request: Request) -> bytes:
         declared = request.headers.get("content-length")
@@ -187,9 +198,9 @@ class Emulator:
         except (HTTPException, ValueError) as error:
             raise Refused(400, f"the multipart form cannot be read: {getattr(error, 'detail', error)}") from None
 
-    def validate(self, text: str, kind: str) -> dict[str, Any]:
+    def validate(self, text: str, kind: str, owner: str) -> dict[str, Any]:
         """What the service refuses, or with --strict every error of `ivrc lint`; see checking.py."""
-        return check(text, kind, self.settings.region, self.settings.strict, self.store.recordings())
+        return check(text, kind, self.settings.region, self.settings.strict, self.store.recordings(owner))
 
     async def create(self, request: Request, kind: str) -> JSONResponse:
         raw = await self.body(request)
@@ -200,23 +211,31 @@ class Emulator:
         if not text.strip():
             raise Refused(400, "the request body is empty; send the request JSON")
         # The checks are CPU work: off the event loop, so that other clients are never stalled.
-        data = await run_in_threadpool(self.validate, text, kind)
+        data = await run_in_threadpool(self.validate, text, kind, request.state.user)
         unique_id = str(data.get("unique_id") or uuid.uuid4())
         acceptable(data, unique_id)
         data["unique_id"] = unique_id
-        existing = self.store.campaign(unique_id)
+        key = campaign_key(request.state.user, unique_id)
+        existing = self.store.campaign(key)
         if existing is not None:
             if existing["request"] == data and existing["kind"] == kind:
                 return JSONResponse({"status": "exists", "unique_id": unique_id})  # a repeat of the same request
             raise Refused(409, f"a campaign {unique_id} already exists with other settings")
-        self.store.add_campaign(unique_id, kind, data, time.time())
+        self.store.add_campaign(key, kind, data, time.time())
         return JSONResponse({"status": "created", "unique_id": unique_id})
 
-    def known(self, unique_id: str) -> dict[str, Any]:
-        campaign = self.store.campaign(unique_id)
+    def known(self, request: Request, unique_id: str) -> tuple[str, dict[str, Any]]:
+        """The key and the campaign of this user's `unique_id`; another user's is as unknown."""
+        key = campaign_key(request.state.user, unique_id)
+        campaign = self.store.campaign(key)
         if campaign is None:
             raise Refused(404, f"no campaign {unique_id}")
-        return campaign
+        return key, campaign
+
+
+def campaign_key(user: str, unique_id: str) -> str:
+    """A campaign's key in the store: its user's, then its id (which holds no `/`)."""
+    return f"{user}/{unique_id}"
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -224,7 +243,8 @@ def create_app(settings: Settings) -> Starlette:
 
     def guarded(handler: Any) -> Any:
         async def endpoint(request: Request) -> Response:
-            if not emulator.authorised(request):
+            request.state.user = emulator.authorised(request)
+            if request.state.user is None:
                 return _error(
                     401, "authentication failed: send the user name and password with HTTP Basic authentication"
                 )
@@ -245,7 +265,7 @@ def create_app(settings: Settings) -> Starlette:
         for name, data in stored:
             if not (data[:4] == b"RIFF" and data[8:12] == b"WAVE"):
                 raise Refused(415, f"{clean(name)} is not a WAV file: recordings are uploaded as WAV (RIFF/WAVE)")
-        emulator.store.put_recordings(stored, time.time())
+        emulator.store.put_recordings(request.state.user, stored, time.time())
         return JSONResponse({"status": "uploaded", "files": [name for name, _ in stored]})
 
     async def dialer(request: Request) -> Response:
@@ -258,7 +278,7 @@ def create_app(settings: Settings) -> Starlette:
         unique_id = request.path_params.get("unique_id")
         if not unique_id:
             raise Refused(400, "the campaign's unique_id goes in the path: /v2/calls/upload_phones/{unique_id}")
-        emulator.known(unique_id)
+        key, _ = emulator.known(request, unique_id)
         form = await emulator.form(request)
         upload_file = form.get("numbers")
         if upload_file is None or not hasattr(upload_file, "read"):
@@ -273,7 +293,7 @@ def create_app(settings: Settings) -> Starlette:
         # fill the memory nor keep the other clients waiting.
         try:
             stored = await run_in_threadpool(
-                emulator.store.put_numbers, unique_id, phone_lines(text, emulator.settings.region)
+                emulator.store.put_numbers, key, phone_lines(text, emulator.settings.region)
             )
         except Empty:
             raise Refused(400, "the phone list has no numbers") from None
@@ -286,10 +306,10 @@ def create_app(settings: Settings) -> Starlette:
 
     async def start_campaign(request: Request) -> Response:
         unique_id = request.path_params["unique_id"]
-        campaign = emulator.known(unique_id)
+        key, campaign = emulator.known(request, unique_id)
         data = campaign["request"]
         queued = true(data.get("numbers_from_queue")) or true(data.get("from_campaign"))
-        if queued and not emulator.store.numbers(unique_id):
+        if queued and not emulator.store.numbers(key):
             raise Refused(409, f"campaign {unique_id} takes its numbers from a phone list, and none was uploaded")
         now = time.time()
         if campaign["kind"] == "dialer":
@@ -299,21 +319,18 @@ def create_app(settings: Settings) -> Starlette:
         else:
             dial_at = float(data.get("dial_at") or 0)
             due = dial_at if dial_at > 0 else now
-        if not emulator.store.start(unique_id, now, due):
+        if not emulator.store.start(key, now, due):
             return JSONResponse({"status": "already started", "unique_id": unique_id})
         return JSONResponse({"status": "started", "unique_id": unique_id, "due": int(due)})
 
     async def cdr_by_campaign(request: Request) -> Response:
-        unique_id = request.path_params["unique_id"]
-        emulator.known(unique_id)
-        return Response(write_cdr(emulator.store.cdr(unique_id)), media_type="text/csv; charset=utf-8")
+        key, _ = emulator.known(request, request.path_params["unique_id"])
+        return Response(write_cdr(emulator.store.cdr(key)), media_type="text/csv; charset=utf-8")
 
     async def cdr_by_number(request: Request) -> Response:
-        unique_id, number = request.path_params["unique_id"], request.path_params["phone_number"]
-        emulator.known(unique_id)
-        return Response(
-            write_cdr(emulator.store.cdr(unique_id, number.lstrip("+"))), media_type="text/csv; charset=utf-8"
-        )
+        key, _ = emulator.known(request, request.path_params["unique_id"])
+        number = request.path_params["phone_number"].lstrip("+")
+        return Response(write_cdr(emulator.store.cdr(key, number)), media_type="text/csv; charset=utf-8")
 
     async def openapi_document(request: Request) -> Response:
         return JSONResponse(openapi())

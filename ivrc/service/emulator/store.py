@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS cdr (
 """
 
 
+# Every table's key that begins with its user's name.
+_KEYED = (("campaigns", "unique_id"), ("numbers", "unique_id"), ("cdr", "unique_id"), ("recordings", "name"))
+
+
 class Empty(Exception):
     """A list without numbers: nothing is stored, the earlier list stays."""
 
@@ -103,7 +107,7 @@ class Store:
         return [r[0] for r in rows]
 
     def finish(
-        self, unique_id: str, rows: list[tuple[str, dict[str, Any]]], reports: list[tuple[str, dict[str, Any]]]
+        self, unique_id: str, rows: list[tuple[str, dict[str, Any]]], reports: list[tuple[str, str, dict[str, Any]]]
     ) -> None:
         """A campaign's call records, and the reports still to be sent to its return_address,
         in one transaction: a report is never lost while its record is kept (nor sent twice
@@ -116,7 +120,7 @@ class Store:
             )
             db.executemany(
                 "INSERT INTO outbox (key, address, report) VALUES (?, ?, ?)",
-                [(f"{unique_id}/{i}", address, json.dumps(report)) for i, (address, report) in enumerate(reports)],
+                [(key, address, json.dumps(report)) for key, address, report in reports],
             )
             db.execute("UPDATE campaigns SET done = 1 WHERE unique_id = ?", (unique_id,))
 
@@ -152,16 +156,30 @@ class Store:
             rows = self._db.execute(query, (unique_id, phone) if phone is not None else (unique_id,)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
-    def put_recordings(self, files: list[tuple[str, bytes]], now: float) -> None:
+    def put_recordings(self, owner: str, files: list[tuple[str, bytes]], now: float) -> None:
+        """A user's recordings, each kept as `user/name`."""
         with self.transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO recordings (name, data, uploaded) VALUES (?, ?, ?)",
-                [(n, d, now) for n, d in files],
+                [(f"{owner}/{n}", d, now) for n, d in files],
             )
 
-    def recordings(self) -> set[str]:
+    def recordings(self, owner: str) -> set[str]:
+        prefix = f"{owner}/"
         with self._lock:
-            return {r[0] for r in self._db.execute("SELECT name FROM recordings").fetchall()}
+            rows = self._db.execute(
+                "SELECT name FROM recordings WHERE substr(name, 1, ?) = ?", (len(prefix), prefix)
+            ).fetchall()
+        return {r[0][len(prefix) :] for r in rows}
+
+    def adopt(self, owner: str) -> None:
+        """State written before campaigns had users (no `user/` in their keys) becomes this user's."""
+        if self._db.execute("PRAGMA user_version").fetchone()[0] >= 1:
+            return
+        with self.transaction() as db:
+            for table, column in _KEYED:
+                db.execute(f"UPDATE {table} SET {column} = ? || '/' || {column}", (owner,))  # noqa: S608
+            db.execute("PRAGMA user_version = 1")
 
     def put_numbers(self, unique_id: str, numbers: Iterable[tuple[str, str, str]]) -> tuple[int, int] | None:
         """Replace a campaign's list, read as a stream, while it has not started: (numbers now,
