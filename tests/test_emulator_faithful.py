@@ -298,3 +298,60 @@ def test_recordings_are_wav_and_a_part_without_a_file_name_is_kept_by_its_conten
     unnamed = _post(default, "/v2/calls/upload", files={"recs[]": (None, wav, "audio/wav")})
     assert unnamed.status_code == 200, unnamed.text
     assert re.fullmatch(r"recording-[0-9a-f]{12}\.wav", unnamed.json()["files"][0])
+
+
+# ---- the fast verdict and the linter's -----------------------------------------------------
+
+BASES = [
+    *(json.loads(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "tests" / "golden").glob("*.json"))),
+    *(json.loads(p.read_text(encoding="utf-8")) for p in sorted(REQUESTS.glob("*.json"))),
+]
+CHANGES = [
+    ("max_retries", "3"),
+    ("max_retries", "99999"),
+    ("max_retries", " 3"),
+    ("ring_timeout", 1.0),
+    ("ring_timeout", 1.5),
+    ("ring_timeout", 10**17),
+    ("numbers_from_queue", True),
+    ("numbers_from_queue", "yes"),
+    ("number", "000"),
+    ("number", "+14155552671"),
+    ("cli", ""),
+    ("cli", "12"),
+    ("leg_a", "000"),
+    ("from_campaign", True),
+    ("dial_at", ""),
+    ("dial_at", 1000),
+    ("dial_at", "4102444800"),
+    ("schedule_type", "timestamp"),
+    ("schedule", 1000),
+    ("schedule", 4102444800),
+    ("tts", False),
+    ("return_address", "http://exa mple.com/"),
+    ("unique_id", "a/b"),
+    ("extra", 1),
+]
+
+
+@given(st.sampled_from(BASES), st.lists(st.sampled_from(CHANGES), max_size=4))
+def test_the_fast_verdict_is_the_linters(base, changes):
+    from ivrc.build.from_json import request_kind
+    from ivrc.service.emulator.checking import _accepted, _checked
+    from ivrc.service.emulator.phones import Refused
+    from ivrc.service.emulator.reading import recordings
+
+    request = json.loads(json.dumps(base))
+    for name, value in changes:
+        request[name] = value
+    text = json.dumps(request)
+    kind = request_kind(request) or "dialer"
+    fast = _accepted(text, kind, "IL", set())
+    try:
+        slow = _checked(text, kind, "IL", False, set())
+    except Refused:
+        slow = None
+    if fast is not None:  # what the fast reading takes, the linter's takes, read alike
+        assert slow == fast
+    if slow is not None and not recordings(slow):
+        assert fast == slow  # and nothing the linter's takes is left to the slow path

@@ -132,3 +132,29 @@ def test_a_campaign_report_grows_linearly():
 
     _grows_linearly(report(20), report(160))
     assert report(3)().placed == 180
+
+
+def _dialer(steps: int, prompt_items: int = 1) -> str:
+    body = [
+        {
+            "step_id": f"s{i}",
+            "prompt": [f"step {i}"] * prompt_items if prompt_items > 1 else f"step {i}",
+            "dtmf_ivr": "1",
+            "actions": [{"key": "1", "actions": [{"action": "goto", "params": {"step_id": f"s{(i + 1) % steps}"}}]}],
+        }
+        for i in range(steps)
+    ]
+    ivr = {"count_steps": steps, "have_dependency": "true", "steps": body}
+    return json.dumps({"return_address": "http://127.0.0.1:9/", "number": "972521234567", "ivr": ivr})
+
+
+def test_the_emulator_checks_a_request_of_any_shape_linearly():
+    """Many steps, or one prompt of many strings: the emulator's verdict grows with the bytes
+    (`benchmarks/emulator_big.py` measures it in MB/s)."""
+    from ivrc.service.emulator.checking import check
+
+    for small, large in ((_dialer(500), _dialer(4000)), (_dialer(1, 5000), _dialer(1, 40000))):
+        _grows_linearly(
+            lambda s=small: check(s, "dialer", "IL", False, set()),
+            lambda s=large: check(s, "dialer", "IL", False, set()),
+        )

@@ -137,3 +137,19 @@ def test_any_json_gives_only_diagnostics(value):
 @given(st.text(max_size=200))
 def test_any_text_as_json_gives_only_diagnostics(text):
     assert all(isinstance(d, Diagnostic) for d in ivrc.lint(text, path="r.json"))
+
+
+@given(
+    json_values,
+    st.sampled_from([None, 0, 2, "\t"]),
+    st.sampled_from([(",", ":"), (", ", ": "), (" ,\n", " :  ")]),
+    st.booleans(),
+)
+def test_the_located_reading_gives_the_spans_lark_gives(value, indent, separators, ascii_only):
+    """Positions are found by one regular expression over JSON that `json.loads` took; Lark's
+    reading, which the JSON grammar defines, is the reference for every value and key."""
+    from ivrc.build.from_json import _parse, _parse_located
+
+    text = json.dumps(value, indent=indent, separators=separators, ensure_ascii=ascii_only)
+    assert _parse_located(text) == _parse(text)
+    assert _parse_located("\n  " + text + "\r\n") == _parse("\n  " + text + "\r\n")

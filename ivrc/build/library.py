@@ -14,6 +14,7 @@ from ivrc.language import ast
 from ivrc.language import model as semantics
 from ivrc.language.config import Config
 from ivrc.language.diagnostics import Diagnostic, has_errors
+from ivrc.language.memory import no_cycle_collection
 from ivrc.language.parser import parse as _parse
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ class Result:
     diagnostics: tuple[Diagnostic, ...]
     request: dict[str, Any] | None = None
     template: Template | None = None  # a flow that takes values from recipients, compiled once
+    data: Any = None  # a JSON request as read (api-notes 2, 3), with findings or without
 
     @property
     def ok(self) -> bool:
@@ -62,6 +64,19 @@ def analyze(
     compiled template comes back, ready for `ivrc.build.batch.run`; without, that is an error. With
     `reuse` (kept by the caller between versions of one text), unchanged blocks are not parsed
     again."""
+    with no_cycle_collection():
+        return _analyze(text, path, region, config, emit_request, recipients, reuse)
+
+
+def _analyze(
+    text: str,
+    path: str,
+    region: str | None,
+    config: Config | None,
+    emit_request: bool,
+    recipients: bool,
+    reuse: Reuse | None,
+) -> Result:
     config = (config or Config()).override(region=region)
     if is_json(text, path):
         return _analyze_json(text, path, config, emit_request)
@@ -147,10 +162,11 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
             found += checks.run(semantics.build(flow, config))
         return flow, plain, found
 
-    # Most requests have nothing to report: read them fast, and again with positions only
-    # when there is something to say where.
-    flow, plain, found = findings(exact=False)
-    if found:
+    # Most requests have nothing to report: a small one is read fast, and again with positions
+    # only when there is something to say where. A large one is read once, with positions: a
+    # second reading would cost more than the positions do.
+    flow, plain, found = findings(exact=len(text) > _READ_ONCE)
+    if found and len(text) <= _READ_ONCE:
         flow, plain, found = findings(exact=True)
     if _unreadable_steps(found):
         # A step that cannot be read is the schema's finding; the flow read without it is not
@@ -159,10 +175,11 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
     located = tuple(checks.configure([replace(d, path=path) for d in found], config))
     # A JSON request compiles to itself as the service reads it (api-notes 2, 3).
     request = plain.data if emit_request and plain is not None and not has_errors(located) else None
-    return Result(path, flow, located, request)
+    return Result(path, flow, located, request, data=None if plain is None else plain.data)
 
 
 # A step that is not an object, or has no `step_id`: the flow is read without it.
+_READ_ONCE = 64 * 1024  # characters: a request this large is read with positions at once
 _STEP_NOT_OBJECT = re.compile(r"^`ivr/steps/\d+` (must be an object|has no `step_id`)")
 
 
