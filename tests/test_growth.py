@@ -158,3 +158,22 @@ def test_the_emulator_checks_a_request_of_any_shape_linearly():
             lambda s=small: check(s, "dialer", "IL", False, set()),
             lambda s=large: check(s, "dialer", "IL", False, set()),
         )
+
+
+def test_recovery_skips_junk_linearly():
+    """A line of junk after a flow, or a file of it: recovery from the syntax error skips it at
+    once (`1,` after `1,`, Hebrew letters), rather than token by token."""
+    flow = _flow(2)
+    inside = flow + "step junk {\n    say "  # junk where a statement's string should be
+    for junk in ("1,", "ש", "x "):
+        _grows_linearly(
+            lambda j=junk: ivrc.lint(inside + j * 50_000, path="g.ivr"),
+            lambda j=junk: ivrc.lint(inside + j * 400_000, path="g.ivr"),
+        )
+        _grows_linearly(
+            lambda j=junk: ivrc.lint(flow + j * 50_000, path="g.ivr"),
+            lambda j=junk: ivrc.lint(flow + j * 400_000, path="g.ivr"),
+        )
+        _grows_linearly(
+            lambda j=junk: ivrc.lint(j * 50_000, path="g.ivr"), lambda j=junk: ivrc.lint(j * 400_000, path="g.ivr")
+        )

@@ -28,6 +28,20 @@ SYNC_TOKENS = frozenset(
 # A file of junk would otherwise yield an error per character.
 MAX_SYNTAX_ERRORS = 20
 
+_KEYWORDS = (
+    "region|dialer|simple_dialer|step|return_address|number|numbers|cli|dtmf|max_retries|ring_timeout|"
+    "retry_wait_time|schedule|leg_a|leg_b|answer_delay|dial_at|voice|say|keys|timeout|retries|invalid|on|play|"
+    "wait|goto|call|mark|hangup"
+)
+# Where a statement may begin again (the text of SYNC_TOKENS), and what the lexer reads whole
+# before it: a string (one left open runs to the end of its line) and a comment.
+_CANDIDATES = re.compile(
+    r'(?P<whole>"[^"\\\n]*(?:\\.[^"\\\n]*)*"|"[^\n]*|#[^\n]*)'
+    rf"|(?P<sync>[;}}]|(?<![A-Za-z0-9_-])(?:{_KEYWORDS})(?![A-Za-z0-9_-]))"
+)
+_RESUMING = SYNC_TOKENS | {"$END"}
+GIVE_UP_STATEMENT = 64  # tokens dropped inside one statement before skipping to the next
+
 
 # The comments of the text being parsed; the parser is shared, so they are collected per context.
 _comments: ContextVar[list[Token]] = ContextVar("comments")
@@ -77,18 +91,24 @@ class _Recovery:
         self.text = text
         self.diagnostics: list[Diagnostic] = []
         self.stack_after_last_error: list[object] | None = None
+        self.dropped = 0  # tokens dropped since the parser last moved
 
     def __call__(self, error: UnexpectedInput) -> bool:
         stack = error.interactive_parser.parser_state.state_stack
         # Still recovering when the parser has not moved since the last error: stay quiet.
         if stack != self.stack_after_last_error:
             self.diagnostics.append(syntax.describe(error, self.text, lark_parser()))
+            self.dropped = 0
+        else:
+            self.dropped += 1
         if len(self.diagnostics) >= MAX_SYNTAX_ERRORS:
             return False
         self.stack_after_last_error = list(stack)
         return self._resume(error)
 
     def _resume(self, error: UnexpectedInput) -> bool:
+        if self._skip_to_sync(error):
+            return True
         if isinstance(error, UnexpectedCharacters):
             pos = error.pos_in_stream or 0
             lexer = error.interactive_parser.lexer_thread.state
@@ -101,6 +121,33 @@ class _Recovery:
         if error.token.type == "$END":
             return self._close_blocks(error)
         return self._resync(error)
+
+    def _skip_to_sync(self, error: UnexpectedInput) -> bool:
+        """Where the parser takes nothing but a statement's beginning (a keyword, `;` or `}`),
+        every token before the next one would be dropped one by one, each with an exception:
+        skip the text to it at once, at the regular expression engine's speed (a megabyte of
+        junk in milliseconds). Strings and comments are skipped whole, as the lexer reads them.
+        Inside a statement, tokens are dropped one by one, in case one fits, until
+        GIVE_UP_STATEMENT have been; then the statement is given up, and the text skipped too."""
+        state = error.interactive_parser.parser_state
+        taken = {name for name in state.parse_conf.states[state.state_stack[-1]] if name.isupper()}  # terminals
+        if not taken <= _RESUMING and self.dropped < GIVE_UP_STATEMENT:
+            return False
+        if isinstance(error, UnexpectedToken) and error.token.type in SYNC_TOKENS | {"$END"}:
+            return False
+        lexer = error.interactive_parser.lexer_thread.state
+        if lexer is None:
+            return False
+        start = lexer.line_ctr.char_pos
+        end = len(self.text)
+        for found in _CANDIDATES.finditer(self.text, start):
+            if found.lastgroup == "sync":
+                end = found.start()
+                break
+        if end <= start:
+            return False
+        lexer.line_ctr.feed(self.text[start:end])
+        return True
 
     def _close_blocks(self, error: UnexpectedToken) -> bool:
         """At the end of a file with blocks still open, close them, so that what was written
