@@ -70,9 +70,9 @@ def browser():
         launched.close()
 
 
-def _open(browser, path: Path):
+def _open(browser, path: Path, width: int = 1200, height: int = 900):
     """The page, and the console errors and uncaught exceptions it produced."""
-    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page = browser.new_page(viewport={"width": width, "height": height})
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -145,7 +145,7 @@ def test_the_report_figures_match_the_records(browser, survey_report):
 
 def test_the_report_works_from_the_keyboard_and_the_pointer(browser, survey_report):
     page, errors, _ = _open(browser, survey_report)
-    detail = page.locator("#detail")
+    detail = page.locator(".detail")
     page.locator("svg.flow g#node-s1 a").hover()
     assert detail.inner_text().startswith("service: ")
     # The prompt is isolated (U+2068 ... U+2069), so that the Hebrew keeps its order in the line.
@@ -202,6 +202,41 @@ def test_the_coverage_report_renders_and_marks_what_is_untested(browser, tmp_pat
     assert page.evaluate(CONTRAST) == []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "coverage.png"), full_page=True)
+    page.close()
+
+
+def test_each_coverage_diagram_has_its_panel_beside_it_and_is_not_cut_off(browser, tmp_path):
+    """At 1400x1000 pointing at a step of any diagram shows its figures in a panel that is on the
+    screen with it, and a diagram the window has room for is drawn whole."""
+    out = tmp_path / "coverage.html"
+    assert run_ivrc("test", str(EXAMPLES), "--report", str(out)).returncode == 0
+    page, errors, _ = _open(browser, out, width=1400, height=1000)
+    diagrams = page.locator(".diagram").all()
+    assert len(diagrams) == len(list(EXAMPLES.glob("*.ivr")))
+    for diagram in diagrams:
+        link = diagram.locator("svg.flow g.node a").first
+        link.hover()
+        panel = diagram.locator(".detail")
+        assert "tested" in panel.inner_text() or "covered" in panel.inner_text(), panel.inner_text()
+        seen = page.evaluate(
+            """([p, l]) => {
+            const a = p.getBoundingClientRect(), b = l.getBoundingClientRect();
+            return {top: a.top, bottom: a.bottom, left: a.left, inView: a.top >= 0 && a.bottom <= innerHeight,
+                    right: b.right};
+        }""",
+            [panel.element_handle(), link.element_handle()],
+        )
+        assert seen["inView"], seen  # the panel is on the screen while its step is pointed at
+        assert seen["left"] >= seen["right"] - 1 or seen["top"] >= 0  # beside the diagram
+        figure = diagram.locator("figure")
+        widths = figure.evaluate(
+            "f => [f.scrollWidth, f.clientWidth, f.querySelector('svg').getBoundingClientRect().width]"
+        )
+        if widths[2] <= 1400 - 2 * 24 - 320 - 16:  # the window has room for this drawing: it is whole
+            assert widths[0] <= widths[1] + 1, widths
+    others = page.locator(".detail").all_inner_texts()
+    assert len(others) == len(diagrams)  # one panel a diagram, not one for the page
+    assert errors == []
     page.close()
 
 

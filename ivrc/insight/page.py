@@ -14,7 +14,8 @@ from typing import Any
 
 STYLE = """
 :root { color: #1a1a1a; background: #ffffff; font: 15px/1.45 system-ui, sans-serif; }
-body { margin: 0 auto; max-width: 72rem; padding: 1.5rem; }
+body { margin: 0 auto; max-width: 112rem; padding: 1.5rem; }
+main > p, main > h2, main > table, main > .scroll:not(figure) { max-width: 72rem; }
 h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.2rem; margin: 2rem 0 .5rem; border-bottom: 1px solid #d0d0d0; }
 .sources { color: #4a4a4a; margin: 0; overflow-wrap: anywhere; }
@@ -29,7 +30,11 @@ figure { margin: 0; overflow-x: auto; }
 svg.chart { max-width: 100%; height: auto; }
 h1, h2, p { overflow-wrap: anywhere; }
 figcaption { color: #4a4a4a; }
-#detail { min-height: 3rem; border-inline-start: 4px solid #0b57d0; padding: .25rem .75rem; white-space: pre-line; }
+.diagram { display: grid; grid-template-columns: minmax(0, 1fr) minmax(12rem, 20rem); gap: 1rem; align-items: start; }
+.diagram figure { min-width: 0; }
+.detail { min-height: 3rem; border-inline-start: 4px solid #0b57d0; padding: .25rem .75rem; white-space: pre-line;
+  margin: 0; position: sticky; top: 1rem; }
+@media (max-width: 48rem) { .diagram { grid-template-columns: minmax(0, 1fr); } .detail { position: static; } }
 svg a:focus { outline: 3px solid #0b57d0; }
 .node.unused path, .node.unused polygon, .node.untested path, .node.untested polygon,
 .edge.untested path { stroke-dasharray: 5 4; }
@@ -44,10 +49,9 @@ svg a:focus { outline: 3px solid #0b57d0; }
 
 SCRIPT = """
 (function () {
-  var panel = document.getElementById('detail');
-  if (!panel) { return; }
   var XLINK = 'http://www.w3.org/1999/xlink';
   document.querySelectorAll('svg.flow a').forEach(function (link) {
+    var panel = link.closest('.diagram').querySelector('.detail');
     function show() { panel.textContent = link.getAttributeNS(XLINK, 'title') || link.getAttribute('title') || ''; }
     link.addEventListener('mouseenter', show);
     link.addEventListener('focus', show);
@@ -100,9 +104,15 @@ def _page(title: str, body: list[str]) -> str:
 
 
 def _figure(label: str) -> str:
-    """A diagram's box: it scrolls when the diagram is wider than the screen, and the keyboard can
-    reach it to scroll it (axe-core's scrollable-region-focusable)."""
-    return f'<figure class="scroll" role="group" aria-label="{escape(label)}" tabindex="0">'
+    """A diagram's box: it scrolls when the diagram is wider than its column, and the keyboard
+    can reach it to scroll it (axe-core's scrollable-region-focusable). It opens the diagram's
+    block, which `_diagram_end` closes with the panel that shows what is pointed at, beside it
+    (below it on a phone)."""
+    return f'<div class="diagram"><figure class="scroll" role="group" aria-label="{escape(label)}" tabindex="0">'
+
+
+def _diagram_end(hint: str) -> str:
+    return f'</figure><p class="detail" aria-live="polite">{escape(hint)}</p></div>'
 
 
 def _table(
@@ -204,8 +214,7 @@ def campaign(figures: dict[str, Any], svg: str) -> str:
         "<figcaption>Each step shows the calls that reached it and those that hung up or timed out there; each key's "
         "line is as wide "
         "as the calls that took it. Point at a step, or move to it with Tab, to read its figures.</figcaption>",
-        "</figure>",
-        '<p id="detail" aria-live="polite">Point at a step to see its figures and its prompt.</p>',
+        _diagram_end("Point at a step to see its figures and its prompt."),
         _steps_table(figures),
         "<h2>Outcomes</h2>",
         _table(
@@ -293,12 +302,12 @@ def coverage(flows: list[dict[str, Any]], svgs: list[str]) -> str:
                 number,
             ),
             "<figcaption>Untested steps and keys are drawn dashed and red, and say so in their label.</figcaption>",
-            "</figure>",
+            _diagram_end("Point at a step to see whether it is tested."),
             '<p class="missing">Not tested: ' + escape(", ".join(missing)) + "</p>"
             if missing
             else "<p>Every step, key and end is tested.</p>",
         ]
-    body += ['<p id="detail" aria-live="polite">Point at a step to see whether it is tested.</p>', "</main>"]
+    body.append("</main>")
     return _page("Flow test coverage", body)
 
 
