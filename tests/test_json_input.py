@@ -148,8 +148,8 @@ def test_any_text_as_json_gives_only_diagnostics(text):
 def test_the_located_reading_gives_the_spans_lark_gives(value, indent, separators, ascii_only):
     """Positions are found by one regular expression over JSON that `json.loads` took; Lark's
     reading, which the JSON grammar defines, is the reference for every value and key."""
-    from ivrc.build.from_json import _parse, _parse_located
+    from ivrc.build.json_text import parse_lark, parse_located
 
     text = json.dumps(value, indent=indent, separators=separators, ensure_ascii=ascii_only)
-    assert _parse_located(text) == _parse(text)
-    assert _parse_located("\n  " + text + "\r\n") == _parse("\n  " + text + "\r\n")
+    assert parse_located(text) == parse_lark(text)
+    assert parse_located("\n  " + text + "\r\n") == parse_lark("\n  " + text + "\r\n")

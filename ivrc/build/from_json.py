@@ -1,376 +1,41 @@
 """Request JSON to AST: the second front end, so the same checks run on existing requests.
 
-Values keep their line and column (a Lark JSON grammar, not `json.loads`). The reading is
-tolerant where api-notes 2 and 3 say clients in the wild are: JSON `true`/`false` for the
-boolean strings, numeric strings for numbers."""
+Values keep their line and column (`json_text`). The reading is tolerant where api-notes 2 and 3
+say clients in the wild are: JSON `true`/`false` for the boolean strings, numeric strings for
+numbers (`json_plain`)."""
 
 from __future__ import annotations
 
-import bisect
-import functools
-import json
 import math
-import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedInput
-from lark.tree import Meta
-
 from ivrc.build.emit import JsonPath
-from ivrc.checks import duplicate_setting, missing_request
+from ivrc.build.json_plain import (
+    BOOLEANS,
+    DIALER_ONLY,
+    EMPTY_IS_ABSENT,
+    INTEGERS,
+    NUMBERS,
+    SIMPLE_ONLY,
+    Plain,
+    normalise,
+    number_of,
+    plain_number,
+)
+from ivrc.build.json_text import MAX_DEPTH, Fallback, JValue, parse_fast, parse_located, too_deep
+from ivrc.checks import missing_request
 from ivrc.language import ast
-from ivrc.language import syntax as syntax_error
 from ivrc.language.diagnostics import Diagnostic
 from ivrc.language.printer import duration_text
-from ivrc.language.resources import cache_file, resource
-from ivrc.language.transformer import meta_span, token_span
 
-BOOLEANS = {
-    "have_dependency",
-    "prompt_is_file",
-    "dtmf_invalid_text_is_file",
-    "is_recording",
-    "numbers_from_queue",
-    "from_campaign",
-    "tts",
-}
-INTEGERS = {
-    "schedule", "max_retries", "ring_timeout", "retry_wait_time", "count_steps", "dtmf_ivr_timeout",
-    "dtmf_ivr_retries", "answer_delay", "dial_at", "fields",
-}  # fmt: skip
-NUMBERS = {"sleep"}
-DIALER_ONLY = {
-    "ivr",
-    "return_address",
-    "number",
-    "numbers_from_queue",
-    "schedule",
-    "schedule_type",
-    "cli",
-    "dtmf_originator",
-}
-SIMPLE_ONLY = {
-    "leg_a",
-    "leg_b",
-    "cid_a",
-    "cid_b",
-    "dtmf_a",
-    "dtmf_b",
-    "tts",
-    "sound",
-    "from_campaign",
-    "dial_at",
-    "answer_delay",
-    "gender",
-}
-# The API document's own simple-dialer example sends `"dial_at": ""`: read as not set.
-EMPTY_IS_ABSENT = {"dial_at"}
-
-
-# ---- JSON with positions -------------------------------------------------------------
-
-
-@dataclass
-class JValue:
-    """A JSON value and its span; objects keep every pair, duplicates included."""
-
-    value: Any
-    span: ast.Span
-    pairs: list[tuple[JValue, JValue]] = field(default_factory=list)
-
-
-@v_args(meta=True)
-class _ToValues(Transformer[Token, JValue]):
-    def string(self, meta: Meta, children: list[Token]) -> JValue:
-        return JValue(json.loads(str(children[0])), token_span(children[0]))
-
-    def number(self, meta: Meta, children: list[Token]) -> JValue:
-        return JValue(decimal(str(children[0])), token_span(children[0]))
-
-    def true(self, meta: Meta, children: list[Token]) -> JValue:
-        return JValue(True, meta_span(meta))
-
-    def false(self, meta: Meta, children: list[Token]) -> JValue:
-        return JValue(False, meta_span(meta))
-
-    def null(self, meta: Meta, children: list[Token]) -> JValue:
-        return JValue(None, meta_span(meta))
-
-    def array(self, meta: Meta, children: list[JValue | None]) -> JValue:
-        return JValue([c for c in children if c is not None], meta_span(meta))
-
-    def pair(self, meta: Meta, children: list[Any]) -> tuple[JValue, JValue]:
-        key, value = children
-        return (JValue(json.loads(str(key)), token_span(key)), value)
-
-    def object(self, meta: Meta, children: list[Any]) -> JValue:
-        pairs = [c for c in children if c is not None]
-        return JValue({k.value: v for k, v in pairs}, meta_span(meta), pairs)
-
-
-@functools.cache
-def json_parser() -> Lark:
-    grammar = resource("grammar", "json.lark").read_text(encoding="utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        cache=cache_file("json"),
-    )
-
-
-def _parse(text: str) -> tuple[JValue | None, list[Diagnostic]]:
-    try:
-        tree = json_parser().parse(text)
-    except UnexpectedInput as error:
-        return None, [syntax_error.describe(error, text, json_parser())]
-    try:
-        return _ToValues().transform(tree), []
-    except Exception as error:  # json.loads of a string token: a bad escape such as \x
-        cause = getattr(error, "orig_exc", error)
-        return None, [
-            Diagnostic(
-                syntax_error.NAME,
-                syntax_error.SEVERITY,
-                f"a JSON string cannot be read: {cause}",
-                _failed_string(text, tree),
-            )
-        ]
-
-
-# Where every value stands when positions were not worked out: the fast reading's spans.
-NOWHERE = ast.Span(1, 1, 1, 1, 0, 0)
-
-
-class _Fallback(Exception):
-    """The fast reading cannot vouch for this text: the exact reading decides."""
-
-
-def _refuse(constant: str) -> Any:
-    raise _Fallback(constant)  # NaN and Infinity are not JSON; the exact reading says so
-
-
-def _pairs(pairs: list[tuple[str, Any]]) -> JValue:
-    return JValue({k: v for k, v in pairs}, NOWHERE, [(JValue(k, NOWHERE), v) for k, v in pairs])
-
-
-def _wrap(value: Any) -> JValue:
-    if isinstance(value, JValue):  # an object, its values still bare
-        value.pairs = [(key, _wrap(item)) for key, item in value.pairs]
-        value.value = {key.value: item for key, item in value.pairs}
-        return value
-    if isinstance(value, list):
-        return JValue([_wrap(item) for item in value], NOWHERE)
-    return JValue(value, NOWHERE)
-
-
-def decimal(literal: str) -> Decimal | float:
-    """A JSON number as a Decimal; one whose exponent is too large even for a Decimal
-    (`2e999…9`) as the float it rounds to, inf or 0.0, which the checks refuse as it is."""
-    try:
-        return Decimal(literal)
-    except ArithmeticError:
-        return float(literal)
-
-
-def _parse_fast(text: str) -> JValue:
-    """`json.loads` at C speed, every span NOWHERE; _Fallback for anything it cannot vouch for."""
-    try:
-        value = json.loads(
-            text, object_pairs_hook=_pairs, parse_float=decimal, parse_int=Decimal, parse_constant=_refuse
-        )
-    except (ValueError, RecursionError, ArithmeticError) as error:
-        raise _Fallback(str(error)) from None
-    return _wrap(value)
-
-
-_TOKEN = re.compile(
-    r'"(?:[^"\\\x00-\x1f]|\\.)*"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|[{}\[\]]'
-)
-_LITERALS = {"true": True, "false": False, "null": None}
-
-
-def _parse_located(text: str) -> tuple[JValue | None, list[Diagnostic]]:
-    """The values with their spans, as the Lark reading gives them, in one pass of a regular
-    expression over text that `json.loads` has found to be JSON: tens of times faster than Lark
-    on a large request. Text that is not JSON goes to Lark, whose errors say where and why."""
-    try:
-        _parse_fast(text)
-    except _Fallback:
-        return _parse(text)
-    starts = [0, *(found.end() for found in re.finditer("\n", text))]
-
-    def span(start: int, end: int) -> ast.Span:
-        line = bisect.bisect_right(starts, start)
-        end_line = bisect.bisect_right(starts, end, lo=line - 1)
-        return ast.Span(line, start - starts[line - 1] + 1, end_line, end - starts[end_line - 1] + 1, start, end)
-
-    root: JValue | None = None
-    stack: list[tuple[int, list[Any], list[JValue | None] | None]] = []  # (start, items or pairs, the pending key)
-
-    def place(value: JValue) -> None:
-        nonlocal root
-        if not stack:
-            root = value
-            return
-        _, items, key = stack[-1]
-        if key is None:  # an array's item
-            items.append(value)
-        elif key[0] is None:  # an object's key
-            key[0] = value
-        else:
-            items.append((key[0], value))
-            key[0] = None
-
-    for found in _TOKEN.finditer(text):
-        token = found.group()
-        first = token[0]
-        if first in "[{":
-            stack.append((found.start(), [], None if first == "[" else [None]))
-        elif first in "]}":
-            start, items, key = stack.pop()
-            located = span(start, found.end())
-            if key is None:
-                place(JValue(items, located))
-            else:
-                place(JValue({k.value: v for k, v in items}, located, items))
-        elif first == '"':
-            value = token[1:-1] if "\\" not in token else json.loads(token)
-            place(JValue(value, span(found.start(), found.end())))
-        elif token in _LITERALS:
-            place(JValue(_LITERALS[token], span(found.start(), found.end())))
-        else:
-            place(JValue(decimal(token), span(found.start(), found.end())))
-    return root, []
-
-
-def _failed_string(text: str, tree: Any) -> ast.Span:
-    for token in tree.scan_values(lambda v: isinstance(v, Token) and v.type == "STRING"):
-        try:
-            json.loads(str(token))
-        except ValueError:
-            return token_span(token)
-    return ast.Span(1, 1, 1, 2)
-
-
-# ---- normalising: api-notes 2 and 3 ---------------------------------------------------
-
-
-@dataclass
-class Plain:
-    """The request as plain data, normalised, with the span of every value and key."""
-
-    data: Any
-    spans: dict[JsonPath, ast.Span] = field(default_factory=dict)
-    keys: dict[JsonPath, ast.Span] = field(default_factory=dict)
-    duplicates: list[Diagnostic] = field(default_factory=list)
-    values: dict[JsonPath, Any] = field(default_factory=dict)  # every value by its path, for the AST's reading
-
-    def span(self, path: JsonPath) -> ast.Span:
-        return self.spans.get(path) or self.spans[()]
-
-    def key(self, path: JsonPath) -> ast.Span:
-        return self.keys.get(path) or self.span(path)
-
-
-def _plain(value: JValue, path: JsonPath, out: Plain, name: str | None = None) -> Any:
-    result = out.values[path] = _plain_value(value, path, out, name)
-    return result
-
-
-def _plain_value(value: JValue, path: JsonPath, out: Plain, name: str | None) -> Any:
-    out.spans[path] = value.span
-    raw = value.value
-    if isinstance(raw, dict):
-        seen: dict[str, JValue] = {}
-        result: dict[str, Any] = {}
-        for key, item in value.pairs:
-            if key.value in EMPTY_IS_ABSENT and item.value == "":
-                continue
-            first = seen.setdefault(key.value, key)
-            if first is not key:
-                message = f"`{key.value}` is already set on line {first.span.line}"
-                out.duplicates.append(
-                    Diagnostic(
-                        duplicate_setting.NAME, duplicate_setting.SEVERITY, message, key.span, "keep one of the two"
-                    )
-                )
-            out.keys[path + (key.value,)] = key.span
-            result[key.value] = _plain(item, (*path, key.value), out, key.value)
-        return result
-    if isinstance(raw, list):
-        return [_plain(item, (*path, i), out, name) for i, item in enumerate(raw)]
-    if isinstance(raw, bool):
-        return ("true" if raw else "false") if name in BOOLEANS else raw
-    if isinstance(raw, Decimal):
-        return number_of(raw)
-    if isinstance(raw, float):
-        return raw  # beyond what a Decimal holds: inf or 0.0
-    if isinstance(raw, str) and name in INTEGERS | NUMBERS:
-        return plain_number(raw, name)
-    return raw
-
-
-def plain_number(text: str, name: str) -> int | float | str:
-    """Digits (with a fraction, for a wait) are the number they spell; any other text ("-5",
-    " 15", "1e3", "NaN") stays text, which the schema refuses as it is."""
-    if (_DECIMAL if name in NUMBERS else _DIGITS).fullmatch(text):
-        return number_of(Decimal(text))
-    return text
-
-
-_DIGITS = re.compile(r"[0-9]+")
-_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-
-
-# A JSON number beyond 10^15 is beyond every bound of the API: it is read as a float (inf for a
-# huge one), which the schema refuses, and never turned into an integer of thousands of digits
-# (which takes Python seconds, and cannot be printed).
-MAX_EXPONENT = 15
-
-
-def number_of(value: Decimal) -> int | float:
-    if not value.is_finite() or abs(value.adjusted()) > MAX_EXPONENT:
-        return float(value)
-    return int(value) if value == value.to_integral_value() else float(value)
+__all__ = [
+    "BOOLEANS", "DIALER_ONLY", "EMPTY_IS_ABSENT", "INTEGERS", "MAX_DEPTH", "NUMBERS", "SIMPLE_ONLY", "JValue",
+    "Plain", "child", "number_of", "plain_number", "read", "request_kind", "too_deep",
+]  # fmt: skip
 
 
 # ---- to the AST ------------------------------------------------------------------------
-
-
-# A request nests about eight levels deep; far deeper JSON is refused before it is parsed, as
-# it would exhaust the parser's recursion.
-MAX_DEPTH = 64
-_OPENING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{\]}]')
-
-
-def too_deep(text: str) -> Diagnostic | None:
-    """A syntax error at the bracket that opens level MAX_DEPTH + 1, or None."""
-    depth = 0
-    for match in _OPENING.finditer(text):
-        token = match.group()
-        if token in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                start = match.start()
-                line = text.count("\n", 0, start) + 1
-                column = start - (text.rfind("\n", 0, start) + 1) + 1
-                span = ast.Span(line, column, line, column + 1, start, start + 1)
-                return Diagnostic(
-                    syntax_error.NAME,
-                    syntax_error.SEVERITY,
-                    f"the JSON nests deeper than {MAX_DEPTH} levels here",
-                    span,
-                    "a request nests a few levels deep; this is not one",
-                )
-        elif token in "]}":
-            depth -= 1
-    return None
 
 
 def read(text: str, exact: bool = True) -> tuple[ast.Flow | None, Plain | None, list[Diagnostic]]:
@@ -384,16 +49,16 @@ def read(text: str, exact: bool = True) -> tuple[ast.Flow | None, Plain | None, 
         return None, None, [deep]
     if not exact:
         try:
-            root: JValue | None = _parse_fast(text)
+            root: JValue | None = parse_fast(text)
             problems: list[Diagnostic] = []
-        except _Fallback:
+        except Fallback:
             exact = True
     if exact:
-        root, problems = _parse_located(text)
+        root, problems = parse_located(text)
     if root is None:
         return None, None, problems
     plain = Plain(None)
-    plain.data = _plain(root, (), plain)
+    plain.data = normalise(root, (), plain)
     data = plain.data
     kind = request_kind(data)
     if kind is None:

@@ -6,6 +6,7 @@ import functools
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from typing import Any
 
 from lark import Lark, Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -54,15 +55,20 @@ def _keep_comment(token: Token) -> Token:
 
 @functools.cache
 def lark_parser() -> Lark:
-    grammar = resource("grammar", "ivr.lark").read_text(encoding="utf-8")
+    return lalr_parser("ivr", lexer_callbacks={"COMMENT": _keep_comment})
+
+
+def lalr_parser(name: str, **options: Any) -> Lark:
+    """An LALR parser of `grammar/NAME.lark` with positions, its tables cached between runs."""
+    grammar = resource("grammar", f"{name}.lark").read_text(encoding="utf-8")
     return Lark(
         grammar,
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=False,
-        lexer_callbacks={"COMMENT": _keep_comment},
-        cache=cache_file("ivr"),
+        cache=cache_file(name),
+        **options,
     )
 
 
