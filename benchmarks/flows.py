@@ -45,7 +45,12 @@ def _step(rng: random.Random, name: str, following: str | None) -> str:
     return "\n".join(lines)
 
 
-def flow(seed: int, steps: int | None = None) -> str:
+def flow(seed: int, steps: int | None = None, findings: bool = False) -> str:
+    text = _flow(seed, steps)
+    return _with_findings(text, text.count("\nstep s")) if findings else text
+
+
+def _flow(seed: int, steps: int | None = None) -> str:
     rng = random.Random(seed)
     count = steps if steps is not None else rng.randint(3, 8)
     head = (
@@ -67,19 +72,37 @@ def big_flow(steps: int) -> str:
     return flow(7, steps)
 
 
-def write_flows(folder: Path, count: int, ivrc: list[str]) -> tuple[list[Path], list[Path]]:
-    """`count` flows and their compiled requests, in folder/ivr and folder/json."""
+def flow_with_findings(steps: int) -> str:
+    """A big flow as a second corpus would have it: every other step unreachable (its
+    predecessor jumps over it) and a key `12` beside `1` in every step (an ambiguous prefix),
+    so that it carries about two findings a step."""
+    return _with_findings(big_flow(steps), steps)
+
+
+def _with_findings(text: str, steps: int) -> str:
+    for i in range(steps - 2, -1, -1):
+        text = text.replace(f"goto s{i + 1}\n", f"goto s{min(i + 2, steps - 1)}\n")
+    return text.replace("    on 2 -> call", "    on 12 -> hangup\n    on 2 -> call")
+
+
+def write_flows(
+    folder: Path, count: int, ivrc: list[str], steps: int | None = None, findings: bool = False
+) -> tuple[list[Path], list[Path]]:
+    """`count` flows and their compiled requests, in folder/ivr and folder/json. With `steps`,
+    each flow has that many (25 make a request of about 9 KB, a realistic size); with
+    `findings`, each carries warnings as a second corpus would (unreachable steps, key prefixes)."""
+    import ivrc as library
+
     (folder / "ivr").mkdir(parents=True, exist_ok=True)
     (folder / "json").mkdir(parents=True, exist_ok=True)
-    flows = []
+    flows, requests = [], []
     for seed in range(count):
+        text = flow(seed, steps, findings)
         path = folder / "ivr" / f"flow{seed:04d}.ivr"
-        path.write_text(flow(seed), encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
         flows.append(path)
-    requests = []
-    for path in flows:
         out = folder / "json" / f"{path.stem}.json"
-        subprocess.run([*ivrc, "compile", str(path), "-o", str(out)], check=True, capture_output=True)
+        out.write_text(library.dumps(library.compile(text, path=str(path))), encoding="utf-8")
         requests.append(out)
     return flows, requests
 

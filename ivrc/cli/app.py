@@ -79,9 +79,8 @@ def _read(path: Path) -> str:
 def _report(result: Result, source: str, stream: object) -> None:
     from ivrc.insight import render
 
-    colour = _colour(stream)
-    for diagnostic in result.diagnostics:
-        typer.echo(render.text(diagnostic, source, colour), file=stream)  # type: ignore[arg-type]
+    if result.diagnostics:
+        typer.echo(render.texts(result.diagnostics, source, _colour(stream)), file=stream, nl=False)  # type: ignore[arg-type]
 
 
 def _deliver(text: str, output: Path | None) -> None:

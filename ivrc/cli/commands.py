@@ -217,9 +217,7 @@ def fmt_command(
             formatted = fmt(source, path=str(file))
         except CompileError as error:
             broken += 1  # left untouched; say why
-            colour = _colour(sys.stderr)
-            for diagnostic in error.diagnostics:
-                typer.echo(render.text(diagnostic, source, colour), err=True)
+            typer.echo(render.texts(error.diagnostics, source, _colour(sys.stderr)), err=True, nl=False)
             continue
         except FormatError as error:
             problems.append(str(error))
@@ -306,9 +304,7 @@ def decompile_command(
     except UsageError as error:
         _fail(str(error))
     except CompileError as error:
-        colour = _colour(sys.stderr)
-        for diagnostic in error.diagnostics:
-            typer.echo(render.text(diagnostic, source, colour), err=True)
+        typer.echo(render.texts(error.diagnostics, source, _colour(sys.stderr)), err=True, nl=False)
         raise typer.Exit(EXIT_FINDINGS) from None
     _deliver(written, output)
 

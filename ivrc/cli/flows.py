@@ -369,9 +369,7 @@ def graph_command(
     # Findings that leave nothing true to draw; the others (a dangling goto, say) are drawn.
     blocking = [d for d in result.diagnostics if d.rule in _NOTHING_TO_DRAW]
     if result.flow is None or blocking:
-        colour = _colour(sys.stderr)
-        for diagnostic in blocking:
-            typer.echo(render.text(diagnostic, source, colour), err=True)
+        typer.echo(render.texts(blocking, source, _colour(sys.stderr)), err=True, nl=False)
         typer.echo(f"ivrc: error: {file}: nothing drawn; the flow has errors that leave no call to draw", err=True)
         raise typer.Exit(EXIT_FINDINGS)
     drawn = diagrams.build(semantics.build(result.flow, config))

@@ -90,6 +90,13 @@ def text(diagnostic: Diagnostic, source: str | list[str] | None, colour: bool = 
     return "\n".join(out)
 
 
+def texts(diagnostics: Iterable[Diagnostic], source: str | None, colour: bool = False) -> str:
+    """Each finding as `text` shows it, one after another; the source is split into lines once,
+    not once a finding (which made printing thousands of findings quadratic)."""
+    lines = source.split("\n") if source is not None else None
+    return "".join(text(diagnostic, lines, colour) + "\n" for diagnostic in diagnostics)
+
+
 def _printable(path: str) -> str:
     """A file's name on one line: a newline, a tab or another control character in it escaped."""
     if path.isprintable():
