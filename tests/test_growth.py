@@ -177,3 +177,24 @@ def test_recovery_skips_junk_linearly():
         _grows_linearly(
             lambda j=junk: ivrc.lint(j * 50_000, path="g.ivr"), lambda j=junk: ivrc.lint(j * 400_000, path="g.ivr")
         )
+
+
+def test_a_warm_lint_cache_grows_linearly(tmp_path, capsys):
+    """Files answered from the cache: 8 times as many take about 8 times as long."""
+    from ivrc.cli.lint import lint
+
+    source = _flow(3)
+    folders = {}
+    for count in (40, 320):
+        folder = folders[count] = tmp_path / f"n{count}"
+        folder.mkdir()
+        for number in range(count):
+            (folder / f"f{number:04d}.ivr").write_text(source.replace('"big"', f'"f{number}"'), encoding="utf-8")
+        lint([folder], cache_dir=tmp_path / "cache")  # cold: every entry written
+    capsys.readouterr()
+
+    def warm(count: int) -> Callable[[], object]:
+        return lambda: lint([folders[count]], cache_dir=tmp_path / "cache")
+
+    _grows_linearly(warm(40), warm(320))
+    capsys.readouterr()

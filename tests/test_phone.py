@@ -142,3 +142,13 @@ def test_the_digits_of_any_number_read_back_as_themselves(written, region):
 def test_leading_zeros_a_country_keeps_are_kept():
     assert (read("+39 06 1234 5678", None).status, read("+39 06 1234 5678", None).digits) == ("valid", "390612345678")
     assert read("06 1234 5678", "IT").digits == "390612345678"
+
+
+def test_the_regions_known_without_the_numbering_data_are_phonenumbers_own():
+    import phonenumbers
+
+    from ivrc.language.regions import REGIONS, supported
+
+    assert REGIONS <= phonenumbers.SUPPORTED_REGIONS  # none that phonenumbers cannot read
+    assert all(supported(code) for code in phonenumbers.SUPPORTED_REGIONS)
+    assert supported("il") and not supported("XX")

@@ -13,17 +13,16 @@ from typing import Any
 from ivrc.build.emit import JsonPath
 from ivrc.build.json_plain import (
     BOOLEANS,
-    DIALER_ONLY,
     EMPTY_IS_ABSENT,
     INTEGERS,
     NUMBERS,
-    SIMPLE_ONLY,
     Plain,
     normalise,
     number_of,
     plain_number,
 )
 from ivrc.build.json_text import MAX_DEPTH, Fallback, JValue, parse_fast, parse_located, too_deep
+from ivrc.build.kinds import DIALER_ONLY, SIMPLE_ONLY, request_kind
 from ivrc.checks import missing_request
 from ivrc.language import ast
 from ivrc.language.diagnostics import Diagnostic
@@ -81,18 +80,6 @@ def read(text: str, exact: bool = True) -> tuple[ast.Flow | None, Plain | None, 
     builder = _Builder(plain)
     flow = builder.flow(kind)
     return flow, plain, plain.duplicates
-
-
-def request_kind(data: Any) -> str | None:
-    """Dialer or simple dialer, recognised by their fields."""
-    if not isinstance(data, dict):
-        return None
-    keys = set(data)
-    if keys & DIALER_ONLY and not keys & (SIMPLE_ONLY - {"gender"}):
-        return "dialer"
-    if keys & SIMPLE_ONLY:
-        return "simple_dialer"
-    return None
 
 
 def _opening(span: ast.Span) -> ast.Span:

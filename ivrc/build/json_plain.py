@@ -28,30 +28,6 @@ INTEGERS = {
     "dtmf_ivr_retries", "answer_delay", "dial_at", "fields",
 }  # fmt: skip
 NUMBERS = {"sleep"}
-DIALER_ONLY = {
-    "ivr",
-    "return_address",
-    "number",
-    "numbers_from_queue",
-    "schedule",
-    "schedule_type",
-    "cli",
-    "dtmf_originator",
-}
-SIMPLE_ONLY = {
-    "leg_a",
-    "leg_b",
-    "cid_a",
-    "cid_b",
-    "dtmf_a",
-    "dtmf_b",
-    "tts",
-    "sound",
-    "from_campaign",
-    "dial_at",
-    "answer_delay",
-    "gender",
-}
 # The API document's own simple-dialer example sends `"dial_at": ""`: read as not set.
 EMPTY_IS_ABSENT = {"dial_at"}
 

@@ -154,6 +154,15 @@ def lint_command(
     ] = False,
     recipients: RecipientsOption = None,
     config_file: ConfigOption = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache-dir",
+            metavar="DIR",
+            help="Keep the lint cache here (default: .ivrc_cache beside the configuration; IVRC_CACHE_DIR).",
+        ),
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Check every file, and keep nothing.")] = False,
 ) -> None:
     """Check flows and requests and report every finding. Exit 1 when any is an error."""
     try:
@@ -168,6 +177,8 @@ def lint_command(
             no_suppress=no_suppress,
             recipients=recipients,
             config_file=config_file,
+            cache_dir=cache_dir,
+            no_cache=no_cache,
         )
     except UsageError as error:
         _fail(str(error))

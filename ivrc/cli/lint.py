@@ -36,7 +36,7 @@ def colour(stream: object) -> bool:
 def region_code(region: str | None) -> str | None:
     if region is None:
         return None
-    from ivrc.language.phone import supported_region
+    from ivrc.language.regions import supported as supported_region
 
     if not supported_region(region):
         raise UsageError(f"--region {region}: not a region phone numbers can be read for; use a code such as IL or US")
@@ -199,12 +199,47 @@ def looks_like_request(source: str) -> bool:
     """Whether JSON found in a folder is a dialer request: other JSON there is none of ivrc's business."""
     import json
 
-    from ivrc.build.from_json import request_kind
+    from ivrc.build.kinds import request_kind
 
     try:
         return request_kind(json.loads(source)) is not None
     except ValueError:
         return False
+
+
+def _check(
+    file: Path, source: str, config: Config, recipients: Path | None
+) -> tuple[list[render.FileReport], float | None]:
+    """One file's findings, and its recipients file's; and until when they hold (None: while
+    the file and what it depends on do not change)."""
+    from ivrc.build.library import analyze
+    from ivrc.insight import render
+
+    result = analyze(source, path=str(file), config=config)
+    reports = [render.FileReport(str(file), source, result.diagnostics)]
+    if file.suffix == ".ivr":
+        reports.extend(recipients_report(file, result, config, recipients))
+    return reports, _valid_until(result, config)
+
+
+def _valid_until(result: Result, config: Config) -> float | None:
+    """The next moment the findings may change by the clock alone: a moment the file names
+    comes (schedule-in-past), or the next minute, when one has come (its finding says the time)."""
+    if result.flow is None:
+        return None
+    from ivrc.language import model as semantics
+
+    model = semantics.build(result.flow, config)
+    moments: list[float] = []
+    for written in semantics.times(model):
+        try:
+            moments.append(semantics.timestamp(written))
+        except ValueError:
+            continue  # invalid-time's finding, which the clock does not change
+    ahead = [moment for moment in moments if moment > model.now]
+    if len(ahead) < len(moments):
+        ahead.append((model.now // 60 + 1) * 60)
+    return float(min(ahead)) if ahead else None
 
 
 def lint(
@@ -218,16 +253,19 @@ def lint(
     no_suppress: bool = False,
     recipients: Path | None = None,
     config_file: Path | None = None,
+    cache_dir: Path | None = None,
+    no_cache: bool = False,
 ) -> int:
-    """Check flows and requests, print every finding, and return the exit code."""
-    from ivrc.build.library import analyze
-    from ivrc.checks import unreadable_file
+    """Check flows and requests, print every finding, and return the exit code. Files whose
+    findings are in the cache (`lint_cache`) are not checked again."""
+    from ivrc.cli.lint_cache import LintCache, reports_of
     from ivrc.insight import render
     from ivrc.language.diagnostics import Severity
     from ivrc.language.files import Unreadable, read_text
 
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    cache = LintCache(cache_dir, not no_cache)
     flags = {
         "region": region_code(region),
         "recordings": folder(recordings, "--recordings"),
@@ -246,32 +284,46 @@ def lint(
     if data and not files and not missing:
         return EXIT_OK
     reports: list[render.FileReport] = []
-    unreadable = [unreadable_file.diagnose(Unreadable(path, "no such file or folder")) for path in missing]
+    problems = [Unreadable(path, "no such file or folder") for path in missing]
     for file, named in files:
         try:
             source = read_text(file)
         except Unreadable as problem:
-            unreadable.append(unreadable_file.diagnose(problem))
+            problems.append(problem)
             continue
         if file.suffix == ".json" and not named and not looks_like_request(source):
             continue
         config = settings(file, config_file, **flags)
-        result = analyze(source, path=str(file), config=config)
-        reports.append(render.FileReport(str(file), source, result.diagnostics))
-        if file.suffix == ".ivr":
-            reports.extend(recipients_report(file, result, config, recipients))
+        key = cache.key(file, source, config, flags, recipients)
+        kept = cache.get(config, key) if key is not None else None
+        if kept is not None:
+            reports.extend(reports_of(kept, file, source))
+            continue
+        checked, until = _check(file, source, config, recipients)
+        reports.extend(checked)
+        if key is not None:
+            cache.put(config, key, checked, file, until)
+    unreadable = []
+    if problems:
+        from ivrc.checks import unreadable_file
+
+        unreadable = [unreadable_file.diagnose(problem) for problem in problems]
     if not reports and not unreadable:
         nothing_found(paths, ".ivr files or request .json files")
     # A file that cannot be read is a finding too, so CI shows it in the chosen format.
     reports.extend(render.FileReport(d.path, None, (d,)) for d in unreadable)
     reports.sort(key=lambda r: r.path)
     findings = [d for r in reports for d in r.diagnostics]
-    sys.stdout.write(render.FORMATS[output_format](reports, colour(sys.stdout)))
+    if output_format == "sarif":
+        rules = cache.sarif_rules(settings(files[0][0], config_file, **flags) if files else None)
+        sys.stdout.write(render.sarif_report(reports, colour(sys.stdout), rules))
+    else:
+        sys.stdout.write(render.FORMATS[output_format](reports, colour(sys.stdout)))
     sys.stdout.flush()
     if output_format == "text":
         sys.stderr.write(render.summary(findings, len(reports)) + "\n")
         sys.stderr.flush()
-    if unreadable or any(d.rule == unreadable_file.NAME for d in findings):
+    if unreadable or any(d.rule == "unreadable-file" for d in findings):
         return EXIT_USAGE
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
     return EXIT_FINDINGS if any(d.severity in failing for d in findings) else EXIT_OK

@@ -222,14 +222,12 @@ def rule_page(name: str, site: str | None) -> str:
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
-def sarif_report(reports: list[FileReport], colour: bool = False) -> str:
-    """SARIF 2.1.0 for code scanning: every rule's metadata, stable ruleIds, relative paths."""
-    from ivrc import __version__
+def sarif_rules() -> list[dict[str, object]]:
+    """Every rule's SARIF metadata: its name, its documentation, its level, its page."""
     from ivrc.checks import RULES
 
-    index = {rule.name: i for i, rule in enumerate(RULES)}
     site = manual_site()
-    rules = [
+    return [
         {
             "id": rule.name,
             "name": "".join(part.title() for part in rule.name.split("-")),
@@ -242,6 +240,15 @@ def sarif_report(reports: list[FileReport], colour: bool = False) -> str:
         }
         for rule in RULES
     ]
+
+
+def sarif_report(reports: list[FileReport], colour: bool = False, rules: list[dict[str, object]] | None = None) -> str:
+    """SARIF 2.1.0 for code scanning: every rule's metadata (`rules`, when kept from an earlier
+    run: the same for one version of ivrc), stable ruleIds, relative paths."""
+    from ivrc import __version__
+
+    rules = sarif_rules() if rules is None else rules
+    index = {rule["id"]: i for i, rule in enumerate(rules)}
     results = [
         {
             "ruleId": d.rule,

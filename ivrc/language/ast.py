@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, NamedTuple, TypeVar
+from typing import Literal, TypeVar
+
+from ivrc.language.span import Span as Span  # re-exported: `ast.Span`
 
 # A written whole number longer than this is beyond every bound of the API. It is read as
 # BEYOND, so that no check converts, compares or prints a number of thousands of digits.
@@ -21,21 +23,6 @@ def whole(text: str) -> int:
     """A written whole number (ASCII digits), or BEYOND for one longer than MAX_DIGITS."""
     digits = text.lstrip("0")
     return int(digits or "0") if len(digits) <= MAX_DIGITS else BEYOND
-
-
-class Span(NamedTuple):
-    """Where a node stands: 1-based line and column; the end column is exclusive. A named
-    tuple, not a dataclass: every node has one, and a tuple is made in a third of the time."""
-
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    start: int = 0
-    end: int = 0
-
-    def cover(self, other: Span) -> Span:
-        return Span(self.line, self.column, other.end_line, other.end_column, self.start, other.end)
 
 
 @dataclass(frozen=True, slots=True)

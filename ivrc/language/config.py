@@ -223,7 +223,7 @@ def _string(value: Any) -> str:
 
 
 def region_code(value: str) -> str:
-    from ivrc.language.phone import supported_region
+    from ivrc.language.regions import supported as supported_region
 
     if not supported_region(value):
         raise ValueError(f"`{value}` is not a region phone numbers can be read for; use a code such as IL or US")

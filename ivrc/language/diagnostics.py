@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ivrc.language.ast import Span
+from ivrc.language.span import Span
 
 
 class Severity(str, Enum):

@@ -50,7 +50,9 @@ class Reading:
 
 
 def supported_region(code: str) -> bool:
-    return code.upper() in phonenumbers.SUPPORTED_REGIONS
+    from ivrc.language.regions import supported
+
+    return supported(code)
 
 
 def read(text: str, region: str | None, prefix_lengths: bool = True) -> Reading:
