@@ -28,7 +28,7 @@ def _lint(paths: list[str]) -> int:
     from ivrc.cli import lint as cli_lint
 
     try:
-        return cli_lint.lint([Path(p) for p in paths])
+        return cli_lint.lint([Path(p) for p in paths], jobs=0)  # one process a core, as `--jobs` says
     except cli_lint.UsageError as error:
         sys.stderr.write(f"ivrc: error: {error}\n")
         return cli_lint.EXIT_USAGE

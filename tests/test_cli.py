@@ -265,7 +265,7 @@ def test_one_lint_call_builds_the_parser_once(tmp_path):
         "import sys\n"
         "from ivrc.language import parser\n"
         "from ivrc.launch import main\n"
-        f"sys.argv = ['ivrc', 'lint', {str(tmp_path)!r}]\n"
+        f"sys.argv = ['ivrc', 'lint', '--jobs', '1', '--no-cache', {str(tmp_path)!r}]\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(parser.lark_parser.cache_info().misses, parser.lark_parser.cache_info().hits, file=sys.stderr)\n"
     )

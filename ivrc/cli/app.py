@@ -119,6 +119,16 @@ RegionOption = Annotated[
         help="How to read local phone numbers (ISO 3166, e.g. IL) in files with no `region` line.",
     ),
 ]
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        metavar="N",
+        min=0,
+        help="Check files in N processes (default, or 0: one a core). The output is the same for every N.",
+    ),
+]
 RecordingsOption = Annotated[
     Path | None,
     typer.Option("--recordings", metavar="DIR", help="Check that every recording the flow names is a file in DIR."),

@@ -15,6 +15,7 @@ from ivrc.cli.app import (
     CampaignOption,
     ConfigOption,
     EnvOption,
+    JobsOption,
     RecipientsOption,
     RecordingsOption,
     RegionOption,
@@ -163,6 +164,7 @@ def lint_command(
         ),
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Check every file, and keep nothing.")] = False,
+    jobs: JobsOption = None,
 ) -> None:
     """Check flows and requests and report every finding. Exit 1 when any is an error."""
     try:
@@ -179,6 +181,7 @@ def lint_command(
             config_file=config_file,
             cache_dir=cache_dir,
             no_cache=no_cache,
+            jobs=jobs or 0,  # the command line's default: one process a core
         )
     except UsageError as error:
         _fail(str(error))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from ivrc.build.library import Result
@@ -222,6 +222,25 @@ def _check(
     return reports, _valid_until(result, config)
 
 
+def _check_task(task: tuple[Path, str, Path | None, dict[str, Any], Path | None]) -> tuple[list[Any], float | None]:
+    """`_check` as a process of `--jobs` runs it: the findings as the cache keeps them, which
+    carry no file's text (the recipients file's may be large) and cross between processes."""
+    from ivrc.cli.lint_cache import kept_form
+
+    file, source, config_file, flags, recipients = task
+    reports, until = _check(file, source, settings(file, config_file, **flags), recipients)
+    return kept_form(reports, file), until
+
+
+def _warm() -> None:
+    """What every check needs, loaded once before the processes are forked."""
+    import ivrc.build.library  # noqa: F401
+    import ivrc.language.phone  # noqa: F401
+    from ivrc.language.parser import lark_parser
+
+    lark_parser()  # built once, here: every process starts with it
+
+
 def _valid_until(result: Result, config: Config) -> float | None:
     """The next moment the findings may change by the clock alone: a moment the file names
     comes (schedule-in-past), or the next minute, when one has come (its finding says the time)."""
@@ -255,9 +274,12 @@ def lint(
     config_file: Path | None = None,
     cache_dir: Path | None = None,
     no_cache: bool = False,
+    jobs: int = 1,
 ) -> int:
     """Check flows and requests, print every finding, and return the exit code. Files whose
-    findings are in the cache (`lint_cache`) are not checked again."""
+    findings are in the cache (`lint_cache`) are not checked again; the others are checked in
+    `jobs` processes (0: one a core)."""
+    from ivrc.cli.jobs import jobs_wanted, spread
     from ivrc.cli.lint_cache import LintCache, reports_of
     from ivrc.insight import render
     from ivrc.language.diagnostics import Severity
@@ -266,7 +288,7 @@ def lint(
     if output_format is None:
         output_format = "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
     cache = LintCache(cache_dir, not no_cache)
-    flags = {
+    flags: dict[str, Any] = {
         "region": region_code(region),
         "recordings": folder(recordings, "--recordings"),
         "select": rule_list(select, "--select"),
@@ -285,6 +307,7 @@ def lint(
         return EXIT_OK
     reports: list[render.FileReport] = []
     problems = [Unreadable(path, "no such file or folder") for path in missing]
+    misses: list[tuple[Path, str, Config, str | None]] = []
     for file, named in files:
         try:
             source = read_text(file)
@@ -298,11 +321,15 @@ def lint(
         kept = cache.get(config, key) if key is not None else None
         if kept is not None:
             reports.extend(reports_of(kept, file, source))
-            continue
-        checked, until = _check(file, source, config, recipients)
-        reports.extend(checked)
+        else:
+            misses.append((file, source, config, key))
+    tasks = [(file, source, config_file, flags, recipients) for file, source, _, _ in misses]
+    for (file, source, config, key), (kept, until) in zip(
+        misses, spread(_check_task, tasks, jobs_wanted(jobs), _warm), strict=True
+    ):
+        reports.extend(reports_of(kept, file, source))
         if key is not None:
-            cache.put(config, key, checked, file, until)
+            cache.put_kept(config, key, kept, until)
     unreadable = []
     if problems:
         from ivrc.checks import unreadable_file

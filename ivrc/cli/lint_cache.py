@@ -86,8 +86,11 @@ class LintCache:
     ) -> None:
         """Keep the findings (until `expires`, when given); a cache that cannot be written is no
         reason to fail a lint."""
-        kept = {"key": key, "expires": expires, "reports": [_report(r, file) for r in reports]}
-        self._write(self._entry(config, key), json.dumps(kept, ensure_ascii=False), self.root(config))
+        self.put_kept(config, key, kept_form(reports, file), expires)
+
+    def put_kept(self, config: Config, key: str, kept: list[dict[str, Any]], expires: float | None) -> None:
+        entry = {"key": key, "expires": expires, "reports": kept}
+        self._write(self._entry(config, key), json.dumps(entry, ensure_ascii=False), self.root(config))
 
     def _write(self, entry: Path, data: str, root: Path) -> None:
         """Atomically: to a temporary file beside it, then renamed into place."""
@@ -144,19 +147,30 @@ class LintCache:
 def reports_of(kept: list[dict[str, Any]], file: Path, source: str) -> list[FileReport]:
     """The findings kept for a file, with the texts their excerpts are taken from."""
     from ivrc.insight.render import FileReport
-    from ivrc.language.files import read_text
+    from ivrc.language.files import Unreadable, read_text
 
     reports = []
     for report in kept:
-        text = source if report["source"] == "file" else read_text(Path(report["path"]))
+        text: str | None = source if report["source"] == "file" else None
+        if report["source"] == "other":
+            try:
+                text = read_text(Path(report["path"]))
+            except Unreadable:
+                text = None
         reports.append(FileReport(report["path"], text, tuple(_diagnostic(d) for d in report["diagnostics"])))
     return reports
+
+
+def kept_form(reports: list[FileReport], file: Path) -> list[dict[str, Any]]:
+    """Findings as the cache keeps them: plain data, without the texts they were found in."""
+    return [_report(report, file) for report in reports]
 
 
 def _report(report: FileReport, file: Path) -> dict[str, Any]:
     return {
         "path": report.path,
-        "source": "file" if report.path == str(file) else "other",
+        # whose text its excerpts come from: the file's, another's (its recipients), or none
+        "source": None if report.source is None else "file" if report.path == str(file) else "other",
         "diagnostics": [
             [d.rule, d.severity.value, d.message, list(d.span), d.help, d.path] for d in report.diagnostics
         ],
