@@ -49,3 +49,26 @@ def test_lint_prints_the_same_bytes_for_any_number_of_jobs(tmp_path):
     for form in ("text", "json", "sarif"):
         assert outputs["1", form] == outputs["2", form] == outputs["0", form], form
     assert outputs["1", "text"][2] == 2 and "unreachable-step" in outputs["1", "text"][0]
+
+
+def test_fmt_says_the_same_for_any_number_of_jobs(tmp_path):
+    for number in range(30):
+        for flow in EXAMPLES.glob("*.ivr"):
+            text = flow.read_text(encoding="utf-8")
+            if number % 4 == 1:
+                text = text.replace("    ", "  ")  # to be reformatted
+            if number % 7 == 2:
+                text += "\nstep {\n"  # broken: left alone, and said why
+            (tmp_path / f"{flow.stem}-{number:02d}.ivr").write_text(text, encoding="utf-8")
+    said = {}
+    for jobs in ("1", "2"):
+        for mode in ("--check", "--diff"):
+            done = subprocess.run(
+                [sys.executable, "-m", "ivrc", "fmt", mode, "--jobs", jobs, str(tmp_path)],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            said[jobs, mode] = (done.stdout, done.stderr, done.returncode)
+    assert said["1", "--check"] == said["2", "--check"] and said["1", "--diff"] == said["2", "--diff"]
+    assert said["1", "--check"][2] != 0 and "would reformat" in said["1", "--check"][0]
