@@ -1,8 +1,9 @@
 """The `ivrc` program: the command line, with the last line of defence around it.
 
 `ivrc lint FILE...` with no options (what a pre-commit hook runs on every commit) goes
-straight to `cli_lint.lint`, and `ivrc --version` straight to the version, without loading
-the command-line framework, whose import costs more than the lint of a file. Everything
+straight to `cli_lint.lint`, `ivrc lsp` (what an editor starts) straight to the server, and
+`ivrc --version` straight to the version, without loading the command-line framework, whose
+import costs more than the lint of a file. Everything
 else, options and `--help` included, goes through typer's command line (`ivrc.cli.commands`), which
 gives the same lint the same way."""
 
@@ -32,6 +33,17 @@ def _lint(paths: list[str]) -> int:
     except cli_lint.UsageError as error:
         sys.stderr.write(f"ivrc: error: {error}\n")
         return cli_lint.EXIT_USAGE
+
+
+def _lsp() -> int:
+    """`ivrc lsp` without the command-line framework, as `ivrc lint FILE...` is run."""
+    try:
+        from ivrc.lsp.features import serve
+    except ImportError:
+        sys.stderr.write("ivrc: error: the language server needs its extra dependencies: pip install 'ivrc[lsp]'\n")
+        return 2
+    serve()
+    return 0
 
 
 # The labels of a package's `Project-URL` that name where its bugs go, as PyPI reads them.
@@ -96,6 +108,8 @@ def main() -> None:
     try:
         if _plain_lint(args):
             code = _lint(args[1:])
+        elif args == ["lsp"]:
+            code = _lsp()  # an editor starts it, and waits for it to answer `initialize`
         else:
             from ivrc.cli.commands import app
 

@@ -8,9 +8,8 @@ import re
 
 from lsprotocol import types as lsp
 
-from ivrc.checks import BY_NAME
 from ivrc.language import printer
-from ivrc.lsp.server import IvrServer, guarded, server, utf16_units
+from ivrc.lsp.server import IvrServer, guarded, rules, server, utf16_units
 
 TOKEN_TYPES = ["keyword", "string", "number", "comment", "function", "enumMember", "operator"]
 STRING = re.compile(r'"([^"\\\n]|\\.)*"?')  # a quoted text, closed or not
@@ -110,7 +109,7 @@ def code_actions(ls: IvrServer, params: lsp.CodeActionParams) -> list[lsp.CodeAc
                     edit=lsp.WorkspaceEdit(changes={uri: [_removal(lines, d.range)]}),
                 )
             )
-        if d.code and d.code in BY_NAME and d.code != "syntax-error":
+        if d.code and d.code in rules() and d.code != "syntax-error":
             row = d.range.start.line
             here = lines[row] if row < len(lines) else ""
             indent = here[: len(here) - len(here.lstrip())]

@@ -12,10 +12,9 @@ from typing import Any
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from ivrc.checks import BY_NAME
 from ivrc.language import ast, printer
 from ivrc.lsp.editing import STRING  # importing it also registers its handlers
-from ivrc.lsp.server import IvrServer, code_point_column, current, guarded, inside, server, to_range
+from ivrc.lsp.server import IvrServer, code_point_column, current, guarded, inside, rules, server, to_range
 
 # Keyword -> what it does and the API field it writes, for hover.
 KEYWORD_DOCS = {
@@ -303,7 +302,7 @@ def completion(ls: IvrServer, params: lsp.CompletionParams) -> list[lsp.Completi
             lsp.CompletionItem(
                 name, kind=lsp.CompletionItemKind.Value, detail=rule.severity.value, documentation=rule.summary
             )
-            for name, rule in BY_NAME.items()
+            for name, rule in rules().items()
         ]
     placeholder = re.search(r'\bsay\s+"[^"]*\$([A-Za-z0-9_]*)$', before)
     if placeholder:
@@ -350,8 +349,8 @@ def semantics_fields(flow: ast.Flow | None) -> list[Any]:
 def hover(ls: IvrServer, params: lsp.HoverParams) -> lsp.Hover | None:
     result, _, line_text, line, column = _at(ls, params)
     for d in result.diagnostics:
-        if inside(d.span, line, column) and d.rule in BY_NAME:
-            return _markdown(f"**{d.rule}** ({d.severity.value})\n\n{BY_NAME[d.rule].docs}")
+        if inside(d.span, line, column) and d.rule in rules():
+            return _markdown(f"**{d.rule}** ({d.severity.value})\n\n{rules()[d.rule].docs}")
     number = _phone_at(result.flow, line, column)
     if number is not None:
         return number

@@ -26,7 +26,7 @@ from ivrc import __version__
 from ivrc.language import ast
 from ivrc.language.diagnostics import Diagnostic, Severity
 
-DEBOUNCE = 0.3  # seconds of quiet typing before a document is checked again
+DEBOUNCE = 0.05  # seconds of quiet typing before a check is published
 _SEVERITIES = {
     Severity.ERROR: lsp.DiagnosticSeverity.Error,
     Severity.WARNING: lsp.DiagnosticSeverity.Warning,
@@ -35,6 +35,14 @@ _SEVERITIES = {
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def rules() -> dict[str, Any]:
+    """The rules by name. The checks (and the parser and numbering data they load) are imported
+    when first needed, not at the start: an editor waits for the answer to `initialize`."""
+    from ivrc.checks import BY_NAME
+
+    return BY_NAME
 
 
 class IvrServer(LanguageServer):
