@@ -152,3 +152,59 @@ def test_the_regions_known_without_the_numbering_data_are_phonenumbers_own():
     assert REGIONS <= phonenumbers.SUPPORTED_REGIONS  # none that phonenumbers cannot read
     assert all(supported(code) for code in phonenumbers.SUPPORTED_REGIONS)
     assert supported("il") and not supported("XX")
+
+
+def _corpus() -> list[str]:
+    """Every `+` number written in the repository's tests and examples, and each region's
+    example numbers of every kind, as phonenumbers gives them."""
+    import re
+
+    import phonenumbers
+    from conftest import ROOT
+
+    found: set[str] = set()
+    for path in [*ROOT.joinpath("tests").rglob("*"), *ROOT.joinpath("examples").rglob("*")]:
+        if path.is_file() and path.suffix in (".py", ".toml", ".ivr", ".json", ".csv", ".jsonl", ".ivrtest"):
+            found.update(re.findall(r"\+[1-9][0-9]{6,14}", path.read_text(encoding="utf-8", errors="replace")))
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        for kind in phonenumbers.PhoneNumberType.values():
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                found.add(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))
+    return sorted(found)
+
+
+def test_the_quick_reading_of_e164_numbers_is_the_full_readings():
+    """`+` and digits that a country's plan lists are read by compiled matchers; every answer
+    they give is the one phonenumbers gives, on the corpus and on random numbers of every
+    country code (IVRC_PHONE_EXAMPLES of them; a long run: 1000000)."""
+    import os
+    import random
+
+    import phonenumbers
+
+    from ivrc.language import phone
+
+    rng = random.Random(26)
+    codes = sorted(phonenumbers.COUNTRY_CODE_TO_REGION_CODE)
+    count = int(os.environ.get("IVRC_PHONE_EXAMPLES", "40000"))
+    corpus = _corpus()
+
+    def near(number: str) -> str:  # a listed number with its last digits changed: often listed too
+        kept = len(number) - rng.randint(1, 4)
+        return number[:kept] + "".join(rng.choice("0123456789") for _ in range(len(number) - kept))
+
+    numbers = corpus + [
+        near(rng.choice(corpus))
+        if n % 2
+        else f"+{rng.choice(codes)}{rng.randint(1, 9)}{rng.randint(0, 10 ** rng.randint(5, 12))}"
+        for n in range(count)
+    ]
+    quick = 0
+    for number in numbers:
+        reading = phone._valid_e164(number)
+        if reading is not None:
+            quick += 1
+            assert reading == phone._try(number, None), number
+            assert reading == phone.read(number, "IL") == phone.read(number, None), number
+    assert quick > len(numbers) // 10  # the quick reading is taken, not only passed over
