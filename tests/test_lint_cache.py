@@ -194,3 +194,24 @@ def test_a_compliance_policy_keeps_nothing_and_a_moment_keeps_until_it_comes(pro
         if isinstance(kept_entry, dict) and kept_entry.get("expires"):
             path.write_text(json.dumps(kept_entry | {"expires": time.time() - 1}), encoding="utf-8")
     assert "lark" in _lint(project, "moments.json")[2]
+
+
+def test_fmt_check_knows_a_formatted_text_without_parsing_it_again(project):
+    def check(*extra: str) -> tuple[str, str, list[str], int]:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("IVRC_")}
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE, "fmt", "--check", *extra, "."],
+            cwd=project, capture_output=True, text=True, env=environment, timeout=120,
+        )  # fmt: skip
+        err, _, loaded = done.stderr.rpartition("\nLOADED ")
+        return done.stdout, err, loaded.split(), done.returncode
+
+    cold = check()
+    assert cold[3] == 0 and "lark" in cold[2]
+    warm = check()
+    assert warm[:2] == cold[:2] and warm[3] == 0 and warm[2] == []
+    flow = project / "age_gate.ivr"
+    flow.write_text(flow.read_text(encoding="utf-8").replace("    say", "  say", 1), encoding="utf-8")
+    changed = check()
+    assert changed[3] == 1 and "would reformat age_gate.ivr" in changed[0] and "lark" in changed[2]
+    assert check("--no-cache")[2] != []

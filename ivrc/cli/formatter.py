@@ -15,22 +15,43 @@ from ivrc.cli.lint import colour as _colour
 from ivrc.language.files import write_atomically
 
 
-def _formatted(file: Path) -> tuple[str, str | None, Any]:
+def _formatted(task: tuple[Path, Path | None]) -> tuple[str, str | None, Any]:
     """One file through the formatter, as `--jobs` runs it in a process of its own: ("ok",
     source, formatted), ("broken", source, its findings), or ("unreadable" or "format-error",
-    None, what to say)."""
-    from ivrc.build.library import CompileError, FormatError, fmt
-
+    None, what to say). A text the cache (in the folder given) knows to be formatted already is
+    not parsed again."""
+    file, cache = task
     try:
         source = _read(file)
     except UsageError as error:
         return "unreadable", None, str(error)
+    mark = None if cache is None else _mark(cache, source)
+    if mark is not None and mark.exists():
+        return "ok", source, source
+    from ivrc.build.library import CompileError, FormatError, fmt
+
     try:
-        return "ok", source, fmt(source, path=str(file))
+        formatted = fmt(source, path=str(file))
+        if mark is not None and cache is not None and formatted == source:
+            from ivrc.cli.lint_cache import LintCache
+
+            LintCache(cache, True).note(mark)
+        return "ok", source, formatted
     except CompileError as error:
         return "broken", source, list(error.diagnostics)
     except FormatError as error:
         return "format-error", None, str(error)
+
+
+def _mark(cache: Path, source: str) -> Path:
+    """Where the cache notes that a text is in the canonical layout, which depends on the text
+    and ivrc's version alone."""
+    import hashlib
+
+    from ivrc import __version__
+
+    key = hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()
+    return cache / __version__ / "formatted" / key[:2] / key
 
 
 def _warm_fmt() -> None:
@@ -59,6 +80,11 @@ def fmt_command(
         bool, typer.Option("--diff", help="Write nothing; print what would change as a unified diff.")
     ] = False,
     jobs: JobsOption = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option("--cache-dir", metavar="DIR", help="Keep the cache here (as `ivrc lint` does; IVRC_CACHE_DIR)."),
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Format every file, and keep nothing.")] = False,
 ) -> None:
     """Rewrite .ivr files in the canonical layout, keeping every comment."""
     import difflib
@@ -73,9 +99,24 @@ def fmt_command(
     problems = [f"{path}: no such file or folder" for path in missing]
     changed: list[Path] = []
     broken = unreadable = 0
-    for file, (outcome, source, formatted) in zip(
-        files, spread(_formatted, files, jobs_wanted(jobs), _warm_fmt), strict=True
-    ):
+    from ivrc.cli.lint import settings
+    from ivrc.cli.lint_cache import LintCache
+
+    cache = LintCache(cache_dir, not no_cache)
+
+    def kept_in(file: Path) -> Path | None:
+        """The cache's folder for a file (beside its configuration); none when it has no cache,
+        or its configuration cannot be read (the layout does not depend on it)."""
+        if not cache.enabled:
+            return None
+        try:
+            return cache.root(settings(file, None))
+        except UsageError:
+            return None
+
+    tasks = [(file, kept_in(file)) for file in files]
+    outcomes = spread(_formatted, tasks, jobs_wanted(jobs), _warm_fmt)
+    for file, (outcome, source, formatted) in zip(files, outcomes, strict=True):
         if outcome == "unreadable" or outcome == "format-error":
             problems.append(str(formatted))
             unreadable += 1

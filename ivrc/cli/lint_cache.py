@@ -130,6 +130,10 @@ class LintCache:
         self._write(kept, json.dumps(rules, ensure_ascii=False), self.root(config))
         return rules
 
+    def note(self, mark: Path) -> None:
+        """An empty file whose name says something is so (`ivrc fmt`: this text is formatted)."""
+        self._write(mark, "", self.folder if self.folder is not None else mark.parents[3])
+
     def _entry(self, config: Config, key: str) -> Path:
         from ivrc import __version__
 
