@@ -1,0 +1,161 @@
+"""How long a call takes, prompt by prompt: the spoken length of each text (from espeak-ng where
+it is installed, else an estimate), each wait, each silence the caller leaves, each key pressed.
+
+The estimate is the time espeak-ng takes, fitted per language on the bundled flows' prompts: a
+start-up and a rate of characters a second. A text that mixes scripts (Hebrew with English
+words) is spoken run by run, each in its language; digits and punctuation belong to the run
+they sit in. `tests/test_timing.py` holds the estimate to espeak-ng within 25%."""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+import tempfile
+import wave
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# language: (seconds before the first word, characters a second), as espeak-ng speaks them.
+RATES = {"en": (0.38, 16.9), "he": (0.52, 15.0), "ru": (0.30, 14.9)}
+KEY_SECONDS = 0.25  # a key's tone (0.15 s) and the pause after it, as a caller presses keys
+_SCRIPT = re.compile(r"[\u0590-\u05ff\ufb1d-\ufb4f]+|[\u0400-\u04ff]+|[A-Za-z]+")
+
+
+def runs(text: str) -> list[tuple[str, str]]:
+    """The text as (language, part) runs: Hebrew letters, Cyrillic letters, Latin letters; what
+    is between letters of one script goes with them."""
+    found: list[tuple[str, str]] = []
+    start = 0
+    for match in _SCRIPT.finditer(text):
+        first = match.group()[0]
+        language = "he" if "\u0590" <= first <= "\u05ff" or first >= "\ufb1d" else "ru" if first >= "\u0400" else "en"
+        if found and found[-1][0] == language:
+            found[-1] = (language, found[-1][1] + text[start : match.end()])
+        elif found:
+            found.append((language, text[start : match.end()]))
+        else:
+            found.append((language, text[: match.end()]))
+        start = match.end()
+    if not found:
+        return [("en", text)] if text.strip() else []
+    found[-1] = (found[-1][0], found[-1][1] + text[start:])
+    return found
+
+
+def estimate(text: str) -> float:
+    """Seconds to say `text`, without a speech engine."""
+    total = 0.0
+    for language, part in runs(text):
+        start, rate = RATES[language]
+        total += start + len(part.strip()) / rate
+    return round(total, 2)
+
+
+def engine() -> str | None:
+    return shutil.which("espeak-ng")
+
+
+def voice(language: str, gender: str | None) -> str:
+    """espeak-ng's voice for a language, female unless the flow asks for male (api-notes 23)."""
+    return f"{language}+{'m3' if gender == 'male' else 'f3'}"
+
+
+def synthesize(text: str, language: str, gender: str | None, out: Path) -> None:
+    """One run of text, spoken by espeak-ng into a WAV file."""
+    program = engine()
+    if program is None:
+        raise FileNotFoundError("espeak-ng")
+    subprocess.run(
+        [program, "-v", voice(language, gender), "-w", str(out), "--", text],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+@functools.cache
+def rendered(text: str, gender: str | None) -> float:
+    """Seconds espeak-ng takes to say `text`, run by run."""
+    total = 0.0
+    with tempfile.TemporaryDirectory(prefix="ivrc-speech-") as folder:
+        for number, (language, part) in enumerate(runs(text)):
+            out = Path(folder) / f"{number}.wav"
+            synthesize(part, language, gender, out)
+            with wave.open(str(out)) as audio:
+                total += audio.getnframes() / audio.getframerate()
+    return round(total, 2)
+
+
+def speaker(use_engine: bool = True) -> Callable[[str, str | None], float]:
+    """How long a text takes: espeak-ng's length where it is installed (and wanted), else the estimate."""
+    if use_engine and engine() is not None:
+        return rendered
+    return lambda text, gender: estimate(text)
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A part of the call: when it starts and ends, and what it is."""
+
+    start: float
+    end: float
+    kind: str  # prompt, play, invalid, key, wait, timeout
+    step: str | None
+    text: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "type": self.kind, "step": self.step, "text": self.text}
+
+
+def timeline(
+    events: Iterable[dict[str, Any]],
+    speak: Callable[[str, str | None], float],
+    recording: Callable[[str], float | None] = lambda name: None,
+) -> tuple[list[Moment], float]:
+    """Each prompt, recording, key, wait and silence of a simulated call, one after another, and
+    the call's length. A recording whose length is unknown counts as none (and says so)."""
+    moments: list[Moment] = []
+    now = 0.0
+
+    def add(kind: str, seconds: float, step: str | None, text: str) -> None:
+        nonlocal now
+        moments.append(Moment(round(now, 2), round(now + seconds, 2), kind, step, text))
+        now += seconds
+
+    for event in events:
+        kind, step = event["type"], event.get("step")
+        if kind in ("prompt", "play") or (kind == "invalid" and event.get("text")):
+            if kind == "invalid":
+                add("key", KEY_SECONDS * max(len(str(event.get("dtmf", ""))), 1), step, str(event.get("dtmf", "")))
+            text = str(event.get("text", ""))
+            if event.get("file"):
+                length = recording(text)
+                unknown = "" if length is not None else " (length unknown)"
+                add("recording" if kind != "invalid" else "invalid", length or 0.0, step, text + unknown)
+            else:
+                add(kind if kind != "invalid" else "invalid", speak(text, event.get("voice")), step, text)
+        elif kind == "invalid" or kind == "key":
+            add("key", KEY_SECONDS * max(len(str(event.get("dtmf", ""))), 1), step, str(event.get("dtmf", "")))
+        elif kind in ("wait", "timeout"):
+            add(kind, float(event.get("seconds", 0)), step, "")
+    return moments, round(now, 2)
+
+
+def recording_lengths(folder: Path | None) -> Callable[[str], float | None]:
+    """The length of each WAV recording in `folder`, by its name; None for one not there."""
+
+    def length(name: str) -> float | None:
+        if folder is None:
+            return None
+        try:
+            with wave.open(str(folder / name)) as audio:
+                seconds: float = audio.getnframes() / audio.getframerate()
+            return round(seconds, 2)
+        except (OSError, wave.Error, EOFError):
+            return None
+
+    return length
