@@ -17,6 +17,7 @@ CACHEDIR.TAG that keeps it out of backups."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -198,10 +199,21 @@ def _plain(value: Any) -> Any:
 
 
 def _bytes_of(path: Path | None) -> bytes:
+    """The digest of a file's bytes, worked out once a run for each version of it: a folder of
+    flows that share one large recipients file reads it once, not once a flow."""
     if path is None:
         return b""
     try:
-        return hashlib.sha256(path.read_bytes()).digest()
+        seen = path.stat()
+    except OSError:
+        return b"(unreadable)"
+    return _digest(str(path.resolve()), seen.st_mtime_ns, seen.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, modified: int, size: int) -> bytes:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).digest()
     except OSError:
         return b"(unreadable)"
 
