@@ -342,6 +342,10 @@ def test_recipient_fields_complete_hover_and_lead_to_their_column(tmp_path: Path
             lsp.HoverParams(text_document=doc, position=lsp.Position(line=3, character=36))
         )
         assert hovered is not None and "column `name` of people.csv (line 1, column 4)" in hovered.contents.value
+        prompt = await s.client.text_document_hover_async(
+            lsp.HoverParams(text_document=doc, position=lsp.Position(line=3, character=10))
+        )
+        assert prompt is not None and "Said in about **" in prompt.contents.value  # how long it takes to say
         found = await s.client.text_document_definition_async(
             lsp.DefinitionParams(text_document=doc, position=lsp.Position(line=1, character=68))
         )

@@ -238,6 +238,7 @@ from ivrc.cli import flows  # noqa: E402,F401  isort: skip
 # them on `app` in this place, so that `ivrc --help` lists the commands in this order.
 from ivrc.cli import cdr as cli_cdr, insight as cli_insight, service as cli_service  # noqa: E402,F401  isort: skip
 from ivrc.cli import emulator as cli_emulator  # noqa: E402,F401  isort: skip
+from ivrc.cli import listen as cli_listen  # noqa: E402,F401  isort: skip
 from ivrc.cli import plan as cli_plan  # noqa: E402,F401  isort: skip
 from ivrc.cli import audit as cli_audit  # noqa: E402,F401  isort: skip
 from ivrc.cli import environments as cli_environments  # noqa: E402,F401  isort: skip

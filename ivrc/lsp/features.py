@@ -13,8 +13,9 @@ from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
 from ivrc.language import ast, printer
-from ivrc.lsp.editing import STRING  # importing it also registers its handlers
+from ivrc.lsp.editing import STRING
 from ivrc.lsp.server import IvrServer, code_point_column, current, guarded, inside, rules, server, to_range
+from ivrc.lsp.speech import prompt_at  # importing it also registers its handlers
 
 # Keyword -> what it does and the API field it writes, for hover.
 KEYWORD_DOCS = {
@@ -354,6 +355,9 @@ def hover(ls: IvrServer, params: lsp.HoverParams) -> lsp.Hover | None:
     number = _phone_at(result.flow, line, column)
     if number is not None:
         return number
+    said = prompt_at(result.flow, line, column)
+    if said is not None:
+        return said
     field = _field_at(result.flow, line, column)
     if field is not None:
         header = _recipients_header(params.text_document.uri)

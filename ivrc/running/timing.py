@@ -103,9 +103,10 @@ class Moment:
 
     start: float
     end: float
-    kind: str  # prompt, play, invalid, key, wait, timeout
+    kind: str  # prompt, play, recording, invalid, key, wait, timeout
     step: str | None
     text: str
+    voice: str | None = None  # a spoken part's voice: female or male
 
     def as_json(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "type": self.kind, "step": self.step, "text": self.text}
@@ -121,9 +122,9 @@ def timeline(
     moments: list[Moment] = []
     now = 0.0
 
-    def add(kind: str, seconds: float, step: str | None, text: str) -> None:
+    def add(kind: str, seconds: float, step: str | None, text: str, voice: str | None = None) -> None:
         nonlocal now
-        moments.append(Moment(round(now, 2), round(now + seconds, 2), kind, step, text))
+        moments.append(Moment(round(now, 2), round(now + seconds, 2), kind, step, text, voice))
         now += seconds
 
     for event in events:
@@ -137,7 +138,8 @@ def timeline(
                 unknown = "" if length is not None else " (length unknown)"
                 add("recording" if kind != "invalid" else "invalid", length or 0.0, step, text + unknown)
             else:
-                add(kind if kind != "invalid" else "invalid", speak(text, event.get("voice")), step, text)
+                spoken_in = str(event.get("voice") or "female")  # the service's default voice (api-notes 23)
+                add(kind, speak(text, spoken_in), step, text, spoken_in)
         elif kind == "invalid" or kind == "key":
             add("key", KEY_SECONDS * max(len(str(event.get("dtmf", ""))), 1), step, str(event.get("dtmf", "")))
         elif kind in ("wait", "timeout"):

@@ -1,0 +1,38 @@
+"""Hover over a prompt: how long it takes to say."""
+
+from __future__ import annotations
+
+from lsprotocol import types as lsp
+
+from ivrc.language import ast
+from ivrc.lsp.server import inside
+
+
+def prompt_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None:
+    """How long a prompt under the pointer takes to say: the estimate, which is quick (espeak-ng
+    gives `ivrc simulate --timing` its exact length)."""
+    import dataclasses
+
+    from ivrc.running.timing import estimate
+
+    found: list[ast.SpokenPrompt] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, ast.SpokenPrompt):
+            if any(inside(text.span, line, column) for text in node.texts):  # on its words, not its keyword
+                found.append(node)
+        elif isinstance(node, tuple):
+            for item in node:
+                walk(item)
+        elif dataclasses.is_dataclass(node) and not isinstance(node, (ast.Text, ast.Name)):
+            for item in dataclasses.fields(node):
+                if item.name != "span":
+                    walk(getattr(node, item.name))
+
+    if flow is not None:
+        walk(flow.items)
+    if not found:
+        return None
+    text = " ".join(part.value for part in found[0].texts)
+    said = f"Said in about **{estimate(text):.1f} s** (estimated; `ivrc simulate --timing` gives espeak-ng's length)"
+    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=said))
