@@ -74,6 +74,8 @@ def _lint(case: dict, tmp_path: Path) -> list[ivrc.Diagnostic]:
         config = config.override(recordings=folder)
     if "long-wait-limit" in case:
         config = config.override(long_wait_limit=duration(case["long-wait-limit"]))
+    if "long-prompt-limit" in case:
+        config = config.override(long_prompt_limit=duration(case["long-prompt-limit"]))
     config = _policy_config(case, tmp_path) or config
     path = "case.json" if case.get("json") else "case.ivr"
     return ivrc.lint(_source(case), path=path, config=config)

@@ -13,8 +13,9 @@ import pytest
 from conftest import EXAMPLES
 
 import ivrc
+from ivrc.language.speech import estimate, runs
 from ivrc.running.simulate import spoken
-from ivrc.running.timing import KEY_SECONDS, estimate, rendered, runs, timeline
+from ivrc.running.timing import KEY_SECONDS, rendered, timeline
 
 TEXTS = [
     "Thank you, goodbye",

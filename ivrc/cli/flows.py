@@ -183,7 +183,7 @@ def simulate_command(
         shown = ", ".join("timeout" if entry is None else entry for entry in left)
         typer.echo(f"ivrc: the call ended ({call.end}) before these entries of --keys were used: {shown}", err=True)
     if timing:
-        from ivrc.cli.listen import print_timeline
+        from ivrc.cli.timeline import print_timeline
 
         print_timeline(call, output_format, recordings)
     elif output_format == "json":

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ivrc.language.policy import Policy
 
 DEFAULT_LONG_WAIT = Decimal(60)
+DEFAULT_LONG_PROMPT = Decimal(30)
 _UNITS = {"ms": Decimal("0.001"), "s": Decimal(1), "m": Decimal(60), "h": Decimal(3600)}
 KEYS = (
     "region",
@@ -27,6 +28,7 @@ KEYS = (
     "ignore",
     "severity",
     "long-wait-limit",
+    "long-prompt-limit",
     "policy",
     "env",
 )
@@ -47,6 +49,7 @@ class Config:
     ignore: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
     long_wait_limit: Decimal = DEFAULT_LONG_WAIT
+    long_prompt_limit: Decimal = DEFAULT_LONG_PROMPT
     suppress: bool = True
     source: Path | None = None
     # A number's length checked against the numbers that begin like it (`09-774-220` is too
@@ -213,6 +216,8 @@ def _read_key(key: str, value: Any, base: Path) -> dict[str, Any]:
                 name: severity_level(level) for name, level in zip(rule_names(list(value)), value.values(), strict=True)
             }
         }
+    if key == "long-prompt-limit":
+        return {"long_prompt_limit": duration(value)}
     return {"long_wait_limit": duration(value)}
 
 

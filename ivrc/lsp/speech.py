@@ -13,7 +13,7 @@ def prompt_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None
     gives `ivrc simulate --timing` its exact length)."""
     import dataclasses
 
-    from ivrc.running.timing import estimate
+    from ivrc.language.speech import estimate
 
     found: list[ast.SpokenPrompt] = []
 

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ivrc.running.timing import KEY_SECONDS, Moment, recording_lengths, rendered, runs, synthesize, timeline
+from ivrc.language.speech import runs
+from ivrc.running.timing import KEY_SECONDS, Moment, recording_lengths, rendered, synthesize, timeline
 
 RATE = 22050  # espeak-ng's own rate: its speech is taken as it is
 TONE_SECONDS = 0.15  # of KEY_SECONDS; the rest of a key is silence
