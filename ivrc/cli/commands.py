@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -33,9 +33,6 @@ from ivrc.cli.compliance import StartAtOption
 from ivrc.cli.help import Command, choices, complete_files, complete_rules
 from ivrc.cli.lint import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, LINT_FORMATS, UsageError
 from ivrc.cli.lint import colour as _colour
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "app"]
 
