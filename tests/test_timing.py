@@ -101,3 +101,21 @@ def test_simulate_timing_says_when_each_part_starts_and_ends_and_the_total():
     estimated = json.loads(bare.stdout)
     assert estimated["durations"] == "estimated"
     assert abs(estimated["total_seconds"] - said["total_seconds"]) <= 0.25 * said["total_seconds"]
+
+
+def test_graph_timing_labels_each_step_with_its_spoken_length():
+    from ivrc.language.speech import estimate
+
+    done = subprocess.run(
+        [sys.executable, "-m", "ivrc", "graph", str(EXAMPLES / "age_gate.ivr"), "--timing"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    said = round(estimate("Please type your age, then wait"))
+    assert f"ask_age<br/>Please type your age, then wait<br/>(said in about {said} s)" in done.stdout
+    plain = subprocess.run(
+        [sys.executable, "-m", "ivrc", "graph", str(EXAMPLES / "age_gate.ivr")], capture_output=True, text=True
+    )
+    assert "said in about" not in plain.stdout

@@ -365,6 +365,9 @@ def graph_command(
     ] = None,
     region: RegionOption = None,
     config_file: ConfigOption = None,
+    timing: Annotated[
+        bool, typer.Option("--timing", help="Label each step with how long its prompts take to say (estimated).")
+    ] = False,
 ) -> None:
     """Draw FILE's steps and where each key leads; unreachable steps stand out."""
     import shutil
@@ -386,7 +389,7 @@ def graph_command(
         typer.echo(render.texts(blocking, source, _colour(sys.stderr)), err=True, nl=False)
         typer.echo(f"ivrc: error: {file}: nothing drawn; the flow has errors that leave no call to draw", err=True)
         raise typer.Exit(EXIT_FINDINGS)
-    drawn = diagrams.build(semantics.build(result.flow, config))
+    drawn = diagrams.build(semantics.build(result.flow, config), timing)
     text = diagrams.mermaid(drawn) if output_format == "mermaid" else diagrams.dot(drawn, file.stem)
     if output_format == "svg":
         if shutil.which("dot") is None:

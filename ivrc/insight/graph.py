@@ -69,8 +69,21 @@ def _prompt(step: ast.Step) -> str:
     return _short(full_prompt(step)) if full_prompt(step) else ""
 
 
-def build(model: Model) -> Graph:
-    """The flow as the service runs it: gotos in a branching flow, the step order in a sequential one."""
+def spoken_length(step: ast.Step | ast.Request) -> str:
+    """How long a step's prompts take to say, by the estimate: `said in about 4 s`."""
+    from ivrc.language.speech import estimate
+
+    texts = [
+        " ".join(t.value for t in say.prompt.texts)
+        for say in step.statements(ast.Say)
+        if isinstance(say.prompt, ast.SpokenPrompt)
+    ]
+    return f"said in about {sum(estimate(text) for text in texts):.0f} s" if texts else ""
+
+
+def build(model: Model, timing: bool = False) -> Graph:
+    """The flow as the service runs it: gotos in a branching flow, the step order in a sequential
+    one; with `timing`, each step labelled with how long its prompts take to say."""
     graph = Graph()
     ids = {step.name.text: f"s{i}" for i, step in enumerate(model.by_name.values())}
     start = graph.node("start", "call answered", "start")
@@ -80,6 +93,8 @@ def build(model: Model) -> Graph:
     for step in steps:
         unreachable = model.dependency and step.name.text not in model.reachable
         label = step.name.text + (f"\n{_prompt(step)}" if _prompt(step) else "")
+        if timing and spoken_length(step):
+            label += f"\n({spoken_length(step)})"
         graph.node(ids[step.name.text], label, "unreachable" if unreachable else "step")
         graph.steps[ids[step.name.text]] = step.name.text
     if steps:
