@@ -119,3 +119,17 @@ def test_graph_timing_labels_each_step_with_its_spoken_length():
         [sys.executable, "-m", "ivrc", "graph", str(EXAMPLES / "age_gate.ivr")], capture_output=True, text=True
     )
     assert "said in about" not in plain.stdout
+
+
+def test_the_report_can_label_each_step_with_its_spoken_length(tmp_path):
+    flow, records = EXAMPLES / "satisfaction_survey.ivr", EXAMPLES / "satisfaction_survey.cdr.csv"
+    out = tmp_path / "report.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "ivrc", "report", str(flow), "--cdr", str(records), "--timing", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.count("(said in about ") >= 3  # each step of the survey that speaks

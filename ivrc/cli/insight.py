@@ -28,7 +28,7 @@ from ivrc.cli.lint import EXIT_FINDINGS
 
 
 def checked_flow(
-    file: Path, config_file: Path | None, region: str | None, env: str | None = None
+    file: Path, config_file: Path | None, region: str | None, env: str | None = None, timing: bool = False
 ) -> tuple[Any, Any, dict[str, Any]]:
     """A flow's model, diagram and request (a template's with each value named by its column);
     exit 2 with the findings when it has errors."""
@@ -48,7 +48,7 @@ def checked_flow(
         typer.echo(f"ivrc: error: {file}: has errors; see `ivrc lint {file}`", err=True)
         raise typer.Exit(EXIT_FINDINGS)
     model = semantics.build(result.flow, config)
-    return model, diagrams.build(model), request
+    return model, diagrams.build(model, timing), request
 
 
 @app.command("report", cls=Command)
@@ -86,6 +86,9 @@ def report_command(
     region: RegionOption = None,
     env: EnvOption = None,
     config_file: ConfigOption = None,
+    timing: Annotated[
+        bool, typer.Option("--timing", help="Label each step with how long its prompts take to say (estimated).")
+    ] = False,
 ) -> None:
     """Draw a campaign's call records on its flow: calls per step and key, where callers left,
     marks, the main path, talk time, hangup causes, and calls by hour."""
@@ -97,7 +100,7 @@ def report_command(
     from ivrc.running.cdr_files import read_records
     from ivrc.running.records import CdrError, CdrRecord
 
-    model, graph, request = checked_flow(flow, config_file, region, env)
+    model, graph, request = checked_flow(flow, config_file, region, env, timing)
 
     def records() -> Iterator[CdrRecord]:
         """Every file's records as they are read: a file of millions is never held whole. Any
