@@ -100,6 +100,8 @@ def test_simulate_timing_says_when_each_part_starts_and_ends_and_the_total():
     bare = _simulate(flow, "--keys", "35,1", "--timing", "--format", "json", path=os.path.dirname(sys.executable))
     estimated = json.loads(bare.stdout)
     assert estimated["durations"] == "estimated"
+    missing = _simulate(flow, "--timing", "--recordings", "no-such-folder")
+    assert missing.returncode == 2 and "--recordings no-such-folder: no such folder" in missing.stderr
     assert abs(estimated["total_seconds"] - said["total_seconds"]) <= 0.25 * said["total_seconds"]
 
 

@@ -233,7 +233,8 @@ def fmt(text: str, *, path: str = "<string>") -> str:
     The result is parsed again and must have the same meaning and comments, or FormatError."""
     from collections import Counter
 
-    from ivrc.language.printer import canonical_flow, format_flow, shape
+    from ivrc.language.canonical import canonical_flow
+    from ivrc.language.printer import format_flow, shape
 
     flow = parse(text, path=path)
     formatted = format_flow(flow, text)

@@ -19,75 +19,18 @@ from ivrc.cli.app import (
     _flow_region,
     _nothing_found,
     _read,
-    _read_or_fail,
     _region,
-    _report,
     _settings,
-    _template,
     app,
 )
 from ivrc.cli.help import Command, choices, complete_files, whole_number
 from ivrc.cli.lint import EXIT_FINDINGS, EXIT_USAGE, UsageError
 from ivrc.cli.lint import colour as _colour
+from ivrc.cli.one_call import flow_request, personal_request
 
 if TYPE_CHECKING:
     from ivrc.build.library import Result
     from ivrc.language.config import Config
-
-
-def _request(file: Path, region: str | None, config_file: Path | None) -> dict[str, Any]:
-    """The request FILE stands for (a .ivr compiled, or JSON read); exit 1 with its errors when none."""
-    from ivrc.build.library import request_of
-
-    try:
-        source = _read(file)
-    except UsageError as error:
-        _fail(str(error))
-    result = request_of(source, path=str(file), config=_settings(file, config_file, region=_region(region)))
-    if result.request is None:
-        _report(result, source, sys.stderr)
-        raise typer.Exit(EXIT_FINDINGS)
-    return result.request
-
-
-def _personal_request(
-    file: Path, region: str | None, config_file: Path | None, named: Path | None, row: int | None
-) -> dict[str, Any]:
-    """The request of one recipient of a template flow: its row checked and filled in."""
-    import json
-
-    from ivrc import checks
-    from ivrc.cli import recipients as cli_recipients
-    from ivrc.insight import render
-    from ivrc.language.diagnostics import has_errors
-
-    source = _read_or_fail(file)
-    config = _settings(file, config_file, region=_region(region))
-    path = named or config.recipients
-    if path is None or row is None:
-        _fail("--recipients FILE and --row N go together: the row is the recipient whose call to play")
-    if row < 1:
-        _fail(f"--row {row}: rows are counted from 1, the first row after the header")
-    result = _template(file, source, config)
-    assert result.template is not None  # _template said so
-    found: list[str] = []
-    summary = cli_recipients.run(
-        result.template,
-        path,
-        _flow_region(result, config),
-        lambda r, _, line: found.append(line) if r.number == row else None,
-        stop_after=row,
-    )
-    own = [d for d in checks.configure(summary.diagnostics, config) if d.rule != "unused-column"]
-    if summary.rows < row:
-        _fail(f"--row {row}: {path} has {summary.rows} row{'s' if summary.rows != 1 else ''} of recipients")
-    if not found:
-        sys.stderr.write(render.text_report([cli_recipients.report(path, own)], _colour(sys.stderr)))
-        if not has_errors(own):
-            typer.echo(f"ivrc: error: row {row} of {path} cannot be read", err=True)
-        raise typer.Exit(EXIT_FINDINGS)
-    request: dict[str, Any] = json.loads(found[0])
-    return request
 
 
 class _Terminal:
@@ -158,10 +101,12 @@ def simulate_command(
 
     from ivrc.running.simulate import Call, parse_keys, run, scripted, transcript
 
+    if recordings is not None and not recordings.is_dir():
+        _fail(f"--recordings {recordings}: no such folder")
     request = (
-        _personal_request(file, region, config_file, recipients, row)
+        personal_request(file, region, config_file, recipients, row)
         if recipients is not None or row is not None
-        else _request(file, region, config_file)
+        else flow_request(file, region, config_file)
     )
     call = Call()
     if keys is not None:

@@ -53,7 +53,7 @@ def listen_command(
     import shutil
     import subprocess
 
-    from ivrc.cli.flows import _personal_request, _request
+    from ivrc.cli.one_call import flow_request, personal_request
     from ivrc.running.listen import call_audio, write
     from ivrc.running.simulate import Call, parse_keys, run, scripted
     from ivrc.running.timing import engine
@@ -63,9 +63,9 @@ def listen_command(
     if recordings is not None and not recordings.is_dir():
         _fail(f"--recordings {recordings}: no such folder")
     request = (
-        _personal_request(file, region, config_file, recipients, row)
+        personal_request(file, region, config_file, recipients, row)
         if recipients is not None or row is not None
-        else _request(file, region, config_file)
+        else flow_request(file, region, config_file)
     )
     try:
         caller = scripted(parse_keys(keys) if keys is not None else [])

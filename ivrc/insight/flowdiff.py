@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ivrc.language import ast, printer
+from ivrc.language.canonical import canonical
 from ivrc.language.model import Model
 
 KINDS = (
@@ -88,7 +89,7 @@ def _routes(step: ast.Step, renamed: dict[str, str] | None = None) -> dict[str, 
 
 def _content(step: ast.Step) -> Any:
     """A step's meaning without its name: equal for a renamed step that was not changed."""
-    return printer.shape(tuple(printer.canonical(list(step.body), "step")))
+    return printer.shape(tuple(canonical(list(step.body), "step")))
 
 
 def _words(old: str, new: str) -> tuple[tuple[str, str], ...]:

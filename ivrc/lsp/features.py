@@ -14,8 +14,8 @@ from pygls.uris import to_fs_path
 
 from ivrc.language import ast, printer
 from ivrc.lsp.editing import STRING
+from ivrc.lsp.hovers import phone_at, prompt_at  # importing it also registers its handlers
 from ivrc.lsp.server import IvrServer, code_point_column, current, guarded, inside, rules, server, to_range
-from ivrc.lsp.speech import prompt_at  # importing it also registers its handlers
 
 # Keyword -> what it does and the API field it writes, for hover.
 KEYWORD_DOCS = {
@@ -352,7 +352,7 @@ def hover(ls: IvrServer, params: lsp.HoverParams) -> lsp.Hover | None:
     for d in result.diagnostics:
         if inside(d.span, line, column) and d.rule in rules():
             return _markdown(f"**{d.rule}** ({d.severity.value})\n\n{rules()[d.rule].docs}")
-    number = _phone_at(result.flow, line, column)
+    number = phone_at(result.flow, line, column)
     if number is not None:
         return number
     said = prompt_at(result.flow, line, column)
@@ -390,23 +390,6 @@ def _in_string(line: str, index: int) -> bool:
 
 def _markdown(value: str) -> lsp.Hover:
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=value))
-
-
-def _phone_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None:
-    if flow is None:
-        return None
-    from ivrc.language import model as semantics
-
-    for use in semantics.build(flow).phones:
-        if inside(use.text.span, line, column):
-            reading = use.reading
-            if reading.digits:
-                return _markdown(
-                    f"`{use.text.value}` is **+{reading.digits}** ({reading.region or 'unknown region'}, "
-                    f"{reading.status})"
-                )
-            return _markdown(f"`{use.text.value}`: {reading.reason}")
-    return None
 
 
 def serve() -> None:

@@ -90,7 +90,8 @@ def _unzip(data: bytes, limit: int) -> bytes:
                 raise Refused(413, f"the zipped phone list unpacks to more than {limit // MB} MB")
             with archive.open(first) as handle:
                 unpacked = handle.read(limit + 1)
-    # NotImplementedError: zipfile's word for a compression method it cannot unpack.
+    # zipfile raises NotImplementedError for a compression method it cannot unpack (a real
+    # refusal of the file, not a gap in ivrc): the list is refused with a 400.
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError):
         raise Refused(400, "the zip file cannot be read") from None
     if len(unpacked) > limit:

@@ -1,4 +1,5 @@
-"""Hover over a prompt: how long it takes to say."""
+"""What hovering shows over a phone number (how it reads, E.164) and over a prompt (how long it
+takes to say)."""
 
 from __future__ import annotations
 
@@ -35,4 +36,25 @@ def prompt_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None
         return None
     text = " ".join(part.value for part in found[0].texts)
     said = f"Said in about **{estimate(text):.1f} s** (estimated; `ivrc simulate --timing` gives espeak-ng's length)"
-    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=said))
+    return _markdown(said)
+
+
+def phone_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None:
+    if flow is None:
+        return None
+    from ivrc.language import model as semantics
+
+    for use in semantics.build(flow).phones:
+        if inside(use.text.span, line, column):
+            reading = use.reading
+            if reading.digits:
+                return _markdown(
+                    f"`{use.text.value}` is **+{reading.digits}** ({reading.region or 'unknown region'}, "
+                    f"{reading.status})"
+                )
+            return _markdown(f"`{use.text.value}`: {reading.reason}")
+    return None
+
+
+def _markdown(value: str) -> lsp.Hover:
+    return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=value))
