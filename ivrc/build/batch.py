@@ -117,12 +117,14 @@ def run(
     progress: Callable[[int], None] | None = None,
     keep_rejected: bool = False,
     gate: Gate | None = None,
+    priced: Callable[[dict[str, str]], object] | None = None,
 ) -> Summary:
     """Check every row; for each row without errors, render its request and pass it to `emit`
-    as (row, unique_id, JSON line). Findings point into the recipients file. `stop_after` ends
-    the reading after that row (for one person's call); `progress` hears, now and then, how many
-    bytes of the file have been read. A `gate` (the compliance policy) holds rows back and gives
-    each of the others its call time."""
+    as (row, unique_id, JSON line), after passing its values to `priced` (its number as digits).
+    Findings point into the recipients file. `stop_after` ends the reading after that row (for
+    one person's call); `progress` hears, now and then, how many bytes of the file have been
+    read. A `gate` (the compliance policy) holds rows back and gives each of the others its call
+    time."""
     summary = Summary()
     where = str(path)
     found = summary.diagnostics
@@ -177,6 +179,8 @@ def run(
                 key += "\x00" + row.cells[ID_COLUMN].value
             unique_id = template.unique_id(key)
             summary.requests += 1
+            if priced is not None:
+                priced(values)
             if emit is not None:
                 emit(row, unique_id, template.render(values, unique_id, moment))
         summary.empty_rows = recipients.empty_rows

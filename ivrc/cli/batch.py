@@ -91,6 +91,7 @@ def _prepare(
     import typer
 
     from ivrc.cli import compliance as cli_compliance
+    from ivrc.cli import costs as cli_costs
     from ivrc.cli.app import _fail, _write_rejected
     from ivrc.cli.insight import changes_since
     from ivrc.cli.lint import EXIT_FINDINGS, EXIT_USAGE
@@ -143,6 +144,9 @@ def _prepare(
     sample: list[tuple[Row, str, str]] = []  # the first recipient who is sent, for the plan
     seen = deploy_batch.Outlook()
     saved = batch_plan.Saved(how.plan_to) if how.plan_to is not None else None  # `ivrc plan -o PLAN`
+    cost = cli_costs.estimate(template.model.config, template.request, how.history, template.campaign)
+    fixed = str(template.request.get("number") or template.request.get("leg_a") or "")
+    current: dict[str, str] = {}  # the values of the row being foreseen, for its cost
 
     def foresee(row: Row, unique_id: str, line: str) -> None:
         if not sample:
@@ -150,11 +154,18 @@ def _prepare(
         known = journal.state(unique_id)
         decision = deploy_batch.decide(known, journal.digest(line), how.start, how.resend_changed)
         seen.add(decision, known)
-        if saved is not None and decision in (deploy_batch.NEW, deploy_batch.START, deploy_batch.RESEND):
-            saved.add(row.number, unique_id, line)
+        if decision in (deploy_batch.NEW, deploy_batch.START, deploy_batch.RESEND):
+            if cost is not None:
+                cost.add(current.get(template.number_field or "", fixed), current)
+            if saved is not None:
+                saved.add(row.number, unique_id, line)
+
+    def priced(values: dict[str, str]) -> None:
+        current.clear()
+        current.update(values)
 
     try:
-        run(template, path, region, foresee, gate=gate)
+        run(template, path, region, foresee, gate=gate, priced=priced if cost is not None else None)
     except BaseException:
         if saved is not None:
             saved.abandon()
@@ -165,7 +176,8 @@ def _prepare(
         _fail(f"{path} changed while it was being read; nothing was sent, run the command again")
     _confirm_credentials(client, sample[0][1], journal)
     if how.plan_format == "json":
-        batch_plan.json_plan(counts, file, url, template, seen, out)
+        priced_counts = {**counts, "cost": cost.figures(how.max_cost)} if cost is not None else counts
+        batch_plan.json_plan(priced_counts, file, url, template, seen, out)
     batch_plan.plan(
         file,
         url,
@@ -177,13 +189,15 @@ def _prepare(
         how,
         counts if gate is not None and gate.policy.source is not None else None,
     )
+    cli_costs.show(cost, how.max_cost)
     batch_plan.sample(sample[0], template, how.show_request, private=how.plan_to is not None)
     changes_since(journal.last_deployed(), template.model, file, template.model.config)
     if saved is not None:
         until = gate.figures.until if gate is not None else None  # rows that ring on arrival: until then
         saved.finish(
-            file, url, path, template, how, {**counts, **batch_plan.outlook(seen)}, journal.last_deployed(), until
-        )
+            file, url, path, template, how, {**counts, **batch_plan.outlook(seen)}, journal.last_deployed(), until,
+            cost.figures(how.max_cost) if cost is not None else None,
+        )  # fmt: skip
         journal.close()
         client.close()
         return None
@@ -204,6 +218,7 @@ def _prepare(
         typer.echo("Dry run: nothing was sent.")
         return None
     if not how.yes:
+        cli_costs.refuse(cli_costs.too_dear(cost, how.max_cost), lambda: _close(journal, client))
         if not sys.stdin.isatty():
             journal.close()
             client.close()
@@ -219,6 +234,11 @@ def _prepare(
             typer.echo("Nothing was sent.")
             return None
     return journal, checked.requests, checked.rejected, gate
+
+
+def _close(journal: BatchJournal, client: Any) -> None:
+    journal.close()
+    client.close()
 
 
 def _confirm_credentials(client: Any, unique_id: str, journal: BatchJournal) -> None:

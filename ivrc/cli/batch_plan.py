@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,8 @@ class Sending:
     start_at: datetime | None = None  # --start-at: the campaign's start, for the policy's calling hours
     plan_format: str = "text"  # --format json: the plan's figures as JSON on stdout
     plan_to: Path | None = None  # `ivrc plan -o PLAN`: write the plan there, send nothing
+    history: list[Path] | None = None  # --history: call records to learn the routes from
+    max_cost: Decimal | None = None  # --max-cost
 
 
 def people(count: int) -> str:
@@ -229,6 +232,7 @@ class Saved:
         figures: dict[str, Any],
         last: str | None,
         until: int | None = None,
+        cost: dict[str, Any] | None = None,
     ) -> None:
         import json
 
@@ -254,6 +258,7 @@ class Saved:
                 "start_at": how.start_at.isoformat() if how.start_at else None,
                 "inputs": inputs(file, path, None, [], config, __version__),
                 "figures": figures,
+                "cost": cost,
                 "earliest": self.earliest,
                 "until": until,
                 "diff": diff_text(last, template.model, file, config),

@@ -133,6 +133,7 @@ def save_plan(  # type: ignore[no-untyped-def]
     config,
     start: bool,
     until: int | None = None,
+    cost: dict | None = None,  # type: ignore[type-arg]
 ) -> None:
     """`ivrc plan` of a single flow or a phone list: each campaign's request and the numbers its
     list uploads, and what the plan was made from."""
@@ -171,6 +172,7 @@ def save_plan(  # type: ignore[no-untyped-def]
                 "start": start,
                 "inputs": inputs(file, None, phones, recordings, config, __version__),
                 "figures": {"campaigns": len(plans)},
+                "cost": cost,
                 "earliest": min(moments) if moments else None,
                 "until": until,
                 "diff": diff_text(plans[0].journal.last_deployed(), model, file, config),

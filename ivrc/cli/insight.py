@@ -98,6 +98,7 @@ def report_command(
     from ivrc.insight.traffic import replay
     from ivrc.language.files import Unreadable
     from ivrc.running.cdr_files import read_records
+    from ivrc.running.costing import Billing
     from ivrc.running.records import CdrError, CdrRecord
 
     model, graph, request = checked_flow(flow, config_file, region, env, timing)
@@ -113,8 +114,18 @@ def report_command(
             except Unreadable as problem:
                 _fail(str(problem))
 
-    traffic = replay(request, records())
+    billing = Billing(model.config.pricing, request) if model.config.pricing is not None else None
+
+    def priced() -> Iterator[CdrRecord]:
+        for record in records():
+            if billing is not None:
+                billing.add(record)
+            yield record
+
+    traffic = replay(request, priced())
     figures = campaign.figures(str(flow), model, graph, traffic, [str(p) for p in cdr])
+    if billing is not None:
+        figures["cost"] = billing.figures()
     if output_format == "json":
         _deliver(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", output)
         return

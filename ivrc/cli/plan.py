@@ -26,6 +26,7 @@ from ivrc.cli.app import (
     app,
 )
 from ivrc.cli.compliance import StartAtOption
+from ivrc.cli.costs import HistoryOption, MaxCostOption
 from ivrc.cli.help import Command, choices, complete_files, seconds, whole_number
 from ivrc.cli.lint import EXIT_FINDINGS
 from ivrc.cli.service import BaseUrlOption, PasswordOption, TimeoutOption, UserOption, _client, deploy_command
@@ -71,6 +72,8 @@ def plan_command(
         bool,
         typer.Option("--detailed-exitcode", help="Exit 0 when there is nothing to send, 2 when there is, 1 on errors."),
     ] = False,
+    history: HistoryOption = None,
+    max_cost: MaxCostOption = None,
     recordings: RecordingsOption = None,
     region: RegionOption = None,
     base_url: BaseUrlOption = None,
@@ -93,7 +96,7 @@ def plan_command(
                 base_url=base_url, user=user, password=password, timeout=timeout, region=region,
                 recipients=recipients, concurrency=4, rate=None, resend_changed=resend_changed, campaign=campaign,
                 show_request=False, skip_invalid=None, start_at=start_at, env=env, split_by_timezone=split_by_timezone,
-                plan_to=output, plan_format="text", config_file=config_file,
+                history=history, max_cost=max_cost, plan_to=output, plan_format="text", config_file=config_file,
             )  # fmt: skip
     except typer.Exit as stopped:
         if detailed_exitcode and stopped.exit_code != 0:
@@ -141,6 +144,7 @@ def markdown(header: dict[str, Any]) -> str:
     for name in ("first_call", "last_call"):
         if name in figures:
             lines.append(f"- {name.replace('_', ' ')}: {figures[name]['local']} ({figures[name]['time_zone']})")
+    lines += cost_lines(header.get("cost"))
     lines += [
         "",
         "**Change since the last deploy**",
@@ -153,6 +157,29 @@ def markdown(header: dict[str, Any]) -> str:
         lines += ["", "<details><summary>One request</summary>", "", "```json"]
         lines += [json.dumps(header["sample"], ensure_ascii=False, indent=2), "```", "", "</details>"]
     return "\n".join(lines) + "\n"
+
+
+def cost_lines(cost: dict[str, Any] | None) -> list[str]:
+    """The expected cost, for the markdown plan."""
+    if not cost:
+        return []
+    unit = cost["currency"] + " " if cost["currency"] else ""
+    money = f"{unit}{cost['cost']:.2f}"
+    lines = [
+        "",
+        f"**Expected cost: {money}** for {cost['calls']} calls, {cost['billed_minutes']:.1f} billed minutes at "
+        f"{cost['increment']} ("
+        + (f"from {cost['from']}" if cost["from"] else "every call answered, on the main path")
+        + ")",
+    ]
+    if cost["unpriced"]:
+        lines.append(f"- {cost['unpriced']} numbers have no price in `per_minute`")
+    if cost["over_by"] is not None:
+        lines.append(
+            f"- :warning: {unit}{cost['over_by']:.2f} over the limit of {unit}{cost['max_cost']:.2f}: "
+            "apply needs `--yes`"
+        )
+    return lines
 
 
 @app.command("apply", cls=Command)
@@ -168,6 +195,8 @@ def apply_command(
     rate: Annotated[
         float | None, typer.Option("--rate", metavar="R", parser=seconds, help="At most R requests a second.")
     ] = None,
+    max_cost: MaxCostOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Send a plan above the cost limit all the same.")] = False,
     base_url: BaseUrlOption = None,
     user: UserOption = None,
     password: PasswordOption = None,
@@ -200,6 +229,8 @@ def apply_command(
             typer.echo(f"ivrc: error: the plan cannot be applied: {reason}", err=True)
         typer.echo(f"ivrc: nothing was sent; make the plan again with `ivrc plan {header['flow']} …`", err=True)
         raise typer.Exit(EXIT_FINDINGS)
+    if not yes:
+        _refuse_dear(header.get("cost"), max_cost, config, client.close)
     if header["to_send"] == 0:
         client.close()
         typer.echo("Nothing to send: the plan has no campaign to send.")
@@ -208,6 +239,33 @@ def apply_command(
         _apply_personal(plan, header, flow, config, client, url, concurrency, rate)
     else:
         _apply_flow(plan, header, flow, phones, config, client)
+
+
+def _refuse_dear(cost: dict[str, Any] | None, limit: Any, config: Any, close: Any) -> None:
+    """A plan whose expected cost is above the limit (--max-cost, else the tariff's `max_cost`)
+    is not applied without --yes."""
+    from decimal import Decimal
+
+    from ivrc.cli.costs import refuse
+
+    cap = limit if limit is not None else (config.pricing.max_cost if config.pricing is not None else None)
+    if cap is None:
+        return
+    if cost is None:
+        refuse(
+            "the plan has no expected cost (it was made without `[pricing]`), so it cannot be held to the limit", close
+        )
+        return
+    expected = Decimal(str(cost["cost"]))
+    money = (cost["currency"] + " " if cost["currency"] else "") + "{:.2f}"
+    if expected > cap:
+        refuse(
+            f"the plan's expected cost {money.format(expected)} is {money.format(expected - cap)} over the limit of "
+            f"{money.format(cap)}",
+            close,
+        )
+    elif cost["unpriced"]:
+        refuse(f"{cost['unpriced']} numbers of the plan have no price, so its cost cannot be held to the limit", close)
 
 
 def _recordings(flow: Path, config: Any) -> list[Path]:

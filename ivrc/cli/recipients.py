@@ -58,6 +58,7 @@ def run(
     stop_after: int | None = None,
     keep_rejected: bool = False,
     gate: Gate | None = None,
+    priced: Callable[[dict[str, str]], object] | None = None,
 ) -> Summary:
     """`ivrc.build.batch.run`, with a file that cannot be read at all turned into one finding, and a
     progress bar on a terminal for a file over PROGRESS_ABOVE bytes, as deploy shows one."""
@@ -68,7 +69,7 @@ def run(
 
     tick, done = _progress(path) if stop_after is None else (None, None)
     try:
-        return run_batch(template, path, region, emit, stop_after, tick, keep_rejected, gate)
+        return run_batch(template, path, region, emit, stop_after, tick, keep_rejected, gate, priced)
     except Unreadable as problem:
         return Summary(diagnostics=[unreadable_file.diagnose(problem)])
     except RecipientsError as error:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ivrc.cli import compliance as cli_compliance
+from ivrc.cli import costs as cli_costs
 from ivrc.cli import deploy_one
 from ivrc.cli.app import (
     CampaignOption,
@@ -180,6 +181,8 @@ def deploy_command(
             ),
         ),
     ] = False,
+    history: cli_costs.HistoryOption = None,
+    max_cost: cli_costs.MaxCostOption = None,
     plan_to: Annotated[Path | None, typer.Option("--plan-out", hidden=True)] = None,  # `ivrc plan -o PLAN`
     plan_format: Annotated[
         str,
@@ -233,6 +236,8 @@ def deploy_command(
                 start_at,
                 plan_format,
                 plan_to,
+                history,
+                max_cost,
             )
             region_of = _flow_region(result, config)
             return lambda: cli_batch.deploy(file, result, personal, region_of, client, url, how, plan_out)
@@ -290,9 +295,13 @@ def deploy_command(
         for the_plan in plans:
             if not deploy_one.show_plan(the_plan, file, url, client, model, config, resend_changed, dry_run):
                 return None
+        cost = cli_costs.estimate(config, result.request, history, result.request.get("unique_id"))
+        cli_costs.add_numbers(cost, cli_costs.plan_numbers(plans, model.region))
+        cli_costs.show(cost, max_cost)
         if plan_to is not None:  # `ivrc plan -o PLAN`: the plan is written, nothing is sent
             client.close()
-            deploy_one.save_plan(plan_to, plans, file, url, phones, model, config, start, until)
+            priced = cost.figures(max_cost) if cost is not None else None
+            deploy_one.save_plan(plan_to, plans, file, url, phones, model, config, start, until, priced)
             return None
         if all(all(p.journal.done(step.key) for step in p.steps) for p in plans):
             client.close()
@@ -303,6 +312,7 @@ def deploy_command(
             typer.echo("Dry run: nothing was sent.")
             return None
         if not yes:
+            cli_costs.refuse(cli_costs.too_dear(cost, max_cost), client.close)
             if not sys.stdin.isatty():
                 client.close()
                 _fail("not on a terminal, so nothing can be confirmed; add --yes to send without asking")

@@ -237,6 +237,7 @@ def campaign(figures: dict[str, Any], svg: str) -> str:
             [[f["step"], f["calls"]] for f in figures["funnel"]],
             {1},
         ),
+        *_cost(figures.get("cost")),
         "<h2>Calls by hour</h2>",
         _bars(
             "Calls placed (light) and answered (dark) by hour of the day",
@@ -322,3 +323,29 @@ def sources_in_words(sources: list[str]) -> str:
     folder = f" in {folders.pop()}/" if len(folders) == 1 and "" not in folders else ""
     names = [os.path.basename(source) if folder else source for source in sources]
     return f"{len(sources)} files{folder}: {names[0]} … {names[-1]}"
+
+
+def _cost(cost: dict[str, Any] | None) -> list[str]:
+    """Estimated against actual: the tariff applied to the simulated length of each call's way
+    through the flow, and to its billed seconds."""
+    if not cost:
+        return []
+    unit = f" ({cost['currency']})" if cost["currency"] else ""
+    rows = [
+        [kind, f"{cost[kind]['billed_minutes']:.2f}", f"{cost[kind]['cost']:.2f}"] for kind in ("estimated", "actual")
+    ]
+    note = (
+        f'<p class="missing">{cost["unpriced"]} calls went to numbers with no price in the tariff.</p>'
+        if cost["unpriced"]
+        else ""
+    )
+    return [
+        "<h2>Cost</h2>",
+        _table(
+            f"Estimated against actual, {cost['calls']} calls at {cost['increment']}",
+            ["figure", "billed minutes", f"cost{unit}"],
+            rows,
+            {1, 2},
+        ),
+        note,
+    ]

@@ -15,6 +15,7 @@ from ivrc.language.diagnostics import Severity
 if TYPE_CHECKING:
     from ivrc.language.environments import Environment
     from ivrc.language.policy import Policy
+    from ivrc.language.pricing import Pricing
 
 DEFAULT_LONG_WAIT = Decimal(60)
 DEFAULT_LONG_PROMPT = Decimal(30)
@@ -29,7 +30,9 @@ KEYS = (
     "severity",
     "long-wait-limit",
     "long-prompt-limit",
+    "call-too-long-limit",
     "policy",
+    "pricing",
     "env",
 )
 DELIMITERS = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";"}
@@ -50,12 +53,14 @@ class Config:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     long_wait_limit: Decimal = DEFAULT_LONG_WAIT
     long_prompt_limit: Decimal = DEFAULT_LONG_PROMPT
+    call_too_long_limit: Decimal | None = None  # the service's own limit is not in its document
     suppress: bool = True
     source: Path | None = None
     # A number's length checked against the numbers that begin like it (`09-774-220` is too
     # short). The emulator, like the service, asks only for a length its country has.
     prefix_lengths: bool = True
     policy: Policy | None = None  # `[tool.ivrc.policy]`: whom, when and how often
+    pricing: Pricing | None = None  # `[tool.ivrc.pricing]`: what a minute costs, by prefix
     environments: Mapping[str, Environment] = field(default_factory=dict)  # `[tool.ivrc.env.NAME]`
     env_policies: Mapping[str, Policy] = field(default_factory=dict)  # each environment's policy, read whole
     env: str | None = None  # the environment picked (`--env`)
@@ -154,6 +159,14 @@ def load(path: Path) -> Config:
             except policy.PolicyError as error:
                 raise ConfigError(str(error)) from None
             continue
+        if key == "pricing":
+            from ivrc.language import pricing
+
+            try:
+                settings["pricing"] = pricing.read(value, path, text, "tool.ivrc.pricing" if where else "pricing")
+            except pricing.PricingError as error:
+                raise ConfigError(str(error)) from None
+            continue
         if key == "env":
             settings.update(_environments(value, table.get("policy"), path, text, "tool.ivrc.env" if where else "env"))
             continue
@@ -218,6 +231,8 @@ def _read_key(key: str, value: Any, base: Path) -> dict[str, Any]:
         }
     if key == "long-prompt-limit":
         return {"long_prompt_limit": duration(value)}
+    if key == "call-too-long-limit":
+        return {"call_too_long_limit": duration(value)}
     return {"long_wait_limit": duration(value)}
 
 

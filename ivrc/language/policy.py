@@ -99,19 +99,23 @@ def read(table: Any, path: Path, text: str, header: str) -> Policy:
     """The policy of one configuration file: `table` as TOML read it, `text` the file itself
     (for the places of errors), `header` the table's name (`tool.ivrc.policy` or `policy`)."""
     if not isinstance(table, dict):
-        raise PolicyError(path, *_locate(text, header, None), "policy", "expected a table of policy keys")
+        raise PolicyError(path, *locate(text, header, None), "policy", "expected a table of policy keys")
     settings: dict[str, Any] = {"base": path.parent, "source": path, "written": tuple(table)}
     for key, value in table.items():
-        place = _locate(text, header, key)
+        place = locate(text, header, key)
         if key not in KEYS:
-            close = difflib.get_close_matches(key, KEYS, n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else f"; the keys are {', '.join(KEYS)}"
-            raise PolicyError(path, *place, key, f"unknown key{hint}")
+            raise PolicyError(path, *place, key, unknown_key(key, KEYS))
         try:
             settings.update(_read_key(key, value, path.parent))
         except ValueError as error:
             raise PolicyError(path, *place, key, str(error)) from None
     return Policy(**settings)
+
+
+def unknown_key(key: str, keys: tuple[str, ...]) -> str:
+    """What is said of a key a table does not have: the closest it has, or all of them."""
+    close = difflib.get_close_matches(key, keys, n=1)
+    return "unknown key" + (f"; did you mean `{close[0]}`?" if close else f"; the keys are {', '.join(keys)}")
 
 
 def _read_key(key: str, value: Any, base: Path) -> dict[str, Any]:
@@ -243,7 +247,7 @@ def attempts(value: Any) -> tuple[int, int]:
     return int(count), age(period)
 
 
-def _locate(text: str, header: str, key: str | None) -> tuple[int, int]:
+def locate(text: str, header: str, key: str | None) -> tuple[int, int]:
     """Where the policy table (or one of its keys) is written: a line and column, or 1:1."""
     lines = text.splitlines()
     inside = False
