@@ -25,7 +25,13 @@ CALLS = [
     ("personal_reminder.ivr", "2", ("--recipients", str(EXAMPLES / "personal_reminder.csv"), "--row", "1")),
     ("satisfaction_survey.ivr", "7,4,timeout,3", ()),
     ("white_rabbit.ivr", "1,timeout,2", ()),
+    ("marketing/offer.ivr", "9", ("--recipients", str(EXAMPLES / "marketing" / "people.csv"), "--row", "2")),
 ]
+
+
+def test_every_example_is_listened_to():
+    flows = {str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.ivr")}
+    assert flows == {flow for flow, _, _ in CALLS}
 
 
 def _ivrc(*args: str, path: str | None = None) -> subprocess.CompletedProcess[bytes]:
