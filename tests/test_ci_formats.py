@@ -143,3 +143,20 @@ def test_flow_test_results_as_junit_xml_read_by_a_junit_reader(tmp_path, ivrc_cl
     again = tmp_path / "again.xml"
     ivrc_cli("test", "flows", "--junit-xml", str(again), cwd=tmp_path)
     assert again.read_bytes() == report.read_bytes(), "the same results, the same bytes"
+
+
+def test_sarif_rules_link_their_pages_where_ivrc_rule_docs_says(ivrc_cli, tmp_path):
+    flow = _repository(tmp_path)
+    pages = "https://github.com/acme/ivrc/blob/v2/docs/rules/{rule}.md"
+    run = json.loads(ivrc_cli("lint", "--format", "sarif", str(flow), env={"IVRC_RULE_DOCS": pages}).stdout)
+    rules = run["runs"][0]["tool"]["driver"]["rules"]
+    assert all(r["helpUri"] == pages.replace("{rule}", r["id"]) for r in rules)
+    # The same run from the cache, without the variable: no address, not the one kept before.
+    again = json.loads(ivrc_cli("lint", "--format", "sarif", str(flow), env={"IVRC_RULE_DOCS": ""}).stdout)
+    assert not any("helpUri" in r for r in again["runs"][0]["tool"]["driver"]["rules"])
+    shown = ivrc_cli("rule", "dangling-goto", env={"IVRC_RULE_DOCS": pages})
+    assert "The manual's page: https://github.com/acme/ivrc/blob/v2/docs/rules/dangling-goto.md" in shown.stdout
+    for wrong in ("docs/rules/{rule}.md", "https://example.com/rules/"):
+        refused = ivrc_cli("lint", "--format", "sarif", str(flow), env={"IVRC_RULE_DOCS": wrong})
+        assert refused.returncode == 2 and refused.stdout == ""
+        assert refused.stderr.startswith("ivrc: error: IVRC_RULE_DOCS: expected an http(s) address with `{rule}`")

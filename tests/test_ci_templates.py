@@ -52,7 +52,9 @@ def _environment(emulator: Emulator) -> dict[str, str]:
     return {**clean, "NO_COLOR": "1", "IVRC_BASE_URL": emulator.url, "IVRC_USERNAME": USER, "IVRC_PASSWORD": PASSWORD}
 
 
-def _run_action(repo: Path, emulator: Emulator, inputs: dict[str, str]) -> dict[str, object]:
+def _run_action(
+    repo: Path, emulator: Emulator, inputs: dict[str, str], action_path: Path = ROOT
+) -> dict[str, object]:
     """Each shell step of the action, as GitHub runs it; the install step is left out (ivrc is
     installed in the test's environment already). Returns each step's exit code, outputs, summary."""
     values = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()} | inputs
@@ -61,7 +63,8 @@ def _run_action(repo: Path, emulator: Emulator, inputs: dict[str, str]) -> dict[
     summary.write_text("", encoding="utf-8")
     env = _environment(emulator) | {
         "GITHUB_ACTIONS": "true",
-        "GITHUB_ACTION_PATH": str(ROOT),
+        "GITHUB_ACTION_PATH": str(action_path),
+        "GITHUB_SERVER_URL": "https://github.com",
         "GITHUB_OUTPUT": str(output),
         "GITHUB_STEP_SUMMARY": str(summary),
         "GITHUB_WORKSPACE": str(repo),
@@ -91,15 +94,21 @@ def test_the_github_action_lints_tests_and_plans_and_the_plan_applies(emulator, 
     from junitparser import JUnitXml
 
     repo = _repository(tmp_path, "action-plan")
+    # GitHub keeps an action used as `acme/ivrc@v1.2.0` in _actions/acme/ivrc/v1.2.0.
     ran = _run_action(
         repo,
         emulator,
         {"paths": "flows", "plan": "flows/remind.ivr", "plan-args": "--recipients people.csv", "sarif": "true",
          "coverage-threshold": "10"},
+        tmp_path / "runner" / "_actions" / "acme" / "ivrc" / "v1.2.0",
     )  # fmt: skip
     codes = ran["codes"]
     assert codes["lint"] == 0 and codes["test"] == 0 and codes["plan"] == 0, codes  # type: ignore[index]
-    assert json.loads((repo / "ivrc.sarif").read_text(encoding="utf-8"))["version"] == "2.1.0"
+    sarif = json.loads((repo / "ivrc.sarif").read_text(encoding="utf-8"))
+    assert sarif["version"] == "2.1.0"
+    pages = {rule["id"]: rule["helpUri"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert pages["dangling-goto"] == "https://github.com/acme/ivrc/blob/v1.2.0/docs/rules/dangling-goto.md"
+    assert all((ROOT / "docs" / "rules" / f"{name}.md").is_file() for name in pages)  # each page exists at the ref
     suites = {suite.name: suite for suite in JUnitXml.fromfile(str(repo / "ivrc-junit.xml"))}
     assert suites["flows/age_gate.ivrtest"].tests > 0 and suites["flows/age_gate.ivrtest"].failures == 0
     assert ran["outputs"] == {"to-send": "2", "plan-file": "ivrc.plan"}

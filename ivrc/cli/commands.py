@@ -282,7 +282,10 @@ def rule_command(
 
         close = difflib.get_close_matches(name, list(BY_NAME), n=1)
         _fail(f"no rule named `{name}`" + (f"; did you mean `{close[0]}`?" if close else "; `ivrc rules` lists them"))
-    from ivrc.insight.render import manual_site, rule_page
+    from ivrc.insight.render import rule_docs, rule_page
 
-    page = rule_page(rule.name, manual_site())
+    try:
+        page = rule_page(rule.name, rule_docs())
+    except ValueError as error:
+        _fail(str(error))
     typer.echo(f"{rule.name} ({rule.severity.value})\n\n{rule.docs}\n\nThe manual's page: {page}")

@@ -342,7 +342,10 @@ def lint(
     reports.sort(key=lambda r: r.path)
     findings = [d for r in reports for d in r.diagnostics]
     if output_format == "sarif":
-        rules = cache.sarif_rules(settings(files[0][0], config_file, **flags) if files else None)
+        try:
+            rules = cache.sarif_rules(settings(files[0][0], config_file, **flags) if files else None)
+        except ValueError as error:  # IVRC_RULE_DOCS
+            raise UsageError(str(error)) from None
         sys.stdout.write(render.sarif_report(reports, colour(sys.stdout), rules))
     else:
         sys.stdout.write(render.FORMATS[output_format](reports, colour(sys.stdout)))

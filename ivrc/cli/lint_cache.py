@@ -115,11 +115,11 @@ class LintCache:
         """The rules' SARIF metadata, kept beside the entries: the same for one version of ivrc
         and one manual's address, and making it loads every check."""
         from ivrc import __version__
-        from ivrc.insight.render import manual_site, sarif_rules
+        from ivrc.insight.render import rule_docs, sarif_rules
 
         if config is None or not self.enabled:
             return sarif_rules()
-        site = hashlib.sha256((manual_site() or "").encode()).hexdigest()[:16]
+        site = hashlib.sha256((rule_docs() or "").encode()).hexdigest()[:16]
         kept = self.root(config) / __version__ / f"sarif-rules-{site}.json"
         try:
             rules = json.loads(kept.read_text(encoding="utf-8"))

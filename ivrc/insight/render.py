@@ -213,10 +213,28 @@ def manual_site(project_urls: list[str] | None = None) -> str | None:
     return None
 
 
-def rule_page(name: str, site: str | None) -> str:
-    """A rule's page of the manual: on the published site (MkDocs' address for
-    `docs/rules/NAME.md`), else the file in the repository."""
-    return f"{site}/rules/{name}/" if site else f"docs/rules/{name}.md"
+def rule_docs() -> str | None:
+    """Where each rule's page is, with `{rule}` for its name: IVRC_RULE_DOCS (the GitHub Action
+    sets it to the rule pages of the ref it runs at), else the published manual's, else None.
+    ValueError for an IVRC_RULE_DOCS that is not an http(s) address with `{rule}` in it."""
+    import os
+
+    pattern = os.environ.get("IVRC_RULE_DOCS", "").strip()
+    if pattern:
+        if not pattern.startswith(("https://", "http://")) or "{rule}" not in pattern:
+            raise ValueError(
+                "IVRC_RULE_DOCS: expected an http(s) address with `{rule}` where a rule's name goes, such as "
+                "https://github.com/OWNER/ivrc/blob/v1/docs/rules/{rule}.md"
+            )
+        return pattern
+    site = manual_site()
+    return f"{site}/rules/{{rule}}/" if site else None
+
+
+def rule_page(name: str, pattern: str | None) -> str:
+    """A rule's page of the manual: at the address `rule_docs` gives, else the file in the
+    repository (MkDocs' source of the page)."""
+    return pattern.replace("{rule}", name) if pattern else f"docs/rules/{name}.md"
 
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -226,7 +244,7 @@ def sarif_rules() -> list[dict[str, object]]:
     """Every rule's SARIF metadata: its name, its documentation, its level, its page."""
     from ivrc.checks import RULES
 
-    site = manual_site()
+    pages = rule_docs()
     return [
         {
             "id": rule.name,
@@ -235,8 +253,8 @@ def sarif_rules() -> list[dict[str, object]]:
             "fullDescription": {"text": rule.docs, "markdown": _markdown(rule.docs)},
             "help": {"text": rule.docs, "markdown": _markdown(rule.docs)},
             "defaultConfiguration": {"level": _SARIF_LEVELS[rule.severity]},
-            # An absolute address only (SARIF 3.49.12): given when the manual is published.
-            **({"helpUri": rule_page(rule.name, site)} if site else {}),
+            # An absolute address only (SARIF 3.49.12): given when the rule pages have one.
+            **({"helpUri": rule_page(rule.name, pages)} if pages else {}),
         }
         for rule in RULES
     ]
