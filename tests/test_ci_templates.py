@@ -52,9 +52,7 @@ def _environment(emulator: Emulator) -> dict[str, str]:
     return {**clean, "NO_COLOR": "1", "IVRC_BASE_URL": emulator.url, "IVRC_USERNAME": USER, "IVRC_PASSWORD": PASSWORD}
 
 
-def _run_action(
-    repo: Path, emulator: Emulator, inputs: dict[str, str], action_path: Path = ROOT
-) -> dict[str, object]:
+def _run_action(repo: Path, emulator: Emulator, inputs: dict[str, str], action_path: Path = ROOT) -> dict[str, object]:
     """Each shell step of the action, as GitHub runs it; the install step is left out (ivrc is
     installed in the test's environment already). Returns each step's exit code, outputs, summary."""
     values = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()} | inputs

@@ -373,7 +373,12 @@ def test_a_published_manual_gives_each_rule_its_address_in_sarif_and_rule(monkey
 
     declared = ["Issues, https://tracker.example.com/ivrc", "Documentation, https://ivrc.example.com/manual/"]
     assert manual_site(declared) == "https://ivrc.example.com/manual"
-    assert rule_page("dangling-goto", manual_site(declared)) == "https://ivrc.example.com/manual/rules/dangling-goto/"
+    monkeypatch.setattr("ivrc.insight.render.manual_site", lambda: manual_site(declared))
+    monkeypatch.delenv("IVRC_RULE_DOCS", raising=False)
+    from ivrc.insight.render import rule_docs
+
+    assert rule_page("dangling-goto", rule_docs()) == "https://ivrc.example.com/manual/rules/dangling-goto/"
+    monkeypatch.undo()
     assert manual_site(["Documentation, docs/index.md"]) is None, "not an absolute address"
     assert rule_page("dangling-goto", None) == "docs/rules/dangling-goto.md"
     import json

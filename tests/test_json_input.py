@@ -153,3 +153,60 @@ def test_the_located_reading_gives_the_spans_lark_gives(value, indent, separator
     text = json.dumps(value, indent=indent, separators=separators, ensure_ascii=ascii_only)
     assert parse_located(text) == parse_lark(text)
     assert parse_located("\n  " + text + "\r\n") == parse_lark("\n  " + text + "\r\n")
+
+
+def _every_check_with_positions(text: str) -> list[Diagnostic]:
+    """The reference: the request read with positions, the schema and every check run on it."""
+    from dataclasses import replace
+
+    from ivrc import checks
+    from ivrc.build import from_json
+    from ivrc.build.library import _unreadable_steps
+    from ivrc.build.schema import validate_json
+    from ivrc.language import model as semantics
+
+    config = Config(region="IL")
+    flow, plain, found = from_json.read(text, exact=True)
+    found = list(found)
+    if flow is not None and plain is not None:
+        found += validate_json(flow.requests[0].kind, plain)
+        found += checks.run(semantics.build(flow, config))
+    if _unreadable_steps(found):  # as the library reads it: a step it could not read is the schema's
+        found = [d for d in found if d.rule not in ("missing-step", "count-steps-mismatch")]
+    return checks.configure([replace(d, path="r.json") for d in found], config)
+
+
+_COMPILED = [json.loads(ivrc.dumps(ivrc.compile(p.read_text(encoding="utf-8")))) for p in SINGLE_REQUEST_EXAMPLES]
+
+
+def _paths(value: object, path: tuple = ()) -> list[tuple]:
+    found = [path]
+    if isinstance(value, dict):
+        for key, child in value.items():
+            found += _paths(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            found += _paths(child, (*path, index))
+    return found
+
+
+def _put(value: object, path: tuple, new: object) -> object:
+    if not path:
+        return new
+    copied = json.loads(json.dumps(value))
+    here = copied
+    for part in path[:-1]:
+        here = here[part]
+    here[path[-1]] = new
+    return copied
+
+
+@given(st.sampled_from(_COMPILED), st.data(), st.lists(json_values, min_size=1, max_size=3))
+def test_a_second_reading_by_the_checks_that_found_something_finds_what_every_check_finds(request, data, news):
+    """A request with findings is read again for their positions, and only the checks that found
+    something run again: the findings are those of every check on the request read with positions."""
+    for new in news:
+        path = data.draw(st.sampled_from(_paths(request)))
+        request = _put(request, path, new)
+    text = json.dumps(request, indent=2, ensure_ascii=False)
+    assert ivrc.lint(text, path="r.json", region="IL") == _every_check_with_positions(text)

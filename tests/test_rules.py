@@ -341,3 +341,17 @@ def test_the_rule_names_a_suppression_may_name_are_the_registrys():
     from ivrc.language.rule_names import rule_names
 
     assert rule_names() == set(BY_NAME)
+
+
+def test_the_blocks_read_without_a_look_at_each_character_hold_only_spoken_letters():
+    """`unsupported-tts-language` passes a text of these blocks at once; each of their characters
+    is a letter of Hebrew, Latin or Cyrillic, or no letter, as the look at each one says."""
+    import re
+
+    from ivrc.checks.unsupported_tts_language import SPOKEN_BLOCKS, SUPPORTED, _script, foreign_letters
+
+    block = re.compile(f"[{SPOKEN_BLOCKS}]")
+    inside = [chr(c) for c in range(0x10000) if block.fullmatch(chr(c))]
+    assert len(inside) > 1600
+    assert all(_script(c) in (None, *SUPPORTED) for c in inside)
+    assert foreign_letters("שלום µ") == (5, 6, "Micro") and foreign_letters("Привет, שלום, hello") is None

@@ -11,6 +11,8 @@ import sys
 
 import pytest
 from conftest import EXAMPLES
+from hypothesis import given
+from hypothesis import strategies as st
 
 import ivrc
 from ivrc.language.speech import estimate, runs
@@ -44,6 +46,15 @@ def test_mixed_text_is_spoken_run_by_run_each_in_its_language():
     assert [language for language, _ in runs("שלום Dana, התור שלך ב-Tuesday")] == ["he", "en", "he", "en"]
     assert "".join(part for _, part in runs("שלום Dana, התור")) == "שלום Dana, התור"
     assert runs("1, 2, 3") == [("en", "1, 2, 3")] and runs("   ") == []
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_an_english_text_is_estimated_as_its_runs_say(text):
+    """ASCII text skips the reading by runs; the estimate is the one the runs give."""
+    from ivrc.language.speech import RATES
+
+    expected = round(sum(RATES[lang][0] + len(part.strip()) / RATES[lang][1] for lang, part in runs(text)), 2)
+    assert estimate(text) == expected
 
 
 @pytest.mark.parametrize("text", _prompts())

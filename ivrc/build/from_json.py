@@ -18,10 +18,11 @@ from ivrc.build.json_plain import (
     NUMBERS,
     Plain,
     normalise,
+    normalise_fast,
     number_of,
     plain_number,
 )
-from ivrc.build.json_text import MAX_DEPTH, Fallback, JValue, parse_fast, parse_located, too_deep
+from ivrc.build.json_text import MAX_DEPTH, NOWHERE, Fallback, JValue, parse_fast, parse_located, too_deep
 from ivrc.build.kinds import DIALER_ONLY, SIMPLE_ONLY, request_kind
 from ivrc.checks import missing_request
 from ivrc.language import ast
@@ -46,18 +47,20 @@ def read(text: str, exact: bool = True) -> tuple[ast.Flow | None, Plain | None, 
     deep = too_deep(text)
     if deep is not None:
         return None, None, [deep]
+    plain = Plain(None)
     if not exact:
         try:
-            root: JValue | None = parse_fast(text)
+            read_fast = parse_fast(text)
             problems: list[Diagnostic] = []
+            plain.spans[()] = NOWHERE  # every value's span, as `Plain.span` falls back to the root's
+            plain.data = normalise_fast(read_fast, (), plain)
         except Fallback:
             exact = True
     if exact:
         root, problems = parse_located(text)
-    if root is None:
-        return None, None, problems
-    plain = Plain(None)
-    plain.data = normalise(root, (), plain)
+        if root is None:
+            return None, None, problems
+        plain.data = normalise(root, (), plain)
     data = plain.data
     kind = request_kind(data)
     if kind is None:

@@ -87,6 +87,28 @@ def _plain_value(value: JValue, path: JsonPath, out: Plain, name: str | None) ->
     return raw
 
 
+def normalise_fast(raw: Any, path: JsonPath, out: Plain, name: str | None = None) -> Any:
+    """`normalise` of what `json.loads` read, where every span is NOWHERE (no key repeats there)."""
+    if isinstance(raw, dict):
+        result: dict[str, Any] = {}
+        for key, item in raw.items():
+            if key in EMPTY_IS_ABSENT and item == "":
+                continue
+            result[key] = normalise_fast(item, (*path, key), out, key)
+    elif isinstance(raw, list):
+        result = [normalise_fast(item, (*path, i), out, name) for i, item in enumerate(raw)]  # type: ignore[assignment]
+    elif isinstance(raw, bool):
+        result = ("true" if raw else "false") if name in BOOLEANS else raw  # type: ignore[assignment]
+    elif isinstance(raw, Decimal):
+        result = number_of(raw)  # type: ignore[assignment]
+    elif isinstance(raw, str) and name in INTEGERS | NUMBERS:
+        result = plain_number(raw, name)  # type: ignore[assignment]
+    else:
+        result = raw
+    out.values[path] = result
+    return result
+
+
 def plain_number(text: str, name: str) -> int | float | str:
     """Digits (with a fraction, for a wait) are the number they spell; any other text ("-5",
     " 15", "1e3", "NaN") stays text, which the schema refuses as it is."""

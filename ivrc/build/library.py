@@ -154,20 +154,27 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
     from ivrc.build import from_json
     from ivrc.build.schema import validate_json
 
-    def findings(exact: bool) -> tuple[ast.Flow | None, Any, list[Diagnostic]]:
+    found_by: set[str] = set()  # the checks that found something in the first reading
+    schema_said = True  # whether the schema found something in the first reading
+
+    def findings(exact: bool, again: bool = False) -> tuple[ast.Flow | None, Any, list[Diagnostic]]:
         flow, plain, problems = from_json.read(text, exact=exact)
         found = list(problems)
         if flow is not None and plain is not None:
-            found += validate_json(flow.requests[0].kind, plain)
-            found += checks.run(semantics.build(flow, config))
+            if not again or schema_said:
+                found += validate_json(flow.requests[0].kind, plain)
+            model = semantics.build(flow, config)
+            found += checks.run(model, only=frozenset(found_by) if again else None, found_by=found_by)
         return flow, plain, found
 
     # Most requests have nothing to report: a small one is read fast, and again with positions
-    # only when there is something to say where. A large one is read once, with positions: a
-    # second reading would cost more than the positions do.
+    # only when there is something to say where, by the checks that said something (the same
+    # request gives the same findings; only their places were missing). A large one is read
+    # once, with positions: a second reading would cost more than the positions do.
     flow, plain, found = findings(exact=len(text) > _READ_ONCE)
     if found and len(text) <= _READ_ONCE:
-        flow, plain, found = findings(exact=True)
+        schema_said = any(d.rule == "schema-violation" for d in found)
+        flow, plain, found = findings(exact=True, again=True)
     if _unreadable_steps(found):
         # A step that cannot be read is the schema's finding; the flow read without it is not
         # a flow without steps, nor one with fewer steps than `count_steps` says.

@@ -193,15 +193,23 @@ RULES: tuple[Rule, ...] = tuple(
 BY_NAME = {rule.name: rule for rule in RULES}
 
 
-def run(model: Model, complete: bool = True) -> list[Diagnostic]:
+def run(
+    model: Model, complete: bool = True, only: frozenset[str] | None = None, found_by: set[str] | None = None
+) -> list[Diagnostic]:
     """The findings of every check the config enables, in source order. For a file that did
-    not parse (`complete` false), only the checks that look at one statement at a time."""
-    found = [
-        d
-        for rule in RULES
-        if rule.check is not None and model.config.enabled(rule.name) and (complete or not rule.whole_file)
-        for d in rule.check(model)
-    ]
+    not parse (`complete` false), only the checks that look at one statement at a time. `only`
+    runs just the checks named; `found_by` is told the name of each check that found something
+    (a JSON request read again for positions runs only those again)."""
+    found: list[Diagnostic] = []
+    for rule in RULES:
+        if rule.check is None or not model.config.enabled(rule.name) or not (complete or not rule.whole_file):
+            continue
+        if only is not None and rule.name not in only:
+            continue
+        before = len(found)
+        found.extend(rule.check(model))
+        if found_by is not None and len(found) > before:
+            found_by.add(rule.name)
     return sorted(found, key=lambda d: d.sort_key)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 
@@ -66,10 +67,20 @@ def _script(char: str) -> str | None:
 _INITIALS = frozenset({"CJK"})
 
 
+# Blocks whose every character is a letter of a supported script or no letter at all (the
+# Latin ones less ª, µ and º, which Unicode names apart), so a text of them alone needs no
+# look at each character. A test holds every character of them to `_script`.
+SPOKEN_BLOCKS = (
+    "\x00-\xa9\xab-\xb4\xb6-\xb9\xbb-\u02af\u0300-\u036f\u0400-\u052f\u0590-\u05ff\u1e00-\u1eff"
+    "\u2000-\u206f\u20a0-\u20cf\ufb1d-\ufb4f"
+)
+_SPOKEN = re.compile(f"[{SPOKEN_BLOCKS}]*")
+
+
 def foreign_letters(text: str) -> tuple[int, int, str] | None:
     """The first run of letters in an unsupported script: start, end and the script's name."""
-    if text.isascii():
-        return None  # Latin letters, digits and punctuation: all spoken
+    if text.isascii() or _SPOKEN.fullmatch(text):
+        return None  # Latin, Hebrew and Cyrillic letters, digits and punctuation: all spoken
     for start, char in enumerate(text):
         script = _script(char)
         if script is not None and script not in SUPPORTED:
