@@ -157,7 +157,6 @@ def test_the_located_reading_gives_the_spans_lark_gives(value, indent, separator
 
 def _every_check_with_positions(text: str) -> list[Diagnostic]:
     """The reference: the request read with positions, the schema and every check run on it."""
-    from dataclasses import replace
 
     from ivrc import checks
     from ivrc.build import from_json
@@ -173,7 +172,7 @@ def _every_check_with_positions(text: str) -> list[Diagnostic]:
         found += checks.run(semantics.build(flow, config))
     if _unreadable_steps(found):  # as the library reads it: a step it could not read is the schema's
         found = [d for d in found if d.rule not in ("missing-step", "count-steps-mismatch")]
-    return checks.configure([replace(d, path="r.json") for d in found], config)
+    return checks.configure([d._replace(path="r.json") for d in found], config)
 
 
 _COMPILED = [json.loads(ivrc.dumps(ivrc.compile(p.read_text(encoding="utf-8")))) for p in SINGLE_REQUEST_EXAMPLES]

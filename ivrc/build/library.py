@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +91,7 @@ def _analyze(
     model = semantics.build(parsed.flow, config)
     complete = bool(parsed.complete)
     # A syntax error hides nothing else: the statements that parsed are still checked.
-    findings = [*parsed.diagnostics, *(replace(d, path=path) for d in checks.run(model, complete))]
+    findings = [*parsed.diagnostics, *(d._replace(path=path) for d in checks.run(model, complete))]
     found = checks.configure(findings, config, parsed.flow, complete)
     request = None
     template = None
@@ -101,7 +101,7 @@ def _analyze(
         emitted = emit(model)
         if config.overrides:  # the environment's caller id and return address
             _override(emitted.request, config.overrides, model.region)
-        violations = [replace(d, path=path) for d in validate(model.request.kind, emitted.request, emitted.spans)]  # type: ignore[union-attr]
+        violations = [d._replace(path=path) for d in validate(model.request.kind, emitted.request, emitted.spans)]  # type: ignore[union-attr]
         found.extend(violations)
         request = None if violations else emitted.request
         if request is not None and model.fields:
@@ -179,7 +179,7 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
         # A step that cannot be read is the schema's finding; the flow read without it is not
         # a flow without steps, nor one with fewer steps than `count_steps` says.
         found = [d for d in found if d.rule not in ("missing-step", "count-steps-mismatch")]
-    located = tuple(checks.configure([replace(d, path=path) for d in found], config))
+    located = tuple(checks.configure([d._replace(path=path) for d in found], config))
     # A JSON request compiles to itself as the service reads it (api-notes 2, 3).
     request = plain.data if emit_request and plain is not None and not has_errors(located) else None
     return Result(path, flow, located, request, data=None if plain is None else plain.data)
@@ -265,7 +265,7 @@ def decompile(text: str, *, path: str = "<string>", region: str | None = None) -
 
     written, problems = run(text, region=region)
     if written is None:
-        raise CompileError([replace(d, path=path) for d in problems])
+        raise CompileError([d._replace(path=path) for d in problems])
     return written
 
 

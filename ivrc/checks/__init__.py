@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -224,7 +224,7 @@ def configure(
         if not config.enabled(d.rule):
             continue
         severity = config.severity_of(d.rule, d.severity)
-        kept.append(d if severity is d.severity else replace(d, severity=severity))
+        kept.append(d if severity is d.severity else d._replace(severity=severity))
     if config.suppress and flow is not None:
         kept, unused = suppression.apply(kept, flow)
         if complete and config.enabled(unused_suppression.NAME):
@@ -232,7 +232,7 @@ def configure(
             for name, span in unused:
                 rule = BY_NAME.get(name)
                 if rule is not None and _could_have_run(rule, config):
-                    kept.append(replace(unused_suppression.diagnose(name, span), severity=severity))
+                    kept.append(unused_suppression.diagnose(name, span)._replace(severity=severity))
     return sorted(kept, key=lambda d: d.sort_key)
 
 

@@ -7,22 +7,12 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 from ivrc.insight.ci_report import gitlab_report, repository_root
 from ivrc.language.diagnostics import Diagnostic, Severity
-
-
-@dataclass(frozen=True)
-class FileReport:
-    """One file's findings, with its text for the excerpts."""
-
-    path: str
-    source: str | None
-    diagnostics: tuple[Diagnostic, ...]
-
+from ivrc.language.diagnostics import FileReport as FileReport  # where the findings' printers are
 
 # A line longer than this is shown as a window around the span.
 WINDOW = 120

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ivrc.language.diagnostics import Severity
 
@@ -42,15 +42,20 @@ class ConfigError(Exception):
     """A config file that cannot be used; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
-class Config:
+_NONE: Mapping[str, Any] = MappingProxyType({})
+
+
+class Config(NamedTuple):
+    """The settings that apply to a file. A named tuple, not a dataclass: a lint answered from
+    the cache imports no `dataclasses` (and its `inspect`) at all."""
+
     region: str | None = None
     recordings: Path | None = None
     recipients: Path | None = None  # a template flow's recipients file
     recipients_delimiter: str | None = None  # None: told from the CSV's header
     select: frozenset[str] | None = None  # None: every rule
     ignore: frozenset[str] = frozenset()
-    severity: Mapping[str, Severity] = field(default_factory=dict)
+    severity: Mapping[str, Severity] = _NONE
     long_wait_limit: Decimal = DEFAULT_LONG_WAIT
     long_prompt_limit: Decimal = DEFAULT_LONG_PROMPT
     call_too_long_limit: Decimal | None = None  # the service's own limit is not in its document
@@ -61,10 +66,10 @@ class Config:
     prefix_lengths: bool = True
     policy: Policy | None = None  # `[tool.ivrc.policy]`: whom, when and how often
     pricing: Pricing | None = None  # `[tool.ivrc.pricing]`: what a minute costs, by prefix
-    environments: Mapping[str, Environment] = field(default_factory=dict)  # `[tool.ivrc.env.NAME]`
-    env_policies: Mapping[str, Policy] = field(default_factory=dict)  # each environment's policy, read whole
+    environments: Mapping[str, Environment] = _NONE  # `[tool.ivrc.env.NAME]`
+    env_policies: Mapping[str, Policy] = _NONE  # each environment's policy, read whole
     env: str | None = None  # the environment picked (`--env`)
-    overrides: Mapping[str, str] = field(default_factory=dict)  # what the environment sets in every request
+    overrides: Mapping[str, str] = _NONE  # what the environment sets in every request
 
     def enabled(self, rule: str) -> bool:
         return (self.select is None or rule in self.select) and rule not in self.ignore
@@ -83,8 +88,7 @@ class Config:
             chosen = pick(dict(self.environments), name, self.source)
         except EnvironmentError_ as error:
             raise ConfigError(str(error)) from None
-        return replace(
-            self,
+        return self._replace(
             env=name,
             recipients=chosen.recipients or self.recipients,
             policy=self.env_policies.get(name, self.policy),
@@ -93,7 +97,7 @@ class Config:
 
     def override(self, **changes: Any) -> Config:
         """These settings with the command line's flags on top; None leaves a setting alone."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        return self._replace(**{k: v for k, v in changes.items() if v is not None})
 
 
 def toml() -> Any:

@@ -1,9 +1,9 @@
 """The one diagnostic type: syntax errors, schema violations and lint findings alike."""
 
-from __future__ import annotations
-
-from dataclasses import dataclass
+# No `from __future__ import annotations` here: a named tuple's fields written as strings are
+# compiled one by one when the class is made, and a lint answered from the cache makes it.
 from enum import Enum
+from typing import NamedTuple
 
 from ivrc.language.span import Span
 
@@ -14,8 +14,10 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
+    """A finding. A named tuple, not a dataclass: a lint answered from the cache imports no
+    `dataclasses` (and its `inspect`); `d._replace(path=…)` makes a changed one."""
+
     rule: str
     severity: Severity
     message: str
@@ -42,6 +44,14 @@ class Diagnostic:
     @property
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.span.line, self.span.column, self.rule)
+
+
+class FileReport(NamedTuple):
+    """One file's findings, with its text for the excerpts."""
+
+    path: str
+    source: str | None
+    diagnostics: tuple[Diagnostic, ...]
 
 
 def has_errors(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> bool:

@@ -234,7 +234,7 @@ def _parse(text: str, path: str) -> Parsed:
         tree = None
     finally:
         _comments.reset(reset)
-    diagnostics = tuple(replace(d, path=path) for d in recovery.diagnostics)
+    diagnostics = tuple(d._replace(path=path) for d in recovery.diagnostics)
     if tree is None:
         return Parsed(None, diagnostics)
     # After syntax errors, the tree holds every statement that parsed: the broken ones are left out.

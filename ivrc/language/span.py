@@ -1,8 +1,8 @@
 """Where something stands in a source text: a module of its own, so that what only reports
 findings (a cached lint) does not load the syntax tree's classes."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: a named tuple's fields written as strings are
+# compiled one by one when the class is made, and a lint answered from the cache makes it.
 from typing import NamedTuple
 
 
@@ -17,5 +17,5 @@ class Span(NamedTuple):
     start: int = 0
     end: int = 0
 
-    def cover(self, other: Span) -> Span:
+    def cover(self, other: "Span") -> "Span":  # noqa: UP037
         return Span(self.line, self.column, other.end_line, other.end_column, self.start, other.end)
