@@ -209,3 +209,17 @@ def test_a_second_reading_by_the_checks_that_found_something_finds_what_every_ch
         request = _put(request, path, new)
     text = json.dumps(request, indent=2, ensure_ascii=False)
     assert ivrc.lint(text, path="r.json", region="IL") == _every_check_with_positions(text)
+
+
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+        lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+        max_leaves=40,
+    )
+)
+def test_json_is_written_as_the_standard_library_writes_it(value):
+    from ivrc.language.pretty_json import dumps
+
+    assert dumps(value) == json.dumps(value, ensure_ascii=False, indent=2)
+    assert dumps({1: value}) == json.dumps({1: value}, ensure_ascii=False, indent=2)  # a key that is no string

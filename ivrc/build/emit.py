@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +47,9 @@ class Emitted:
 
 def dumps(request: dict[str, Any]) -> str:
     """The one JSON layout ivrc writes: UTF-8 text as is, 2-space indent, final newline."""
-    return json.dumps(request, ensure_ascii=False, indent=2) + "\n"
+    from ivrc.language.pretty_json import dumps as indented
+
+    return indented(request) + "\n"
 
 
 def emit(model: Model) -> Emitted:

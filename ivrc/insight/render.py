@@ -146,7 +146,9 @@ def json_report(reports: list[FileReport], colour: bool = False) -> str:
         for r in reports
         for d in r.diagnostics
     ]
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    from ivrc.language.pretty_json import dumps as indented
+
+    return indented(items) + "\n"
 
 
 _GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
