@@ -295,3 +295,35 @@ def test_billing_never_bills_less_than_the_call_nor_a_longer_call_less(first, st
     assert tariff.billed(shorter) <= tariff.billed(longer)
     assert tariff.billed(longer) >= longer - 1e-6
     assert tariff.billed(longer) == 0 or (tariff.billed(longer) - first) % step == 0
+
+
+def test_the_policy_history_counts_this_flows_campaigns_only():
+    from ivrc.running.costing import Learned, routes
+    from ivrc.running.records import CdrRecord, parse_time
+
+    request = {"ivr": {"steps": [{"step_id": "a", "prompt": "Press 1", "dtmf_ivr": ["1", "2"]}]}}
+
+    def record(campaign: str, number: str, keys: list[tuple[str, str]] | None) -> CdrRecord:
+        answered = parse_time("2026-11-01 10:00:05+02") if keys is not None else None
+        steps = {"steps": [{"step_name": s, "dtmf": d} for s, d in keys or []]}
+        return CdrRecord("", number, None, answered, None, 0, 0, "", campaign, steps)
+
+    learned = Learned(request, "parcels", every=False)
+    for each in (
+        record("parcels", "972520000001", [("a", "1")]),  # this flow's campaign, by its name
+        record("parcels", "972520000002", None),  # … not answered: counted
+        record("parcels-7f3a", "972520000003", [("a", "2")]),  # a personal campaign's recipient of it
+        record("parcels-7f3a", "972520000003", None),  # … called again
+        record("survey", "972520000004", [("q1", "5")]),  # another flow: its steps are not this flow's
+        record("survey", "972520000005", None),  # … its unanswered call cannot be told apart: left out
+        record("old-parcels", "972520000006", [("a", "1")]),  # another name, this flow's steps: counted
+    ):
+        learned.add(each)
+    assert (learned.records, learned.unanswered) == (5, 2)
+    assert learned.attempts == Decimal(5) / 4  # 972520000003 was called twice in its campaign
+    made = routes(request, learned)
+    assert [(r.keys, r.share, r.answered) for r in made] == [
+        (("1",), Decimal("0.4"), True),
+        (("2",), Decimal("0.2"), True),
+        ((), Decimal("0.4"), False),
+    ]

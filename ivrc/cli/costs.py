@@ -47,15 +47,14 @@ MaxCostOption = Annotated[
 ]
 
 
-def records(
-    config: Config, given: list[Path] | None, request: dict[str, Any], campaign: str | None
-) -> tuple[list[Any], str]:
-    """The call records to learn the routes from, and where they came from: the files given (all
-    of them), else the policy's `history` (the campaigns of this flow in it)."""
+def learned(config: Config, given: list[Path] | None, request: dict[str, Any], campaign: str | None) -> tuple[Any, str]:
+    """What the call records say of this flow's calls, and where they came from: the files given
+    (all of their records), else the policy's `history` (the campaigns of this flow in it). The
+    records are read one at a time."""
     from ivrc.cli.app import _fail
     from ivrc.language.files import Unreadable
     from ivrc.running.cdr_files import read_located
-    from ivrc.running.costing import of_flow
+    from ivrc.running.costing import Learned
     from ivrc.running.records import CdrError
 
     files = list(given or [])
@@ -65,19 +64,18 @@ def records(
             files = policy.history_files()
         except ValueError as error:
             _fail(str(error))
-    found: list[Any] = []
+    found = Learned(request, campaign, every=bool(given))
     for path in files:
         try:
-            found.extend(record for _, record in read_located(path))
+            for _, record in read_located(path):
+                found.add(record)
         except CdrError as error:
             _fail(f"{path}:{error.line or 1}:1: {error.reason}")
         except Unreadable as error:
             _fail(str(error))
-    if not given:
-        found = of_flow(found, request, campaign)
-    if not found:
-        return [], ""
-    count = f"{len(found)} call record{'s' if len(found) != 1 else ''}"
+    if not found.records:
+        return None, ""
+    count = f"{found.records} call record{'s' if found.records != 1 else ''}"
     return found, f"{count} of {len(files)} file{'s' if len(files) != 1 else ''}"
 
 
@@ -90,12 +88,12 @@ def estimate(
     """An empty estimate for this request's calls (None without a tariff), to add the numbers to."""
     if config.pricing is None:
         return None
-    from ivrc.running.costing import Estimate, attempts, routes, with_markers
+    from ivrc.running.costing import Estimate, routes, with_markers
     from ivrc.running.timing import recording_lengths
 
-    found, source = records(config, history, request, campaign)
+    found, source = learned(config, history, request, campaign)
     made = routes(with_markers(request), found, recording_lengths(config.recordings))
-    return Estimate(config.pricing, made, attempts(found) if found else Decimal(1), source)
+    return Estimate(config.pricing, made, found.attempts if found is not None else Decimal(1), source)
 
 
 def add_numbers(estimate: Estimate | None, numbers: Iterable[str]) -> None:

@@ -29,7 +29,7 @@ class _Unusual(Exception):
 
 def _scalar(value: Any) -> str:
     if isinstance(value, str):
-        return encode_basestring(value)  # type: ignore[no-any-return]
+        return encode_basestring(value)
     if value is None:
         return "null"
     if value is True:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -104,61 +104,74 @@ def _route(
     return total, tuple(texts), call.end
 
 
+class Learned:
+    """Call records of earlier campaigns, read one at a time into what the estimate needs: how
+    many calls pressed which keys, how many were not answered, and how often each number was
+    called. Memory grows with the ways through the flow and the numbers, not the records.
+
+    With `every` (files given by `--history`), every record counts. Else (the policy's history,
+    which holds every campaign's records) a record counts when its campaign is named as the
+    flow's (`campaign`, or a personal campaign's recipient of it, `campaign-…`), or when it was
+    answered and went through this flow's steps only; an unanswered call of another campaign
+    cannot be told apart, and is left out (the estimate then errs high)."""
+
+    def __init__(self, request: dict[str, Any], campaign: str | None, every: bool) -> None:
+        self.steps = {
+            str(step.get("step_id"))
+            for step in (request.get("ivr", {}) or {}).get("steps", [])
+            if isinstance(step, dict) and "step_id" in step
+        }
+        self.campaign = campaign
+        self.every = every
+        self.taken: Counter[tuple[str, ...]] = Counter()
+        self.unanswered = 0
+        self.records = 0
+        self._called: set[int] = set()  # each campaign and number called, as a hash
+
+    def add(self, record: CdrRecord) -> None:
+        name = record.unique_campaign_id
+        named = self.every or (
+            self.campaign is not None and (name == self.campaign or name.startswith(self.campaign + "-"))
+        )
+        if record.answered:
+            walked = {step for step, _ in record.keys}
+            if not named and not (walked and walked <= self.steps):
+                return
+            self.taken[tuple(dtmf for _, dtmf in record.keys)] += 1
+        elif named:
+            self.unanswered += 1
+        else:
+            return
+        self.records += 1
+        self._called.add(hash((name, record.phone_number)))
+
+    @property
+    def attempts(self) -> Decimal:
+        """Calls placed for each number (a retried call is placed again); 1 without records."""
+        return Decimal(self.records) / len(self._called) if self._called else Decimal(1)
+
+
 def routes(
     request: dict[str, Any],
-    records: Iterable[CdrRecord] | None = None,
+    learned: Learned | None = None,
     recording: Callable[[str], float | None] = lambda name: None,
 ) -> list[Route]:
     """The ways calls of `request` go: from the records (grouped by the keys pressed), or the main path."""
-    found = list(records or ())
-    if not found:
+    if learned is None or not learned.records:
         caller = FirstChoice()
         seconds, texts, end = _route(request, caller, recording)
         keys = tuple(caller.pressed)
         while keys and keys[-1] is None:
             keys = keys[:-1]
         return [Route(keys, Decimal(1), True, seconds, texts, end)]
-    taken: Counter[tuple[str, ...]] = Counter()
-    unanswered = 0
-    for record in found:
-        if record.answered:
-            taken[tuple(dtmf for _, dtmf in record.keys)] += 1
-        else:
-            unanswered += 1
-    total = Decimal(len(found))
+    total = Decimal(learned.records)
     made = []
-    for keys, count in sorted(taken.items(), key=lambda item: (-item[1], item[0])):
+    for keys, count in sorted(learned.taken.items(), key=lambda item: (-item[1], item[0])):
         seconds, texts, end = _route(request, Script(list(keys)), recording)
         made.append(Route(keys, count / total, True, seconds, texts, end))
-    if unanswered:
-        made.append(Route((), unanswered / total, False, 0.0, (), "not answered"))
+    if learned.unanswered:
+        made.append(Route((), learned.unanswered / total, False, 0.0, (), "not answered"))
     return made
-
-
-def of_flow(records: Iterable[CdrRecord], request: dict[str, Any], campaign: str | None) -> list[CdrRecord]:
-    """The records of earlier campaigns of this flow: a campaign named as this one (or a personal
-    campaign's recipient of it), or one whose answered calls went through this flow's steps only."""
-    steps = {
-        str(step.get("step_id"))
-        for step in (request.get("ivr", {}) or {}).get("steps", [])
-        if isinstance(step, dict) and "step_id" in step
-    }
-    by_campaign: dict[str, list[CdrRecord]] = {}
-    for record in records:
-        by_campaign.setdefault(record.unique_campaign_id, []).append(record)
-    kept = []
-    for name, found in by_campaign.items():
-        named = campaign is not None and (name == campaign or name.startswith(campaign + "-"))
-        walked = [step for record in found for step, _ in record.keys]
-        if named or (walked and set(walked) <= steps):
-            kept.extend(found)
-    return kept
-
-
-def attempts(records: list[CdrRecord]) -> Decimal:
-    """Calls placed for each number in the records (a retried call is placed again); 1 without records."""
-    numbers = len({record.phone_number for record in records})
-    return Decimal(len(records)) / numbers if numbers else Decimal(1)
 
 
 class Estimate:
