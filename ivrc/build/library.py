@@ -43,6 +43,7 @@ class Result:
     request: dict[str, Any] | None = None
     template: Template | None = None  # a flow that takes values from recipients, compiled once
     data: Any = None  # a JSON request as read (api-notes 2, 3), with findings or without
+    model: semantics.Model | None = None  # what the checks read: the flow with its configuration
 
     @property
     def ok(self) -> bool:
@@ -112,7 +113,8 @@ def _analyze(
             else:
                 found.append(_needs_recipients(model, path))
             request = None
-    return Result(path, parsed.flow, tuple(sorted(found, key=lambda d: d.sort_key)), request, template)
+    located = tuple(sorted(found, key=lambda d: d.sort_key))
+    return Result(path, parsed.flow, located, request, template, model=model)
 
 
 def _override(request: dict[str, Any], overrides: Mapping[str, str], region: str | None) -> None:
@@ -156,6 +158,7 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
 
     found_by: set[str] = set()  # the checks that found something in the first reading
     schema_said = True  # whether the schema found something in the first reading
+    built: list[semantics.Model] = []  # the model of the last reading
 
     def findings(exact: bool, again: bool = False) -> tuple[ast.Flow | None, Any, list[Diagnostic]]:
         flow, plain, problems = from_json.read(text, exact=exact)
@@ -164,6 +167,7 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
             if not again or schema_said:
                 found += validate_json(flow.requests[0].kind, plain)
             model = semantics.build(flow, config)
+            built[:] = [model]
             found += checks.run(model, only=frozenset(found_by) if again else None, found_by=found_by)
         return flow, plain, found
 
@@ -182,7 +186,8 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
     located = tuple(checks.configure([d._replace(path=path) for d in found], config))
     # A JSON request compiles to itself as the service reads it (api-notes 2, 3).
     request = plain.data if emit_request and plain is not None and not has_errors(located) else None
-    return Result(path, flow, located, request, data=None if plain is None else plain.data)
+    data = None if plain is None else plain.data
+    return Result(path, flow, located, request, data=data, model=built[0] if built and flow is not None else None)
 
 
 # A step that is not an object, or has no `step_id`: the flow is read without it.

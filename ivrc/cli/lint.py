@@ -248,7 +248,7 @@ def _valid_until(result: Result, config: Config) -> float | None:
         return None
     from ivrc.language import model as semantics
 
-    model = semantics.build(result.flow, config)
+    model = result.model if result.model is not None else semantics.build(result.flow, config)
     moments: list[float] = []
     for written in semantics.times(model):
         try:

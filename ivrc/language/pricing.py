@@ -128,6 +128,8 @@ def amount(value: Any, what: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{what} must be a number, such as 0.12")
     number = Decimal(str(value))
-    if not number.is_finite() or number < 0:
+    if not number.is_finite():
+        raise ValueError(f"{what} must be a finite number, such as 0.12")
+    if number < 0:
         raise ValueError(f"{what} must be zero or more")
     return number
