@@ -38,13 +38,15 @@ __all__ = [
 # ---- to the AST ------------------------------------------------------------------------
 
 
-def read(text: str, exact: bool = True) -> tuple[ast.Flow | None, Plain | None, list[Diagnostic]]:
+def read(
+    text: str, exact: bool = True, shallow: bool = False
+) -> tuple[ast.Flow | None, Plain | None, list[Diagnostic]]:
     """The AST of a JSON request, its normalised data, and what stopped or troubled the reading.
 
     Without `exact`, the text is read by `json.loads` and every span is NOWHERE: as fast as a
     linter can be, for the many requests that have nothing to report. Whoever gets a finding
     from that reading reads the text again with `exact` for the positions (`read_exactly_if`)."""
-    deep = too_deep(text)
+    deep = None if shallow else too_deep(text)  # `shallow`: a first reading found it is not too deep
     if deep is not None:
         return None, None, [deep]
     plain = Plain(None)

@@ -9,7 +9,6 @@ import bisect
 import functools
 import json
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -24,13 +23,24 @@ from ivrc.language.parser import lalr_parser
 from ivrc.language.transformer import meta_span, token_span
 
 
-@dataclass
 class JValue:
-    """A JSON value and its span; objects keep every pair, duplicates included."""
+    """A JSON value and its span; objects keep every pair, duplicates included. A plain class
+    with slots: a request's every value is one, made in the reading's inner loop."""
 
-    value: Any
-    span: ast.Span
-    pairs: list[tuple[JValue, JValue]] = field(default_factory=list)
+    __slots__ = ("pairs", "span", "value")
+
+    def __init__(self, value: Any, span: ast.Span, pairs: list[tuple[JValue, JValue]] | None = None) -> None:
+        self.value = value
+        self.span = span
+        self.pairs = pairs if pairs is not None else []
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, JValue):
+            return NotImplemented
+        return (self.value, self.span, self.pairs) == (other.value, other.span, other.pairs)
+
+    def __repr__(self) -> str:
+        return f"JValue({self.value!r}, {self.span!r}, {self.pairs!r})"
 
 
 @v_args(meta=True)
@@ -143,14 +153,6 @@ def parse_located(text: str) -> tuple[JValue | None, list[Diagnostic]]:
     starts.append(len(text) + 1)
     line = 1  # tokens come in order: the line of the last one is where to look for the next
 
-    def span(start: int, end: int) -> ast.Span:
-        """A token's span: it lies on one line, at or after the last token's."""
-        nonlocal line
-        while starts[line] <= start:
-            line += 1
-        column = starts[line - 1]
-        return ast.Span(line, start - column + 1, line, end - column + 1, start, end)
-
     def block(start: int, end: int) -> ast.Span:
         """An array's or object's span, from its opening bracket (lines back) to its closing one."""
         first = bisect.bisect_right(starts, start)
@@ -158,13 +160,39 @@ def parse_located(text: str) -> tuple[JValue | None, list[Diagnostic]]:
         return ast.Span(first, start - starts[first - 1] + 1, last, end - starts[last - 1] + 1, start, end)
 
     root: JValue | None = None
-    stack: list[tuple[int, list[Any], list[JValue | None] | None]] = []  # (start, items or pairs, the pending key)
-
-    def place(value: JValue) -> None:
-        nonlocal root
+    # (start, items or pairs, the pending key): one entry for each array or object still open.
+    stack: list[tuple[int, list[Any], list[JValue | None] | None]] = []
+    literals = _LITERALS
+    for found in _TOKEN.finditer(text):
+        token = found.group()
+        first = token[0]
+        if first == "[" or first == "{":
+            stack.append((found.start(), [], None if first == "[" else [None]))
+            continue
+        if first == "]" or first == "}":
+            start, items, pending = stack.pop()
+            located = block(start, found.end())
+            if pending is None:
+                value = JValue(items, located)
+            else:
+                value = JValue({k.value: v for k, v in items}, located, items)
+        else:
+            # A scalar lies on one line, at or after the last token's (inlined: this is the loop
+            # that a request's every value goes through).
+            start, end = found.span()
+            while starts[line] <= start:
+                line += 1
+            column = starts[line - 1]
+            located = ast.Span(line, start - column + 1, line, end - column + 1, start, end)
+            if first == '"':
+                value = JValue(token[1:-1] if "\\" not in token else json.loads(token), located)
+            elif token in literals:
+                value = JValue(literals[token], located)
+            else:
+                value = JValue(decimal(token), located)
         if not stack:
             root = value
-            return
+            continue
         _, items, key = stack[-1]
         if key is None:  # an array's item
             items.append(value)
@@ -173,26 +201,6 @@ def parse_located(text: str) -> tuple[JValue | None, list[Diagnostic]]:
         else:
             items.append((key[0], value))
             key[0] = None
-
-    for found in _TOKEN.finditer(text):
-        token = found.group()
-        first = token[0]
-        if first in "[{":
-            stack.append((found.start(), [], None if first == "[" else [None]))
-        elif first in "]}":
-            start, items, key = stack.pop()
-            located = block(start, found.end())
-            if key is None:
-                place(JValue(items, located))
-            else:
-                place(JValue({k.value: v for k, v in items}, located, items))
-        elif first == '"':
-            value = token[1:-1] if "\\" not in token else json.loads(token)
-            place(JValue(value, span(found.start(), found.end())))
-        elif token in _LITERALS:
-            place(JValue(_LITERALS[token], span(found.start(), found.end())))
-        else:
-            place(JValue(decimal(token), span(found.start(), found.end())))
     return root, []
 
 

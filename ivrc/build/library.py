@@ -159,9 +159,10 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
     found_by: set[str] = set()  # the checks that found something in the first reading
     schema_said = True  # whether the schema found something in the first reading
     built: list[semantics.Model] = []  # the model of the last reading
+    read_before = False  # whether the first reading got past the depth check
 
     def findings(exact: bool, again: bool = False) -> tuple[ast.Flow | None, Any, list[Diagnostic]]:
-        flow, plain, problems = from_json.read(text, exact=exact)
+        flow, plain, problems = from_json.read(text, exact=exact, shallow=again and read_before)
         found = list(problems)
         if flow is not None and plain is not None:
             if not again or schema_said:
@@ -178,6 +179,7 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
     flow, plain, found = findings(exact=len(text) > _READ_ONCE)
     if found and len(text) <= _READ_ONCE:
         schema_said = any(d.rule == "schema-violation" for d in found)
+        read_before = plain is not None
         flow, plain, found = findings(exact=True, again=True)
     if _unreadable_steps(found):
         # A step that cannot be read is the schema's finding; the flow read without it is not
