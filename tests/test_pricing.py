@@ -171,7 +171,16 @@ def test_a_phone_list_campaign_is_priced_by_the_ways_its_earlier_calls_went(emul
     assert _campaigns(emulator, "priced-list") == []
     raised = _run("apply", str(plan), "--base-url", emulator.url, "--max-cost", "0.5", cwd=tmp_path)
     assert raised.returncode == 1 and "1 numbers of the plan have no price" in raised.stderr
-    applied = _run("apply", str(plan), "--base-url", emulator.url, "--yes", cwd=tmp_path)
+    # A limit given to `plan` holds for its apply, with no limit in the configuration.
+    (tmp_path / "ivrc.toml").write_text(CONFIG.format(increment="6/6", extra=""), encoding="utf-8")
+    limited = tmp_path / "limited.plan"
+    made = _run("plan", "parcel.ivr", "--phones", "phones.txt", "--history", "earlier.csv", "--base-url",
+                emulator.url, "-o", str(limited), "--max-cost", "0.30", cwd=tmp_path)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    refused = _run("apply", str(limited), "--base-url", emulator.url, cwd=tmp_path)
+    assert refused.returncode == 1 and "ILS 0.11 over the limit of ILS 0.30" in refused.stderr
+    assert _campaigns(emulator, "priced-list") == []
+    applied = _run("apply", str(limited), "--base-url", emulator.url, "--yes", cwd=tmp_path)
     assert applied.returncode == 0, applied.stderr
     assert _campaigns(emulator, "priced-list") == [f"{USER}/priced-list"]
 

@@ -242,13 +242,15 @@ def apply_command(
 
 
 def _refuse_dear(cost: dict[str, Any] | None, limit: Any, config: Any, close: Any) -> None:
-    """A plan whose expected cost is above the limit (--max-cost, else the tariff's `max_cost`)
-    is not applied without --yes."""
+    """A plan whose expected cost is above the limit (--max-cost, else the tariff's `max_cost`,
+    else the limit the plan was made with) is not applied without --yes."""
     from decimal import Decimal
 
     from ivrc.cli.costs import refuse
 
     cap = limit if limit is not None else (config.pricing.max_cost if config.pricing is not None else None)
+    if cap is None and cost is not None and cost.get("max_cost") is not None:
+        cap = Decimal(str(cost["max_cost"]))  # the limit the plan was made with (`plan --max-cost`)
     if cap is None:
         return
     if cost is None:
