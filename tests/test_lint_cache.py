@@ -103,7 +103,7 @@ def test_what_a_finding_depends_on_changing_makes_the_file_checked_again(project
 def test_another_version_of_ivrc_has_keys_of_its_own(project, monkeypatch):
     import ivrc
     from ivrc.cli.lint import settings
-    from ivrc.cli.lint_cache import LintCache
+    from ivrc.insight.lint_cache import LintCache
 
     flow = project / "age_gate.ivr"
     cache = LintCache(None, True)

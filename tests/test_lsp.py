@@ -387,3 +387,45 @@ def test_checks_after_edits_run_off_the_event_loop_and_say_config_problems(tmp_p
         await s.stop()
 
     asyncio.run(session())
+
+
+def test_a_file_opened_as_lint_kept_it_is_published_from_the_cache(tmp_path: Path):
+    """A file opened unchanged since a plain `ivrc lint` (a pre-commit hook's run, from the top
+    of the workspace) gets that run's findings at once; an edit is checked as always."""
+    flow = tmp_path / "flows" / "menu.ivr"
+    flow.parent.mkdir()
+    flow.write_text(FLOW, encoding="utf-8")
+    linted = subprocess.run(
+        [sys.executable, "-m", "ivrc", "lint", "flows/menu.ivr"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert linted.returncode == 0 and "unreachable-action" in linted.stdout
+    # The entry's word is what is published: the file is not checked again on opening.
+    (entry,) = (tmp_path / ".ivrc_cache").rglob("*.json")
+    kept = json.loads(entry.read_text(encoding="utf-8"))
+    kept["reports"][0]["diagnostics"][0][2] = "as the cache has it"
+    entry.write_text(json.dumps(kept), encoding="utf-8")
+
+    async def session() -> None:
+        s = Session(tmp_path)
+        uri = flow.as_uri()
+        await s.start()
+        s.client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                text_document=lsp.TextDocumentItem(uri=uri, language_id="ivr", version=1, text=FLOW)
+            )
+        )
+        found = await s.diagnostics_for(uri)
+        assert [(d.code, d.message, d.range.start.line) for d in found] == [
+            ("unreachable-action", "as the cache has it\nhelp: move it before `hangup`, or remove it", 7)
+        ]
+        s.client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                text_document=lsp.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[lsp.TextDocumentContentChangeWholeDocument(text=FLOW + "\n")],
+            )
+        )
+        found = await s.diagnostics_for(uri)
+        assert [d.code for d in found] == ["unreachable-action"] and found[0].message != "as the cache has it"
+        await s.stop()
+
+    asyncio.run(session())

@@ -33,7 +33,7 @@ def _formatted(task: tuple[Path, Path | None]) -> tuple[str, str | None, Any]:
     try:
         formatted = fmt(source, path=str(file))
         if mark is not None and cache is not None and formatted == source:
-            from ivrc.cli.lint_cache import LintCache
+            from ivrc.insight.lint_cache import LintCache
 
             LintCache(cache, True).note(mark)
         return "ok", source, formatted
@@ -100,7 +100,7 @@ def fmt_command(
     changed: list[Path] = []
     broken = unreadable = 0
     from ivrc.cli.lint import settings
-    from ivrc.cli.lint_cache import LintCache
+    from ivrc.insight.lint_cache import LintCache
 
     cache = LintCache(cache_dir, not no_cache)
 

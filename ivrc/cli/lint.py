@@ -225,7 +225,7 @@ def _check(
 def _check_task(task: tuple[Path, str, Path | None, dict[str, Any], Path | None]) -> tuple[list[Any], float | None]:
     """`_check` as a process of `--jobs` runs it: the findings as the cache keeps them, which
     carry no file's text (the recipients file's may be large) and cross between processes."""
-    from ivrc.cli.lint_cache import kept_form
+    from ivrc.insight.lint_cache import kept_form
 
     file, source, config_file, flags, recipients = task
     reports, until = _check(file, source, settings(file, config_file, **flags), recipients)
@@ -280,8 +280,8 @@ def lint(
     findings are in the cache (`lint_cache`) are not checked again; the others are checked in
     `jobs` processes (0: one a core)."""
     from ivrc.cli.jobs import jobs_wanted, spread
-    from ivrc.cli.lint_cache import LintCache, reports_of
     from ivrc.insight import render
+    from ivrc.insight.lint_cache import LintCache, reports_of
     from ivrc.language.diagnostics import Severity
     from ivrc.language.files import Unreadable, read_text
 

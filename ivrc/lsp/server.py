@@ -194,7 +194,40 @@ async def _check_later(ls: IvrServer, uri: str) -> None:
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
 @guarded()
 def did_open(ls: IvrServer, params: lsp.DidOpenTextDocumentParams) -> None:
-    check_now(ls, params.text_document.uri)
+    document = params.text_document
+    if not from_lint_cache(ls, document.uri, document.text, document.version):
+        check_now(ls, document.uri)
+
+
+def from_lint_cache(ls: IvrServer, uri: str, text: str, version: int | None) -> bool:
+    """Publish what `ivrc lint` kept for a file opened as it is saved, as a plain `ivrc lint
+    PATH` run from the top of the workspace (a pre-commit hook's run) keyed it: the findings
+    are there at once, and the file is parsed only when a feature needs it. False when there
+    is no such entry."""
+    from ivrc.insight.lint_cache import FOLDER, PLAIN_FLAGS, LintCache, reports_of
+    from ivrc.language.config import ConfigError, for_file
+
+    path, root = to_fs_path(uri), ls.workspace.root_path
+    if not path or not root:
+        return False
+    try:
+        relative = Path(path).relative_to(root)
+        if Path(path).read_text(encoding="utf-8") != text:
+            return False  # opened with changes not saved: the entry is not of this text
+        config = for_file(Path(path))
+    except (ValueError, OSError, ConfigError):
+        return False
+    cache = LintCache(None if config.source is not None else Path(root) / FOLDER, enabled=True)
+    key = cache.key(relative, text, config, PLAIN_FLAGS, None)
+    kept = cache.get(config, key) if key is not None else None
+    if kept is None:
+        return False
+    own = [d for report in reports_of(kept, relative, text) if report.path == str(relative) for d in report.diagnostics]
+    lines = text.split("\n")
+    ls.text_document_publish_diagnostics(
+        lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[_diagnostic(lines, d) for d in own], version=version)
+    )
+    return True
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)

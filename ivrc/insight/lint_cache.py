@@ -13,7 +13,8 @@ two ivrc processes at once never see half of one.
 
 The folder is `.ivrc_cache/` beside the configuration (else in the current folder), or
 `--cache-dir`, or IVRC_CACHE_DIR; it holds a `.gitignore` that keeps it out of git, and a
-CACHEDIR.TAG that keeps it out of backups."""
+CACHEDIR.TAG that keeps it out of backups. `ivrc fmt --check` keeps its own marks there, and
+the language server reads what a plain `ivrc lint` kept for a file it opens unchanged."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from ivrc.language.diagnostics import Diagnostic
 
 FOLDER = ".ivrc_cache"
+# The options of a plain `ivrc lint FILE` (none given), as a pre-commit hook runs it; the
+# language server reads the entries such a run kept.
+PLAIN_FLAGS: dict[str, Any] = {"region": None, "recordings": None, "select": None, "ignore": None, "suppress": None}
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# The lint cache of ivrc: see https://bford.info/cachedir/\n"
 
 
