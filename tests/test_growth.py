@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import ivrc
-from ivrc.build import batch
+from ivrc.build import batch, batch_rows
 from ivrc.build.library import analyze
 from ivrc.insight import render
 
@@ -84,7 +84,7 @@ def test_a_recipients_file_grows_linearly(tmp_path: Path):
 
     def compiled(path: Path) -> Callable[[], object]:
         def work() -> object:
-            batch._read_phone.cache_clear()  # each run reads its numbers afresh, as a new command does
+            batch_rows._read_phone.cache_clear()  # each run reads its numbers afresh, as a new command does
             return batch.run(template, path, "IL", lambda r, u, line: lines.append(line))
 
         return work

@@ -10,43 +10,24 @@ but for the duplicate check, which keeps 12 bytes a row."""
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import itertools
-import re
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
+from ivrc.build.batch_rows import ID_COLUMN, Gate, Rejected, Tally, Verdict, cell_span, span_at
 from ivrc.build.recipients import Cell, Recipients, Row
 from ivrc.build.template import Template
 from ivrc.checks import (
     duplicate_recipient,
-    empty_value,
-    invalid_phone_number,
-    invisible_characters,
     malformed_row,
     missing_column,
-    placeholder_in_value,
-    unallocated_phone_number,
-    unspeakable_value,
     unused_column,
 )
-from ivrc.checks.unsupported_tts_language import foreign_letters
-from ivrc.language import phone
-from ivrc.language.ast import Span
 from ivrc.language.diagnostics import Diagnostic, Severity
 
-# Values repeat across rows (a clinic's number, a day, a time): each is read once per batch.
-_read_phone = functools.lru_cache(maxsize=4096)(phone.read)
-_foreign = functools.lru_cache(maxsize=4096)(foreign_letters)
-
 __all__ = ["ID_COLUMN", "Gate", "Rejected", "Summary", "Template", "Verdict", "run"]  # Template: `ivrc.batch.Template`
-
-ID_COLUMN = "id"  # an optional column that tells apart recipients who share a number
-_PLACEHOLDER = re.compile(r"\$[A-Za-z0-9_]+\$")
 
 
 @dataclass
@@ -71,38 +52,6 @@ class Summary:
         return bool(errors) and all(
             d.path == path and d.line > self.header_line and d.rule != "unreadable-file" for d in errors
         )
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A row left out for its errors: where it is, its values (none for a row that cannot be read) and why."""
-
-    row: int
-    line: int
-    values: dict[str, str]
-    findings: list[str]
-
-
-class Verdict(Protocol):
-    @property
-    def held(self) -> str | None: ...
-
-    @property
-    def moment(self) -> int | None: ...
-
-    @property
-    def error(self) -> bool: ...
-
-
-class Gate(Protocol):
-    """The compliance policy's side of a batch (ivrc.compliance.gate): each row that has no
-    error of its own is held back, or let through at a moment of its own."""
-
-    def begin(self, found: list[Diagnostic]) -> None: ...
-
-    def decide(self, row: Row, key: int, digits: str, country: str | None, cell: Cell, where: str) -> Verdict: ...
-
-    def finish(self, where: str) -> list[Diagnostic]: ...
 
 
 PROGRESS_EVERY = 4096  # rows between two calls of `progress`
@@ -130,59 +79,21 @@ def run(
     found = summary.diagnostics
     if gate is not None:
         gate.begin(found)
-    numbers = array("Q")  # each row's number as an integer, for the duplicate check
-    rows = array("I")
-    lines = array("I")
-    columns = array("I")
-    widths = array("I")
     with Recipients(path, template.model.config.recipients_delimiter) as recipients:
         used = list(template.roles)
         known = _policy_columns(template)
         if recipients.kind == "csv":
             found.extend(_header_findings(recipients.header, used, where, recipients.delimiter, known))
         missing = {name for name in used if recipients.kind == "csv" and name not in recipients.columns}
+        tally = Tally(template, region, missing, where, found, emit, keep_rejected, gate, priced)
         for row in recipients.rows():
             if stop_after is not None and row.number > stop_after:
                 break
-            summary.rows += 1
-            if progress is not None and not summary.rows % PROGRESS_EVERY:
+            tally.take(row)
+            if progress is not None and not tally.rows % PROGRESS_EVERY:
                 progress(recipients.position())
-            before = len(found)
-            values, identity, errors = _check_row(template, row, region, missing, where, found)
-            moment, held = None, False
-            if gate is not None and not errors and identity is not None:
-                digits, cell, country = identity
-                decision = gate.decide(row, int(digits), digits, country, cell, where)
-                errors = decision.error
-                held = decision.held is not None
-                summary.held += held
-                moment = decision.moment
-            if errors and keep_rejected:
-                said = [f"{d.rule}: {d.message}" for d in found[before:] if d.severity is Severity.ERROR]
-                summary.rejected.append(
-                    Rejected(row.number, row.line, {name: cell.value for name, cell in row.cells.items()}, said)
-                )
-            if identity is not None:
-                digits, cell, _ = identity
-                told_apart = ID_COLUMN in row.cells
-                # With an `id` column, a person is their number and id: family members who share a
-                # phone are not duplicates.
-                numbers.append(_identity_key(digits, row.cells[ID_COLUMN].value) if told_apart else int(digits))
-                rows.append(row.number)
-                lines.append(cell.line)
-                columns.append(cell.column)
-                widths.append(cell.width)
-            if errors or held:
-                continue
-            key = values.get(template.number_field, "") if template.number_field else ""
-            if ID_COLUMN in row.cells:
-                key += "\x00" + row.cells[ID_COLUMN].value
-            unique_id = template.unique_id(key)
-            summary.requests += 1
-            if priced is not None:
-                priced(values)
-            if emit is not None:
-                emit(row, unique_id, template.render(values, unique_id, moment))
+        summary.rows, summary.requests, summary.held = tally.rows, tally.requests, tally.held
+        summary.rejected.extend(tally.rejected)
         summary.empty_rows = recipients.empty_rows
         summary.header_line = recipients.header[0].line if recipients.kind == "csv" and recipients.header else 0
         summary.columns = recipients.columns
@@ -192,25 +103,22 @@ def run(
                 summary.rejected.append(
                     Rejected(problem.row, problem.line, {}, [f"{malformed_row.NAME}: {problem.message}"])
                 )
-            found.append(malformed_row.diagnose(problem.message, _span(problem.line, problem.column, 1), where))
+            found.append(malformed_row.diagnose(problem.message, span_at(problem.line, problem.column, 1), where))
         if recipients.kind == "jsonl":
             found.extend(
                 d for d in _header_findings(recipients.header, used, where, ",", known) if d.rule == unused_column.NAME
             )
-    found.extend(_duplicates(numbers, rows, lines, columns, widths, where, ID_COLUMN in recipients.columns))
+    found.extend(
+        _duplicates(
+            tally.numbers, tally.row_numbers, tally.lines, tally.columns, tally.widths, where,
+            ID_COLUMN in recipients.columns,
+        )
+    )  # fmt: skip
     if gate is not None:
         found.extend(gate.finish(where))
     found.sort(key=lambda d: d.sort_key)
     summary.rejected.sort(key=lambda r: r.line)
     return summary
-
-
-def _span(line: int, column: int, width: int) -> Span:
-    return Span(line, column, line, column + max(width, 1), 0, 0)
-
-
-def _cell_span(cell: Cell) -> Span:
-    return _span(cell.line, cell.column, cell.width)
 
 
 def _policy_columns(template: Template) -> frozenset[str]:
@@ -234,7 +142,7 @@ def _header_findings(
         yield malformed_row.diagnose(
             f"the header is one column, `{names[0]}`: its names are separated by `{meant}`, and the values are read "
             f"as separated by `{said}`",
-            _cell_span(header[0]),
+            cell_span(header[0]),
             where,
             f'set `recipients_delimiter = "{meant if meant != "tab" else chr(92) + "t"}"` in ivrc.toml or '
             "[tool.ivrc], or leave it out to have it told from the header",
@@ -249,7 +157,9 @@ def _header_findings(
                 if close
                 else f"add a column `{name}`"
             )
-            span = _span(start.line, start.column, sum(c.width + 1 for c in header) - 1) if start else _span(1, 1, 1)
+            span = (
+                span_at(start.line, start.column, sum(c.width + 1 for c in header) - 1) if start else span_at(1, 1, 1)
+            )
             yield missing_column.diagnose(
                 f"the flow uses `recipient.{name}`, and the header has no column `{name}`", span, where, hint
             )
@@ -257,84 +167,10 @@ def _header_findings(
         if cell.value not in used and cell.value != ID_COLUMN and cell.value not in known:
             yield unused_column.diagnose(
                 f"the flow does not use the column `{cell.value}`",
-                _cell_span(cell),
+                cell_span(cell),
                 where,
                 f"use it as `recipient.{cell.value}`, or leave it: it is not sent",
             )
-
-
-def _check_row(
-    template: Template, row: Row, region: str | None, missing: set[str], where: str, found: list[Diagnostic]
-) -> tuple[dict[str, str], tuple[str, Cell, str | None] | None, bool]:
-    values: dict[str, str] = {}
-    identity = None
-    errors = False
-    for name, roles in template.roles.items():
-        cell = row.cells.get(name)
-        if cell is None:
-            if name not in missing:  # a JSON line without the key; a CSV header without it is said once
-                found.append(missing_column.diagnose(f"row {row.number} has no `{name}`", _span(row.line, 1, 1), where))
-            errors = True
-            continue
-        text = cell.value.strip()
-        if not text:
-            found.append(
-                empty_value.diagnose(
-                    f"row {row.number} has no `{name}`, which the flow uses",
-                    _cell_span(cell),
-                    where,
-                    "fill in the value, or remove the row",
-                )
-            )
-            errors = True
-            continue
-        if roles & {"number", "call number"}:
-            hidden = invisible_characters.diagnose_value(text, _cell_span(cell), where, f"`{name}` of row {row.number}")
-            if hidden is not None:
-                found.append(hidden)
-            reading = _read_phone(text, region)
-            if reading.status in ("impossible", "local", "misfit"):
-                refused = invalid_phone_number.diagnose_value(text, reading, _cell_span(cell), where)
-                if refused is not None:  # always, for these readings
-                    found.append(refused)
-                errors = True
-                continue
-            if reading.status == "unallocated":
-                found.append(unallocated_phone_number.diagnose_value(text, reading, _cell_span(cell), where))
-            values[name] = reading.digits or text
-            if "number" in roles:
-                identity = (reading.digits or "0", cell, reading.region)
-        if "placeholder" in roles:
-            placeholder = _PLACEHOLDER.search(text)
-            if placeholder is not None:
-                found.append(
-                    placeholder_in_value.diagnose(
-                        f"`{name}` of row {row.number} holds a placeholder: `{placeholder.group(0)}`",
-                        _cell_span(cell),
-                        where,
-                        "remove the `$` signs from the value",
-                    )
-                )
-                errors = True
-            foreign = _foreign(text)
-            if foreign is not None:
-                found.append(
-                    unspeakable_value.diagnose(
-                        f"text to speech speaks Hebrew, English and Russian; `{name}` of row {row.number} has "
-                        f"{foreign[2]} letters",
-                        _cell_span(cell),
-                        where,
-                        "write the value in Hebrew, English or Russian letters",
-                    )
-                )
-                errors = True
-            values.setdefault(name, text)
-    return values, identity, errors
-
-
-def _identity_key(digits: str, told_apart_by: str) -> int:
-    """A number and an `id` as one 64-bit integer, for the duplicate check."""
-    return int.from_bytes(hashlib.blake2b(f"{digits}\x00{told_apart_by}".encode(), digest_size=8).digest(), "big")
 
 
 def _duplicates(
@@ -378,7 +214,7 @@ def _duplicates(
     for index, first in sorted(found):
         yield duplicate_recipient.diagnose(
             f"row {rows[index]} has {said} as row {rows[first]} (line {lines[first]})",
-            _span(lines[index], columns[index], widths[index]),
+            span_at(lines[index], columns[index], widths[index]),
             where,
             hint,
         )
