@@ -15,6 +15,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from ivrc.build.batch_rows import ID_COLUMN, Gate, Rejected, Tally, Verdict, cell_span, span_at
 from ivrc.build.recipients import Cell, Recipients, Row
@@ -67,13 +68,17 @@ def run(
     keep_rejected: bool = False,
     gate: Gate | None = None,
     priced: Callable[[dict[str, str]], object] | None = None,
+    processes: int = 1,
+    sink: IO[str] | None = None,
 ) -> Summary:
     """Check every row; for each row without errors, render its request and pass it to `emit`
     as (row, unique_id, JSON line), after passing its values to `priced` (its number as digits).
     Findings point into the recipients file. `stop_after` ends the reading after that row (for
     one person's call); `progress` hears, now and then, how many bytes of the file have been
     read. A `gate` (the compliance policy) holds rows back and gives each of the others its call
-    time."""
+    time. With `processes` and, when requests are wanted, a `sink` to write them to, the rows are
+    spread over that many processes where the file allows it (`batch_spread`), with the same
+    result."""
     summary = Summary()
     where = str(path)
     found = summary.diagnostics
@@ -86,7 +91,20 @@ def run(
             found.extend(_header_findings(recipients.header, used, where, recipients.delimiter, known))
         missing = {name for name in used if recipients.kind == "csv" and name not in recipients.columns}
         tally = Tally(template, region, missing, where, found, emit, keep_rejected, gate, priced)
-        for row in recipients.rows():
+        spread = None
+        alone = gate is None and stop_after is None and priced is None  # nothing that decides row after row
+        if processes > 1 and recipients.kind == "csv" and alone and (emit is None or sink is not None):
+            from ivrc.build.batch_spread import run_spread
+
+            spread = run_spread(
+                template, path, region, recipients.header, recipients.delimiter, missing, keep_rejected,
+                processes, sink if emit is not None else None, progress,
+            )  # fmt: skip
+        if spread is not None:
+            recipients.problems = [problem for done in spread for problem in done.problems]
+            recipients.empty_rows = sum(done.empty_rows for done in spread)
+            tally.put_together(spread)
+        for row in recipients.rows() if spread is None else ():
             if stop_after is not None and row.number > stop_after:
                 break
             tally.take(row)

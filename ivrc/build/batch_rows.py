@@ -11,7 +11,7 @@ import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ivrc.build.recipients import Cell, Row
 from ivrc.build.template import Template
@@ -103,6 +103,20 @@ class Tally:
         self.lines = array("I")
         self.columns = array("I")
         self.widths = array("I")
+
+    def put_together(self, parts: list[Any]) -> None:
+        """The parts' counts, findings and numbers, in their order, as if this had taken their rows
+        (`batch_spread.Done`)."""
+        for part in parts:
+            self.rows += part.rows
+            self.requests += part.requests
+            self.found.extend(part.found)
+            self.rejected.extend(part.rejected)
+            for mine, theirs in (
+                (self.numbers, part.numbers), (self.row_numbers, part.row_numbers), (self.lines, part.lines),
+                (self.columns, part.columns), (self.widths, part.widths),
+            ):  # fmt: skip
+                mine.frombytes(theirs)
 
     def take(self, row: Row) -> None:
         template, found, gate = self.template, self.found, self.gate

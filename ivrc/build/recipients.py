@@ -92,8 +92,25 @@ class Recipients:
             self._file.close()
             raise Unreadable(path, f"this is an Excel workbook, not a CSV file, whatever its name; {SAVE_AS_CSV}")
         self._lines = _Lines(self._text_lines())
+        self.rows_before = 0  # a part of the file (`part`): the rows of the file before it
         if self.kind == "csv":
             self._read_header(delimiter)
+
+    @classmethod
+    def part(
+        cls, path: Path, header: list[Cell], delimiter: str, data: bytes, first_line: int, rows_before: int
+    ) -> Recipients:
+        """The rows of a part of a CSV file (`ivrc.build.batch_spread`): its bytes, already found
+        to be UTF-8, whose first line is `first_line` of the file and whose first row follows
+        `rows_before` rows; the header was read from the whole file."""
+        import io
+
+        part = cls.__new__(cls)
+        part.path, part.kind, part.header, part.delimiter = path, "csv", header, delimiter
+        part.problems, part.empty_rows, part.rows_before = [], 0, rows_before
+        part._file = io.BytesIO(data)  # type: ignore[assignment]
+        part._lines = _Lines(enumerate((raw.decode("utf-8") for raw in part._file), start=first_line))
+        return part
 
     def close(self) -> None:
         self._file.close()
@@ -148,7 +165,7 @@ class Recipients:
         yield from reader()
 
     def _csv_rows(self) -> Iterator[Row]:
-        number = 0
+        number = self.rows_before
         width = len(self.header)
         for line, text in self._lines:
             if not text.strip():

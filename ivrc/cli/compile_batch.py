@@ -34,6 +34,7 @@ def compile_batch(
 
     from ivrc import checks
     from ivrc.cli import recipients as cli_recipients
+    from ivrc.cli.jobs import cores
     from ivrc.insight import render
 
     try:
@@ -63,6 +64,8 @@ def compile_batch(
                 lambda row, unique_id, line: sink.write(line + "\n"),
                 keep_rejected=skip_invalid is not None,
                 gate=the_gate,
+                processes=cores(),
+                sink=sink,
             )
         except BaseException:
             temporary.unlink(missing_ok=True)

@@ -139,7 +139,9 @@ def recipients_report(file: Path, result: Result, config: Config, named: Path | 
             )
         return []
     region = flow_region(result, config)
-    summary = cli_recipients.run(template, path, region, gate=_policy_gate(template, region))
+    from ivrc.cli.jobs import cores
+
+    summary = cli_recipients.run(template, path, region, gate=_policy_gate(template, region), processes=cores())
     return [cli_recipients.report(path, checks.configure(summary.diagnostics, config))]
 
 

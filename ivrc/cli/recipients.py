@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 from ivrc.checks import malformed_row, unreadable_file
 from ivrc.insight import render
@@ -59,9 +59,12 @@ def run(
     keep_rejected: bool = False,
     gate: Gate | None = None,
     priced: Callable[[dict[str, str]], object] | None = None,
+    processes: int = 1,
+    sink: IO[str] | None = None,
 ) -> Summary:
     """`ivrc.build.batch.run`, with a file that cannot be read at all turned into one finding, and a
-    progress bar on a terminal for a file over PROGRESS_ABOVE bytes, as deploy shows one."""
+    progress bar on a terminal for a file over PROGRESS_ABOVE bytes, as deploy shows one. With
+    `processes` (and the `sink` its requests go to) the rows are spread over the cores."""
     from ivrc.build.batch import Summary
     from ivrc.build.batch import run as run_batch
     from ivrc.build.recipients import RecipientsError
@@ -69,7 +72,9 @@ def run(
 
     tick, done = _progress(path) if stop_after is None else (None, None)
     try:
-        return run_batch(template, path, region, emit, stop_after, tick, keep_rejected, gate, priced)
+        return run_batch(
+            template, path, region, emit, stop_after, tick, keep_rejected, gate, priced, processes=processes, sink=sink
+        )
     except Unreadable as problem:
         return Summary(diagnostics=[unreadable_file.diagnose(problem)])
     except RecipientsError as error:
