@@ -3,9 +3,9 @@
     python benchmarks/recipients_million.py [--rows 1000000]
 
 Writes a recipients CSV of N rows (Hebrew, English and Russian names, unique numbers) for the
-bundled personal reminder, then runs each command once in a child process and reads its peak
-resident memory from the operating system (getrusage of the child). The goal is linear time
-and at most 200 MiB for 1,000,000 rows."""
+bundled personal reminder, then runs each command once and samples the resident memory of all
+its processes added up (the rows are spread over the cores). The goals (issue 26): lint in 30 s
+and compile in 35 s for 1,000,000 rows, at most 300 MiB in all processes together."""
 
 from __future__ import annotations
 
@@ -31,12 +31,34 @@ def write_recipients(path: Path, rows: int) -> None:
 
 
 def measured(command: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, peak MiB of the child, and its exit code."""
+    """Wall seconds, the peak of the resident memory of the command's processes added up (the
+    rows are spread over processes), sampled every 50 ms, and its exit code."""
     start = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak_kib = 0
+    while process.poll() is None:
+        peak_kib = max(peak_kib, _tree_kib(process.pid))
+        time.sleep(0.05)
     seconds = time.perf_counter() - start
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest child so far
-    return seconds, peak_kib / 1024, done.returncode
+    own = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # the largest process, at its own peak
+    return seconds, max(peak_kib, own) / 1024, process.returncode
+
+
+def _tree_kib(root: int) -> int:
+    """The resident memory of a process and its descendants, added up (`ps`, in KiB)."""
+    listed = subprocess.run(["ps", "-A", "-o", "pid=,ppid=,rss="], capture_output=True, text=True).stdout
+    children: dict[int, list[int]] = {}
+    resident: dict[int, int] = {}
+    for line in listed.splitlines():
+        pid, parent, rss = (int(part) for part in line.split())
+        children.setdefault(parent, []).append(pid)
+        resident[pid] = rss
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += resident.get(pid, 0)
+        todo += children.get(pid, [])
+    return total
 
 
 def main() -> None:
