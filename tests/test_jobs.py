@@ -72,3 +72,35 @@ def test_fmt_says_the_same_for_any_number_of_jobs(tmp_path):
             said[jobs, mode] = (done.stdout, done.stderr, done.returncode)
     assert said["1", "--check"] == said["2", "--check"] and said["1", "--diff"] == said["2", "--diff"]
     assert said["1", "--check"][2] != 0 and "would reformat" in said["1", "--check"][0]
+
+
+def test_compile_check_says_the_same_for_any_number_of_jobs(tmp_path):
+    import ivrc
+
+    flows = []
+    for number in range(12):
+        for flow in sorted(EXAMPLES.glob("*.ivr")):
+            if flow.with_suffix(".csv").is_file():
+                continue  # a template flow: its requests are its recipients'
+            text = flow.read_text(encoding="utf-8")
+            target = tmp_path / f"{flow.stem}-{number:02d}.ivr"
+            target.write_text(text, encoding="utf-8")
+            flows.append(str(target))
+            if number % 3 == 0:
+                target.with_suffix(".json").write_text(ivrc.dumps(ivrc.compile(text)), encoding="utf-8")  # fresh
+            elif number % 3 == 1:
+                target.with_suffix(".json").write_text("{}\n", encoding="utf-8")  # stale
+            # else: missing
+    (tmp_path / "broken.ivr").write_text('dialer { number "x" }\nstep a { goto }\n', encoding="utf-8")
+    flows.append(str(tmp_path / "broken.ivr"))
+    said = {}
+    for jobs in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-m", "ivrc", "compile", "--check", "--jobs", jobs, *flows],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        said[jobs] = (done.stdout, done.stderr, done.returncode)
+    assert said["1"] == said["2"]
+    assert said["1"][2] == 1 and "stale" in said["1"][1] and "missing" in said["1"][1] and "has errors" in said["1"][1]

@@ -66,6 +66,7 @@ def compile_command(
     start_at: StartAtOption = None,
     env: EnvOption = None,
     config_file: ConfigOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Compile FILE to the request JSON. Nothing is written when it has errors. A template flow
     with --recipients gives one request per recipient, as JSON Lines."""
@@ -82,7 +83,11 @@ def compile_command(
         from ivrc.cli import compile_check as cli_compile_check
 
         try:
-            verdict = cli_compile_check.check(files, output, recipients, config_file, flags, start_at)
+            from ivrc.cli.jobs import jobs_wanted
+
+            verdict = cli_compile_check.check(
+                files, output, recipients, config_file, flags, start_at, jobs_wanted(jobs or 0)
+            )
         except UsageError as error:
             _fail(str(error))
         for line in verdict.stale:

@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ivrc.cli.lint import RECIPIENT_SUFFIXES, UsageError, flows_of_recipients, settings, shown
 
@@ -28,8 +29,13 @@ def check(
     config_file: Path | None,
     flags: dict[str, object],
     start_at: datetime | None = None,
+    jobs: int = 1,
 ) -> Verdict:
-    """Each flow (and each template flow of each recipients file named) against what is committed."""
+    """Each flow (and each template flow of each recipients file named) against what is
+    committed, in `jobs` processes; what is said comes in the flows' order, as from one."""
+    from ivrc.cli.jobs import spread
+    from ivrc.cli.lint import _warm
+
     verdict = Verdict()
     flows: list[Path] = []
     for file in files:
@@ -37,9 +43,25 @@ def check(
             flows.extend(flow for flow in flows_of_recipients(file, config_file) if flow not in flows)
         elif file not in flows:
             flows.append(file)
-    for flow in flows:
-        _check_flow(flow, output, recipients, config_file, flags, verdict, start_at)
+    tasks = [(flow, output, recipients, config_file, flags, start_at) for flow in flows]
+    for stale, failed, error in spread(_check_task, tasks, jobs, _warm):
+        if error is not None:
+            raise UsageError(error)  # the first in the flows' order, as one process would stop at it
+        verdict.stale.extend(stale)
+        verdict.failed = verdict.failed or failed
     return verdict
+
+
+def _check_task(task: tuple[Any, ...]) -> tuple[list[str], bool, str | None]:
+    """One flow's verdict, in a process of `--jobs`: what is stale, whether it failed, or the
+    usage error that stops the command."""
+    verdict = Verdict()
+    try:
+        flow, output, named, config_file, flags, start_at = task
+        _check_flow(flow, output, named, config_file, flags, verdict, start_at)
+    except UsageError as error:
+        return [], False, str(error)
+    return verdict.stale, verdict.failed, None
 
 
 def _check_flow(
