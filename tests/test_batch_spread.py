@@ -157,3 +157,29 @@ def test_the_command_line_spreads_a_large_file_and_writes_the_same_requests(tmp_
     out = io.StringIO()
     batch.run(TEMPLATE, path, "IL", lambda row, unique_id, line: out.write(line + "\n"))
     assert (tmp_path / "a.jsonl").read_text(encoding="utf-8") == out.getvalue()
+
+
+def test_a_ctrl_c_while_the_parts_are_made_leaves_no_requests_behind(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = _file(tmp_path, [n % 2 for n in range(batch_spread.WORTH_SPREADING * 5)])
+    flow = tmp_path / "flow.ivr"
+    flow.write_text(FLOW, encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ivrc", "compile", str(flow), "--recipients", str(path), "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".ivrc-part-*")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    assert process.poll() is None, "the parts were made before the test could interrupt them"
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert not out.exists() and not list(tmp_path.glob(".ivrc-*")), "nobody's request is left on the disk"
