@@ -5,6 +5,8 @@ and a file that cannot be cut at its line ends is read by one process."""
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,45 +116,18 @@ def test_any_mix_of_rows_is_the_same_spread(kinds, keep_rejected):
         assert spread == one
 
 
-def test_the_command_line_spreads_a_large_file_and_writes_the_same_requests(tmp_path):
-    import subprocess
-    import sys
-
-    path = _file(tmp_path, [n % 4 for n in range(batch_spread.WORTH_SPREADING + 100)])
+def _compile(tmp_path: Path, people: Path) -> subprocess.CompletedProcess[str]:
     flow = tmp_path / "flow.ivr"
     flow.write_text(FLOW, encoding="utf-8")
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ivrc",
-            "compile",
-            str(flow),
-            "--recipients",
-            str(path),
-            "-o",
-            str(tmp_path / "a.jsonl"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    command = ["compile", str(flow), "--recipients", str(people), "-o", str(tmp_path / "a.jsonl")]
+    return subprocess.run([sys.executable, "-m", "ivrc", *command], capture_output=True, text=True)
+
+
+def test_the_command_line_spreads_a_large_file_and_writes_the_same_requests(tmp_path):
+    made = _compile(tmp_path, _file(tmp_path, [n % 4 for n in range(batch_spread.WORTH_SPREADING + 100)]))
     assert made.returncode == 1 and "duplicate-recipient" in made.stderr  # row kind 2 repeats its number
     path = _file(tmp_path, [n % 2 for n in range(batch_spread.WORTH_SPREADING + 100)])
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ivrc",
-            "compile",
-            str(flow),
-            "--recipients",
-            str(path),
-            "-o",
-            str(tmp_path / "a.jsonl"),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    made = _compile(tmp_path, path)
     assert made.returncode == 0, made.stderr
     out = io.StringIO()
     batch.run(TEMPLATE, path, "IL", lambda row, unique_id, line: out.write(line + "\n"))
@@ -161,8 +136,6 @@ def test_the_command_line_spreads_a_large_file_and_writes_the_same_requests(tmp_
 
 def test_a_ctrl_c_while_the_parts_are_made_leaves_no_requests_behind(tmp_path):
     import signal
-    import subprocess
-    import sys
     import time
 
     path = _file(tmp_path, [n % 2 for n in range(batch_spread.WORTH_SPREADING * 5)])

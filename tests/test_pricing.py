@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from test_plan_apply import TEMPLATE  # a reminder greeting each recipient by name
 from test_service import PASSWORD, USER, Emulator
 
 from ivrc.language import pricing
@@ -36,18 +37,6 @@ step a {{
         play "Between nine and twelve"
         hangup
     }}
-}}
-"""
-TEMPLATE = """\
-region IL
-dialer "{name}" {{
-    return_address "https://hooks.example.com/ivr"
-    number recipient.phone
-    cli "03-123-4567"
-}}
-step a {{
-    say "Hello $name$, your appointment is tomorrow" with name = recipient.name
-    on 1 -> hangup
 }}
 """
 CONFIG = """\
