@@ -116,7 +116,9 @@ def flow_region(result: Result, config: Config) -> str | None:
     return semantics.build(result.flow, config).region
 
 
-def recipients_report(file: Path, result: Result, config: Config, named: Path | None) -> list[render.FileReport]:
+def recipients_report(
+    file: Path, result: Result, config: Config, named: Path | None, processes: int = 1
+) -> list[render.FileReport]:
     """The data checks of a template flow's recipients file: the one named, else the configured one."""
     path = named or config.recipients
     if path is None:
@@ -139,9 +141,7 @@ def recipients_report(file: Path, result: Result, config: Config, named: Path | 
             )
         return []
     region = flow_region(result, config)
-    from ivrc.cli.jobs import cores
-
-    summary = cli_recipients.run(template, path, region, gate=_policy_gate(template, region), processes=cores())
+    summary = cli_recipients.run(template, path, region, gate=_policy_gate(template, region), processes=processes)
     return [cli_recipients.report(path, checks.configure(summary.diagnostics, config))]
 
 
@@ -210,7 +210,7 @@ def looks_like_request(source: str) -> bool:
 
 
 def _check(
-    file: Path, source: str, config: Config, recipients: Path | None
+    file: Path, source: str, config: Config, recipients: Path | None, processes: int = 1
 ) -> tuple[list[render.FileReport], float | None]:
     """One file's findings, and its recipients file's; and until when they hold (None: while
     the file and what it depends on do not change)."""
@@ -220,17 +220,19 @@ def _check(
     result = analyze(source, path=str(file), config=config)
     reports = [render.FileReport(str(file), source, result.diagnostics)]
     if file.suffix == ".ivr":
-        reports.extend(recipients_report(file, result, config, recipients))
+        reports.extend(recipients_report(file, result, config, recipients, processes))
     return reports, _valid_until(result, config)
 
 
-def _check_task(task: tuple[Path, str, Path | None, dict[str, Any], Path | None]) -> tuple[list[Any], float | None]:
+def _check_task(
+    task: tuple[Path, str, Path | None, dict[str, Any], Path | None, int],
+) -> tuple[list[Any], float | None]:
     """`_check` as a process of `--jobs` runs it: the findings as the cache keeps them, which
     carry no file's text (the recipients file's may be large) and cross between processes."""
     from ivrc.insight.lint_cache import kept_form
 
-    file, source, config_file, flags, recipients = task
-    reports, until = _check(file, source, settings(file, config_file, **flags), recipients)
+    file, source, config_file, flags, recipients, processes = task
+    reports, until = _check(file, source, settings(file, config_file, **flags), recipients, processes)
     return kept_form(reports, file), until
 
 
@@ -325,7 +327,9 @@ def lint(
             reports.extend(reports_of(kept, file, source))
         else:
             misses.append((file, source, config, key))
-    tasks = [(file, source, config_file, flags, recipients) for file, source, _, _ in misses]
+    # A recipients file's rows are spread over the processes `--jobs` allows (a process of
+    # `--jobs` itself reads its rows alone).
+    tasks = [(file, source, config_file, flags, recipients, jobs_wanted(jobs)) for file, source, _, _ in misses]
     for (file, source, config, key), (kept, until) in zip(
         misses, spread(_check_task, tasks, jobs_wanted(jobs), _warm), strict=True
     ):
