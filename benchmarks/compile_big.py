@@ -1,6 +1,6 @@
 """`ivrc compile` of one big flow against a bare Lark parse of it, and how compile time grows.
 
-    pip install -e '.[bench]' && python benchmarks/compile_big.py [--steps 5000] [--runs 3]
+    pip install -e '.[bench]' && python benchmarks/compile_big.py [--steps 5000] [--runs 7]
 
 The anchor parses the same text with the same grammar (`grammar/ivr.lark`, LALR, with
 `propagate_positions`) in a fresh interpreter, as ivrc does. Growth compares STEPS steps with
@@ -33,7 +33,7 @@ parser.parse(open(sys.argv[2], encoding="utf-8").read())
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=5000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     bytecode()
     for label, make in (("clean", big_flow), ("with findings", flow_with_findings)):

@@ -198,3 +198,48 @@ def test_a_warm_lint_cache_grows_linearly(tmp_path, capsys):
 
     _grows_linearly(warm(40), warm(320))
     capsys.readouterr()
+
+
+def test_the_command_line_freezes_what_a_reading_made_and_a_server_does_not():
+    """After a big reading, the first collection (and each older one) would walk every node
+    again; the command line moves them out of the collector's sight, a server never does."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import gc, sys\n"
+        "from ivrc.build.library import analyze\n"
+        "from ivrc.language import memory\n"
+        "if sys.argv[1] != 'library': memory.ends_with_its_command(sys.argv[1] == 'command')\n"
+        "gc.freeze()\n"
+        "gc.unfreeze()\n"
+        f"analyze({_flow(50)!r})\n"
+        "print(gc.get_freeze_count(), gc.isenabled())\n"
+    )
+    seen = {}
+    for who in ("command", "server", "library"):
+        done = subprocess.run([sys.executable, "-c", probe, who], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        frozen, enabled = done.stdout.split()
+        seen[who] = int(frozen)
+        assert enabled == "True"
+    assert seen["command"] > 10_000  # every node of the 50 steps, at least
+    assert seen["server"] == 0 and seen["library"] == 0
+
+
+def test_ivrc_says_it_ends_with_its_command_and_its_servers_say_they_do_not():
+    import ast as python_ast
+
+    root = Path(__file__).resolve().parent.parent / "ivrc"
+    for module, expected in (
+        ("launch.py", "()"),
+        ("lsp/features.py", "(False)"),
+        ("service/emulator/__init__.py", "(False)"),
+    ):
+        tree = python_ast.parse((root / module).read_text(encoding="utf-8"))
+        calls = [
+            python_ast.unparse(node)
+            for node in python_ast.walk(tree)
+            if isinstance(node, python_ast.Call) and python_ast.unparse(node.func) == "ends_with_its_command"
+        ]
+        assert calls == [f"ends_with_its_command{expected}"], module

@@ -55,21 +55,24 @@ def _keep_comment(token: Token) -> Token:
 
 @functools.cache
 def lark_parser() -> Lark:
-    return lalr_parser("ivr", lexer_callbacks={"COMMENT": _keep_comment})
+    """The parser of .ivr text, which gives the AST itself: `ToAst` builds each node as its
+    rule is reduced, from every token of the rule (`keep_all_tokens`), so that Lark neither
+    builds a tree nor propagates positions (half the time of a parse)."""
+    return lalr_parser(
+        "ivr",
+        lexer_callbacks={"COMMENT": _keep_comment},
+        transformer=ToAst(),
+        keep_all_tokens=True,
+        propagate_positions=False,
+    )
 
 
 def lalr_parser(name: str, **options: Any) -> Lark:
-    """An LALR parser of `grammar/NAME.lark` with positions, its tables cached between runs."""
+    """An LALR parser of `grammar/NAME.lark` (a tree with positions unless OPTIONS say
+    otherwise), its tables cached between runs."""
     grammar = resource("grammar", f"{name}.lark").read_text(encoding="utf-8")
-    return Lark(
-        grammar,
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=False,
-        cache=cache_file(name),
-        **options,
-    )
+    settings: dict[str, Any] = {"propagate_positions": True, "maybe_placeholders": False, **options}
+    return Lark(grammar, parser="lalr", lexer="contextual", cache=cache_file(name), **settings)
 
 
 @dataclass(frozen=True)
@@ -226,18 +229,18 @@ def _parse(text: str, path: str) -> Parsed:
     recovery = _Recovery(text)
     comments: list[Token] = []
     reset = _comments.set(comments)
+    flow: ast.Flow | None
     try:
-        tree = lark_parser().parse(text, on_error=recovery)
+        # After syntax errors, the AST holds every statement that parsed: the broken ones are left out.
+        flow = lark_parser().parse(text, on_error=recovery)  # type: ignore[assignment]
     except UnexpectedInput as error:
         if not recovery.diagnostics:
             recovery.diagnostics.append(syntax.describe(error, text, lark_parser()))
-        tree = None
+        flow = None
     finally:
         _comments.reset(reset)
     diagnostics = tuple(d._replace(path=path) for d in recovery.diagnostics)
-    if tree is None:
+    if flow is None:
         return Parsed(None, diagnostics)
-    # After syntax errors, the tree holds every statement that parsed: the broken ones are left out.
-    flow = ToAst().transform(tree)
     kept = tuple(ast.Comment(str(c), token_span(c)) for c in comments)
     return Parsed(replace(flow, comments=kept), diagnostics)

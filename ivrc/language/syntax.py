@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import difflib
 
-from lark import Lark, Token
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from ivrc.language.ast import Span
@@ -102,7 +102,7 @@ def _unexpected_character(error: UnexpectedCharacters, text: str, parser: Lark) 
             help='a text ends with `"` on the same line; write `\\"` for a quote inside it',
         )
     shown = char if char.isprintable() else repr(char)[1:-1]
-    expected = _expected_words(error.allowed or set(), _previous_token(error), parser)
+    expected = _expected_words(error.allowed or set(), _previous_token(error, text, parser), parser)
     message = f"unexpected character `{shown}`"
     hint = None
     if not char.isascii():
@@ -148,7 +148,7 @@ def _word_around(text: str, pos: int) -> str:
 
 def _unexpected_token(error: UnexpectedToken, text: str, parser: Lark) -> Diagnostic:
     token: Token = error.token
-    previous = _previous_token(error)
+    previous = _previous_token(error, text, parser)
     expected = _expected_words(error.expected, previous, parser)
     if token.type == "$END":
         pos = len(text.rstrip())
@@ -189,17 +189,51 @@ def _place(token: Token) -> tuple[int, int, int, int, int, int]:
     return (line, column, token.end_line or line, token.end_column or column, start, token.end_pos or start)
 
 
-def _previous_token(error: UnexpectedInput) -> Token | None:
-    parser = getattr(error, "interactive_parser", None)
-    if parser is None:
+def _previous_token(error: UnexpectedInput, text: str, parser: Lark) -> Token | None:
+    """The last token the parser took: a token on its stack, or the last token of what it
+    last completed (a node of the syntax tree, found again in the text)."""
+    interactive = getattr(error, "interactive_parser", None)
+    if interactive is None:
         return None
-    for value in reversed(parser.parser_state.value_stack):
-        if isinstance(value, Token):
-            return value
-        tokens: list[Token] = [t for t in value.scan_values(lambda v: isinstance(v, Token))]
-        if tokens:
-            return tokens[-1]
+    for value in reversed(interactive.parser_state.value_stack):
+        token = _last_of(value, text, parser)
+        if token is not None:
+            return token
     return None
+
+
+def _last_of(value: object, text: str, parser: Lark) -> Token | None:
+    if isinstance(value, Token):
+        return value
+    if isinstance(value, Tree):  # a rule inlined into the one being parsed (`_key_spec`)
+        for child in reversed(value.children):
+            token = _last_of(child, text, parser)
+            if token is not None:
+                return token
+        return None
+    span = getattr(value, "span", None)
+    if isinstance(span, Span) and span.end > span.start:
+        return _last_token(text, span, parser)
+    return None
+
+
+def _last_token(text: str, span: Span, parser: Lark) -> Token | None:
+    """The token that ends at SPAN's end: lexed again from the start of its line (a token never
+    runs over a line's end), never from before the span."""
+    begin = max(span.start, text.rfind("\n", 0, span.end) + 1)
+    last = None
+    try:
+        for last in parser.lex(text[begin : span.end]):  # noqa: B007
+            pass
+    except UnexpectedInput:
+        return None
+    if last is None:
+        return None
+    value = str(last)
+    start = span.end - len(value)
+    return Token(
+        last.type, value, start, span.end_line, span.end_column - len(value), span.end_line, span.end_column, span.end
+    )
 
 
 def _expected_words(expected: set[str], previous: Token | None, parser: Lark) -> str:

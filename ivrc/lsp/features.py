@@ -394,4 +394,7 @@ def _markdown(value: str) -> lsp.Hover:
 
 def serve() -> None:
     """`ivrc lsp`: the server over stdio, with the handlers of this module and of `ivrc.lsp.server`."""
+    from ivrc.language.memory import ends_with_its_command
+
+    ends_with_its_command(False)  # a server: what it reads is collected as usual
     server.start_io()
