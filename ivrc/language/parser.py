@@ -13,6 +13,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from ivrc.language import ast, syntax
 from ivrc.language.diagnostics import Diagnostic
+from ivrc.language.lexing import IvrLexer
 from ivrc.language.resources import cache_file, resource
 from ivrc.language.transformer import ToAst, token_span
 
@@ -60,6 +61,7 @@ def lark_parser() -> Lark:
     builds a tree nor propagates positions (half the time of a parse)."""
     return lalr_parser(
         "ivr",
+        lexer=IvrLexer,
         lexer_callbacks={"COMMENT": _keep_comment},
         transformer=ToAst(),
         keep_all_tokens=True,
@@ -71,8 +73,13 @@ def lalr_parser(name: str, **options: Any) -> Lark:
     """An LALR parser of `grammar/NAME.lark` (a tree with positions unless OPTIONS say
     otherwise), its tables cached between runs."""
     grammar = resource("grammar", f"{name}.lark").read_text(encoding="utf-8")
-    settings: dict[str, Any] = {"propagate_positions": True, "maybe_placeholders": False, **options}
-    return Lark(grammar, parser="lalr", lexer="contextual", cache=cache_file(name), **settings)
+    settings: dict[str, Any] = {
+        "lexer": "contextual",
+        "propagate_positions": True,
+        "maybe_placeholders": False,
+        **options,
+    }
+    return Lark(grammar, parser="lalr", cache=cache_file(name), **settings)
 
 
 @dataclass(frozen=True)
