@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from ivrc.build.emit import JsonPath
+from ivrc.build.json_locate import Marked
 from ivrc.build.json_plain import (
     BOOLEANS,
     EMPTY_IS_ABSENT,
@@ -39,26 +40,31 @@ __all__ = [
 
 
 def read(
-    text: str, exact: bool = True, shallow: bool = False
+    text: str, exact: bool = True, shallow: bool = False, marked: bool = False
 ) -> tuple[ast.Flow | None, Plain | None, list[Diagnostic]]:
     """The AST of a JSON request, its normalised data, and what stopped or troubled the reading.
 
-    Without `exact`, the text is read by `json.loads` and every span is NOWHERE: as fast as a
-    linter can be, for the many requests that have nothing to report. Whoever gets a finding
-    from that reading reads the text again with `exact` for the positions (`read_exactly_if`)."""
-    deep = None if shallow else too_deep(text)  # `shallow`: a first reading found it is not too deep
-    if deep is not None:
-        return None, None, [deep]
+    Without `exact`, the text is read by `json.loads` and every span is NOWHERE (with `marked`,
+    a mark of the value's path, which `json_locate.place` finds again): as fast as a linter can
+    be, for the many requests that have nothing to report. Whoever gets a finding from that
+    reading places it, or reads the text again with `exact` for the positions."""
     plain = Plain(None)
     if not exact:
         try:
             read_fast = parse_fast(text)
             problems: list[Diagnostic] = []
+            plain = Marked(None) if marked else plain
             plain.spans[()] = NOWHERE  # every value's span, as `Plain.span` falls back to the root's
             plain.data = normalise_fast(read_fast, (), plain)
         except Fallback:
+            plain = Plain(None)
             exact = True
     if exact:
+        # The fast reading refuses what nests too deep (`normalise_fast`); `shallow`: a first
+        # reading found it is not.
+        deep = None if shallow else too_deep(text)
+        if deep is not None:
+            return None, None, [deep]
         root, problems = parse_located(text)
         if root is None:
             return None, None, problems

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from ivrc.build.emit import JsonPath
-from ivrc.build.json_text import JValue
+from ivrc.build.json_text import MAX_DEPTH, Fallback, JValue
 from ivrc.checks import duplicate_setting
 from ivrc.language import ast
 from ivrc.language.diagnostics import Diagnostic
@@ -88,14 +88,19 @@ def _plain_value(value: JValue, path: JsonPath, out: Plain, name: str | None) ->
 
 
 def normalise_fast(raw: Any, path: JsonPath, out: Plain, name: str | None = None) -> Any:
-    """`normalise` of what `json.loads` read, where every span is NOWHERE (no key repeats there)."""
+    """`normalise` of what `json.loads` read, where every span is NOWHERE (no key repeats there).
+    Fallback for an array or object that nests deeper than MAX_DEPTH: the exact reading says where."""
     if isinstance(raw, dict):
+        if len(path) >= MAX_DEPTH:
+            raise Fallback("too deep")
         result: dict[str, Any] = {}
         for key, item in raw.items():
             if key in EMPTY_IS_ABSENT and item == "":
                 continue
             result[key] = normalise_fast(item, (*path, key), out, key)
     elif isinstance(raw, list):
+        if len(path) >= MAX_DEPTH:
+            raise Fallback("too deep")
         result = [normalise_fast(item, (*path, i), out, name) for i, item in enumerate(raw)]  # type: ignore[assignment]
     elif isinstance(raw, bool):
         result = ("true" if raw else "false") if name in BOOLEANS else raw  # type: ignore[assignment]

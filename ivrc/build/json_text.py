@@ -10,6 +10,8 @@ import functools
 import json
 import re
 from decimal import Decimal
+from itertools import accumulate, repeat
+from operator import add
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
@@ -135,6 +137,12 @@ def parse_fast(text: str) -> Any:
         raise Fallback(str(error)) from None
 
 
+def line_starts(text: str) -> list[int]:
+    """Where each line of TEXT starts, then the last one's end + 1; in C: each line's length and
+    its line end, added up."""
+    return list(accumulate(map(add, map(len, text.split("\n")), repeat(1)), initial=0))
+
+
 _TOKEN = re.compile(
     r'"(?:[^"\\\x00-\x1f]|\\.)*"|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null|[{}\[\]]'
 )
@@ -149,8 +157,7 @@ def parse_located(text: str) -> tuple[JValue | None, list[Diagnostic]]:
         json.loads(text, parse_constant=_refuse)  # JSON, or Lark says where it is not
     except (ValueError, RecursionError, Fallback):
         return parse_lark(text)
-    starts = [0, *(found.end() for found in re.finditer("\n", text))]
-    starts.append(len(text) + 1)
+    starts = line_starts(text)
     line = 1  # tokens come in order: the line of the last one is where to look for the next
 
     def block(start: int, end: int) -> ast.Span:

@@ -59,14 +59,16 @@ def analyze(
     emit_request: bool = False,
     recipients: bool = False,
     reuse: Reuse | None = None,
+    findings_only: bool = False,
 ) -> Result:
     """Parse, run the checks the config selects and, with `emit_request`, build and validate the
     request. A flow that takes values from recipients is a template: with `recipients` its
     compiled template comes back, ready for `ivrc.build.batch.run`; without, that is an error. With
     `reuse` (kept by the caller between versions of one text), unchanged blocks are not parsed
-    again."""
+    again. With `findings_only`, only the findings' places are worked out: the spans of a JSON
+    request's tree are then marks (`json_locate`), not places."""
     with no_cycle_collection():
-        return _analyze(text, path, region, config, emit_request, recipients, reuse)
+        return _analyze(text, path, region, config, emit_request, recipients, reuse, findings_only)
 
 
 def _analyze(
@@ -77,10 +79,11 @@ def _analyze(
     emit_request: bool,
     recipients: bool,
     reuse: Reuse | None,
+    findings_only: bool = False,
 ) -> Result:
     config = (config or Config()).override(region=region)
     if is_json(text, path):
-        return _analyze_json(text, path, config, emit_request)
+        return _analyze_json(text, path, config, emit_request, findings_only)
     if reuse is not None:  # an editor's document: parse only the blocks an edit changed
         from ivrc.language.incremental import parse_reusing
 
@@ -151,9 +154,12 @@ def is_json(text: str, path: str) -> bool:
     return text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
 
 
-def _analyze_json(text: str, path: str, config: Config, emit_request: bool = False) -> Result:
+def _analyze_json(
+    text: str, path: str, config: Config, emit_request: bool = False, findings_only: bool = False
+) -> Result:
     """The same checks on a JSON request, with the schema's findings and the reader's."""
     from ivrc.build import from_json
+    from ivrc.build.json_locate import place
     from ivrc.build.schema import validate_json
 
     found_by: set[str] = set()  # the checks that found something in the first reading
@@ -162,7 +168,8 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
     read_before = False  # whether the first reading got past the depth check
 
     def findings(exact: bool, again: bool = False) -> tuple[ast.Flow | None, Any, list[Diagnostic]]:
-        flow, plain, problems = from_json.read(text, exact=exact, shallow=again and read_before)
+        marked = findings_only and not exact
+        flow, plain, problems = from_json.read(text, exact=exact, shallow=again and read_before, marked=marked)
         found = list(problems)
         if flow is not None and plain is not None:
             if not again or schema_said:
@@ -175,9 +182,13 @@ def _analyze_json(text: str, path: str, config: Config, emit_request: bool = Fal
     # Most requests have nothing to report: a small one is read fast, and again with positions
     # only when there is something to say where, by the checks that said something (the same
     # request gives the same findings; only their places were missing). A large one is read
-    # once, with positions: a second reading would cost more than the positions do.
+    # once, with positions: a second reading would cost more than the positions do. When only
+    # the findings are wanted, their places are looked up by the paths their marks stand for.
     flow, plain, found = findings(exact=len(text) > _READ_ONCE)
-    if found and len(text) <= _READ_ONCE:
+    placed = place(found, plain, text) if found and findings_only else None
+    if placed is not None:
+        found = placed
+    elif found and len(text) <= _READ_ONCE:
         schema_said = any(d.rule == "schema-violation" for d in found)
         read_before = plain is not None
         flow, plain, found = findings(exact=True, again=True)
@@ -225,7 +236,7 @@ def lint(
     text: str, *, path: str = "<string>", region: str | None = None, config: Config | None = None
 ) -> list[Diagnostic]:
     """Every finding in .ivr text: syntax errors, or else the checks' findings."""
-    return list(analyze(text, path=path, region=region, config=config).diagnostics)
+    return list(analyze(text, path=path, region=region, config=config, findings_only=True).diagnostics)
 
 
 def compile(

@@ -217,7 +217,7 @@ def _check(
     from ivrc.build.library import analyze
     from ivrc.insight import render
 
-    result = analyze(source, path=str(file), config=config)
+    result = analyze(source, path=str(file), config=config, findings_only=True)
     reports = [render.FileReport(str(file), source, result.diagnostics)]
     if file.suffix == ".ivr":
         reports.extend(recipients_report(file, result, config, recipients, processes))
