@@ -1,7 +1,8 @@
 """ivrc's parser against Lark's stock one on the same grammar: the quicker lexer
-(`ivrc.language.lexing`) reads the same tokens at the same places and fails the same way, and
-the syntax tree built during the parse (`ivrc.language.transformer`) has the spans Lark's own
-position propagation gives."""
+(`ivrc.language.lexing`) and the one loop that parses a clean text (`ivrc.language.quick_parse`)
+read the same tokens at the same places and fail where Lark fails, and the syntax tree built
+during the parse (`ivrc.language.transformer`) has the spans Lark's own position propagation
+gives."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from test_properties import anything, flows
 from ivrc.language import ast
 from ivrc.language.lexing import IvrLexer
 from ivrc.language.parser import lalr_parser, parse
+from ivrc.language.quick_parse import NotClean, parse_clean
 from ivrc.language.transformer import meta_span
 
 EVERY_EXAMPLE = sorted(EXAMPLES.rglob("*.ivr"))
@@ -57,7 +59,15 @@ def _place(token: Token) -> tuple[Any, ...]:
 
 def _same_reading(text: str) -> None:
     quick, stock = _parsers()
-    assert _read(quick, text) == _read(stock, text)
+    expected = _read(stock, text)
+    assert _read(quick, text) == expected
+    # And the one loop that reads a text without errors (`quick_parse`), or gives up on it.
+    try:
+        tree = parse_clean(quick, text)
+    except NotClean:
+        assert expected[0] == "error"
+    else:
+        assert ("tokens", [_place(t) for t in tree.scan_values(lambda v: isinstance(v, Token))]) == expected
 
 
 @given(anything)

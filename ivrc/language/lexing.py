@@ -36,16 +36,19 @@ class _StateLexer(BasicLexer):
         alternatives = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals)
         return re.compile(f"{_SPACES}(?:{alternatives})", self.g_regex_flags)
 
-    def next_token(self, lex_state: LexerState, parser_state: Any = None) -> Token:
+    def quick(self) -> re.Pattern[str] | None:
+        """The pattern that reads the spaces and a token at once; None where it cannot be made."""
         quick = self._quick
         if quick is None:
             quick = self._quick = self._build_quick()
-        if quick is False:
+        return quick if isinstance(quick, re.Pattern) else None
+
+    def next_token(self, lex_state: LexerState, parser_state: Any = None) -> Token:
+        quick = self.quick()
+        if quick is None:
             return super().next_token(lex_state, parser_state)
-        assert isinstance(quick, re.Pattern)
         line_ctr = lex_state.line_ctr
-        text = lex_state.text.text
-        end = lex_state.text.end
+        text, end = _text_and_end(lex_state.text)
         while True:
             pos = line_ctr.char_pos
             found = quick.match(text, pos, end)
@@ -79,8 +82,16 @@ class _StateLexer(BasicLexer):
                 return token
 
 
+def _text_and_end(text: Any) -> tuple[str, int]:
+    """The text and where reading stops: Lark 1.3 gives a slice of the text, 1.2 the text."""
+    if isinstance(text, str):
+        return text, len(text)
+    return text.text, text.end
+
+
 class _Contextual(ContextualLexer):
     BasicLexer = _StateLexer
+    lexers: dict[int, _StateLexer]  # type: ignore[assignment]
 
 
 class IvrLexer(Lexer):
@@ -91,13 +102,18 @@ class IvrLexer(Lexer):
 
     def __init__(self, conf: LexerConf) -> None:
         self.conf = conf
-        self.contextual: ContextualLexer | None = None
+        self.contextual: _Contextual | None = None
+        self.quick_table: Any = None  # `quick_parse`'s tables, made at its first parse
 
     def lex(self, lexer_state: LexerState, parser_state: Any) -> Any:
+        return self.contextual_for(parser_state).lex(lexer_state, parser_state)
+
+    def contextual_for(self, parser_state: Any) -> _Contextual:
+        """The contextual lexer, with a lexer for each state of PARSER_STATE's table."""
         contextual = self.contextual
         if contextual is None:
             states: dict[int, Collection[str]] = {
                 index: list(actions) for index, actions in parser_state.parse_conf.states.items()
             }
             contextual = self.contextual = _Contextual(self.conf, states)
-        return contextual.lex(lexer_state, parser_state)
+        return contextual

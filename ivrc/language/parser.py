@@ -14,6 +14,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from ivrc.language import ast, syntax
 from ivrc.language.diagnostics import Diagnostic
 from ivrc.language.lexing import IvrLexer
+from ivrc.language.quick_parse import NotClean, parse_clean
 from ivrc.language.resources import cache_file, resource
 from ivrc.language.transformer import ToAst, token_span
 
@@ -238,8 +239,12 @@ def _parse(text: str, path: str) -> Parsed:
     reset = _comments.set(comments)
     flow: ast.Flow | None
     try:
-        # After syntax errors, the AST holds every statement that parsed: the broken ones are left out.
-        flow = lark_parser().parse(text, on_error=recovery)  # type: ignore[assignment]
+        try:
+            flow = parse_clean(lark_parser(), text)
+        except NotClean:
+            comments.clear()  # read again by Lark, which recovers from the errors and says what they are
+            # After syntax errors, the AST holds every statement that parsed: the broken ones are left out.
+            flow = lark_parser().parse(text, on_error=recovery)  # type: ignore[assignment]
     except UnexpectedInput as error:
         if not recovery.diagnostics:
             recovery.diagnostics.append(syntax.describe(error, text, lark_parser()))
