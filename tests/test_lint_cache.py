@@ -215,3 +215,16 @@ def test_fmt_check_knows_a_formatted_text_without_parsing_it_again(project):
     changed = check()
     assert changed[3] == 1 and "would reformat age_gate.ivr" in changed[0] and "lark" in changed[2]
     assert check("--no-cache")[2] != []
+
+
+def test_json_of_other_tools_in_a_folder_is_kept_as_none_of_ivrcs_business(project):
+    """Whether a JSON file found in a folder is a request is told with the findings, in the
+    processes; kept, so that a warm run neither reads it again nor loads the parser. Named on
+    the command line, the same file is checked as a request."""
+    (project / "package.json").write_text('{"name": "site"}', encoding="utf-8")
+    cold = _lint(project, ".")
+    warm = _lint(project, ".")
+    assert warm[:2] == cold[:2] and "package.json" not in cold[0] + cold[1]
+    assert warm[2] == [], f"a warm run loaded {warm[2]}"
+    named = _lint(project, "package.json")
+    assert "missing-request" in named[0] and named[3] == 1

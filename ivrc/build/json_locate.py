@@ -44,7 +44,11 @@ class Marked(Plain):
         if made is None:
             if path not in self.values:
                 return self.span(())
-            made = self._of_values[path] = self._mark((False, path))
+            index = len(self.marks)
+            # `tuple.__new__`: a named tuple's own constructor is a Python function, and the
+            # tree of a request asks for hundreds of spans
+            made = self._of_values[path] = tuple.__new__(ast.Span, (MARK, MARK, MARK, MARK, index, index))
+            self.marks[made] = (False, path)
         return made
 
     def key(self, path: JsonPath) -> ast.Span:
@@ -57,8 +61,6 @@ class Marked(Plain):
 
     def _mark(self, want: Want) -> ast.Span:
         index = len(self.marks)
-        # `tuple.__new__`: a named tuple's own constructor is a Python function, and a request
-        # has hundreds of values
         made: ast.Span = tuple.__new__(ast.Span, (MARK, MARK, MARK, MARK, index, index))
         self.marks[made] = want
         return made

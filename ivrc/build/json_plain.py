@@ -28,6 +28,7 @@ INTEGERS = {
     "dtmf_ivr_retries", "answer_delay", "dial_at", "fields",
 }  # fmt: skip
 NUMBERS = {"sleep"}
+_NUMERIC = INTEGERS | NUMBERS
 # The API document's own simple-dialer example sends `"dial_at": ""`: read as not set.
 EMPTY_IS_ABSENT = {"dial_at"}
 
@@ -82,7 +83,7 @@ def _plain_value(value: JValue, path: JsonPath, out: Plain, name: str | None) ->
         return number_of(raw)
     if isinstance(raw, float):
         return raw  # beyond what a Decimal holds: inf or 0.0
-    if isinstance(raw, str) and name in INTEGERS | NUMBERS:
+    if isinstance(raw, str) and name in _NUMERIC:
         return plain_number(raw, name)
     return raw
 
@@ -90,27 +91,32 @@ def _plain_value(value: JValue, path: JsonPath, out: Plain, name: str | None) ->
 def normalise_fast(raw: Any, path: JsonPath, out: Plain, name: str | None = None) -> Any:
     """`normalise` of what `json.loads` read, where every span is NOWHERE (no key repeats there).
     Fallback for an array or object that nests deeper than MAX_DEPTH: the exact reading says where."""
+    values = out.values
     if isinstance(raw, dict):
         if len(path) >= MAX_DEPTH:
             raise Fallback("too deep")
-        result: dict[str, Any] = {}
+        result: Any = {}
         for key, item in raw.items():
-            if key in EMPTY_IS_ABSENT and item == "":
-                continue
-            result[key] = normalise_fast(item, (*path, key), out, key)
+            if isinstance(item, str):  # most values: taken here, without a call for each
+                if key in EMPTY_IS_ABSENT and item == "":
+                    continue
+                value = plain_number(item, key) if key in _NUMERIC else item
+                values[path + (key,)] = result[key] = value
+            else:
+                result[key] = normalise_fast(item, (*path, key), out, key)
     elif isinstance(raw, list):
         if len(path) >= MAX_DEPTH:
             raise Fallback("too deep")
-        result = [normalise_fast(item, (*path, i), out, name) for i, item in enumerate(raw)]  # type: ignore[assignment]
+        result = [normalise_fast(item, (*path, i), out, name) for i, item in enumerate(raw)]
     elif isinstance(raw, bool):
-        result = ("true" if raw else "false") if name in BOOLEANS else raw  # type: ignore[assignment]
+        result = ("true" if raw else "false") if name in BOOLEANS else raw
     elif isinstance(raw, Decimal):
-        result = number_of(raw)  # type: ignore[assignment]
-    elif isinstance(raw, str) and name in INTEGERS | NUMBERS:
-        result = plain_number(raw, name)  # type: ignore[assignment]
+        result = number_of(raw)
+    elif isinstance(raw, str) and name in _NUMERIC:
+        result = plain_number(raw, name)
     else:
         result = raw
-    out.values[path] = result
+    values[path] = result
     return result
 
 

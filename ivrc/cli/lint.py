@@ -210,13 +210,16 @@ def looks_like_request(source: str) -> bool:
 
 
 def _check(
-    file: Path, source: str, config: Config, recipients: Path | None, processes: int = 1
+    file: Path, source: str, config: Config, recipients: Path | None, processes: int = 1, named: bool = True
 ) -> tuple[list[render.FileReport], float | None]:
     """One file's findings, and its recipients file's; and until when they hold (None: while
-    the file and what it depends on do not change)."""
+    the file and what it depends on do not change). JSON found in a folder (not NAMED) that is
+    no dialer request is none of ivrc's business: no report at all, kept in the cache as such."""
     from ivrc.build.library import analyze
     from ivrc.insight import render
 
+    if file.suffix == ".json" and not named and not looks_like_request(source):
+        return [], None
     result = analyze(source, path=str(file), config=config, findings_only=True)
     reports = [render.FileReport(str(file), source, result.diagnostics)]
     if file.suffix == ".ivr":
@@ -225,15 +228,19 @@ def _check(
 
 
 def _check_task(
-    task: tuple[Path, str, Path | None, dict[str, Any], Path | None, int],
-) -> tuple[list[Any], float | None]:
+    task: tuple[Path, str, Path | None, dict[str, Any], Path | None, int, bool, bool | None],
+) -> tuple[list[Any], float | None, list[str] | None]:
     """`_check` as a process of `--jobs` runs it: the findings as the cache keeps them, which
-    carry no file's text (the recipients file's may be large) and cross between processes."""
+    carry no file's text (the recipients file's may be large) and cross between processes; and,
+    for text output (in colour or not, as asked), each report as printed, so that the processes
+    write the excerpts at once and the first one only puts them together."""
+    from ivrc.insight import render
     from ivrc.insight.lint_cache import kept_form
 
-    file, source, config_file, flags, recipients, processes = task
-    reports, until = _check(file, source, settings(file, config_file, **flags), recipients, processes)
-    return kept_form(reports, file), until
+    file, source, config_file, flags, recipients, processes, named, printed = task
+    reports, until = _check(file, source, settings(file, config_file, **flags), recipients, processes, named)
+    texts = None if printed is None else [render.text_report([report], printed) for report in reports]
+    return kept_form(reports, file), until, texts
 
 
 def _warm() -> None:
@@ -311,29 +318,39 @@ def lint(
         return EXIT_OK
     reports: list[render.FileReport] = []
     problems = [Unreadable(path, "no such file or folder") for path in missing]
-    misses: list[tuple[Path, str, Config, str | None]] = []
+    misses: list[tuple[Path, str, Config, str | None, bool]] = []
     for file, named in files:
         try:
             source = read_text(file)
         except Unreadable as problem:
             problems.append(problem)
             continue
-        if file.suffix == ".json" and not named and not looks_like_request(source):
-            continue
         config = settings(file, config_file, **flags)
-        key = cache.key(file, source, config, flags, recipients)
+        # JSON found in a folder is kept as no request at all when it is none; named, it is one.
+        key = cache.key(
+            file, source, config, {**flags, "named": named} if file.suffix == ".json" else flags, recipients
+        )
         kept = cache.get(config, key) if key is not None else None
         if kept is not None:
             reports.extend(reports_of(kept, file, source))
         else:
-            misses.append((file, source, config, key))
+            misses.append((file, source, config, key, named))
     # A recipients file's rows are spread over the processes `--jobs` allows (a process of
     # `--jobs` itself reads its rows alone).
-    tasks = [(file, source, config_file, flags, recipients, jobs_wanted(jobs)) for file, source, _, _ in misses]
-    for (file, source, config, key), (kept, until) in zip(
+    # Whether JSON found in a folder is a request is told there too (`_check`), and kept.
+    printed = colour(sys.stdout) if output_format == "text" else None
+    tasks = [
+        (file, source, config_file, flags, recipients, jobs_wanted(jobs), named, printed)
+        for file, source, _, _, named in misses
+    ]
+    texts: dict[int, str] = {}  # a report (by its id) as a process printed it
+    for (file, source, config, key, _), (kept, until, printed_texts) in zip(
         misses, spread(_check_task, tasks, jobs_wanted(jobs), _warm), strict=True
     ):
-        reports.extend(reports_of(kept, file, source))
+        made = reports_of(kept, file, source)
+        if printed_texts is not None:
+            texts.update(zip(map(id, made), printed_texts, strict=True))
+        reports.extend(made)
         if key is not None:
             cache.put_kept(config, key, kept, until)
     unreadable = []
@@ -353,6 +370,9 @@ def lint(
         except ValueError as error:  # IVRC_RULE_DOCS
             raise UsageError(str(error)) from None
         sys.stdout.write(render.sarif_report(reports, colour(sys.stdout), rules))
+    elif output_format == "text":
+        shown = colour(sys.stdout)
+        sys.stdout.write("".join(texts.get(id(r)) or render.text_report([r], shown) for r in reports))
     else:
         sys.stdout.write(render.FORMATS[output_format](reports, colour(sys.stdout)))
     sys.stdout.flush()

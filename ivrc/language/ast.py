@@ -278,10 +278,12 @@ class Step:
     span: Span
 
     def settings(self, field: str) -> list[Setting]:
-        return [s for s in self.body if isinstance(s, Setting) and s.field == field]
+        return [s for s in self.body if s.__class__ is Setting and s.field == field]
 
     def statements(self, kind: type[N]) -> list[N]:
-        return [s for s in self.body if isinstance(s, kind)]
+        """The statements of one kind (a node class: none is subclassed, so that the class is
+        compared, in half the time of `isinstance`; the checks ask this of every step)."""
+        return [s for s in self.body if s.__class__ is kind]  # type: ignore[misc]
 
     @property
     def handlers(self) -> list[Handler]:
@@ -305,14 +307,15 @@ class Request:
         return next((s for s in self.declared if s.field == field), None)
 
     def settings(self, field: str) -> list[Setting]:
-        return [s for s in self.body if isinstance(s, Setting) and s.field == field]
+        return [s for s in self.body if s.__class__ is Setting and s.field == field]
 
     def setting(self, field: str) -> Setting | None:
         found = self.settings(field)
         return found[0] if found else None
 
     def statements(self, kind: type[N]) -> list[N]:
-        return [s for s in self.body if isinstance(s, kind)]
+        """The statements of one kind (a node class, compared as `Step.statements` does)."""
+        return [s for s in self.body if s.__class__ is kind]  # type: ignore[misc]
 
 
 @dataclass(frozen=True, slots=True)
