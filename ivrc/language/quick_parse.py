@@ -26,27 +26,47 @@ class NotClean(Exception):
 
 
 class _Table:
-    """Lark's parse table and lexers, per state, as plain tuples."""
+    """Lark's parse table and lexers, per state, as plain tuples, each made when a text first
+    reaches its state (a one-file lint reaches a fraction of them, and each lexer is a regular
+    expression to compile)."""
 
     def __init__(self, lexer: IvrLexer, parser_state: Any) -> None:
         conf = parser_state.parse_conf
-        callbacks = conf.callbacks
         self.end_state = conf.end_state
-        self.token_callbacks = {name: f for name, f in callbacks.items() if isinstance(name, str)}
-        # state -> terminal or rule name -> (True, next state) or (False, (size, rule name, callback))
-        self.actions: dict[int, dict[str, tuple[bool, Any]]] = {}
-        for state, row in conf.states.items():
-            self.actions[state] = {
-                name: (True, arg) if action is Shift else (False, (len(arg.expansion), arg.origin.name, callbacks[arg]))
-                for name, (action, arg) in row.items()
-            }
-        # state -> (the quick pattern, the lexer's callbacks, the types it ignores)
-        self.lexers: dict[int, tuple[re.Pattern[str], dict[str, Any], frozenset[str]]] = {}
-        for state, state_lexer in lexer.contextual_for(parser_state).lexers.items():
-            quick = state_lexer.quick()
-            if quick is None:
-                raise NotClean("a state that the quick lexer does not read")
-            self.lexers[state] = (quick, state_lexer.callback, state_lexer.ignore_types)
+        self.token_callbacks = {name: f for name, f in conf.callbacks.items() if isinstance(name, str)}
+        self.actions = _Actions(conf.states, conf.callbacks)
+        self.lexers = _Lexers(lexer.contextual_for(parser_state).lexers)
+
+
+class _Actions(dict[int, dict[str, tuple[bool, Any]]]):
+    """state -> terminal or rule name -> (True, next state) or (False, (size, rule name, callback))."""
+
+    def __init__(self, states: dict[int, dict[str, tuple[Any, Any]]], callbacks: dict[Any, Any]) -> None:
+        super().__init__()
+        self.states, self.callbacks = states, callbacks
+
+    def __missing__(self, state: int) -> dict[str, tuple[bool, Any]]:
+        row = self[state] = {
+            name: (True, arg) if action is Shift else (False, (len(arg.expansion), arg.origin.name, self.callbacks[arg]))
+            for name, (action, arg) in self.states[state].items()
+        }
+        return row
+
+
+class _Lexers(dict[int, tuple[re.Pattern[str], dict[str, Any], frozenset[str]]]):
+    """state -> (the quick pattern, the lexer's callbacks, the types it ignores)."""
+
+    def __init__(self, lexers: dict[int, Any]) -> None:
+        super().__init__()
+        self.lexers = lexers
+
+    def __missing__(self, state: int) -> tuple[re.Pattern[str], dict[str, Any], frozenset[str]]:
+        state_lexer = self.lexers[state]
+        quick = state_lexer.quick()
+        if quick is None:
+            raise NotClean("a state that the quick lexer does not read")
+        made = self[state] = (quick, state_lexer.callback, state_lexer.ignore_types)
+        return made
 
 
 def parse_clean(parser: Lark, text: str) -> Any:
