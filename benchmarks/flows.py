@@ -116,6 +116,18 @@ def median_seconds(command: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
+def timed(command: list[str]) -> tuple[float, float]:
+    """One run's wall time and CPU time (user and system, of the process and its children)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(command, capture_output=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def bytecode() -> None:
     """Compile ivrc's modules to bytecode, as `pip install .` does and as the anchor's were when
     it was installed: an editable install under PYTHONDONTWRITEBYTECODE=1 would otherwise

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from ivrc.language.span import Span as Span  # re-exported: `ast.Span`
 
@@ -271,19 +271,28 @@ RequestStatement = Setting | Say
 N = TypeVar("N")
 
 
-@dataclass(frozen=True, slots=True)
+# Without slots: a step keeps its statements sorted by kind in its `__dict__` (not a field, so
+# equality, `replace` and the walks over fields never see it).
+@dataclass(frozen=True)
 class Step:
     name: Name
     body: tuple[StepStatement, ...]
     span: Span
 
     def settings(self, field: str) -> list[Setting]:
-        return [s for s in self.body if s.__class__ is Setting and s.field == field]
+        return [s for s in self.statements(Setting) if s.field == field]
 
     def statements(self, kind: type[N]) -> list[N]:
-        """The statements of one kind (a node class: none is subclassed, so that the class is
-        compared, in half the time of `isinstance`; the checks ask this of every step)."""
-        return [s for s in self.body if s.__class__ is kind]  # type: ignore[misc]
+        """The statements of one kind (a node class: none is subclassed). The checks ask this
+        of every step again and again: the body is sorted by kind once, at the first asking, so
+        that a big flow's statements are not all read from memory each time."""
+        by_kind: dict[type, list[Any]] | None = self.__dict__.get("_by_kind")
+        if by_kind is None:
+            by_kind = {}
+            for statement in self.body:
+                by_kind.setdefault(statement.__class__, []).append(statement)
+            object.__setattr__(self, "_by_kind", by_kind)
+        return list(by_kind.get(kind, ()))
 
     @property
     def handlers(self) -> list[Handler]:
@@ -335,22 +344,32 @@ class Comment:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Flow:
-    """A whole .ivr file, its items in source order."""
+    """A whole .ivr file, its items in source order (sorted by kind at the first asking, as a
+    step's statements are)."""
 
     items: tuple[Item, ...]
     span: Span
     comments: tuple[Comment, ...] = ()
 
+    def _of(self, kind: type[N]) -> list[N]:
+        by_kind: dict[type, list[Any]] | None = self.__dict__.get("_by_kind")
+        if by_kind is None:
+            by_kind = {}
+            for item in self.items:
+                by_kind.setdefault(item.__class__, []).append(item)
+            object.__setattr__(self, "_by_kind", by_kind)
+        return list(by_kind.get(kind, ()))
+
     @property
     def regions(self) -> list[Region]:
-        return [i for i in self.items if isinstance(i, Region)]
+        return self._of(Region)
 
     @property
     def requests(self) -> list[Request]:
-        return [i for i in self.items if isinstance(i, Request)]
+        return self._of(Request)
 
     @property
     def steps(self) -> list[Step]:
-        return [i for i in self.items if isinstance(i, Step)]
+        return self._of(Step)

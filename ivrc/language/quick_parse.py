@@ -46,8 +46,9 @@ class _Actions(dict[int, dict[str, tuple[bool, Any]]]):
         self.states, self.callbacks = states, callbacks
 
     def __missing__(self, state: int) -> dict[str, tuple[bool, Any]]:
+        callbacks = self.callbacks
         row = self[state] = {
-            name: (True, arg) if action is Shift else (False, (len(arg.expansion), arg.origin.name, self.callbacks[arg]))
+            name: (True, arg) if action is Shift else (False, (len(arg.expansion), arg.origin.name, callbacks[arg]))
             for name, (action, arg) in self.states[state].items()
         }
         return row
