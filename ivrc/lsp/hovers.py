@@ -30,8 +30,8 @@ def prompt_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None
                 if item.name != "span":
                     walk(getattr(node, item.name))
 
-    if flow is not None:
-        walk(flow.items)
+    if flow is not None:  # only the block under the pointer: a big flow has thousands
+        walk(tuple(item for item in flow.items if item.span.line <= line <= item.span.end_line))
     if not found:
         return None
     text = " ".join(part.value for part in found[0].texts)
