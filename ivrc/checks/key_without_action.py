@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from ivrc.language import ast
 from ivrc.language.diagnostics import Diagnostic, Severity
-from ivrc.language.model import Model, covers, entries
+from ivrc.language.model import Model, entries, range_bounds, within
 
 NAME = "key-without-action"
 SEVERITY = Severity.WARNING
@@ -42,10 +42,16 @@ def check(model: Model) -> Iterator[Diagnostic]:
     ```
     """
     for step in model.steps:
-        for keys in step.statements(ast.Keys):
-            handled = [h.key for h in step.handlers]
+        written = step.statements(ast.Keys)
+        if not written:
+            continue
+        handled = [h.key for h in step.handlers]
+        # A key handled alone is found in a set; only ranges are looked through, their bounds read once.
+        alone = {h.text for h in handled if isinstance(h, ast.Key)}
+        ranges = [b for h in handled if isinstance(h, ast.KeyRange) for b in [range_bounds(h)] if b is not None]
+        for keys in written:
             for spec in keys.entries:
-                unhandled = [e for e in entries(spec) if not any(covers(h, e) for h in handled)]
+                unhandled = [e for e in entries(spec) if e not in alone and not any(within(b, e) for b in ranges)]
                 if unhandled:
                     shown = ", ".join(f"`{e}`" for e in unhandled[:5]) + (", …" if len(unhandled) > 5 else "")
                     yield Diagnostic(

@@ -276,7 +276,12 @@ def covers(spec: ast.KeySpec, entry: str) -> bool:
     if isinstance(spec, ast.Key):
         return spec.text == entry
     bounds = range_bounds(spec)
-    if bounds is None or not ast.is_digits(entry) or len(entry) > ast.MAX_DIGITS:
+    return bounds is not None and within(bounds, entry)
+
+
+def within(bounds: tuple[int, int, int], entry: str) -> bool:
+    """Whether `entry` is one of the entries of a range of these `range_bounds`."""
+    if not ast.is_digits(entry) or len(entry) > ast.MAX_DIGITS:
         return False
     low, high, width = bounds
     return low <= int(entry) <= high and entry == str(int(entry)).zfill(width)

@@ -65,6 +65,13 @@ def read(text: str, region: str | None, prefix_lengths: bool = True) -> Reading:
         quick = _valid_e164(text)
         if quick is not None:
             return quick
+    return _read_slowly(text, region, prefix_lengths)
+
+
+# A run over many files reads the same numbers again and again (a clinic's, a caller id), and
+# phonenumbers takes tens of microseconds a number: the last readings are kept.
+@functools.lru_cache(maxsize=4096)
+def _read_slowly(text: str, region: str | None, prefix_lengths: bool) -> Reading:
     written = "".join(c for c in text if c not in INVISIBLE).strip() if not INVISIBLE.isdisjoint(text) else text.strip()
     bare = "".join(c for c in written if c.isdigit())
     stray = next((c for c in written if c not in _WRITTEN), None)
