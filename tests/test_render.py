@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ivrc.insight import render
 from ivrc.language.ast import Span
 from ivrc.language.diagnostics import Diagnostic, Severity
@@ -59,3 +62,18 @@ def test_summary():
 def test_colour_codes_only_when_asked():
     assert "\x1b[" not in render.text(_diag(1, 1, 2), "x")
     assert "\x1b[1;31m" in render.text(_diag(1, 1, 2), "x", colour=True)
+
+
+def _excerpt_char_by_char(line: str, start: int, end: int) -> tuple[str, str]:
+    """The excerpt worked out one character at a time, as for any line (the reference)."""
+    end = max(end, start + 1)
+    shown = [render._shown(c) for c in line]
+    pad = sum(sum(render._width(c) for c in s) for s in shown[:start])
+    marks = sum(sum(render._width(c) for c in s) for s in shown[start:end]) or 1
+    return "".join(shown).rstrip(), " " * pad + "^" * marks
+
+
+@given(st.text(alphabet=' \t{}";abc1\x7f', max_size=70), st.integers(0, 80), st.integers(0, 80))
+def test_an_ascii_line_is_underlined_as_one_worked_out_char_by_char(line, start, end):
+    """A line of printable ASCII (most lines) takes a shorter way: the same excerpt."""
+    assert render.excerpt(line, start, end) == _excerpt_char_by_char(line, start, end)

@@ -49,6 +49,9 @@ def excerpt(line: str, start: int, end: int) -> tuple[str, str]:
         line = prefix + line[left:right] + ("…" if right < len(line) else "")
         shift = left - len(prefix)
         start, end = start - shift, min(end - shift, len(line))
+    if line.isascii() and line.isprintable():  # most lines: each character one column wide, shown as it is
+        inside = max(0, min(end, len(line)) - start)
+        return line.rstrip(), " " * min(start, len(line)) + "^" * (inside or 1)
     shown = [_shown(c) for c in line]
     pad = sum(sum(_width(c) for c in s) for s in shown[:start])
     marks = sum(sum(_width(c) for c in s) for s in shown[start:end]) or 1
