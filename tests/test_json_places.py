@@ -46,10 +46,18 @@ def _exact_places(value: object, path: tuple = ()) -> dict:
     return places
 
 
-@given(json_values, LAYOUTS, st.data())
-def test_a_located_value_or_key_stands_where_the_exact_reading_puts_it(value, layout, data):
+# Any keys at all: quotes, backslashes, control characters and other scripts written escaped or not.
+ANY_KEYS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(json_values | ANY_KEYS, LAYOUTS, st.booleans(), st.data())
+def test_a_located_value_or_key_stands_where_the_exact_reading_puts_it(value, layout, ascii_only, data):
     indent, separators = layout
-    text = "\n " + json.dumps(value, indent=indent, separators=separators, ensure_ascii=False) + "\r\n"
+    text = "\n " + json.dumps(value, indent=indent, separators=separators, ensure_ascii=ascii_only) + "\r\n"
     root, problems = parse_located(text)
     assert root is not None and not problems
     exact = _exact_places(root)

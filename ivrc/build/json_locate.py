@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from json.decoder import scanstring  # type: ignore[attr-defined]
 
 from ivrc.build.emit import JsonPath
 from ivrc.build.json_plain import Plain
@@ -85,6 +84,9 @@ def place(found: list[Diagnostic], plain: Plain | None, text: str) -> list[Diagn
 
 
 _SPACE = re.compile(r"[ \t\n\r]*")
+# A member's key, its colon and the spaces up to its value; what follows a value, up to the next.
+_KEY = re.compile(r'"((?:[^"\\]|\\.)*)"[ \t\n\r]*:[ \t\n\r]*', re.DOTALL)
+_AFTER = re.compile(r"[ \t\n\r]*([,}\]])[ \t\n\r]*")
 _scan_once = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[attr-defined]
 
 
@@ -92,6 +94,8 @@ def locate(text: str, wanted: Collection[Want]) -> dict[Want, ast.Span] | None:
     """The span of each wanted value or key, as the exact reading gives it; None if the text
     is not the JSON the fast reading read (it always is)."""
     leads = {path[:depth] for _, path in wanted for depth in range(len(path))}
+    of_values = {path for is_key, path in wanted if not is_key}
+    of_keys = {path for is_key, path in wanted if is_key}
     starts = line_starts(text)
     spans: dict[Want, ast.Span] = {}
 
@@ -109,7 +113,7 @@ def locate(text: str, wanted: Collection[Want]) -> dict[Want, ast.Span] | None:
             end = _members(at, path)
         else:
             end = _items(at, path)
-        if (False, path) in wanted:
+        if path in of_values:
             spans[(False, path)] = span(at, end)
         return end
 
@@ -118,16 +122,17 @@ def locate(text: str, wanted: Collection[Want]) -> dict[Want, ast.Span] | None:
         if text[at] == "}":
             return at + 1
         while True:
-            name, after = scanstring(text, at + 1)
-            inner = (*path, name)
-            if (True, inner) in wanted:
-                spans[(True, inner)] = span(at, after)
-            at = _SPACE.match(text, after).end()  # type: ignore[union-attr]
-            at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]  # past the `:`
-            at = _SPACE.match(text, value(at, inner)).end()  # type: ignore[union-attr]
-            if text[at] == "}":
-                return at + 1
-            at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]  # past the `,`
+            member = _KEY.match(text, at)
+            assert member is not None
+            written, closed = member.group(1), member.end(1) + 1
+            inner = (*path, written if "\\" not in written else json.loads(text[at:closed]))
+            if inner in of_keys:
+                spans[(True, inner)] = span(at, closed)
+            after = _AFTER.match(text, value(member.end(), inner))
+            assert after is not None
+            if after.group(1) == "}":
+                return after.start(1) + 1
+            at = after.end()
 
     def _items(at: int, path: JsonPath) -> int:
         at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
@@ -135,14 +140,15 @@ def locate(text: str, wanted: Collection[Want]) -> dict[Want, ast.Span] | None:
             return at + 1
         index = 0
         while True:
-            at = _SPACE.match(text, value(at, (*path, index))).end()  # type: ignore[union-attr]
-            if text[at] == "]":
-                return at + 1
-            at = _SPACE.match(text, at + 1).end()  # type: ignore[union-attr]
+            after = _AFTER.match(text, value(at, (*path, index)))
+            assert after is not None
+            if after.group(1) == "]":
+                return after.start(1) + 1
+            at = after.end()
             index += 1
 
     try:
         value(_SPACE.match(text).end(), ())  # type: ignore[union-attr]
-    except (ValueError, IndexError, StopIteration):
+    except (ValueError, IndexError, StopIteration, AssertionError):
         return None
     return spans if len(spans) == len(wanted) else None

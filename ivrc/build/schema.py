@@ -67,12 +67,12 @@ def _gate(document: dict[str, Any]) -> Any:
 
 
 def _errors(kind: str, data: Any) -> list[ValidationError]:
-    validator = _validator(kind)
     try:
-        if _gate(validator.schema).is_valid(data):
-            return []
+        if _gate(schema(kind)).is_valid(data):
+            return []  # without importing jsonschema at all (60 ms)
     except ValueError:  # a value jsonschema-rs cannot take (a template's slot): the reference decides
         pass
+    validator = _validator(kind)
     errors = list(validator.iter_errors(data))
     return sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
 
