@@ -50,11 +50,18 @@ def test_schema_rejects_what_the_api_does_not_define(change):
     assert list(Draft202012Validator(schema_module.schema("dialer")).iter_errors(broken)) != []
 
 
+def _in_place(monkeypatch: pytest.MonkeyPatch, strict: dict) -> None:
+    """A stricter dialer schema, for the gate (jsonschema-rs) and for the reference alike."""
+    original = schema_module.schema
+    monkeypatch.setattr(schema_module, "schema", lambda kind: strict if kind == "dialer" else original(kind))
+    monkeypatch.setattr(schema_module, "_validator", lambda kind: Draft202012Validator(schema_module.schema(kind)))
+
+
 def test_the_compiler_never_emits_what_fails_the_schema(monkeypatch):
     """With a stricter schema in place, the compiler reports the violation at its source and emits nothing."""
     strict = copy.deepcopy(schema_module.schema("dialer"))
     strict["properties"]["max_retries"]["maximum"] = 2
-    monkeypatch.setattr(schema_module, "_validator", lambda kind: Draft202012Validator(strict))
+    _in_place(monkeypatch, strict)
     source = (EXAMPLES / "white_rabbit.ivr").read_text(encoding="utf-8")
     result = ivrc.analyze(source, path="wr.ivr", emit_request=True)
     assert result.request is None
@@ -68,7 +75,7 @@ def test_the_compiler_never_emits_what_fails_the_schema(monkeypatch):
 def test_violation_inside_a_step_points_into_the_step(monkeypatch):
     strict = copy.deepcopy(schema_module.schema("dialer"))
     strict["$defs"]["action"]["properties"]["action"]["enum"].remove("wait")
-    monkeypatch.setattr(schema_module, "_validator", lambda kind: Draft202012Validator(strict))
+    _in_place(monkeypatch, strict)
     result = ivrc.analyze((EXAMPLES / "white_rabbit.ivr").read_text(encoding="utf-8"), emit_request=True)
     lines = sorted({(d.line, d.column) for d in result.diagnostics})
     assert lines == [(25, 9), (29, 13), (32, 9)]
