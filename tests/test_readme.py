@@ -122,3 +122,22 @@ def test_no_test_reads_outside_the_repository():
         if path.startswith("tests/") and path.endswith(".py"):
             outside = ("ROOT" + ".parent", "\x22../")
             assert not any(pattern in text for pattern in outside), path
+
+
+def _speed_table(text: str) -> list[str]:
+    lines = text.split("\n")
+    start = lines.index("| measure | script | measured | goal |")
+    end = start
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    return lines[start:end]
+
+
+def test_the_readme_s_speed_table_is_the_manual_s_with_a_command_on_every_row():
+    manual = (ROOT / "docs" / "speed.md").read_text(encoding="utf-8")
+    table = _speed_table(README)
+    assert table == _speed_table(manual) and len(table) >= 15
+    for row in table[2:]:
+        for script in row.split(" | ")[1].split(", "):
+            name = script.strip("`").split()[0]
+            assert (ROOT / "benchmarks" / name).is_file(), row
