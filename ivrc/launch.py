@@ -94,9 +94,6 @@ def main() -> None:
     # took 14 times as long as a 500-step one; collecting less often keeps it linear (mypy sets
     # the same).
     gc.set_threshold(200_000, 30, 30)
-    from ivrc.language.memory import ends_with_its_command
-
-    ends_with_its_command()  # `ivrc lsp` and `ivrc emulator` say otherwise when they start
     for stream in (sys.stdout, sys.stderr):
         # Hebrew or Russian in a message must not crash a terminal with a narrow encoding.
         reconfigure = getattr(stream, "reconfigure", None)
@@ -109,6 +106,9 @@ def main() -> None:
         sys.stdout.write(f"ivrc {__version__}\n")
         return
     try:
+        from ivrc.language.memory import ends_with_its_command  # here: a Ctrl-C during the import is caught
+
+        ends_with_its_command()  # `ivrc lsp` and `ivrc emulator` say otherwise when they start
         if _plain_lint(args):
             code = _lint(args[1:])
         elif args == ["lsp"]:

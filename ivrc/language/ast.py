@@ -271,8 +271,19 @@ RequestStatement = Setting | Say
 N = TypeVar("N")
 
 
-# Without slots: a step keeps its statements sorted by kind in its `__dict__` (not a field, so
-# equality, `replace` and the walks over fields never see it).
+def _by_kind(node: Any, children: tuple[Any, ...]) -> dict[type, list[Any]]:
+    """A node's children sorted by their class, made at the first asking and kept in the node's
+    `__dict__` (not a field, so that equality, `replace` and the walks over fields never see it)."""
+    by_kind: dict[type, list[Any]] | None = node.__dict__.get("_by_kind")
+    if by_kind is None:
+        by_kind = {}
+        for child in children:
+            by_kind.setdefault(child.__class__, []).append(child)
+        object.__setattr__(node, "_by_kind", by_kind)
+    return by_kind
+
+
+# Without slots: a step keeps its statements sorted by kind (`_by_kind`).
 @dataclass(frozen=True)
 class Step:
     name: Name
@@ -286,13 +297,7 @@ class Step:
         """The statements of one kind (a node class: none is subclassed). The checks ask this
         of every step again and again: the body is sorted by kind once, at the first asking, so
         that a big flow's statements are not all read from memory each time."""
-        by_kind: dict[type, list[Any]] | None = self.__dict__.get("_by_kind")
-        if by_kind is None:
-            by_kind = {}
-            for statement in self.body:
-                by_kind.setdefault(statement.__class__, []).append(statement)
-            object.__setattr__(self, "_by_kind", by_kind)
-        return list(by_kind.get(kind, ()))
+        return list(_by_kind(self, self.body).get(kind, ()))
 
     @property
     def handlers(self) -> list[Handler]:
@@ -354,13 +359,7 @@ class Flow:
     comments: tuple[Comment, ...] = ()
 
     def _of(self, kind: type[N]) -> list[N]:
-        by_kind: dict[type, list[Any]] | None = self.__dict__.get("_by_kind")
-        if by_kind is None:
-            by_kind = {}
-            for item in self.items:
-                by_kind.setdefault(item.__class__, []).append(item)
-            object.__setattr__(self, "_by_kind", by_kind)
-        return list(by_kind.get(kind, ()))
+        return list(_by_kind(self, self.items).get(kind, ()))
 
     @property
     def regions(self) -> list[Region]:

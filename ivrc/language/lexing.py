@@ -5,7 +5,7 @@ its loop each, and then the token. Here one regular expression per parser state 
 spaces and the token together (the state's terminals in Lark's own order, so the same one
 wins), and the line and column are moved on with the C string methods. Anything else (the end
 of the text, an error, a state whose terminals do not allow it) goes through Lark's own code,
-so that tokens, positions and errors are Lark's exactly; `tests/test_syntax.py` holds the two
+so that tokens, positions and errors are Lark's exactly; `tests/test_parse_stock.py` holds the two
 to the same tokens."""
 
 from __future__ import annotations
