@@ -429,3 +429,16 @@ def test_a_file_opened_as_lint_kept_it_is_published_from_the_cache(tmp_path: Pat
         await s.stop()
 
     asyncio.run(session())
+
+
+def test_the_server_answers_initialize_before_loading_the_parser_or_the_syntax_tree():
+    """What `ivrc lsp` imports to answer `initialize` leaves out the parser, the numbering data
+    and the syntax tree's classes (15 ms to make): a document's first check loads them."""
+    probe = (
+        "import sys, ivrc.launch\n"
+        "from ivrc.lsp.features import serve\n"
+        "print(' '.join(m for m in ('lark', 'phonenumbers', 'ivrc.language.ast', 'ivrc.checks') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []

@@ -8,7 +8,6 @@ import re
 
 from lsprotocol import types as lsp
 
-from ivrc.language import printer
 from ivrc.lsp.server import IvrServer, guarded, rules, server, utf16_units
 
 TOKEN_TYPES = ["keyword", "string", "number", "comment", "function", "enumMember", "operator"]
@@ -90,6 +89,8 @@ def code_actions(ls: IvrServer, params: lsp.CodeActionParams) -> list[lsp.CodeAc
         if d.code == "dangling-goto" and help_text:
             match = re.search(r"did you mean `([^`]+)`", help_text)
             if match:
+                from ivrc.language import printer
+
                 edit = lsp.TextEdit(range=d.range, new_text=printer.name(match.group(1)))
                 actions.append(
                     lsp.CodeAction(

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from ivrc.language import ast, printer
 from ivrc.lsp.editing import STRING
 from ivrc.lsp.hovers import phone_at, prompt_at  # importing it also registers its handlers
 from ivrc.lsp.server import IvrServer, code_point_column, current, guarded, inside, rules, server, to_range
+
+if TYPE_CHECKING:  # made when a document first needs them, after `initialize` (15 ms)
+    from ivrc.language import ast
 
 # Keyword -> what it does and the API field it writes, for hover.
 KEYWORD_DOCS = {
@@ -99,6 +101,8 @@ def _step_names(flow: ast.Flow | None) -> list[tuple[str, ast.Span, bool]]:
     """Every step name in the file: (name, span, is the definition)."""
     if flow is None:
         return []
+    from ivrc.language import ast
+
     found = []
     for step in flow.steps:
         found.append((step.name.text, step.name.span, True))
@@ -201,6 +205,8 @@ def rename(ls: IvrServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
     wanted = _name_at(result.flow, params.position, lines)
     if wanted is None or not params.new_name:
         return None
+    from ivrc.language import printer
+
     new = printer.name(params.new_name)
     edits = [
         lsp.TextEdit(range=to_range(lines, span), new_text=new)
@@ -213,6 +219,8 @@ def rename(ls: IvrServer, params: lsp.RenameParams) -> lsp.WorkspaceEdit | None:
 @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
 @guarded(default=[])
 def symbols(ls: IvrServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
+    from ivrc.language import ast
+
     text, result = current(ls, params.text_document.uri)
     lines = text.split("\n")
     found = []
@@ -312,6 +320,8 @@ def completion(ls: IvrServer, params: lsp.CompletionParams) -> list[lsp.Completi
     if before.count('"') % 2 == 1 or "#" in before.replace('"#"', ""):
         return []  # inside a text or a comment
     if re.search(r"\bgoto\s+\S*$", before):
+        from ivrc.language import printer
+
         return [
             lsp.CompletionItem(printer.name(s.name.text), kind=lsp.CompletionItemKind.Function)
             for s in (result.flow.steps if result.flow else [])

@@ -3,10 +3,14 @@ takes to say)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types as lsp
 
-from ivrc.language import ast
 from ivrc.lsp.server import inside
+
+if TYPE_CHECKING:
+    from ivrc.language import ast
 
 
 def prompt_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None:
@@ -14,6 +18,7 @@ def prompt_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None
     gives `ivrc simulate --timing` its exact length)."""
     import dataclasses
 
+    from ivrc.language import ast
     from ivrc.language.speech import estimate
 
     found: list[ast.SpokenPrompt] = []

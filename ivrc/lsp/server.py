@@ -16,15 +16,17 @@ import functools
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from ivrc import __version__
-from ivrc.language import ast
 from ivrc.language.diagnostics import Diagnostic, Severity
+
+if TYPE_CHECKING:  # the syntax tree's classes take 15 ms to make; `initialize` is answered first
+    from ivrc.language import ast
 
 DEBOUNCE = 0.05  # seconds of quiet typing before a check is published
 _SEVERITIES = {
