@@ -52,10 +52,11 @@ def dumps(request: dict[str, Any]) -> str:
     return indented(request) + "\n"
 
 
-def emit(model: Model) -> Emitted:
-    """Call only on a model whose checks found no errors."""
+def emit(model: Model, spans: bool = True) -> Emitted:
+    """Call only on a model whose checks found no errors. Without `spans`, where each field
+    came from is not kept (a big flow's hundred thousand paths): for a request that is valid."""
     assert model.request is not None
-    return _Emitter(model).request(model.request)
+    return _Emitter(model, spans).request(model.request)
 
 
 def seconds(duration: ast.Duration) -> int | float:
@@ -63,11 +64,18 @@ def seconds(duration: ast.Duration) -> int | float:
     return int(value) if value == int(value) else float(value)
 
 
+class _Unkept(dict[JsonPath, ast.Span]):
+    """Spans given and not kept."""
+
+    def __setitem__(self, path: JsonPath, span: ast.Span) -> None:
+        pass
+
+
 class _Emitter:
-    def __init__(self, model: Model) -> None:
+    def __init__(self, model: Model, spans: bool = True) -> None:
         self.model = model
         self.digits = {use.text: use.reading.digits for use in model.phones}
-        self.spans: dict[JsonPath, ast.Span] = {}
+        self.spans: dict[JsonPath, ast.Span] = {} if spans else _Unkept()
 
     def request(self, request: ast.Request) -> Emitted:
         fields: dict[str, Any] = {}

@@ -102,10 +102,11 @@ def _analyze(
     if emit_request and complete and not has_errors(found):
         from ivrc.build.schema import validate
 
-        emitted = emit(model)
+        emitted = emit(model, spans=False)  # kept only to say where a violation comes from
         if config.overrides:  # the environment's caller id and return address
             _override(emitted.request, config.overrides, model.region)
-        violations = [d._replace(path=path) for d in validate(model.request.kind, emitted.request, emitted.spans)]  # type: ignore[union-attr]
+        spans = lambda: emit(model).spans  # noqa: E731
+        violations = [d._replace(path=path) for d in validate(model.request.kind, emitted.request, spans)]  # type: ignore[union-attr]
         found.extend(violations)
         request = None if violations else emitted.request
         if request is not None and model.fields:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ivrc.build.emit import JsonPath
@@ -77,12 +78,14 @@ def _errors(kind: str, data: Any) -> list[ValidationError]:
     return sorted(errors, key=lambda e: [str(p) for p in e.absolute_path])
 
 
-def validate(kind: str, request: dict[str, Any], spans: dict[JsonPath, Span]) -> list[Diagnostic]:
-    """The compiler's gate: violations, each at the source of the nearest part of the request."""
-    return [
-        schema_violation.diagnose(error, _nearest(tuple(error.absolute_path), spans))
-        for error in _errors(kind, request)
-    ]
+def validate(kind: str, request: dict[str, Any], spans: Callable[[], dict[JsonPath, Span]]) -> list[Diagnostic]:
+    """The compiler's gate: violations, each at the source of the nearest part of the request
+    (`spans` gives where each part came from, asked only when there is a violation)."""
+    errors = _errors(kind, request)
+    if not errors:
+        return []
+    where = spans()
+    return [schema_violation.diagnose(error, _nearest(tuple(error.absolute_path), where)) for error in errors]
 
 
 def _nearest(path: JsonPath, spans: dict[JsonPath, Span]) -> Span:
