@@ -5,7 +5,7 @@ tree gets a mark for its value's path instead (`Marked`). When the checks find s
 findings' marks are looked up here: the text is walked only down the paths that lead to them,
 and everything beside those paths is skipped whole by the C scanner of the `json` module. The
 spans are the ones the exact reading (`json_text.parse_located`) gives, which
-`tests/test_json_input.py` holds on every request it reads."""
+`tests/test_json_places.py` holds."""
 
 from __future__ import annotations
 
@@ -43,11 +43,7 @@ class Marked(Plain):
         if made is None:
             if path not in self.values:
                 return self.span(())
-            index = len(self.marks)
-            # `tuple.__new__`: a named tuple's own constructor is a Python function, and the
-            # tree of a request asks for hundreds of spans
-            made = self._of_values[path] = tuple.__new__(ast.Span, (MARK, MARK, MARK, MARK, index, index))
-            self.marks[made] = (False, path)
+            made = self._of_values[path] = self._mark((False, path))
         return made
 
     def key(self, path: JsonPath) -> ast.Span:
@@ -60,6 +56,8 @@ class Marked(Plain):
 
     def _mark(self, want: Want) -> ast.Span:
         index = len(self.marks)
+        # `tuple.__new__`: a named tuple's own constructor is a Python function, and the tree of
+        # a request asks for hundreds of spans
         made: ast.Span = tuple.__new__(ast.Span, (MARK, MARK, MARK, MARK, index, index))
         self.marks[made] = want
         return made
