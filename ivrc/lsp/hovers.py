@@ -41,7 +41,7 @@ def prompt_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None
         return None
     text = " ".join(part.value for part in found[0].texts)
     said = f"Said in about **{estimate(text):.1f} s** (estimated; `ivrc simulate --timing` gives espeak-ng's length)"
-    return _markdown(said)
+    return markdown(said)
 
 
 def phone_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None:
@@ -53,13 +53,13 @@ def phone_at(flow: ast.Flow | None, line: int, column: int) -> lsp.Hover | None:
         if inside(use.text.span, line, column):
             reading = use.reading
             if reading.digits:
-                return _markdown(
+                return markdown(
                     f"`{use.text.value}` is **+{reading.digits}** ({reading.region or 'unknown region'}, "
                     f"{reading.status})"
                 )
-            return _markdown(f"`{use.text.value}`: {reading.reason}")
+            return markdown(f"`{use.text.value}`: {reading.reason}")
     return None
 
 
-def _markdown(value: str) -> lsp.Hover:
+def markdown(value: str) -> lsp.Hover:
     return lsp.Hover(contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=value))
